@@ -1,0 +1,3 @@
+//! The `retune` command.
+
+fn main() {}

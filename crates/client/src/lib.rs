@@ -1,0 +1,1 @@
+//! A transport-agnostic client for Vertex AI tuning jobs and the Model Registry.

@@ -1,0 +1,3 @@
+//! The `mock-vertex` server binary.
+
+fn main() {}

@@ -1,0 +1,33 @@
+//! The pure domain of continuous tuning on Vertex AI.
+//!
+//! `retune-model` knows every rule of continuous tuning and of the Model Registry, and nothing about
+//! how requests travel: it does no IO, reads no clock and knows no HTTP. Time comes in as a
+//! [`Timestamp`] argument; randomness does not exist here.
+//!
+//! - [`names`]: typed resource names (`ModelName`, `ModelRef`, `TuningJobName`, ...), parsed once.
+//! - [`registry`]: version resolution, version aliases, version ids, deletion rules, checkpoints.
+//! - [`continuous`]: the continuous-tuning plan, or every reason it is refused.
+//! - [`base_model`]: the foundation models we know and what each supports.
+//! - [`hyperparameters`]: epoch count, learning-rate multiplier, adapter size.
+//! - [`checkpoints`]: which checkpoints a tuning job exports.
+//! - [`job_state`]: the job state machine and cancel semantics.
+//! - [`dataset`]: Gemini SFT JSONL checks and the data statistics the service reports.
+//! - [`wire`]: the REST JSON shapes shared by the client and the emulator.
+//!
+//! Domain types never derive serde; only [`wire`] (and [`dataset`], which reads JSONL) touch JSON.
+
+pub mod base_model;
+pub mod checkpoints;
+pub mod code;
+pub mod continuous;
+pub mod dataset;
+pub mod hyperparameters;
+pub mod job_state;
+pub mod names;
+pub mod proto_enum;
+pub mod registry;
+pub mod time;
+pub mod wire;
+
+pub use code::Code;
+pub use time::Timestamp;

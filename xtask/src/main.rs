@@ -1,0 +1,111 @@
+//! Project automation: `cargo xtask test`, `cargo xtask ci`, `cargo xtask bench`.
+//!
+//! `test` is the one test command the README gives and CI runs: the whole workspace under
+//! cargo-nextest when it is installed (else `cargo test`), then the doctests, which nextest does
+//! not run.
+
+use std::env;
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> ExitCode {
+    match run(env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  test            run every test (nextest when installed, else cargo test) and the doctests
+  ci              cargo fmt --check, cargo clippy -D warnings, then `test`
+  bench [what]    run the benchmarks (what: emulator, client, cli, or all) and print the figures";
+
+fn run(args: Vec<String>) -> Result<()> {
+    let Some(task) = args.first() else {
+        println!("{USAGE}");
+        return Ok(());
+    };
+    let rest = &args[1..];
+    match task.as_str() {
+        "test" => test(rest),
+        "ci" => {
+            cargo(&["fmt", "--all", "--", "--check"])?;
+            cargo(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ])?;
+            test(rest)
+        }
+        "bench" => bench(rest),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown task {other:?}\n\n{USAGE}"),
+    }
+}
+
+fn test(extra: &[String]) -> Result<()> {
+    let mut args: Vec<&str> = if has_nextest() {
+        vec!["nextest", "run", "--workspace", "--no-fail-fast"]
+    } else {
+        vec!["test", "--workspace", "--all-targets", "--no-fail-fast"]
+    };
+    args.extend(extra.iter().map(String::as_str));
+    cargo(&args)?;
+    cargo(&["test", "--workspace", "--doc"])
+}
+
+fn bench(extra: &[String]) -> Result<()> {
+    let what = extra.first().map(String::as_str).unwrap_or("all");
+    let benches: &[(&str, &str)] = &[
+        ("emulator", "mock-vertex"),
+        ("client", "retune-client"),
+        ("cli", "retune-cli"),
+    ];
+    let mut ran = false;
+    for (name, package) in benches {
+        if what == "all" || what == *name {
+            cargo(&["bench", "--package", package])?;
+            ran = true;
+        }
+    }
+    if !ran {
+        bail!("unknown benchmark {what:?}: expected emulator, client, cli or all");
+    }
+    Ok(())
+}
+
+fn has_nextest() -> bool {
+    Command::new(cargo_bin())
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn cargo_bin() -> String {
+    env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .status()
+        .with_context(|| format!("could not start cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("cargo {} failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
