@@ -5,11 +5,19 @@
 //! not run.
 
 use std::env;
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
 fn main() -> ExitCode {
+    // Every task runs from the workspace root, wherever it was started.
+    if let Some(root) = Path::new(env!("CARGO_MANIFEST_DIR")).parent() {
+        if let Err(err) = env::set_current_dir(root) {
+            eprintln!("xtask: cannot enter the workspace root {}: {err}", root.display());
+            return ExitCode::FAILURE;
+        }
+    }
     match run(env::args().skip(1).collect()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -57,6 +65,7 @@ fn run(args: Vec<String>) -> Result<()> {
 }
 
 fn test(extra: &[String]) -> Result<()> {
+    python_env()?;
     let mut args: Vec<&str> = if has_nextest() {
         vec!["nextest", "run", "--workspace", "--no-fail-fast"]
     } else {
@@ -65,6 +74,32 @@ fn test(extra: &[String]) -> Result<()> {
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)?;
     cargo(&["test", "--workspace", "--doc"])
+}
+
+/// Prepares the virtual environment with the official Python clients that the conformance tests
+/// drive (idempotent and quick once it exists). Outside CI a failure only warns: those tests
+/// then say they were skipped. `RETUNE_SKIP_PYTHON=1` skips the step.
+fn python_env() -> Result<()> {
+    let script = Path::new("scripts/python-env.sh");
+    if env::var_os("RETUNE_SKIP_PYTHON").is_some() || !script.exists() {
+        return Ok(());
+    }
+    eprintln!("$ bash {}", script.display());
+    let ok = Command::new("bash")
+        .arg(script)
+        .status()
+        .is_ok_and(|s| s.success());
+    match (ok, env::var_os("CI").is_some()) {
+        (true, _) => Ok(()),
+        (false, true) => bail!("could not prepare the Python environment for the conformance tests"),
+        (false, false) => {
+            eprintln!(
+                "xtask: warning: the Python environment could not be prepared; \
+                 the official-client conformance tests will be skipped"
+            );
+            Ok(())
+        }
+    }
 }
 
 fn bench(extra: &[String]) -> Result<()> {
