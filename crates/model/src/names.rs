@@ -95,7 +95,7 @@ pub struct NameError {
 }
 
 impl NameError {
-    fn new(input: &str, kind: NameKind, reason: impl Into<String>) -> NameError {
+    pub(crate) fn new(input: &str, kind: NameKind, reason: impl Into<String>) -> NameError {
         NameError {
             input: input.to_owned(),
             kind,
