@@ -1,1 +1,319 @@
-//! placeholder
+//! Which checkpoints a tuning job exports, and the step arithmetic behind them.
+//!
+//! Source: the tuning-checkpoints page (spec §6.1): "For tuning jobs with less than 10 epochs, one
+//! checkpoint is saved approximately after each epoch. For tuning jobs with more than 10 epochs,
+//! around 10 checkpoints are saved at even distribution, with the exception of the final
+//! checkpoint, which is saved immediately after all epochs are trained." The same page says the
+//! step of a checkpoint is exact while its epoch is "an estimated epoch number that the checkpoint
+//! belongs to", and that "by default, the default checkpoint is the final checkpoint". The
+//! checkpoint samples number checkpoints `"1"`, `"2"`, ... with `epoch=1 step=10`,
+//! `epoch=2 step=20`.
+
+/// How many evenly spaced checkpoints a job with more than 10 epochs saves ("around 10
+/// checkpoints are saved at even distribution", tuning-checkpoints page). Up to this many epochs,
+/// one checkpoint per epoch.
+pub const MAX_EVENLY_SPACED_CHECKPOINTS: u32 = 10;
+
+/// The most checkpoints a schedule holds: the evenly spaced ones plus the final one.
+pub const MAX_CHECKPOINTS: usize = MAX_EVENLY_SPACED_CHECKPOINTS as usize + 1;
+
+/// Examples per training step in the emulator.
+///
+/// The emulator's choice: the service does not publish the batch size of Gemini tuning, nor how
+/// it derives `tuningStepCount` from the data set.
+pub const EMULATOR_BATCH_SIZE: u64 = 8;
+
+/// Below this many training examples the emulator defaults to [`SMALL_DATASET_EPOCH_COUNT`].
+///
+/// The emulator's choice: Vertex picks a default `epochCount` from the data set size (tuning API
+/// reference) but does not publish the rule. Smaller data sets get more passes.
+pub const SMALL_DATASET_EXAMPLES: u64 = 1_000;
+
+/// The default epoch count for fewer than [`SMALL_DATASET_EXAMPLES`] examples (emulator's choice).
+pub const SMALL_DATASET_EPOCH_COUNT: u32 = 5;
+
+/// The default epoch count for [`SMALL_DATASET_EXAMPLES`] examples or more (emulator's choice).
+pub const LARGE_DATASET_EPOCH_COUNT: u32 = 3;
+
+/// A checkpoint a tuning job will export: 1-based id, the epoch it belongs to, the exact step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ScheduledCheckpoint {
+    /// The checkpoint number; on the wire it is the string `checkpointId` ([`Self::id_string`]).
+    pub id: u32,
+    /// The (1-based) epoch the checkpoint belongs to; exact for epoch boundaries and the final one.
+    pub epoch: u64,
+    /// The training step after which the checkpoint is saved.
+    pub step: u64,
+}
+
+impl ScheduledCheckpoint {
+    /// The `checkpointId` as the API writes it: `"1"`, `"2"`, ...
+    pub fn id_string(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+/// The checkpoints a job of `epochs` epochs of `steps_per_epoch` steps exports, in order.
+///
+/// - `export_last_checkpoint_only` (the `exportLastCheckpointOnly` field): only the final one.
+/// - Up to [`MAX_EVENLY_SPACED_CHECKPOINTS`] epochs: one at the end of each epoch.
+/// - More epochs: one every `total_steps / 10` steps (ten of them), plus the final one when the
+///   tenth does not already fall on the last step. So at most [`MAX_CHECKPOINTS`].
+///
+/// The last entry is always at step `epochs * steps_per_epoch` and epoch `epochs`; steps strictly
+/// increase; ids run `1..=n`. A job with no steps (`epochs == 0` or `steps_per_epoch == 0`) saves
+/// nothing, so the schedule is empty; validation refuses such jobs before they get here.
+///
+/// ```
+/// use retune_model::checkpoints::{checkpoint_schedule, default_checkpoint};
+/// let s = checkpoint_schedule(2, 10, false);
+/// assert_eq!(s.iter().map(|c| (c.id, c.epoch, c.step)).collect::<Vec<_>>(), [(1, 1, 10), (2, 2, 20)]);
+/// assert_eq!(default_checkpoint(&s).map(|c| c.id_string()), Some("2".to_owned()));
+/// assert_eq!(checkpoint_schedule(25, 4, false).len(), 10);
+/// assert_eq!(checkpoint_schedule(25, 3, true).len(), 1);
+/// ```
+pub fn checkpoint_schedule(
+    epochs: u32,
+    steps_per_epoch: u64,
+    export_last_checkpoint_only: bool,
+) -> Vec<ScheduledCheckpoint> {
+    let total_steps = u64::from(epochs).saturating_mul(steps_per_epoch);
+    if total_steps == 0 {
+        return Vec::new();
+    }
+    let mut steps: Vec<u64> = if export_last_checkpoint_only {
+        vec![total_steps]
+    } else if epochs <= MAX_EVENLY_SPACED_CHECKPOINTS {
+        (1..=u64::from(epochs))
+            .map(|epoch| epoch.saturating_mul(steps_per_epoch))
+            .collect()
+    } else {
+        // epochs > 10 and steps_per_epoch >= 1, so the interval is at least 1 step.
+        let interval = total_steps / u64::from(MAX_EVENLY_SPACED_CHECKPOINTS);
+        let mut steps: Vec<u64> = (1..=u64::from(MAX_EVENLY_SPACED_CHECKPOINTS))
+            .map(|k| k * interval)
+            .collect();
+        if steps.last() != Some(&total_steps) {
+            steps.push(total_steps);
+        }
+        steps
+    };
+    // Only a saturated (overflowing) step count can repeat a step; keep steps strictly increasing.
+    steps.dedup();
+    steps
+        .into_iter()
+        .zip(1u32..)
+        .map(|(step, id)| ScheduledCheckpoint {
+            id,
+            epoch: epoch_of_step(step, steps_per_epoch),
+            step,
+        })
+        .collect()
+}
+
+/// The 1-based epoch a step belongs to: steps `1..=steps_per_epoch` are epoch 1.
+fn epoch_of_step(step: u64, steps_per_epoch: u64) -> u64 {
+    step.div_ceil(steps_per_epoch.max(1))
+}
+
+/// The checkpoint a new model version starts with as its default: the last one ("by default, the
+/// default checkpoint is the final checkpoint of a tuning job", tuning-checkpoints page).
+pub fn default_checkpoint(schedule: &[ScheduledCheckpoint]) -> Option<&ScheduledCheckpoint> {
+    schedule.last()
+}
+
+/// Training steps per epoch for `example_count` examples: `ceil(example_count / 8)`
+/// ([`EMULATOR_BATCH_SIZE`]), and at least 1.
+///
+/// ```
+/// use retune_model::checkpoints::steps_per_epoch;
+/// assert_eq!(steps_per_epoch(16), 2);
+/// assert_eq!(steps_per_epoch(17), 3);
+/// assert_eq!(steps_per_epoch(0), 1);
+/// ```
+pub fn steps_per_epoch(example_count: u64) -> u64 {
+    example_count.div_ceil(EMULATOR_BATCH_SIZE).max(1)
+}
+
+/// The epoch count the emulator uses when the request gives none.
+///
+/// [`SMALL_DATASET_EPOCH_COUNT`] below [`SMALL_DATASET_EXAMPLES`] examples, else
+/// [`LARGE_DATASET_EPOCH_COUNT`]. Vertex also picks the default from the data size, by a rule it
+/// does not publish; this one is the emulator's.
+pub fn default_epoch_count(example_count: u64) -> u32 {
+    if example_count < SMALL_DATASET_EXAMPLES {
+        SMALL_DATASET_EPOCH_COUNT
+    } else {
+        LARGE_DATASET_EPOCH_COUNT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn triples(schedule: &[ScheduledCheckpoint]) -> Vec<(u32, u64, u64)> {
+        schedule.iter().map(|c| (c.id, c.epoch, c.step)).collect()
+    }
+
+    #[test]
+    fn up_to_ten_epochs_save_one_checkpoint_per_epoch() {
+        assert_eq!(
+            triples(&checkpoint_schedule(3, 10, false)),
+            [(1, 1, 10), (2, 2, 20), (3, 3, 30)]
+        );
+        let ten = checkpoint_schedule(10, 7, false);
+        assert_eq!(ten.len(), 10);
+        assert!(ten.iter().all(|c| c.step == c.epoch * 7));
+    }
+
+    #[test]
+    fn more_than_ten_epochs_save_ten_evenly_spaced_plus_the_final_one() {
+        // 11 epochs * 3 steps = 33 steps: every 3 steps, then the final step 33.
+        let s = checkpoint_schedule(11, 3, false);
+        let steps: Vec<_> = s.iter().map(|c| c.step).collect();
+        assert_eq!(steps, [3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33]);
+        assert_eq!(s.len(), MAX_CHECKPOINTS);
+        assert_eq!(triples(&s[10..]), [(11, 11, 33)]);
+    }
+
+    #[test]
+    fn evenly_spaced_checkpoint_that_lands_on_the_last_step_is_not_repeated() {
+        // 20 epochs * 5 steps = 100 steps: every 10 steps, the tenth is the final one.
+        let s = checkpoint_schedule(20, 5, false);
+        assert_eq!(s.len(), 10);
+        assert_eq!(
+            s[0],
+            ScheduledCheckpoint {
+                id: 1,
+                epoch: 2,
+                step: 10
+            }
+        );
+        assert_eq!(
+            s[9],
+            ScheduledCheckpoint {
+                id: 10,
+                epoch: 20,
+                step: 100
+            }
+        );
+    }
+
+    #[test]
+    fn mid_epoch_checkpoint_belongs_to_the_epoch_it_falls_in() {
+        // 13 epochs * 4 steps = 52 steps: every 5 steps (5, 10, ..., 50), then the final 52.
+        let s = checkpoint_schedule(13, 4, false);
+        assert_eq!(
+            s[0],
+            ScheduledCheckpoint {
+                id: 1,
+                epoch: 2,
+                step: 5
+            }
+        );
+        assert_eq!(
+            s[1],
+            ScheduledCheckpoint {
+                id: 2,
+                epoch: 3,
+                step: 10
+            }
+        );
+        assert_eq!(s.last().map(|c| (c.epoch, c.step)), Some((13, 52)));
+    }
+
+    #[test]
+    fn export_last_checkpoint_only_saves_just_the_final_one() {
+        for epochs in [1, 5, 10, 11, 40] {
+            let s = checkpoint_schedule(epochs, 6, true);
+            assert_eq!(
+                triples(&s),
+                [(1, u64::from(epochs), u64::from(epochs) * 6)],
+                "{epochs} epochs"
+            );
+        }
+    }
+
+    #[test]
+    fn default_checkpoint_is_the_last_one() {
+        let s = checkpoint_schedule(2, 10, false);
+        assert_eq!(default_checkpoint(&s), s.get(1));
+        assert_eq!(
+            default_checkpoint(&s).map(|c| c.id_string()).as_deref(),
+            Some("2")
+        );
+        assert_eq!(default_checkpoint(&[]), None);
+    }
+
+    #[test]
+    fn job_without_steps_has_no_checkpoints() {
+        assert!(checkpoint_schedule(0, 10, false).is_empty());
+        assert!(checkpoint_schedule(5, 0, false).is_empty());
+        assert!(checkpoint_schedule(0, 10, true).is_empty());
+    }
+
+    #[test]
+    fn steps_per_epoch_rounds_up_to_whole_batches() {
+        let cases = [(0, 1), (1, 1), (8, 1), (9, 2), (100, 13), (1_000, 125)];
+        for (examples, steps) in cases {
+            assert_eq!(steps_per_epoch(examples), steps, "{examples} examples");
+        }
+    }
+
+    #[test]
+    fn default_epoch_count_gives_small_data_sets_more_epochs() {
+        assert_eq!(default_epoch_count(100), SMALL_DATASET_EPOCH_COUNT);
+        assert_eq!(default_epoch_count(999), SMALL_DATASET_EPOCH_COUNT);
+        assert_eq!(default_epoch_count(1_000), LARGE_DATASET_EPOCH_COUNT);
+        assert!(default_epoch_count(0) > default_epoch_count(u64::MAX));
+    }
+
+    proptest! {
+        #[test]
+        fn schedule_ends_with_the_final_step_and_stays_small_and_ordered(
+            epochs in 1u32..500,
+            steps_per_epoch in 1u64..10_000,
+            last_only in any::<bool>(),
+        ) {
+            let s = checkpoint_schedule(epochs, steps_per_epoch, last_only);
+            let total = u64::from(epochs) * steps_per_epoch;
+            prop_assert!(!s.is_empty());
+            prop_assert!(s.len() <= MAX_CHECKPOINTS);
+            let last = s[s.len() - 1];
+            prop_assert_eq!((last.epoch, last.step), (u64::from(epochs), total));
+            prop_assert_eq!(default_checkpoint(&s), Some(&last));
+            for pair in s.windows(2) {
+                prop_assert!(pair[0].step < pair[1].step);
+                prop_assert!(pair[0].epoch <= pair[1].epoch);
+            }
+            for (i, c) in s.iter().enumerate() {
+                prop_assert_eq!(c.id as usize, i + 1);
+                prop_assert!(c.epoch >= 1 && c.epoch <= u64::from(epochs));
+                prop_assert!(c.step > (c.epoch - 1) * steps_per_epoch);
+                prop_assert!(c.step <= c.epoch * steps_per_epoch);
+            }
+            if last_only {
+                prop_assert_eq!(s.len(), 1);
+            } else if epochs <= MAX_EVENLY_SPACED_CHECKPOINTS {
+                prop_assert_eq!(s.len(), epochs as usize);
+            } else {
+                prop_assert!(s.len() >= MAX_EVENLY_SPACED_CHECKPOINTS as usize);
+            }
+        }
+
+        #[test]
+        fn schedule_never_panics_on_extreme_inputs(
+            epochs in any::<u32>(),
+            steps_per_epoch in any::<u64>(),
+            last_only in any::<bool>(),
+        ) {
+            let s = checkpoint_schedule(epochs, steps_per_epoch, last_only);
+            prop_assert!(s.len() <= MAX_CHECKPOINTS);
+            for pair in s.windows(2) {
+                prop_assert!(pair[0].step < pair[1].step);
+            }
+        }
+    }
+}
