@@ -1,0 +1,125 @@
+"""Shared helpers of the official-client conformance scripts: the emulator address, the sample
+data sets, a wire transcript for failure reports, and a tiny check runner.
+
+The scripts are plain programs (no pytest): each check is a function of a shared context, run in
+order; a failing check is reported with its traceback and the last requests and responses, and
+the run ends with one `N passed, M failed` line and a non-zero exit status on any failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+LOCATION = "us-central1"
+TRAINING_URI = "gs://cloud-samples-data/ai-platform/generative_ai/gemini/text/sft_train_data.jsonl"
+VALIDATION_URI = (
+    "gs://cloud-samples-data/ai-platform/generative_ai/gemini/text/sft_validation_data.jsonl"
+)
+BASE_MODEL = "gemini-2.5-flash"
+BASE_MODEL_LABEL = "gemini-2_5-flash"
+BASE_MODEL_LABEL_KEY = "google-vertex-llm-tuning-base-model-id"
+# The emulator runs with `--jobs instant`: no poll loop should need more than a handful of calls.
+MAX_POLLS = 50
+
+MODEL_VERSION_RE = re.compile(
+    r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/models/(?P<model>[^/@]+)"
+    r"(@(?P<version>[^/@]+))?$"
+)
+
+
+def emulator_url() -> str:
+    """The emulator's base URL, `http://127.0.0.1:PORT`, from RETUNE_EMULATOR_URL."""
+    url = os.environ.get("RETUNE_EMULATOR_URL", "").rstrip("/")
+    if not url:
+        print("RETUNE_EMULATOR_URL is not set (expected e.g. http://127.0.0.1:8080)", file=sys.stderr)
+        sys.exit(2)
+    return url
+
+
+def split_model(name: str) -> tuple[str, str | None]:
+    """`projects/p/locations/l/models/123@2` -> ("projects/p/locations/l/models/123", "2")."""
+    match = MODEL_VERSION_RE.match(name or "")
+    assert match, f"not a model resource name: {name!r}"
+    base = name.split("@", 1)[0]
+    return base, match.group("version")
+
+
+def model_id(name: str) -> str:
+    """The `{model}` segment of a model (version) resource name."""
+    match = MODEL_VERSION_RE.match(name or "")
+    assert match, f"not a model resource name: {name!r}"
+    return match.group("model")
+
+
+class Transcript:
+    """The last HTTP exchanges, recorded through httpx event hooks, for failure reports."""
+
+    def __init__(self, keep: int = 6) -> None:
+        self.exchanges: deque[str] = deque(maxlen=keep)
+
+    def event_hooks(self) -> dict[str, list[Callable[[Any], None]]]:
+        return {"response": [self._on_response]}
+
+    def _on_response(self, response: Any) -> None:
+        response.read()
+        request = response.request
+        body = request.content.decode("utf-8", "replace") if request.content else ""
+        self.exchanges.append(
+            f"> {request.method} {request.url}\n"
+            + (f"> {_clip(body)}\n" if body else "")
+            + f"< {response.status_code} {_clip(response.text)}"
+        )
+
+    def record(self, method: str, url: str, request_body: str, status: int, response_body: str) -> None:
+        self.exchanges.append(
+            f"> {method} {url}\n"
+            + (f"> {_clip(request_body)}\n" if request_body else "")
+            + f"< {status} {_clip(response_body)}"
+        )
+
+    def dump(self) -> str:
+        return "\n".join(self.exchanges) if self.exchanges else "(no HTTP exchange recorded)"
+
+
+def _clip(text: str, limit: int = 1500) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+
+
+@dataclass
+class Runner:
+    """Runs named checks in order and counts them."""
+
+    transcript: Transcript
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def run(self, name: str, check: Callable[[], None]) -> bool:
+        self.transcript.exchanges.clear()
+        try:
+            check()
+        except Exception:  # noqa: BLE001 - every failure is reported, then the run goes on
+            self.failed.append(name)
+            print(f"FAIL {name}", flush=True)
+            print(_indent(traceback.format_exc()), flush=True)
+            print(_indent("last HTTP exchanges:\n" + self.transcript.dump()), flush=True)
+            return False
+        self.passed.append(name)
+        print(f"ok   {name}", flush=True)
+        return True
+
+    def finish(self) -> None:
+        if self.failed:
+            print("failed checks: " + ", ".join(self.failed))
+        print(f"{len(self.passed)} passed, {len(self.failed)} failed", flush=True)
+        sys.exit(1 if self.failed else 0)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("     " + line for line in text.rstrip().splitlines())
