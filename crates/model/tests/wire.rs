@@ -762,3 +762,39 @@ struct SupervisedTuningSpecProbe(#[allow(dead_code)] SupervisedTuningSpec);
 impl WireMessage for SupervisedTuningSpecProbe {
     const PROTO_NAME: &'static str = "supervised_tuning_spec";
 }
+
+#[test]
+fn lenient_decoding_drops_unknown_fields_anywhere_and_reports_them() {
+    let body = br#"{"tuningJobs": [{"name": "a", "newTop": 1}, {"name": "b", "tunedModel": {"checkpoints": [{"checkpointId": "1", "extra_thing": true}]}}],
+                    "unreachable": ["x"]}"#;
+    let (list, ignored) = wire::decode_lenient::<ListTuningJobsResponse>(body).unwrap();
+    assert_eq!(list.tuning_jobs.len(), 2);
+    assert_eq!(
+        list.tuning_jobs[1]
+            .tuned_model
+            .as_ref()
+            .unwrap()
+            .checkpoints[0]
+            .checkpoint_id,
+        "1"
+    );
+    assert_eq!(
+        ignored,
+        vec![
+            "tuning_jobs[0].new_top",
+            "tuning_jobs[1].tuned_model.checkpoints[0].extra_thing",
+            "unreachable"
+        ]
+    );
+}
+
+#[test]
+fn lenient_decoding_still_rejects_wrong_types_and_oneof_conflicts() {
+    let err =
+        wire::decode_lenient::<TuningJob>(br#"{"state": "JOB_STATE_NOPE", "x": 1}"#).unwrap_err();
+    assert_eq!(err.field(), "tuning_job.state");
+    let err =
+        wire::decode_lenient::<TuningJob>(br#"{"baseModel": "a", "preTunedModel": {}, "x": 1}"#)
+            .unwrap_err();
+    assert_eq!(err.kind(), WireErrorKind::OneofConflict);
+}

@@ -12,6 +12,27 @@
 //!   oneof are rejected with a [`WireError`] naming the snake_case proto path of the field, worded
 //!   like Google's front end.
 //!
+//! | Method | Request body | Response |
+//! |---|---|---|
+//! | CreateTuningJob | [`TuningJob`] | [`TuningJob`] |
+//! | GetTuningJob | | [`TuningJob`] |
+//! | ListTuningJobs | | [`ListTuningJobsResponse`] |
+//! | CancelTuningJob | [`CancelTuningJobRequest`] (often no body) | [`Empty`] |
+//! | GetModel, UpdateModel (PATCH) | [`Model`] | [`Model`] |
+//! | ListModels / ListModelVersions | | [`ListModelsResponse`] / [`ListModelVersionsResponse`] |
+//! | ListModelVersionCheckpoints | | [`ListModelVersionCheckpointsResponse`] |
+//! | MergeVersionAliases | [`MergeVersionAliasesRequest`] | [`Model`] |
+//! | DeleteModel / DeleteModelVersion, GetOperation | | [`Operation`] ([`Operation::deleted`]) |
+//! | ListOperations | | [`ListOperationsResponse`] |
+//! | GetEndpoint | | [`Endpoint`] |
+//! | any error | | [`ErrorEnvelope`] ([`WireError::to_envelope`], [`BadRequest`], [`ErrorInfo`]) |
+//!
+//! Requests are read with [`decode`]; a client reading the real service may prefer
+//! [`decode_lenient`], which drops (and reports) response fields newer than these types.
+//!
+//! Enum fields are `Option<E>`: `None` is omitted; `Some(E::Unspecified)` is written out as
+//! given (proto3 would omit it), so leave unset enums as `None`.
+//!
 //! Names inside wire structs are plain `String`s; parse them with [`crate::names`] at the boundary.
 //! Out-of-scope members of `TuningJob.tuning_spec` (`distillationSpec`, `veoTuningSpec`, ...) are
 //! recognised as untyped [`serde_json::Value`]s so that a server can refuse them with a clear
@@ -254,10 +275,74 @@ impl WireError {
 /// Two identical keys in one object are not detected (the last one wins); the same field spelt
 /// once in camelCase and once in snake_case is a [`WireErrorKind::DuplicateField`].
 pub fn decode<T: DeserializeOwned + WireMessage>(body: &[u8]) -> Result<T, WireError> {
+    decode_value(parse_body::<T>(body)?)
+}
+
+/// Decodes an already parsed JSON value (for example `Operation.response`), as [`decode`] does.
+pub fn decode_value<T: DeserializeOwned + WireMessage>(
+    value: serde_json::Value,
+) -> Result<T, WireError> {
+    let value = root_object::<T>(value)?;
+    let decoded: T = deserialize_tracked(value)
+        .map_err(|(segments, text)| classify(T::PROTO_NAME, &segments, &text))?;
+    decoded.check_oneofs()?;
+    Ok(decoded)
+}
+
+/// Like [`decode`], but drops unknown fields instead of failing, and returns their paths.
+///
+/// For a client reading responses from the real service, which may carry fields newer than these
+/// types (the Python SDK drops unknown response fields too). Everything else is as strict as
+/// [`decode`].
+///
+/// ```
+/// use retune_model::wire::{self, TuningJob};
+/// let (job, ignored) =
+///     wire::decode_lenient::<TuningJob>(br#"{"name": "n", "tunedModel": {"newField": 1}}"#).unwrap();
+/// assert_eq!(job.name, "n");
+/// assert_eq!(ignored, vec!["tuning_job.tuned_model.new_field".to_owned()]);
+/// ```
+pub fn decode_lenient<T: DeserializeOwned + WireMessage>(
+    body: &[u8],
+) -> Result<(T, Vec<String>), WireError> {
+    let mut value = root_object::<T>(parse_body::<T>(body)?)?;
+    let mut ignored = Vec::new();
+    loop {
+        match deserialize_tracked::<T>(value.clone()) {
+            Ok(decoded) => {
+                decoded.check_oneofs()?;
+                return Ok((decoded, ignored));
+            }
+            Err((segments, text)) => {
+                let err = classify(T::PROTO_NAME, &segments, &text);
+                // Each round removes one key, so this ends.
+                if err.kind == WireErrorKind::UnknownField && remove_key(&mut value, &segments) {
+                    let name = match segments.last() {
+                        Some(RawSegment::Key(name)) => fields::camel_to_snake(name),
+                        _ => String::new(),
+                    };
+                    ignored.push(join_path(&err.field, &name));
+                    continue;
+                }
+                return Err(err);
+            }
+        }
+    }
+}
+
+/// One step of the path serde_path_to_error reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RawSegment {
+    Key(String),
+    Index(usize),
+    Other(String),
+}
+
+fn parse_body<T: WireMessage>(body: &[u8]) -> Result<serde_json::Value, WireError> {
     let root = T::PROTO_NAME;
     if body.iter().all(u8::is_ascii_whitespace) {
         if T::EMPTY_BODY_IS_EMPTY_MESSAGE {
-            return decode_value(serde_json::Value::Object(serde_json::Map::new()));
+            return Ok(serde_json::Value::Object(serde_json::Map::new()));
         }
         return Err(WireError::new(
             WireErrorKind::EmptyBody,
@@ -265,7 +350,7 @@ pub fn decode<T: DeserializeOwned + WireMessage>(body: &[u8]) -> Result<T, WireE
             "Invalid JSON payload received. The request body is empty.",
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+    serde_json::from_slice(body).map_err(|e| {
         let text = e.to_string();
         let text = strip_position(&text, e.line(), e.column());
         WireError::new(
@@ -278,41 +363,62 @@ pub fn decode<T: DeserializeOwned + WireMessage>(body: &[u8]) -> Result<T, WireE
                 e.column()
             ),
         )
-    })?;
-    decode_value(value)
+    })
 }
 
-/// Decodes an already parsed JSON value (for example `Operation.response`), as [`decode`] does.
-pub fn decode_value<T: DeserializeOwned + WireMessage>(
-    value: serde_json::Value,
-) -> Result<T, WireError> {
-    let root = T::PROTO_NAME;
+fn root_object<T: WireMessage>(value: serde_json::Value) -> Result<serde_json::Value, WireError> {
     if !value.is_object() {
         let shown = shown_json(&value);
         return Err(WireError::new(
             WireErrorKind::Syntax,
-            root,
+            T::PROTO_NAME,
             format!(
                 "Invalid JSON payload received. Expected a JSON object at the root, got {shown}."
             ),
         ));
     }
-    let value = strip_nulls(value);
-    let decoded: T = serde_path_to_error::deserialize(value).map_err(|e| {
-        let segments: Vec<String> = e
+    Ok(strip_nulls(value))
+}
+
+fn deserialize_tracked<T: DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, (Vec<RawSegment>, String)> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let segments = e
             .path()
             .iter()
             .map(|s| match s {
-                serde_path_to_error::Segment::Seq { index } => format!("[{index}]"),
-                serde_path_to_error::Segment::Map { key } => key.clone(),
-                serde_path_to_error::Segment::Enum { variant } => variant.clone(),
-                serde_path_to_error::Segment::Unknown => "?".to_owned(),
+                serde_path_to_error::Segment::Seq { index } => RawSegment::Index(*index),
+                serde_path_to_error::Segment::Map { key } => RawSegment::Key(key.clone()),
+                serde_path_to_error::Segment::Enum { variant } => {
+                    RawSegment::Other(variant.clone())
+                }
+                serde_path_to_error::Segment::Unknown => RawSegment::Other("?".to_owned()),
             })
             .collect();
-        classify(root, segments, &e.into_inner().to_string())
-    })?;
-    decoded.check_oneofs()?;
-    Ok(decoded)
+        (segments, e.into_inner().to_string())
+    })
+}
+
+/// Removes the key at the end of `path` from `value`; false if the path does not lead there.
+fn remove_key(value: &mut serde_json::Value, path: &[RawSegment]) -> bool {
+    let Some((RawSegment::Key(last), parents)) = path.split_last() else {
+        return false;
+    };
+    let mut at = value;
+    for segment in parents {
+        let next = match segment {
+            RawSegment::Key(key) => at.get_mut(key.as_str()),
+            RawSegment::Index(i) => at.get_mut(*i),
+            RawSegment::Other(_) => None,
+        };
+        let Some(next) = next else {
+            return false;
+        };
+        at = next;
+    }
+    at.as_object_mut()
+        .is_some_and(|map| map.shift_remove(last.as_str()).is_some())
 }
 
 /// Encodes a wire value as JSON bytes, with enums as `enums` asks.
@@ -340,27 +446,25 @@ pub(crate) fn join_path(root: &str, field: &str) -> String {
     }
 }
 
-fn render_path(root: &str, segments: &[String]) -> String {
+fn render_path(root: &str, segments: &[RawSegment]) -> String {
     let mut path = root.to_owned();
     for segment in segments {
-        let segment = if segment.starts_with('[') {
-            segment.clone()
-        } else {
-            fields::camel_to_snake(segment)
+        let segment = match segment {
+            RawSegment::Key(key) => fields::camel_to_snake(key),
+            RawSegment::Index(i) => format!("[{i}]"),
+            RawSegment::Other(other) => other.clone(),
         };
         path = join_path(&path, &segment);
     }
     path
 }
 
-fn classify(root: &str, mut segments: Vec<String>, text: &str) -> WireError {
+fn classify(root: &str, segments: &[RawSegment], text: &str) -> WireError {
     if let Some(rest) = text.strip_prefix("unknown field `") {
         let name = rest.split('`').next().unwrap_or_default().to_owned();
-        if segments.last() == Some(&name) {
-            segments.pop();
-        }
-        let at = render_path(root, &segments);
-        let message = if at.is_empty() || segments.is_empty() && root.is_empty() {
+        let parents = without_last_key(segments, &name);
+        let at = render_path(root, parents);
+        let message = if at.is_empty() {
             format!("Invalid JSON payload received. Unknown name \"{name}\": Cannot find field.")
         } else {
             format!(
@@ -371,16 +475,14 @@ fn classify(root: &str, mut segments: Vec<String>, text: &str) -> WireError {
     }
     if let Some(rest) = text.strip_prefix("duplicate field `") {
         let name = rest.split('`').next().unwrap_or_default().to_owned();
-        if segments.last() == Some(&name) {
-            segments.pop();
-        }
-        let field = render_path(&render_path(root, &segments), std::slice::from_ref(&name));
+        let parents = without_last_key(segments, &name);
+        let field = join_path(&render_path(root, parents), &fields::camel_to_snake(&name));
         let message = format!(
             "Invalid JSON payload received. Duplicate field \"{name}\" at '{field}' (set once in camelCase and once in snake_case?)."
         );
         return WireError::new(WireErrorKind::DuplicateField, field, message);
     }
-    let path = render_path(root, &segments);
+    let path = render_path(root, segments);
     let described = text
         .strip_prefix("invalid type: ")
         .or_else(|| text.strip_prefix("invalid value: "))
@@ -406,6 +508,14 @@ fn classify(root: &str, mut segments: Vec<String>, text: &str) -> WireError {
         }
     };
     WireError::new(WireErrorKind::InvalidValue, path, message)
+}
+
+/// `segments` without its last element when that is the key `name`.
+fn without_last_key<'a>(segments: &'a [RawSegment], name: &str) -> &'a [RawSegment] {
+    match segments.split_last() {
+        Some((RawSegment::Key(last), parents)) if last == name => parents,
+        _ => segments,
+    }
 }
 
 /// serde's `Unexpected` text (`string "abc"`, ``integer `5` ``, `map`) as Google shows values.

@@ -485,6 +485,12 @@ pub struct Endpoint {
     /// CMEK.
     #[serde(alias = "encryption_spec", skip_serializing_if = "Option::is_none")]
     pub encryption_spec: Option<EncryptionSpec>,
+    /// Output only.
+    #[serde(alias = "satisfies_pzs", skip_serializing_if = "fields::is_false")]
+    pub satisfies_pzs: bool,
+    /// Output only.
+    #[serde(alias = "satisfies_pzi", skip_serializing_if = "fields::is_false")]
+    pub satisfies_pzi: bool,
 }
 
 impl WireMessage for Endpoint {

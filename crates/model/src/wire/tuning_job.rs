@@ -190,6 +190,12 @@ pub struct TuningJob {
         skip_serializing_if = "Option::is_none"
     )]
     pub evaluation_config: Option<serde_json::Value>,
+    /// Output only.
+    #[serde(alias = "satisfies_pzs", skip_serializing_if = "fields::is_false")]
+    pub satisfies_pzs: bool,
+    /// Output only.
+    #[serde(alias = "satisfies_pzi", skip_serializing_if = "fields::is_false")]
+    pub satisfies_pzi: bool,
 }
 
 impl TuningJob {
