@@ -798,3 +798,14 @@ fn lenient_decoding_still_rejects_wrong_types_and_oneof_conflicts() {
             .unwrap_err();
     assert_eq!(err.kind(), WireErrorKind::OneofConflict);
 }
+
+#[test]
+fn null_inside_a_list_is_rejected_naming_the_element() {
+    let err = wire::decode::<MergeVersionAliasesRequest>(br#"{"versionAliases": ["a", null]}"#)
+        .unwrap_err();
+    assert_eq!(err.field(), "version_aliases[1]");
+    assert_eq!(
+        err.to_string(),
+        "Invalid value at 'version_aliases[1]' (TYPE_STRING), null"
+    );
+}

@@ -529,6 +529,8 @@ fn shown_unexpected(unexpected: &str) -> String {
         between_backticks(s)
     } else if let Some(s) = unexpected.strip_prefix("boolean ") {
         between_backticks(s)
+    } else if unexpected == "unit value" {
+        "null".to_owned()
     } else if unexpected == "map" {
         "a JSON object".to_owned()
     } else if unexpected == "sequence" {
