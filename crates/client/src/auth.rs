@@ -1,0 +1,217 @@
+//! Authentication: a `TokenProvider` trait and the decorator that puts its token on every request.
+//!
+//! Providers: [`StaticToken`] (tests, emulators), [`NoAuth`] (no `Authorization` header at all)
+//! and, behind the default `adc` feature, [`Adc`]: Google Application Default Credentials through
+//! the `gcp_auth` crate, with the `cloud-platform` scope.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::transport::{BoxError, Transport, TransportError, TransportErrorKind};
+
+/// The OAuth scope Vertex AI needs.
+pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+
+/// A bearer token. `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// Wraps a token string.
+    pub fn new(token: impl Into<String>) -> AccessToken {
+        AccessToken(token.into())
+    }
+
+    /// The token itself.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+/// Getting a token failed.
+#[derive(Debug, thiserror::Error)]
+#[error("could not get an access token: {reason}")]
+pub struct AuthError {
+    reason: String,
+    #[source]
+    source: Option<BoxError>,
+}
+
+impl AuthError {
+    /// An error with a reason and an optional cause.
+    pub fn new(reason: impl Into<String>, source: Option<BoxError>) -> AuthError {
+        AuthError {
+            reason: reason.into(),
+            source,
+        }
+    }
+}
+
+/// Supplies the bearer token for each request; `Ok(None)` means "send no `Authorization`".
+///
+/// Implementations cache and refresh as they see fit; the decorator asks before every attempt.
+#[async_trait]
+pub trait TokenProvider: fmt::Debug + Send + Sync + 'static {
+    /// The token to send, if any.
+    async fn token(&self) -> Result<Option<AccessToken>, AuthError>;
+}
+
+/// Always the same token: for emulators and tests.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use retune_client::auth::{StaticToken, TokenProvider};
+/// let t = StaticToken::new("test-token");
+/// assert_eq!(t.token().await.unwrap().unwrap().secret(), "test-token");
+/// assert_eq!(format!("{t:?}"), "StaticToken(<redacted>)");
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct StaticToken(AccessToken);
+
+impl StaticToken {
+    /// A provider that always answers `token`.
+    pub fn new(token: impl Into<String>) -> StaticToken {
+        StaticToken(AccessToken::new(token))
+    }
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StaticToken(<redacted>)")
+    }
+}
+
+#[async_trait]
+impl TokenProvider for StaticToken {
+    async fn token(&self) -> Result<Option<AccessToken>, AuthError> {
+        Ok(Some(self.0.clone()))
+    }
+}
+
+/// Sends no credentials (an emulator that does not check them).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAuth;
+
+#[async_trait]
+impl TokenProvider for NoAuth {
+    async fn token(&self) -> Result<Option<AccessToken>, AuthError> {
+        Ok(None)
+    }
+}
+
+#[cfg(feature = "adc")]
+pub use self::adc::Adc;
+
+#[cfg(feature = "adc")]
+mod adc {
+    use super::*;
+
+    /// Google Application Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS`, gcloud user
+    /// credentials, or the metadata server), scope [`CLOUD_PLATFORM_SCOPE`].
+    ///
+    /// The provider is discovered on first use and cached; `gcp_auth` refreshes tokens.
+    #[derive(Clone, Default)]
+    pub struct Adc {
+        provider: Arc<tokio::sync::OnceCell<Arc<dyn gcp_auth::TokenProvider>>>,
+    }
+
+    impl Adc {
+        /// A provider that looks credentials up lazily.
+        pub fn new() -> Adc {
+            Adc::default()
+        }
+
+        /// Looks the credentials up now; fails if none are configured.
+        pub async fn discover() -> Result<Adc, AuthError> {
+            let adc = Adc::new();
+            adc.provider().await?;
+            Ok(adc)
+        }
+
+        async fn provider(&self) -> Result<&Arc<dyn gcp_auth::TokenProvider>, AuthError> {
+            self.provider
+                .get_or_try_init(|| async {
+                    gcp_auth::provider().await.map_err(|e| {
+                        AuthError::new(
+                            "no Application Default Credentials found",
+                            Some(Box::new(e)),
+                        )
+                    })
+                })
+                .await
+        }
+    }
+
+    impl fmt::Debug for Adc {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Adc")
+                .field("discovered", &self.provider.initialized())
+                .finish()
+        }
+    }
+
+    #[async_trait]
+    impl TokenProvider for Adc {
+        async fn token(&self) -> Result<Option<AccessToken>, AuthError> {
+            let provider = self.provider().await?;
+            let token = provider
+                .token(&[CLOUD_PLATFORM_SCOPE])
+                .await
+                .map_err(|e| AuthError::new("fetching a token failed", Some(Box::new(e))))?;
+            Ok(Some(AccessToken::new(token.as_str())))
+        }
+    }
+}
+
+/// Decorator: asks a [`TokenProvider`] before each request and sets `Authorization: Bearer`.
+///
+/// A provider failure becomes a [`TransportError`] of kind [`TransportErrorKind::Auth`], with
+/// nothing sent.
+#[derive(Debug, Clone)]
+pub struct AuthTransport {
+    inner: Arc<dyn Transport>,
+    provider: Arc<dyn TokenProvider>,
+}
+
+impl AuthTransport {
+    /// Wraps `inner`.
+    pub fn new(inner: Arc<dyn Transport>, provider: Arc<dyn TokenProvider>) -> AuthTransport {
+        AuthTransport { inner, provider }
+    }
+}
+
+#[async_trait]
+impl Transport for AuthTransport {
+    async fn send(
+        &self,
+        mut req: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let token = self.provider.token().await.map_err(|e| {
+            TransportError::not_sent(TransportErrorKind::Auth, e.to_string()).with_source(e)
+        })?;
+        if let Some(token) = token {
+            let mut value = http::HeaderValue::try_from(format!("Bearer {}", token.secret()))
+                .map_err(|e| {
+                    TransportError::not_sent(
+                        TransportErrorKind::Auth,
+                        "the access token is not a valid header value",
+                    )
+                    .with_source(e)
+                })?;
+            value.set_sensitive(true);
+            req.headers_mut().insert(http::header::AUTHORIZATION, value);
+        }
+        self.inner.send(req).await
+    }
+}
