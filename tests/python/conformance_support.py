@@ -107,7 +107,7 @@ class Runner:
         except Exception:  # noqa: BLE001 - every failure is reported, then the run goes on
             self.failed.append(name)
             print(f"FAIL {name}", flush=True)
-            print(_indent(traceback.format_exc()), flush=True)
+            print(_indent(_own_traceback()), flush=True)
             print(_indent("last HTTP exchanges:\n" + self.transcript.dump()), flush=True)
             return False
         self.passed.append(name)
@@ -119,6 +119,16 @@ class Runner:
             print("failed checks: " + ", ".join(self.failed))
         print(f"{len(self.passed)} passed, {len(self.failed)} failed", flush=True)
         sys.exit(1 if self.failed else 0)
+
+
+def _own_traceback() -> str:
+    """The failing exception with only the frames of these scripts (not the client libraries)."""
+    _, error, tb = sys.exc_info()
+    here = os.path.dirname(os.path.abspath(__file__))
+    frames = [f for f in traceback.extract_tb(tb) if os.path.dirname(os.path.abspath(f.filename)) == here]
+    return "".join(traceback.format_list(frames[1:])) + "".join(
+        traceback.format_exception_only(type(error), error)
+    )
 
 
 def _indent(text: str) -> str:
