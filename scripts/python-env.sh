@@ -40,13 +40,17 @@ if [[ -x "$venv_dir/bin/python" && -f "$stamp_file" && "$(cat "$stamp_file")" ==
 fi
 
 started=$SECONDS
-if [[ -x "$venv_dir/bin/python" ]]; then
-    say "updating $venv_dir (lock or interpreter changed)"
+if [[ -f "$venv_dir/pyvenv.cfg" ]]; then
+    # A lock or interpreter change rebuilds from scratch, so no stale package survives.
+    say "recreating $venv_dir (lock or interpreter changed) with $("$python" --version 2>&1)"
+    "$python" -m venv --clear "$venv_dir"
+elif [[ -e "$venv_dir" && -n "$(ls -A "$venv_dir")" ]]; then
+    say "error: $venv_dir exists and is not a virtual environment; choose another directory" >&2
+    exit 1
 else
     say "creating virtual environment $venv_dir with $("$python" --version 2>&1)"
     "$python" -m venv "$venv_dir"
 fi
-rm -f "$stamp_file"
 
 say "installing the pinned lock $(realpath --relative-to="$repo_root" "$requirements")"
 "$venv_dir/bin/python" -m pip install \
