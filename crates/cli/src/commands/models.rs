@@ -1,0 +1,152 @@
+//! `retune models list|get|versions|checkpoints|lineage|set-default-checkpoint|alias|delete-version`.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use futures::TryStreamExt;
+use retune_client::{Client, ListOptions, ModelUpdate};
+use retune_model::names::{ModelRef, VersionAlias, VersionId, VersionSelector};
+use retune_model::wire;
+
+use super::jobs::{limited, options, print_json, print_json_list};
+use crate::config::{List, ModelAction};
+use crate::exit::Exit;
+use crate::output::Out;
+use crate::render;
+
+/// `retune models list`.
+pub async fn list(client: &Client, list: &List, out: &Out) -> anyhow::Result<Exit> {
+    let models: Vec<wire::Model> = limited(client.list_models(options(list)), list.limit)
+        .try_collect()
+        .await
+        .context("cannot list models")?;
+    if out.is_json() {
+        print_json_list(out, &models)?;
+    } else if models.is_empty() {
+        out.say(format!("No models in {}.", client.location()))?;
+    } else {
+        out.line(render::models_table(&models).render())?;
+    }
+    Ok(Exit::Ok)
+}
+
+/// The commands on one model.
+pub async fn run(
+    client: &Client,
+    model: &ModelRef,
+    action: ModelAction,
+    out: &Out,
+) -> anyhow::Result<Exit> {
+    match action {
+        ModelAction::Get => {
+            let m = get(client, model).await?;
+            if out.is_json() {
+                print_json(out, &m)?;
+            } else {
+                out.line(render::model_fields(&m).render(2))?;
+            }
+        }
+        ModelAction::Versions => {
+            let versions: Vec<wire::Model> = client
+                .list_model_versions(model.name(), ListOptions::new())
+                .try_collect()
+                .await
+                .with_context(|| format!("cannot list the versions of {}", model.name()))?;
+            if out.is_json() {
+                print_json_list(out, &versions)?;
+            } else {
+                out.line(render::models_table(&versions).render())?;
+            }
+        }
+        ModelAction::Checkpoints => {
+            let version = get(client, model).await?;
+            let checkpoints: Vec<wire::ModelVersionCheckpoint> = client
+                .list_checkpoints(model)
+                .try_collect()
+                .await
+                .with_context(|| format!("cannot list the checkpoints of {model}"))?;
+            if out.is_json() {
+                print_json_list(out, &checkpoints)?;
+            } else if checkpoints.is_empty() {
+                out.say(format!("{model} has no checkpoints."))?;
+            } else {
+                out.line(
+                    render::checkpoints_table(&checkpoints, &version.default_checkpoint_id)
+                        .render(),
+                )?;
+            }
+        }
+        ModelAction::Lineage => {
+            let lineage = client
+                .lineage(model.name())
+                .await
+                .with_context(|| format!("cannot trace the lineage of {}", model.name()))?;
+            if out.is_json() {
+                out.json_value(&render::lineage_json(&lineage))?;
+            } else {
+                out.line(format!("Lineage of {}:", model.name()))?;
+                for line in render::lineage_lines(&lineage) {
+                    out.line(format!("  {line}"))?;
+                }
+            }
+        }
+        ModelAction::SetDefaultCheckpoint(checkpoint) => {
+            let version = version_id(client, model).await?;
+            let target = model.name().at_version(version);
+            let updated = client
+                .update_model(
+                    &target,
+                    &ModelUpdate::new().with_default_checkpoint(checkpoint),
+                )
+                .await
+                .with_context(|| format!("cannot set the default checkpoint of {target}"))?;
+            if out.is_json() {
+                print_json(out, &updated)?;
+            } else {
+                out.line(format!(
+                    "Checkpoint {checkpoint} is now the default checkpoint of {target}."
+                ))?;
+            }
+        }
+        ModelAction::AddAliases(_) | ModelAction::RemoveAliases(_) => {
+            anyhow::bail!("alias edits are not available yet");
+        }
+        ModelAction::DeleteVersion(version) => {
+            let operation = client
+                .delete_model_version(model.name(), version)
+                .await
+                .with_context(|| format!("cannot delete {}", model.name().at_version(version)))?;
+            if let Some(error) = &operation.error {
+                anyhow::bail!(
+                    "deleting {} failed: {}",
+                    model.name().at_version(version),
+                    error.message
+                );
+            }
+            if out.is_json() {
+                print_json(out, &operation)?;
+            } else {
+                out.line(format!("Deleted version {version} of {}.", model.name()))?;
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+async fn get(client: &Client, model: &ModelRef) -> anyhow::Result<wire::Model> {
+    client
+        .get_model(model)
+        .await
+        .with_context(|| format!("cannot get model {model}"))
+}
+
+/// The version a reference names: its id, or the version its alias (or `default`) is on.
+async fn version_id(client: &Client, model: &ModelRef) -> anyhow::Result<VersionId> {
+    if let Some(VersionSelector::Id(id)) = model.selector() {
+        return Ok(*id);
+    }
+    let m = get(client, model).await?;
+    m.version_id
+        .parse::<VersionId>()
+        .with_context(|| format!("the service gave {model} the version id {:?}", m.version_id))
+}

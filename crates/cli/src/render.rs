@@ -1,0 +1,375 @@
+//! How resources look to people: rows, fields and short state names for jobs, models,
+//! checkpoints, lineage and continuous-tuning plans. JSON output does not come through here: it
+//! is the API's own shape, from `retune_model::wire`.
+
+use retune_client::{Lineage, Origin};
+use retune_model::Timestamp;
+use retune_model::continuous::{ContinuousTuningPlan, TuningOutcome};
+use retune_model::job_state::{JobState, TuningJobState};
+use retune_model::proto_enum::ProtoEnum;
+use retune_model::wire;
+
+use crate::output::{Fields, Table};
+
+/// `SUCCEEDED` for `JOB_STATE_SUCCEEDED`.
+pub fn state_name(state: JobState) -> &'static str {
+    let name = state.proto_name();
+    name.strip_prefix("JOB_STATE_").unwrap_or(name)
+}
+
+/// `TUNING` for `TUNING_JOB_STATE_TUNING`.
+pub fn sub_state_name(state: TuningJobState) -> &'static str {
+    let name = state.proto_name();
+    name.strip_prefix("TUNING_JOB_STATE_").unwrap_or(name)
+}
+
+/// The last path segment of a resource name: `42` for `.../tuningJobs/42`.
+pub fn short_name(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
+}
+
+fn time(t: Option<Timestamp>) -> String {
+    t.map(|t| t.to_string()).unwrap_or_default()
+}
+
+/// What a job tunes: the base model, or `model@version (checkpoint N)`.
+pub fn job_source(job: &wire::TuningJob) -> String {
+    if let Some(pre) = &job.pre_tuned_model {
+        let checkpoint = if pre.checkpoint_id.is_empty() {
+            String::new()
+        } else {
+            format!(" checkpoint {}", pre.checkpoint_id)
+        };
+        return format!("{}{checkpoint}", pre.tuned_model_name);
+    }
+    job.base_model.clone().unwrap_or_default()
+}
+
+/// `RUNNING (TUNING, epoch 1, step 3)`.
+pub fn job_status(job: &wire::TuningJob) -> String {
+    let state = job.state.unwrap_or(JobState::Unspecified);
+    let mut details = Vec::new();
+    if let Some(sub) = job.tuning_job_state
+        && sub != TuningJobState::Unspecified
+    {
+        details.push(sub_state_name(sub).to_owned());
+    }
+    if let Some(meta) = &job.tuning_job_metadata
+        && !state.is_terminal()
+        && (meta.completed_epoch_count > 0 || meta.completed_step_count > 0)
+    {
+        details.push(format!(
+            "epoch {}, step {}",
+            meta.completed_epoch_count, meta.completed_step_count
+        ));
+    }
+    if details.is_empty() {
+        state_name(state).to_owned()
+    } else {
+        format!("{} ({})", state_name(state), details.join(", "))
+    }
+}
+
+/// One row per job.
+pub fn jobs_table(jobs: &[wire::TuningJob]) -> Table {
+    let mut table = Table::new(&["JOB", "STATE", "SOURCE", "TUNED MODEL", "CREATED"]);
+    for job in jobs {
+        table.row(vec![
+            short_name(&job.name).to_owned(),
+            job_status(job),
+            job_source(job),
+            job.tuned_model
+                .as_ref()
+                .map(|t| t.model.clone())
+                .unwrap_or_default(),
+            time(job.create_time),
+        ]);
+    }
+    table
+}
+
+/// Every field of a job people care about.
+pub fn job_fields(job: &wire::TuningJob) -> Fields {
+    let mut f = Fields::new();
+    f.add("name", &job.name)
+        .add("state", job_status(job))
+        .add("source", job_source(job))
+        .add("display name", &job.tuned_model_display_name);
+    if let Some(spec) = &job.supervised_tuning_spec {
+        f.add("training data", &spec.training_dataset_uri)
+            .add("validation data", &spec.validation_dataset_uri);
+        if let Some(h) = &spec.hyper_parameters {
+            f.add(
+                "epochs",
+                h.epoch_count.map(|e| e.to_string()).unwrap_or_default(),
+            )
+            .add(
+                "lr multiplier",
+                h.learning_rate_multiplier
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
+            )
+            .add(
+                "adapter size",
+                h.adapter_size
+                    .and_then(|a| a.rank())
+                    .map(|r| r.to_string())
+                    .unwrap_or_default(),
+            );
+        }
+        if spec.export_last_checkpoint_only {
+            f.add("checkpoints exported", "last only");
+        }
+    }
+    if let Some(meta) = &job.tuning_job_metadata {
+        f.add(
+            "progress",
+            format!(
+                "{} epochs, {} steps completed",
+                meta.completed_epoch_count, meta.completed_step_count
+            ),
+        );
+    }
+    f.add("created", time(job.create_time))
+        .add("started", time(job.start_time))
+        .add("ended", time(job.end_time));
+    if let Some(tuned) = &job.tuned_model {
+        f.add("tuned model", &tuned.model)
+            .add("endpoint", &tuned.endpoint);
+        let checkpoints: Vec<String> = tuned
+            .checkpoints
+            .iter()
+            .map(|c| format!("{} (epoch {}, step {})", c.checkpoint_id, c.epoch, c.step))
+            .collect();
+        f.add("checkpoints", checkpoints.join(", "));
+    }
+    if let Some(stats) = job
+        .tuning_data_stats
+        .as_ref()
+        .and_then(|s| s.supervised_tuning_data_stats.as_ref())
+    {
+        f.add(
+            "training examples",
+            stats.tuning_dataset_example_count.to_string(),
+        )
+        .add("tuning steps", stats.tuning_step_count.to_string());
+    }
+    if let Some(error) = &job.error {
+        let code = retune_model::Code::from_number(error.code)
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_else(|| error.code.to_string());
+        f.add("error", format!("{code}: {}", error.message));
+    }
+    if let Some(spec) = &job.encryption_spec {
+        f.add("kms key", &spec.kms_key_name);
+    }
+    f.add("service account", &job.service_account)
+        .add("labels", labels(&job.labels));
+    f
+}
+
+fn labels(labels: &std::collections::BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// One row per model (version).
+pub fn models_table(models: &[wire::Model]) -> Table {
+    let mut table = Table::new(&[
+        "MODEL",
+        "VERSION",
+        "ALIASES",
+        "DISPLAY NAME",
+        "DEFAULT CHECKPOINT",
+        "CREATED",
+    ]);
+    for model in models {
+        let id = short_name(&model.name);
+        let id = id.split_once('@').map_or(id, |(id, _)| id);
+        table.row(vec![
+            id.to_owned(),
+            model.version_id.clone(),
+            model.version_aliases.join(","),
+            model.display_name.clone(),
+            model.default_checkpoint_id.clone(),
+            time(model.version_create_time.or(model.create_time)),
+        ]);
+    }
+    table
+}
+
+/// Every field of a model version people care about.
+pub fn model_fields(model: &wire::Model) -> Fields {
+    let mut f = Fields::new();
+    f.add("name", &model.name)
+        .add("version", &model.version_id)
+        .add("aliases", model.version_aliases.join(", "))
+        .add("display name", &model.display_name)
+        .add("description", &model.description)
+        .add("version description", &model.version_description)
+        .add("default checkpoint", &model.default_checkpoint_id);
+    let checkpoints: Vec<String> = model
+        .checkpoints
+        .iter()
+        .map(|c| format!("{} (epoch {}, step {})", c.checkpoint_id, c.epoch, c.step))
+        .collect();
+    f.add("checkpoints", checkpoints.join(", "))
+        .add("created", time(model.create_time))
+        .add("version created", time(model.version_create_time));
+    if let Some(spec) = &model.encryption_spec {
+        f.add("kms key", &spec.kms_key_name);
+    }
+    f.add("labels", labels(&model.labels));
+    f
+}
+
+/// One row per checkpoint, marking the default one.
+pub fn checkpoints_table(checkpoints: &[wire::ModelVersionCheckpoint], default: &str) -> Table {
+    let mut table = Table::new(&["CHECKPOINT", "EPOCH", "STEP", "DEFAULT"]);
+    for c in checkpoints {
+        table.row(vec![
+            c.checkpoint_id.clone(),
+            c.epoch.to_string(),
+            c.step.to_string(),
+            if c.checkpoint_id == default {
+                "yes"
+            } else {
+                ""
+            }
+            .to_owned(),
+        ]);
+    }
+    table
+}
+
+/// `version 2  <- model@1 checkpoint 3 (job 7)  <- gemini-2.5-flash (job 5)`, one line per version.
+pub fn lineage_lines(lineage: &Lineage) -> Vec<String> {
+    let mut lines = Vec::new();
+    for version in &lineage.versions {
+        let mut line = format!("version {}", version.version);
+        for step in &version.steps {
+            let job = step
+                .job
+                .as_ref()
+                .map(|j| format!(" (job {})", j.tuning_job_id()))
+                .unwrap_or_default();
+            let origin = match &step.origin {
+                Origin::Foundation(base) => base.clone(),
+                Origin::PreTuned { model, checkpoint } => {
+                    let id = model.name().model_id();
+                    let at = model
+                        .selector()
+                        .map(|s| format!("@{s}"))
+                        .unwrap_or_default();
+                    match checkpoint {
+                        Some(c) => format!("model {id}{at} checkpoint {c}"),
+                        None => format!("model {id}{at} (default checkpoint)"),
+                    }
+                }
+                Origin::Unknown => "unknown origin".to_owned(),
+            };
+            line.push_str(&format!("{job}  <-  {origin}"));
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// The lineage as JSON (no API shape exists for it).
+pub fn lineage_json(lineage: &Lineage) -> serde_json::Value {
+    let versions: Vec<serde_json::Value> = lineage
+        .versions
+        .iter()
+        .map(|v| {
+            let steps: Vec<serde_json::Value> = v
+                .steps
+                .iter()
+                .map(|s| {
+                    let origin = match &s.origin {
+                        Origin::Foundation(base) => serde_json::json!({ "baseModel": base }),
+                        Origin::PreTuned { model, checkpoint } => serde_json::json!({
+                            "preTunedModel": model.to_string(),
+                            "checkpointId": checkpoint.map(|c| c.to_string()),
+                        }),
+                        Origin::Unknown => serde_json::json!({}),
+                    };
+                    serde_json::json!({
+                        "model": s.model.at_version(s.version).to_string(),
+                        "tuningJob": s.job.as_ref().map(ToString::to_string),
+                        "origin": origin,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "versionId": v.version.to_string(),
+                "foundationModel": v.foundation(),
+                "steps": steps,
+            })
+        })
+        .collect();
+    serde_json::json!({ "model": lineage.model.to_string(), "versions": versions })
+}
+
+/// The plan of a continuous-tuning job, for people.
+pub fn plan_fields(plan: &ContinuousTuningPlan) -> Fields {
+    let mut f = Fields::new();
+    f.add("continues from", plan.pre_tuned_version().to_string())
+        .add("checkpoint", plan.checkpoint.to_string())
+        .add("root base model", plan.root_base_model.id());
+    match &plan.outcome {
+        TuningOutcome::NewVersion { parent } => {
+            f.add("result", format!("a new version of {parent}"));
+        }
+        TuningOutcome::NewModel { display_name } => {
+            f.add("result", format!("a new model named {display_name:?}"));
+        }
+    }
+    f
+}
+
+/// The plan as JSON (no API shape exists for it).
+pub fn plan_json(plan: &ContinuousTuningPlan) -> serde_json::Value {
+    let outcome = match &plan.outcome {
+        TuningOutcome::NewVersion { parent } => {
+            serde_json::json!({ "newVersionOf": parent.to_string() })
+        }
+        TuningOutcome::NewModel { display_name } => serde_json::json!({ "newModel": display_name }),
+    };
+    serde_json::json!({
+        "preTunedModel": plan.pre_tuned_version().to_string(),
+        "checkpointId": plan.checkpoint.to_string(),
+        "baseModel": plan.root_base_model.id(),
+        "outcome": outcome,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_names_drop_the_proto_prefix() {
+        assert_eq!(state_name(JobState::Succeeded), "SUCCEEDED");
+        assert_eq!(
+            sub_state_name(TuningJobState::PostProcessing),
+            "POST_PROCESSING"
+        );
+    }
+
+    #[test]
+    fn running_job_status_shows_sub_state_and_progress() {
+        let job = wire::TuningJob {
+            state: Some(JobState::Running),
+            tuning_job_state: Some(TuningJobState::Tuning),
+            tuning_job_metadata: Some(wire::TuningJobMetadata {
+                completed_epoch_count: 1,
+                completed_step_count: 3,
+            }),
+            ..wire::TuningJob::default()
+        };
+        assert_eq!(job_status(&job), "RUNNING (TUNING, epoch 1, step 3)");
+    }
+}
