@@ -1,0 +1,335 @@
+//! Tuning jobs inside the emulator: what is stored per job, its timeline, and how it looks at a
+//! given time.
+//!
+//! A job does not tick. It stores when it was created and its [`JobTimeline`] (from
+//! `retune_model::job_state`); its state at any time is [`progress_at`] of the elapsed time,
+//! unless an event already ended it or a cancel interrupted it. The store keeps one pending event
+//! per unfinished job (success, data failure or end of cancellation) in a time-ordered index and
+//! fires it when the clock passes it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use retune_model::Timestamp;
+use retune_model::base_model::BaseModel;
+use retune_model::checkpoints::ScheduledCheckpoint;
+use retune_model::continuous::ContinuousTuningPlan;
+use retune_model::job_state::{JobProgress, JobState, JobTimeline, TuningJobState, progress_at};
+use retune_model::names::{EndpointName, KmsKeyName, ModelRef, TuningJobName};
+use retune_model::wire;
+
+use crate::routes::ApiVersion;
+use crate::state::JobSpeed;
+
+/// Time in `PENDING` of a scaled job.
+pub const SCALED_PENDING: Duration = Duration::from_millis(500);
+/// Time in `RUNNING` / `PROCESSING_DATASET` of a scaled job.
+pub const SCALED_PROCESSING_DATASET: Duration = Duration::from_millis(500);
+/// Time per training step of a scaled job (lowered so that tuning never exceeds
+/// [`SCALED_MAX_TUNING`]).
+pub const SCALED_STEP: Duration = Duration::from_millis(100);
+/// The longest `RUNNING` / `TUNING` phase of a scaled job.
+pub const SCALED_MAX_TUNING: Duration = Duration::from_secs(60);
+/// Time in `RUNNING` / `POST_PROCESSING` of a scaled job.
+pub const SCALED_POST_PROCESSING: Duration = Duration::from_millis(500);
+/// Time from a cancel request to `CANCELLED` (zero for instant jobs).
+pub const SCALED_CANCEL_DELAY: Duration = Duration::from_millis(500);
+
+/// The phases of a job of `epochs` epochs of `steps_per_epoch` steps at `speed`.
+///
+/// Scaled (and manual): 0.5 s pending, 0.5 s processing the data set, 0.1 s per step (at most
+/// 60 s of tuning), 0.5 s post-processing. The sample data set (a few examples, default epochs)
+/// ends in about 3 s.
+pub fn timeline(speed: JobSpeed, epochs: u32, steps_per_epoch: u64) -> JobTimeline {
+    let zero = Duration::ZERO;
+    match speed {
+        JobSpeed::Instant => JobTimeline {
+            pending: zero,
+            processing_dataset: zero,
+            tuning_per_step: zero,
+            post_processing: zero,
+            steps_per_epoch,
+            epochs,
+        },
+        JobSpeed::Scaled | JobSpeed::Manual => {
+            let steps = u64::from(epochs).saturating_mul(steps_per_epoch).max(1);
+            let cap = SCALED_MAX_TUNING / u32::try_from(steps).unwrap_or(u32::MAX).max(1);
+            JobTimeline {
+                pending: SCALED_PENDING,
+                processing_dataset: SCALED_PROCESSING_DATASET,
+                tuning_per_step: SCALED_STEP.min(cap),
+                post_processing: SCALED_POST_PROCESSING,
+                steps_per_epoch,
+                epochs,
+            }
+        }
+    }
+}
+
+/// The delay between a cancel request and `CANCELLED`.
+pub fn cancel_delay(speed: JobSpeed) -> Duration {
+    match speed {
+        JobSpeed::Instant => Duration::ZERO,
+        JobSpeed::Scaled | JobSpeed::Manual => SCALED_CANCEL_DELAY,
+    }
+}
+
+/// Where a job's data stand: read and valid (with statistics), or the reason the job will fail
+/// while processing the data set.
+#[derive(Debug, Clone)]
+pub enum DataOutcome {
+    /// Valid data and its statistics.
+    Valid(Box<wire::SupervisedTuningDataStats>),
+    /// Missing or invalid data: the job fails at the end of `PROCESSING_DATASET` with this error.
+    Invalid(wire::Status),
+}
+
+/// Where a continuous-tuning job comes from.
+#[derive(Debug, Clone)]
+pub struct Continuation {
+    /// The plan `retune_model::continuous` made at create time.
+    pub plan: ContinuousTuningPlan,
+}
+
+/// A finished job's outputs.
+#[derive(Debug, Clone)]
+pub struct TunedOutput {
+    /// `…/models/{m}@{version}`.
+    pub model: ModelRef,
+    /// Each exported checkpoint and its endpoint.
+    pub checkpoints: Vec<(ScheduledCheckpoint, EndpointName)>,
+    /// `tunedModel.checkpoints` is listed only with intermediate checkpoints.
+    pub list_checkpoints: bool,
+    /// `…/metadataStores/default/contexts/tuning-experiment-…`.
+    pub experiment: String,
+}
+
+/// How a job stands apart from its timeline.
+#[derive(Debug, Clone)]
+pub enum Phase {
+    /// Following its timeline.
+    Scheduled,
+    /// Cancel requested at `at`, when it stood at `progress`.
+    Cancelling {
+        /// When the cancel was requested.
+        at: Timestamp,
+        /// Where the job stood then.
+        progress: JobProgress,
+    },
+    /// Over.
+    Ended {
+        /// The terminal state.
+        state: JobState,
+        /// `endTime`.
+        at: Timestamp,
+        /// Where the job stood when it ended.
+        progress: JobProgress,
+        /// `error` (failed or cancelled jobs).
+        error: Option<wire::Status>,
+        /// The outputs of a succeeded job.
+        output: Option<Box<TunedOutput>>,
+    },
+}
+
+/// Everything the emulator keeps about one tuning job.
+#[derive(Debug, Clone)]
+pub struct JobRecord {
+    /// The job's name.
+    pub name: TuningJobName,
+    /// The request as received (input fields only); rendered back with the outputs added.
+    pub request: wire::TuningJob,
+    /// The root base model (for continuous tuning, the one the pre-tuned model came from).
+    pub base_model: &'static BaseModel,
+    /// Set for continuous tuning.
+    pub continuation: Option<Continuation>,
+    /// `createTime`.
+    pub created: Timestamp,
+    /// The simulated phases.
+    pub timeline: JobTimeline,
+    /// `exportLastCheckpointOnly`.
+    pub export_last_checkpoint_only: bool,
+    /// The data-set check done at create time.
+    pub data: DataOutcome,
+    /// The CMEK key, if any.
+    pub kms_key: Option<KmsKeyName>,
+    /// Where the job stands apart from its timeline.
+    pub phase: Phase,
+    /// The key of the job's pending event in the store's index, if any.
+    pub event: Option<(Timestamp, u64)>,
+}
+
+/// A job as seen at one time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobView {
+    /// Progress (state, sub-state, counters).
+    pub progress: JobProgress,
+    /// `startTime`.
+    pub start_time: Option<Timestamp>,
+    /// `endTime`.
+    pub end_time: Option<Timestamp>,
+    /// `updateTime`.
+    pub update_time: Timestamp,
+}
+
+impl JobRecord {
+    /// When the job entered `RUNNING` on its timeline.
+    fn started_at(&self) -> Timestamp {
+        self.created.saturating_add(self.timeline.started_after())
+    }
+
+    /// When the job's timeline ends (success).
+    pub fn succeeds_at(&self) -> Timestamp {
+        self.created.saturating_add(self.timeline.succeeded_after())
+    }
+
+    /// When the data-set phase ends (a data failure happens then).
+    pub fn data_processed_at(&self) -> Timestamp {
+        self.started_at()
+            .saturating_add(self.timeline.processing_dataset)
+    }
+
+    /// Where the job stands on its timeline at `at` (ignoring events).
+    pub fn progress_at(&self, at: Timestamp) -> JobProgress {
+        progress_at(&self.timeline, at.duration_since(self.created))
+    }
+
+    /// The time the job last changed on its timeline, at or before `at`.
+    fn timeline_update_time(&self, at: Timestamp, progress: &JobProgress) -> Timestamp {
+        let t = &self.timeline;
+        let offset = match (progress.state, progress.tuning_state) {
+            (JobState::Pending, _) => Duration::ZERO,
+            (JobState::Running, TuningJobState::ProcessingDataset) => t.pending,
+            (JobState::Running, TuningJobState::Tuning) => {
+                let steps = u32::try_from(progress.completed_step_count).unwrap_or(u32::MAX);
+                t.pending + t.processing_dataset + t.tuning_per_step.saturating_mul(steps)
+            }
+            (JobState::Running, _) => {
+                let steps = u32::try_from(t.total_steps()).unwrap_or(u32::MAX);
+                t.pending + t.processing_dataset + t.tuning_per_step.saturating_mul(steps)
+            }
+            _ => return at,
+        };
+        self.created.saturating_add(offset).min(at)
+    }
+
+    /// The job as seen at `now`.
+    pub fn view(&self, now: Timestamp) -> JobView {
+        match &self.phase {
+            Phase::Scheduled => {
+                let progress = self.progress_at(now);
+                JobView {
+                    progress,
+                    start_time: (progress.state != JobState::Pending).then(|| self.started_at()),
+                    end_time: None,
+                    update_time: self.timeline_update_time(now, &progress),
+                }
+            }
+            Phase::Cancelling { at, progress } => JobView {
+                progress: JobProgress {
+                    state: JobState::Cancelling,
+                    tuning_state: TuningJobState::Unspecified,
+                    ..*progress
+                },
+                start_time: (progress.state != JobState::Pending).then(|| self.started_at()),
+                end_time: None,
+                update_time: *at,
+            },
+            Phase::Ended {
+                state,
+                at,
+                progress,
+                ..
+            } => JobView {
+                progress: JobProgress {
+                    state: *state,
+                    tuning_state: TuningJobState::Unspecified,
+                    ..*progress
+                },
+                start_time: (progress.state != JobState::Pending).then(|| self.started_at()),
+                end_time: Some(*at),
+                update_time: *at,
+            },
+        }
+    }
+
+    /// The job's JSON shape at `now`, for `version`.
+    pub fn render(&self, now: Timestamp, version: ApiVersion) -> wire::TuningJob {
+        let view = self.view(now);
+        let mut job = self.request.clone();
+        job.name = self.name.to_string();
+        job.state = Some(view.progress.state);
+        job.create_time = Some(self.created);
+        job.start_time = view.start_time;
+        job.end_time = view.end_time;
+        job.update_time = Some(view.update_time);
+        if let Some(pre) = job.pre_tuned_model.as_mut() {
+            pre.base_model = self.base_model.id().to_owned();
+        }
+        if version == ApiVersion::V1Beta1 {
+            if view.progress.state == JobState::Running {
+                job.tuning_job_state = Some(view.progress.tuning_state);
+            }
+            job.tuning_job_metadata = Some(wire::TuningJobMetadata {
+                completed_epoch_count: i64::try_from(view.progress.completed_epoch_count)
+                    .unwrap_or(i64::MAX),
+                completed_step_count: i64::try_from(view.progress.completed_step_count)
+                    .unwrap_or(i64::MAX),
+            });
+        }
+        if let Phase::Ended { error, output, .. } = &self.phase {
+            job.error = error.clone();
+            if let Some(output) = output {
+                job.tuned_model = Some(render_tuned_model(output));
+                job.experiment = output.experiment.clone();
+            }
+            if let (DataOutcome::Valid(stats), Some(_)) = (&self.data, output) {
+                job.tuning_data_stats = Some(wire::TuningDataStats {
+                    supervised_tuning_data_stats: Some((**stats).clone()),
+                    ..wire::TuningDataStats::default()
+                });
+            }
+        }
+        job
+    }
+
+    /// The job's labels.
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        &self.request.labels
+    }
+}
+
+fn render_tuned_model(output: &TunedOutput) -> wire::TunedModel {
+    let endpoint = output
+        .checkpoints
+        .last()
+        .map(|(_, e)| e.to_string())
+        .unwrap_or_default();
+    let checkpoints = if output.list_checkpoints {
+        output
+            .checkpoints
+            .iter()
+            .map(|(c, e)| wire::TunedModelCheckpoint {
+                checkpoint_id: c.id_string(),
+                epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),
+                step: i64::try_from(c.step).unwrap_or(i64::MAX),
+                endpoint: e.to_string(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    wire::TunedModel {
+        model: output.model.to_string(),
+        endpoint,
+        checkpoints,
+    }
+}
+
+/// The experiment context a job's run is recorded under.
+pub fn experiment_name(job: &TuningJobName, created: Timestamp) -> String {
+    format!(
+        "{}/metadataStores/default/contexts/tuning-experiment-{}",
+        job.location_name(),
+        created.compact_digits()
+    )
+}

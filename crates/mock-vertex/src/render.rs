@@ -1,0 +1,167 @@
+//! From stored records to the REST JSON shapes of `retune_model::wire`. No rules here: mapping only.
+
+use retune_model::dataset;
+use retune_model::names::{ModelRef, VersionSelector};
+use retune_model::wire;
+
+use crate::store::{EndpointRecord, ModelRecord, VersionRecord};
+
+/// How a Model's `name` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelNameStyle {
+    /// `…/models/{id}`: GetModel without a version, ListModels, model-level UpdateModel.
+    Bare,
+    /// `…/models/{id}@{versionId}` (the id, never the alias): GetModel with `@version` or
+    /// `@alias`, ListModelVersions, version-level UpdateModel, MergeVersionAliases.
+    Versioned,
+}
+
+impl ModelNameStyle {
+    /// The style for a response to a request naming `model`.
+    pub fn for_request(model: &ModelRef) -> ModelNameStyle {
+        match model.selector() {
+            None | Some(VersionSelector::ModelLevel) => ModelNameStyle::Bare,
+            Some(_) => ModelNameStyle::Versioned,
+        }
+    }
+}
+
+/// One version of a model as a `Model`: model-level fields plus that version's, labels merged
+/// (the version's win).
+pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyle) -> wire::Model {
+    let name = match style {
+        ModelNameStyle::Bare => record.name.to_string(),
+        ModelNameStyle::Versioned => record.name.at_version(version.id).to_string(),
+    };
+    let mut labels = record.labels.clone();
+    labels.extend(version.labels.clone());
+    wire::Model {
+        name,
+        version_id: version.id.to_string(),
+        version_aliases: version.aliases.iter().map(ToString::to_string).collect(),
+        version_create_time: Some(version.created),
+        version_update_time: Some(version.updated),
+        display_name: record.display_name.clone(),
+        description: record.description.clone(),
+        version_description: version.description.clone(),
+        default_checkpoint_id: version
+            .default_checkpoint
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        checkpoints: version
+            .checkpoints
+            .iter()
+            .map(|c| wire::Checkpoint {
+                checkpoint_id: c.id.to_string(),
+                epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),
+                step: i64::try_from(c.step).unwrap_or(i64::MAX),
+            })
+            .collect(),
+        create_time: Some(record.created),
+        update_time: Some(record.updated.max(version.updated)),
+        deployed_models: version
+            .checkpoints
+            .iter()
+            .map(|c| wire::DeployedModelRef {
+                endpoint: c.endpoint.to_string(),
+                deployed_model_id: c.endpoint.endpoint_id().to_string(),
+                checkpoint_id: c.id.to_string(),
+            })
+            .collect(),
+        labels,
+        encryption_spec: version.kms_key.as_ref().map(|k| wire::EncryptionSpec {
+            kms_key_name: k.to_string(),
+        }),
+        ..wire::Model::default()
+    }
+}
+
+/// An endpoint with the one checkpoint deployed on it.
+pub fn endpoint(record: &EndpointRecord) -> wire::Endpoint {
+    let deployed_model_id = record.name.endpoint_id().to_string();
+    wire::Endpoint {
+        name: record.name.to_string(),
+        display_name: record.display_name.clone(),
+        deployed_models: vec![wire::DeployedModel {
+            id: deployed_model_id.clone(),
+            model: record.model.to_string(),
+            model_version_id: record.version.to_string(),
+            checkpoint_id: record.checkpoint.to_string(),
+            display_name: record.display_name.clone(),
+            create_time: Some(record.created),
+        }],
+        traffic_split: [(deployed_model_id, 100)].into_iter().collect(),
+        labels: record.labels.clone(),
+        create_time: Some(record.created),
+        update_time: Some(record.created),
+        encryption_spec: record.kms_key.as_ref().map(|k| wire::EncryptionSpec {
+            kms_key_name: k.to_string(),
+        }),
+        ..wire::Endpoint::default()
+    }
+}
+
+fn int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn distribution(d: &dataset::Distribution) -> wire::DatasetDistribution {
+    wire::DatasetDistribution {
+        sum: d.sum,
+        billable_sum: d.billable_sum,
+        min: d.min,
+        max: d.max,
+        mean: d.mean,
+        median: d.median,
+        p5: d.p5,
+        p95: d.p95,
+        buckets: d
+            .buckets
+            .iter()
+            .map(|b| wire::DatasetBucket {
+                count: b.count,
+                left: b.left,
+                right: b.right,
+            })
+            .collect(),
+    }
+}
+
+fn content(c: &dataset::Content) -> wire::Content {
+    wire::Content {
+        role: c.role.as_str().to_owned(),
+        parts: c
+            .parts
+            .iter()
+            .filter_map(|p| p.as_text())
+            .map(|text| wire::Part {
+                text: text.to_owned(),
+                ..wire::Part::default()
+            })
+            .collect(),
+    }
+}
+
+/// `supervisedTuningDataStats` from the data-set report.
+pub fn data_stats(stats: &dataset::SupervisedTuningDataStats) -> wire::SupervisedTuningDataStats {
+    wire::SupervisedTuningDataStats {
+        tuning_dataset_example_count: int(stats.tuning_dataset_example_count),
+        total_tuning_character_count: int(stats.total_tuning_character_count),
+        total_billable_token_count: int(stats.total_billable_token_count),
+        tuning_step_count: int(stats.tuning_step_count),
+        total_truncated_example_count: int(stats.total_truncated_example_count),
+        truncated_example_indices: stats
+            .truncated_example_indices
+            .iter()
+            .map(|&i| int(i))
+            .collect(),
+        dropped_example_reasons: stats.dropped_example_reasons.clone(),
+        user_dataset_examples: stats.user_dataset_examples.iter().map(content).collect(),
+        user_input_token_distribution: Some(distribution(&stats.user_input_token_distribution)),
+        user_output_token_distribution: Some(distribution(&stats.user_output_token_distribution)),
+        user_message_per_example_distribution: Some(distribution(
+            &stats.user_message_per_example_distribution,
+        )),
+        ..wire::SupervisedTuningDataStats::default()
+    }
+}

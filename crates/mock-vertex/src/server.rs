@@ -1,0 +1,204 @@
+//! Serving: the axum [`router`], [`serve`] over TCP, and the [`MockVertex`] handle for tests.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::error::{ApiError, CatchPanicLayer};
+use crate::handlers::{self, Request};
+use crate::routes::{QueryParams, parse_route, split_version};
+use crate::state::{Emulator, EmulatorBuilder};
+use crate::storage::gcs_router;
+
+/// The largest request body accepted, as Google's front end: 10 MiB.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// The prefix reserved for the emulator's own control API (never a Vertex AI path).
+pub const ADMIN_PREFIX: &str = "/_emulator/";
+
+/// The emulator as an axum router, for in-process use (no socket).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use axum::body::Body;
+/// use axum::http::{Request, StatusCode};
+/// use tower::ServiceExt;
+/// let app = mock_vertex::router(mock_vertex::Emulator::new());
+/// let response = app
+///     .oneshot(Request::get("/v1/projects/p/locations/us-central1/tuningJobs/1").body(Body::empty()).unwrap())
+///     .await
+///     .unwrap();
+/// assert_eq!(response.status(), StatusCode::NOT_FOUND);
+/// # });
+/// ```
+pub fn router(state: Emulator) -> Router {
+    let gcs = gcs_router(state.objects().clone());
+    Router::new()
+        .route("/_emulator/health", get(health))
+        .fallback(dispatch)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+        .merge(gcs)
+        .layer(CatchPanicLayer)
+}
+
+/// Serves the emulator on `listener` until the process ends.
+pub async fn serve(listener: TcpListener, state: Emulator) -> io::Result<()> {
+    axum::serve(listener, router(state)).await
+}
+
+/// Serves the emulator on `listener` until `shutdown` completes, then finishes open requests.
+pub async fn serve_with_shutdown(
+    listener: TcpListener,
+    state: Emulator,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn health() -> Response {
+    json_ok(b"{\"status\":\"SERVING\"}".to_vec())
+}
+
+/// A 200 response with a JSON body.
+pub(crate) fn json_ok(body: Vec<u8>) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    response
+}
+
+async fn dispatch(
+    State(emulator): State<Emulator>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let path = uri.path();
+    let result = async {
+        if split_version(path).is_none() {
+            return Err(ApiError::not_found(format!(
+                "The requested URL {path} was not found on this server."
+            )));
+        }
+        emulator.auth().check(&headers)?;
+        let (version, route) = parse_route(&method, path)?;
+        let body = body.map_err(body_error)?;
+        tracing::debug!(rpc = route.rpc_name(), %version, "request");
+        let request = Request {
+            version,
+            query: QueryParams::parse(uri.query()),
+            body,
+        };
+        handlers::handle(&emulator, route, request).await
+    }
+    .await;
+    let response = match result {
+        Ok(body) => json_ok(body),
+        Err(err) => err.into_response(),
+    };
+    tracing::info!(%method, %path, status = response.status().as_u16(), "served");
+    response
+}
+
+fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::invalid_argument(format!(
+            "Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes."
+        ))
+    } else {
+        ApiError::invalid_argument(format!("Invalid request body: {rejection}"))
+    }
+}
+
+/// A running emulator on `127.0.0.1`, port 0; it stops when dropped.
+///
+/// ```
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// let server = mock_vertex::MockVertex::start().await.unwrap();
+/// assert!(server.base_url().starts_with("http://127.0.0.1:"));
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct MockVertex {
+    addr: SocketAddr,
+    emulator: Emulator,
+    task: JoinHandle<()>,
+}
+
+impl MockVertex {
+    /// Starts an emulator with the default settings.
+    pub async fn start() -> io::Result<MockVertex> {
+        MockVertex::start_with(Emulator::new()).await
+    }
+
+    /// Settings for an emulator to start with [`EmulatorBuilder::start`].
+    pub fn builder() -> EmulatorBuilder {
+        Emulator::builder()
+    }
+
+    /// Starts serving `emulator` on a free loopback port.
+    pub async fn start_with(emulator: Emulator) -> io::Result<MockVertex> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let state = emulator.clone();
+        let task = tokio::spawn(async move {
+            if let Err(err) = serve(listener, state).await {
+                tracing::error!(%err, "mock-vertex server stopped");
+            }
+        });
+        Ok(MockVertex {
+            addr,
+            emulator,
+            task,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:{port}`, with no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The emulator's state (clock, settings, store).
+    pub fn emulator(&self) -> &Emulator {
+        &self.emulator
+    }
+
+    /// An in-process router over the same state.
+    pub fn router(&self) -> Router {
+        router(self.emulator.clone())
+    }
+}
+
+impl Drop for MockVertex {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl EmulatorBuilder {
+    /// Builds the emulator and starts serving it on a free loopback port.
+    pub async fn start(self) -> io::Result<MockVertex> {
+        MockVertex::start_with(self.build()).await
+    }
+}

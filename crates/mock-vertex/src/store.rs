@@ -1,0 +1,864 @@
+//! The emulator's data: tuning jobs, models and their versions, endpoints and operations, kept per
+//! `projects/{p}/locations/{l}` namespace, plus the time-ordered index of pending job events.
+//!
+//! Every rule comes from `retune_model`: the store gathers facts, asks the model crate for a
+//! decision, and applies it. Ids come from counters, so runs are deterministic.
+
+use std::collections::{BTreeMap, HashMap};
+
+use retune_model::Timestamp;
+use retune_model::base_model::BaseModel;
+use retune_model::checkpoints::{ScheduledCheckpoint, checkpoint_schedule};
+use retune_model::continuous::{
+    ContinuousTuningPlan, PreTunedModelFacts, TuningMethod, TuningOutcome, TuningProvenance,
+};
+use retune_model::job_state::{CANCELLED_ERROR_CODE, JobState, request_cancel};
+use retune_model::names::{
+    CheckpointId, EndpointId, EndpointName, KmsKeyName, LocationName, ModelId, ModelName, ModelRef,
+    OperationId, OperationName, OperationParent, TuningJobId, TuningJobName, VersionAlias,
+    VersionId, VersionSelector,
+};
+use retune_model::registry::{
+    AliasChange, VersionEntry, check_model_deletion, check_version_deletion, merge_version_aliases,
+    next_version_id, resolve_checkpoint, select_version,
+};
+use retune_model::wire;
+
+use crate::error::ApiError;
+use crate::jobs::{DataOutcome, JobRecord, Phase, TunedOutput, cancel_delay, experiment_name};
+use crate::state::JobSpeed;
+
+/// The label every tuned model carries with its tuning method (`sft`).
+pub const LABEL_TUNE_TYPE: &str = "tune-type";
+/// The label holding the root base model id, as a label value (`gemini-2_5-flash`).
+pub const LABEL_BASE_MODEL: &str = "google-vertex-llm-tuning-base-model-id";
+/// The label holding the id of the tuning job that produced the version.
+pub const LABEL_JOB_ID: &str = "google-vertex-llm-tuning-job-id";
+
+/// First ids handed out, per kind. Ids of one kind have the same number of digits for a long
+/// time, so their string order is their creation order.
+const FIRST_JOB_ID: u64 = 1_000_000_000_000_001;
+const FIRST_MODEL_ID: u64 = 2_000_000_000_000_001;
+const FIRST_ENDPOINT_ID: u64 = 3_000_000_000_000_001;
+const FIRST_OPERATION_ID: u64 = 4_000_000_000_000_001;
+
+/// One exported checkpoint of a model version.
+#[derive(Debug, Clone)]
+pub struct CheckpointRecord {
+    /// `"1"`, `"2"`, ... (restarting at 1 in every version).
+    pub id: CheckpointId,
+    /// The epoch it belongs to.
+    pub epoch: u64,
+    /// The step it was saved after.
+    pub step: u64,
+    /// The endpoint serving it.
+    pub endpoint: EndpointName,
+}
+
+/// One version of a model.
+#[derive(Debug, Clone)]
+pub struct VersionRecord {
+    /// `versionId`.
+    pub id: VersionId,
+    /// `versionAliases`.
+    pub aliases: Vec<VersionAlias>,
+    /// `versionDescription`.
+    pub description: String,
+    /// Version-level labels (the system labels and the job's user labels).
+    pub labels: BTreeMap<String, String>,
+    /// `versionCreateTime`.
+    pub created: Timestamp,
+    /// `versionUpdateTime`.
+    pub updated: Timestamp,
+    /// The checkpoints, in order.
+    pub checkpoints: Vec<CheckpointRecord>,
+    /// `defaultCheckpointId`.
+    pub default_checkpoint: Option<CheckpointId>,
+    /// How the version was produced (`None`: not by tuning).
+    pub provenance: Option<TuningProvenance>,
+    /// The tuning job that produced it.
+    pub job: Option<TuningJobName>,
+    /// The CMEK key.
+    pub kms_key: Option<KmsKeyName>,
+}
+
+impl VersionRecord {
+    /// The view the registry rules take of this version.
+    ///
+    /// Tuned versions are served by endpoints the tuning service manages (one per checkpoint);
+    /// those do not count as deployments that block deletion, and deleting the version deletes
+    /// them. So `deployed` is false here.
+    pub fn entry(&self) -> VersionEntry {
+        VersionEntry::new(self.id)
+            .with_aliases(self.aliases.clone())
+            .with_checkpoints(
+                self.checkpoints.iter().map(|c| c.id).collect(),
+                self.default_checkpoint,
+            )
+            .with_deployed(false)
+    }
+
+    /// The endpoint of the default checkpoint (else the last one).
+    pub fn default_endpoint(&self) -> Option<&EndpointName> {
+        self.checkpoints
+            .iter()
+            .find(|c| Some(c.id) == self.default_checkpoint)
+            .or_else(|| self.checkpoints.last())
+            .map(|c| &c.endpoint)
+    }
+}
+
+/// A model and its versions.
+#[derive(Debug, Clone)]
+pub struct ModelRecord {
+    /// The model's name.
+    pub name: ModelName,
+    /// `displayName`.
+    pub display_name: String,
+    /// `description`.
+    pub description: String,
+    /// Model-level labels (merged under the version's on read).
+    pub labels: BTreeMap<String, String>,
+    /// `createTime`.
+    pub created: Timestamp,
+    /// `updateTime`.
+    pub updated: Timestamp,
+    /// The versions.
+    pub versions: BTreeMap<VersionId, VersionRecord>,
+    /// The highest version id ever issued (never reused).
+    pub highest_version: Option<VersionId>,
+}
+
+impl ModelRecord {
+    /// The registry's view of every version.
+    pub fn entries(&self) -> Vec<VersionEntry> {
+        self.versions.values().map(VersionRecord::entry).collect()
+    }
+
+    /// The version a selector names (`None` = the version holding `default`).
+    pub fn select(&self, selector: Option<&VersionSelector>) -> Result<&VersionRecord, ApiError> {
+        let entries = self.entries();
+        let id = select_version(&entries, selector)
+            .map(|e| e.id)
+            .map_err(|e| ApiError::new(e.code(), format!("Model {}: {e}.", self.name)))?;
+        self.versions
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found(format!("Model {}@{id} not found.", self.name)))
+    }
+
+    /// The facts continuous tuning needs.
+    pub fn facts(&self) -> PreTunedModelFacts {
+        PreTunedModelFacts {
+            name: self.name.clone(),
+            display_name: self.display_name.clone(),
+            versions: self.entries(),
+            provenance: self
+                .versions
+                .values()
+                .filter_map(|v| v.provenance.clone().map(|p| (v.id, p)))
+                .collect(),
+        }
+    }
+}
+
+/// An endpoint a tuning job created for one checkpoint.
+#[derive(Debug, Clone)]
+pub struct EndpointRecord {
+    /// The endpoint's name.
+    pub name: EndpointName,
+    /// `displayName`.
+    pub display_name: String,
+    /// The model deployed on it.
+    pub model: ModelName,
+    /// The version deployed on it.
+    pub version: VersionId,
+    /// The checkpoint deployed on it.
+    pub checkpoint: CheckpointId,
+    /// `createTime`.
+    pub created: Timestamp,
+    /// `labels` (the job's).
+    pub labels: BTreeMap<String, String>,
+    /// The CMEK key.
+    pub kms_key: Option<KmsKeyName>,
+}
+
+/// A finished long-running operation (the emulator's operations finish at once).
+#[derive(Debug, Clone)]
+pub struct OperationRecord {
+    /// The operation's name.
+    pub name: OperationName,
+    /// When it was created (and finished).
+    pub created: Timestamp,
+}
+
+impl OperationRecord {
+    /// The JSON shape.
+    pub fn render(&self) -> wire::Operation {
+        wire::Operation::deleted(
+            self.name.to_string(),
+            wire::GenericOperationMetadata {
+                create_time: Some(self.created),
+                update_time: Some(self.created),
+                ..wire::GenericOperationMetadata::default()
+            },
+        )
+    }
+}
+
+/// Everything under one `projects/{p}/locations/{l}`.
+#[derive(Debug, Default)]
+pub struct Namespace {
+    /// Tuning jobs by id (ids grow with creation, so reverse order is newest first).
+    pub jobs: BTreeMap<TuningJobId, JobRecord>,
+    /// Models by id.
+    pub models: BTreeMap<ModelId, ModelRecord>,
+    /// Endpoints by id.
+    pub endpoints: BTreeMap<EndpointId, EndpointRecord>,
+    /// Operations by id.
+    pub operations: BTreeMap<OperationId, OperationRecord>,
+}
+
+/// The key of a pending job event in the index: when, and a sequence number for ties.
+pub type EventKey = (Timestamp, u64);
+
+/// All the emulator's data.
+#[derive(Debug)]
+pub struct Store {
+    speed: JobSpeed,
+    next_job: u64,
+    next_model: u64,
+    next_endpoint: u64,
+    next_operation: u64,
+    next_event: u64,
+    spaces: HashMap<LocationName, Namespace>,
+    events: BTreeMap<EventKey, TuningJobName>,
+}
+
+/// What a new tuning job is, once its request has been checked.
+#[derive(Debug)]
+pub struct NewJob {
+    /// The request as received (input fields only).
+    pub request: wire::TuningJob,
+    /// The root base model.
+    pub base_model: &'static BaseModel,
+    /// The continuous-tuning plan, if any.
+    pub plan: Option<ContinuousTuningPlan>,
+    /// The phases.
+    pub timeline: retune_model::job_state::JobTimeline,
+    /// `exportLastCheckpointOnly`.
+    pub export_last_checkpoint_only: bool,
+    /// The data-set outcome.
+    pub data: DataOutcome,
+    /// The CMEK key.
+    pub kms_key: Option<KmsKeyName>,
+}
+
+fn job_not_found(name: &TuningJobName) -> ApiError {
+    ApiError::not_found(format!("TuningJob {name} not found."))
+}
+
+fn model_not_found(name: &ModelName) -> ApiError {
+    ApiError::not_found(format!("Model {name} not found."))
+}
+
+impl Store {
+    /// An empty store whose jobs move at `speed`.
+    pub fn new(speed: JobSpeed) -> Store {
+        Store {
+            speed,
+            next_job: FIRST_JOB_ID,
+            next_model: FIRST_MODEL_ID,
+            next_endpoint: FIRST_ENDPOINT_ID,
+            next_operation: FIRST_OPERATION_ID,
+            next_event: 0,
+            spaces: HashMap::new(),
+            events: BTreeMap::new(),
+        }
+    }
+
+    /// How fast jobs move.
+    pub fn speed(&self) -> JobSpeed {
+        self.speed
+    }
+
+    /// The namespace of a location, if anything was ever stored there.
+    pub fn space(&self, location: &LocationName) -> Option<&Namespace> {
+        self.spaces.get(location)
+    }
+
+    fn space_mut(&mut self, location: &LocationName) -> &mut Namespace {
+        self.spaces.entry(location.clone()).or_default()
+    }
+
+    /// How many job events are pending.
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Events
+    // -----------------------------------------------------------------------------------------
+
+    /// Fires every job event due at or before `now`, in time order. Cost: the due events only.
+    pub fn advance(&mut self, now: Timestamp) {
+        while let Some(entry) = self.events.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let ((at, _), job) = entry.remove_entry();
+            self.fire(&job, at);
+        }
+    }
+
+    fn schedule(&mut self, job: &TuningJobName, at: Timestamp) -> EventKey {
+        let key = (at, self.next_event);
+        self.next_event += 1;
+        self.events.insert(key, job.clone());
+        key
+    }
+
+    fn fire(&mut self, name: &TuningJobName, at: Timestamp) {
+        let location = name.location_name().clone();
+        let Some(job) = self
+            .spaces
+            .get_mut(&location)
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+        else {
+            return;
+        };
+        job.event = None;
+        match job.phase.clone() {
+            Phase::Cancelling { progress, .. } => {
+                job.phase = Phase::Ended {
+                    state: JobState::Cancelled,
+                    at,
+                    progress,
+                    error: Some(wire::Status {
+                        code: CANCELLED_ERROR_CODE.number(),
+                        message: "CANCELLED".to_owned(),
+                        ..wire::Status::default()
+                    }),
+                    output: None,
+                };
+            }
+            Phase::Scheduled => match &job.data {
+                DataOutcome::Invalid(status) => {
+                    job.phase = Phase::Ended {
+                        state: JobState::Failed,
+                        at,
+                        progress: job.progress_at(at),
+                        error: Some(status.clone()),
+                        output: None,
+                    };
+                }
+                DataOutcome::Valid(_) => {
+                    let job = job.clone();
+                    let phase = match self.register_tuned_model(&job, at) {
+                        Ok(output) => Phase::Ended {
+                            state: JobState::Succeeded,
+                            at,
+                            progress: job.progress_at(at),
+                            error: None,
+                            output: Some(Box::new(output)),
+                        },
+                        Err(err) => Phase::Ended {
+                            state: JobState::Failed,
+                            at,
+                            progress: job.progress_at(at),
+                            error: Some(wire::Status {
+                                code: err.code().number(),
+                                message: err.message().to_owned(),
+                                ..wire::Status::default()
+                            }),
+                            output: None,
+                        },
+                    };
+                    if let Some(stored) = self
+                        .spaces
+                        .get_mut(&location)
+                        .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+                    {
+                        stored.phase = phase;
+                    }
+                }
+            },
+            Phase::Ended { .. } => {}
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Tuning jobs
+    // -----------------------------------------------------------------------------------------
+
+    /// Stores a new job created at `now` and schedules its end; returns its name.
+    pub fn insert_job(
+        &mut self,
+        parent: &LocationName,
+        new: NewJob,
+        now: Timestamp,
+    ) -> TuningJobName {
+        let id = TuningJobId::from_number(self.next_job);
+        self.next_job += 1;
+        let name = TuningJobName::new(parent.clone(), id);
+        let mut record = JobRecord {
+            name: name.clone(),
+            request: new.request,
+            base_model: new.base_model,
+            continuation: new.plan.map(|plan| crate::jobs::Continuation { plan }),
+            created: now,
+            timeline: new.timeline,
+            export_last_checkpoint_only: new.export_last_checkpoint_only,
+            data: new.data,
+            kms_key: new.kms_key,
+            phase: Phase::Scheduled,
+            event: None,
+        };
+        let at = match record.data {
+            DataOutcome::Valid(_) => record.succeeds_at(),
+            DataOutcome::Invalid(_) => record.data_processed_at(),
+        };
+        record.event = Some(self.schedule(&name, at));
+        self.space_mut(parent).jobs.insert(id, record);
+        name
+    }
+
+    /// The job called `name`.
+    pub fn job(&self, name: &TuningJobName) -> Result<&JobRecord, ApiError> {
+        self.spaces
+            .get(name.location_name())
+            .and_then(|s| s.jobs.get(&name.tuning_job_id()))
+            .ok_or_else(|| job_not_found(name))
+    }
+
+    /// Renders a job, with `tunedModel.endpoint` following the version's current default
+    /// checkpoint.
+    pub fn render_job(
+        &self,
+        job: &JobRecord,
+        now: Timestamp,
+        version: crate::routes::ApiVersion,
+    ) -> wire::TuningJob {
+        let mut rendered = job.render(now, version);
+        if let (
+            Some(tuned),
+            Phase::Ended {
+                output: Some(output),
+                ..
+            },
+        ) = (rendered.tuned_model.as_mut(), &job.phase)
+            && let Some(endpoint) = self.current_default_endpoint(&output.model)
+        {
+            tuned.endpoint = endpoint.to_string();
+        }
+        rendered
+    }
+
+    fn current_default_endpoint(&self, model: &ModelRef) -> Option<&EndpointName> {
+        let record = self
+            .spaces
+            .get(model.name().location_name())?
+            .models
+            .get(model.name().model_id())?;
+        let Some(VersionSelector::Id(id)) = model.selector() else {
+            return None;
+        };
+        record.versions.get(id)?.default_endpoint()
+    }
+
+    /// Requests cancellation of a job at `now` (`retune_model::job_state::request_cancel`).
+    pub fn cancel_job(&mut self, name: &TuningJobName, now: Timestamp) -> Result<(), ApiError> {
+        let delay = cancel_delay(self.speed);
+        let job = self
+            .spaces
+            .get_mut(name.location_name())
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .ok_or_else(|| job_not_found(name))?;
+        let view = job.view(now);
+        let outcome = request_cancel(view.progress.state)
+            .map_err(|e| ApiError::new(e.code(), format!("{e} (TuningJob {name})")))?;
+        if !outcome.changed() {
+            return Ok(());
+        }
+        let old_event = job.event.take();
+        job.phase = Phase::Cancelling {
+            at: now,
+            progress: view.progress,
+        };
+        if let Some(key) = old_event {
+            self.events.remove(&key);
+        }
+        let key = self.schedule(name, now.saturating_add(delay));
+        if let Some(job) = self
+            .spaces
+            .get_mut(name.location_name())
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+        {
+            job.event = Some(key);
+        }
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Registering a tuned model
+    // -----------------------------------------------------------------------------------------
+
+    fn new_endpoint_id(&mut self) -> EndpointId {
+        let id = EndpointId::from_number(self.next_endpoint);
+        self.next_endpoint += 1;
+        id
+    }
+
+    fn new_model_id(&mut self) -> ModelId {
+        let id = ModelId::from_number(self.next_model);
+        self.next_model += 1;
+        id
+    }
+
+    /// On success: adds the tuned version (to its parent, or as a new model), one endpoint per
+    /// checkpoint, and returns the job's outputs.
+    fn register_tuned_model(
+        &mut self,
+        job: &JobRecord,
+        at: Timestamp,
+    ) -> Result<TunedOutput, ApiError> {
+        let location = job.name.location_name().clone();
+        let epochs = job.timeline.epochs;
+        let schedule: Vec<ScheduledCheckpoint> = checkpoint_schedule(
+            epochs,
+            job.timeline.steps_per_epoch,
+            job.export_last_checkpoint_only,
+        );
+        let outcome = match &job.continuation {
+            Some(c) => c.plan.outcome.clone(),
+            None => TuningOutcome::NewModel {
+                display_name: default_display_name(job),
+            },
+        };
+
+        // Where the version goes, and its id.
+        let (model_name, version_id) = match &outcome {
+            TuningOutcome::NewVersion { parent } => {
+                let record = self
+                    .spaces
+                    .get_mut(&location)
+                    .and_then(|s| s.models.get_mut(parent.model_id()))
+                    .ok_or_else(|| {
+                        ApiError::failed_precondition(format!(
+                            "The parent model {parent} was deleted while the job ran."
+                        ))
+                    })?;
+                let id = next_version_id(record.highest_version);
+                record.highest_version = Some(id);
+                (parent.clone(), id)
+            }
+            TuningOutcome::NewModel { display_name } => {
+                let id = self.new_model_id();
+                let name = ModelName::new(location.clone(), id.clone());
+                let version = next_version_id(None);
+                self.space_mut(&location).models.insert(
+                    id,
+                    ModelRecord {
+                        name: name.clone(),
+                        display_name: display_name.clone(),
+                        description: job.request.description.clone(),
+                        labels: BTreeMap::new(),
+                        created: at,
+                        updated: at,
+                        versions: BTreeMap::new(),
+                        highest_version: Some(version),
+                    },
+                );
+                (name, version)
+            }
+        };
+
+        let mut labels = job.request.labels.clone();
+        labels.insert(LABEL_TUNE_TYPE.to_owned(), "sft".to_owned());
+        labels.insert(LABEL_BASE_MODEL.to_owned(), job.base_model.label_value());
+        labels.insert(
+            LABEL_JOB_ID.to_owned(),
+            job.name.tuning_job_id().to_string(),
+        );
+
+        let mut checkpoints = Vec::with_capacity(schedule.len());
+        let mut outputs = Vec::with_capacity(schedule.len());
+        for c in &schedule {
+            let endpoint = EndpointName::new(location.clone(), self.new_endpoint_id());
+            let checkpoint = CheckpointId::from_number(u64::from(c.id));
+            self.space_mut(&location).endpoints.insert(
+                endpoint.endpoint_id().clone(),
+                EndpointRecord {
+                    name: endpoint.clone(),
+                    display_name: format!("{}-checkpoint-{}", job.name.tuning_job_id(), c.id),
+                    model: model_name.clone(),
+                    version: version_id,
+                    checkpoint,
+                    created: at,
+                    labels: job.request.labels.clone(),
+                    kms_key: job.kms_key.clone(),
+                },
+            );
+            checkpoints.push(CheckpointRecord {
+                id: checkpoint,
+                epoch: c.epoch,
+                step: c.step,
+                endpoint: endpoint.clone(),
+            });
+            outputs.push((*c, endpoint));
+        }
+        let default_checkpoint = retune_model::checkpoints::default_checkpoint(&schedule)
+            .map(|c| CheckpointId::from_number(u64::from(c.id)));
+
+        let version = VersionRecord {
+            id: version_id,
+            aliases: if version_id == VersionId::FIRST {
+                vec![VersionAlias::DEFAULT]
+            } else {
+                Vec::new()
+            },
+            description: String::new(),
+            labels,
+            created: at,
+            updated: at,
+            checkpoints,
+            default_checkpoint,
+            provenance: Some(TuningProvenance {
+                method: TuningMethod::Supervised,
+                finished_at: at,
+                root_base_model: job.base_model,
+                kms_key: job.kms_key.clone(),
+            }),
+            job: Some(job.name.clone()),
+            kms_key: job.kms_key.clone(),
+        };
+        if let Some(model) = self
+            .spaces
+            .get_mut(&location)
+            .and_then(|s| s.models.get_mut(model_name.model_id()))
+        {
+            model.updated = at;
+            model.versions.insert(version_id, version);
+        }
+
+        Ok(TunedOutput {
+            model: model_name.at_version(version_id),
+            checkpoints: outputs,
+            list_checkpoints: !job.export_last_checkpoint_only,
+            experiment: experiment_name(&job.name, job.created),
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Models
+    // -----------------------------------------------------------------------------------------
+
+    /// The model called `name`.
+    pub fn model(&self, name: &ModelName) -> Result<&ModelRecord, ApiError> {
+        self.spaces
+            .get(name.location_name())
+            .and_then(|s| s.models.get(name.model_id()))
+            .ok_or_else(|| model_not_found(name))
+    }
+
+    fn model_mut(&mut self, name: &ModelName) -> Result<&mut ModelRecord, ApiError> {
+        self.spaces
+            .get_mut(name.location_name())
+            .and_then(|s| s.models.get_mut(name.model_id()))
+            .ok_or_else(|| model_not_found(name))
+    }
+
+    fn new_operation(&mut self, parent: OperationParent, now: Timestamp) -> OperationRecord {
+        let id = OperationId::from_number(self.next_operation);
+        self.next_operation += 1;
+        let location = parent.location_name().clone();
+        let record = OperationRecord {
+            name: OperationName::new(parent, id),
+            created: now,
+        };
+        self.space_mut(&location)
+            .operations
+            .insert(id, record.clone());
+        record
+    }
+
+    fn remove_endpoints(&mut self, model: &ModelName, version: Option<VersionId>) {
+        if let Some(space) = self.spaces.get_mut(model.location_name()) {
+            space
+                .endpoints
+                .retain(|_, e| !(e.model == *model && version.is_none_or(|v| v == e.version)));
+        }
+    }
+
+    /// Deletes a model (`registry::check_model_deletion`) and its managed endpoints.
+    pub fn delete_model(
+        &mut self,
+        model: &ModelRef,
+        now: Timestamp,
+    ) -> Result<OperationRecord, ApiError> {
+        if model.selector().is_some() {
+            return Err(ApiError::invalid_argument(format!(
+                "DeleteModel takes a model name without a version, such as {}; use \
+                 :deleteVersion to delete one version.",
+                model.name()
+            )));
+        }
+        let record = self.model(model.name())?;
+        check_model_deletion(&record.entries())
+            .map_err(|e| ApiError::new(e.code(), format!("Model {}: {e}.", model.name())))?;
+        let name = model.name().clone();
+        self.remove_endpoints(&name, None);
+        if let Some(space) = self.spaces.get_mut(name.location_name()) {
+            space.models.remove(name.model_id());
+        }
+        Ok(self.new_operation(OperationParent::Location(name.location_name().clone()), now))
+    }
+
+    /// Deletes one version (`registry::check_version_deletion`) and its managed endpoints.
+    pub fn delete_version(
+        &mut self,
+        model: &ModelRef,
+        now: Timestamp,
+    ) -> Result<OperationRecord, ApiError> {
+        let record = self.model(model.name())?;
+        let id = check_version_deletion(&record.entries(), model.selector())
+            .map_err(|e| ApiError::new(e.code(), format!("Model {}: {e}.", model.name())))?;
+        let name = model.name().clone();
+        self.remove_endpoints(&name, Some(id));
+        let record = self.model_mut(&name)?;
+        record.versions.remove(&id);
+        record.updated = now;
+        Ok(self.new_operation(OperationParent::Model(name), now))
+    }
+
+    /// Merges alias changes into the version `model` names (which must be an explicit id).
+    pub fn merge_aliases(
+        &mut self,
+        model: &ModelRef,
+        changes: &[AliasChange],
+        now: Timestamp,
+    ) -> Result<VersionId, ApiError> {
+        let Some(VersionSelector::Id(target)) = model.selector() else {
+            return Err(ApiError::invalid_argument(format!(
+                "MergeVersionAliases needs a model name with an explicit version id, such as \
+                 {}@1; found {model}.",
+                model.name()
+            )));
+        };
+        let target = *target;
+        let record = self.model_mut(model.name())?;
+        let assignment = merge_version_aliases(&record.entries(), target, changes)
+            .map_err(|e| ApiError::new(e.code(), format!("Model {}: {e}.", record.name)))?;
+        for (id, aliases) in assignment {
+            if let Some(version) = record.versions.get_mut(&id)
+                && version.aliases != aliases
+            {
+                version.aliases = aliases;
+                version.updated = now;
+            }
+        }
+        Ok(target)
+    }
+
+    /// Applies an UpdateModel to the model (`version` = `None`) or to one version.
+    pub fn update_model(
+        &mut self,
+        name: &ModelName,
+        version: Option<VersionId>,
+        update: &ModelUpdate,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let record = self.model_mut(name)?;
+        match version {
+            None => {
+                if let Some(display_name) = &update.display_name {
+                    record.display_name.clone_from(display_name);
+                }
+                if let Some(description) = &update.description {
+                    record.description.clone_from(description);
+                }
+                if let Some(labels) = &update.labels {
+                    record.labels.clone_from(labels);
+                }
+                record.updated = now;
+            }
+            Some(id) => {
+                let model_name = record.name.clone();
+                let version = record
+                    .versions
+                    .get_mut(&id)
+                    .ok_or_else(|| model_not_found(&model_name))?;
+                if let Some(requested) = &update.default_checkpoint {
+                    let checkpoint = resolve_checkpoint(&version.entry(), Some(requested))
+                        .map_err(|e| {
+                            ApiError::new(e.code(), format!("Model {model_name}@{id}: {e}."))
+                                .with_field_violations([(
+                                    "model.default_checkpoint_id",
+                                    e.to_string(),
+                                )])
+                        })?;
+                    version.default_checkpoint = Some(checkpoint);
+                }
+                if let Some(description) = &update.version_description {
+                    version.description.clone_from(description);
+                }
+                if let Some(labels) = &update.labels {
+                    version.labels.clone_from(labels);
+                }
+                version.updated = now;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every endpoint under a location.
+    pub fn endpoint(&self, name: &EndpointName) -> Result<&EndpointRecord, ApiError> {
+        self.spaces
+            .get(name.location_name())
+            .and_then(|s| s.endpoints.get(name.endpoint_id()))
+            .ok_or_else(|| ApiError::not_found(format!("Endpoint {name} not found.")))
+    }
+
+    /// The operation called `name`.
+    pub fn operation(&self, name: &OperationName) -> Result<&OperationRecord, ApiError> {
+        self.spaces
+            .get(name.location_name())
+            .and_then(|s| s.operations.get(&name.operation_id()))
+            .filter(|op| op.name == *name)
+            .ok_or_else(|| ApiError::not_found(format!("Operation {name} not found.")))
+    }
+
+    /// Deletes the operation called `name`.
+    pub fn delete_operation(&mut self, name: &OperationName) -> Result<(), ApiError> {
+        self.operation(name)?;
+        if let Some(space) = self.spaces.get_mut(name.location_name()) {
+            space.operations.remove(&name.operation_id());
+        }
+        Ok(())
+    }
+}
+
+/// The fields an UpdateModel changes (`None` = leave as is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelUpdate {
+    /// `displayName` (model level).
+    pub display_name: Option<String>,
+    /// `description` (model level).
+    pub description: Option<String>,
+    /// `versionDescription` (version level).
+    pub version_description: Option<String>,
+    /// `defaultCheckpointId` (version level).
+    pub default_checkpoint: Option<CheckpointId>,
+    /// `labels` (the level the name targets).
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+/// The display name of a model made from a base model without `tunedModelDisplayName`: the
+/// emulator's choice (the service's default is undocumented): `{base model}-tuned-{job id}`.
+fn default_display_name(job: &JobRecord) -> String {
+    let requested = job.request.tuned_model_display_name.trim();
+    if requested.is_empty() {
+        format!("{}-tuned-{}", job.base_model.id(), job.name.tuning_job_id())
+    } else {
+        requested.to_owned()
+    }
+}
