@@ -45,7 +45,7 @@ impl Transport for TracingTransport {
             Ok(response) => {
                 span.record("http.status", response.status().as_u16());
                 span.in_scope(|| {
-                    tracing::debug!(status = response.status().as_u16(), latency_ms, "response")
+                    tracing::debug!(status = response.status().as_u16(), latency_ms, "response");
                 });
             }
             Err(err) => {

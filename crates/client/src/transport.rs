@@ -154,9 +154,20 @@ impl<S: Clone, B> Clone for InProcess<S, B> {
     }
 }
 
+impl<S> InProcess<S> {
+    /// Wraps a service that takes `http::Request<Full<Bytes>>` (such as an axum `Router`); it
+    /// is cloned for every request, as `oneshot` does.
+    pub fn new(service: S) -> InProcess<S> {
+        InProcess {
+            service,
+            _body: std::marker::PhantomData,
+        }
+    }
+}
+
 impl<S, B> InProcess<S, B> {
-    /// Wraps a service; it is cloned for every request, as `oneshot` does.
-    pub fn new(service: S) -> InProcess<S, B> {
+    /// Wraps a service whose request body type is `B` (any type built from [`Bytes`]).
+    pub fn with_body(service: S) -> InProcess<S, B> {
         InProcess {
             service,
             _body: std::marker::PhantomData,

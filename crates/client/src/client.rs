@@ -1,0 +1,665 @@
+//! The [`Client`]: typed calls for tuning jobs, models, operations and endpoints over any
+//! [`Transport`].
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::Stream;
+use retune_model::names::{
+    EndpointName, LocationId, LocationName, ModelName, ModelRef, OperationName, ProjectId,
+    TuningJobName, VersionId, VersionSelector,
+};
+use retune_model::wire::{self, EnumEncoding, WireMessage};
+use serde::de::DeserializeOwned;
+
+use crate::auth::{AuthTransport, TokenProvider};
+use crate::decode::decode_response;
+use crate::endpoint::{ApiVersion, BASE_URL_ENV, Endpoint, resolve_endpoint};
+use crate::error::{ApiStatus, BuildError, DecodeError, Error};
+use crate::retry::{Idempotency, RetryPolicy, RetryTransport};
+use crate::spec::{ListOptions, ModelUpdate, TuningJobSpec, UpdateLevel};
+use crate::tracing::TracingTransport;
+use crate::transport::Transport;
+use crate::wait::{JobPoller, PollPolicy, WaitError};
+use retune_model::registry::AliasChange;
+
+/// Where a [`Client`] sends requests: location, base URL, API version, polling defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientConfig {
+    location: LocationName,
+    endpoint: Endpoint,
+    api_version: ApiVersion,
+    poll_policy: PollPolicy,
+}
+
+impl ClientConfig {
+    /// Requests for `location` go to `endpoint`, API version `v1`.
+    pub fn new(location: LocationName, endpoint: Endpoint) -> ClientConfig {
+        ClientConfig {
+            location,
+            endpoint,
+            api_version: ApiVersion::default(),
+            poll_policy: PollPolicy::default(),
+        }
+    }
+    /// The API version.
+    pub fn with_api_version(mut self, version: ApiVersion) -> ClientConfig {
+        self.api_version = version;
+        self
+    }
+    /// The default policy of [`Client::wait_for_job`] and [`Client::wait_operation`].
+    pub fn with_poll_policy(mut self, policy: PollPolicy) -> ClientConfig {
+        self.poll_policy = policy;
+        self
+    }
+    /// `projects/{p}/locations/{l}`: the parent of creates and lists.
+    pub fn location(&self) -> &LocationName {
+        &self.location
+    }
+    /// The base URL.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+    /// The API version.
+    pub fn api_version(&self) -> ApiVersion {
+        self.api_version
+    }
+    /// The default polling policy.
+    pub fn poll_policy(&self) -> &PollPolicy {
+        &self.poll_policy
+    }
+}
+
+/// A Vertex AI client for one project and location.
+///
+/// Cheap to clone; every clone shares the transport. Build one with [`Client::builder`] (real
+/// Vertex AI, with auth, retry and tracing decorators) or [`Client::from_transport`] (any
+/// transport, used as is).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use retune_client::{Client, transport::InProcess, auth::StaticToken};
+/// use retune_model::base_model::BaseModel;
+///
+/// let emulator = mock_vertex::router(mock_vertex::Emulator::new());
+/// let client = Client::builder()
+///     .project("my-project".parse()?)
+///     .location("us-central1".parse()?)
+///     .endpoint("http://emulator.invalid".parse()?)
+///     .token_provider(Arc::new(StaticToken::new("test")))
+///     .transport(Arc::new(InProcess::new(emulator)))
+///     .build()?;
+///
+/// let spec = retune_client::TuningJobSpec::from_base_model(
+///     BaseModel::lookup("gemini-2.5-flash")?,
+///     "gs://bucket/train.jsonl".parse()?,
+/// );
+/// let job = client.create_tuning_job(&spec).await?;
+/// assert!(job.name.starts_with("projects/my-project/locations/us-central1/tuningJobs/"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Arc<dyn Transport>,
+    config: Arc<ClientConfig>,
+}
+
+/// Builds a [`Client`]: parsed names in, a decorated transport out.
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    project: Option<ProjectId>,
+    location: Option<LocationId>,
+    endpoint: Option<Endpoint>,
+    api_version: ApiVersion,
+    token_provider: Option<Arc<dyn TokenProvider>>,
+    retry_policy: Option<RetryPolicy>,
+    poll_policy: Option<PollPolicy>,
+    transport: Option<Arc<dyn Transport>>,
+    read_environment: bool,
+}
+
+impl ClientBuilder {
+    /// The project (required).
+    pub fn project(mut self, project: ProjectId) -> Self {
+        self.project = Some(project);
+        self
+    }
+    /// The location (required); it also picks the host.
+    pub fn location(mut self, location: LocationId) -> Self {
+        self.location = Some(location);
+        self
+    }
+    /// An explicit base URL; overrides the location's host and `GOOGLE_VERTEX_BASE_URL`.
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = Some(endpoint);
+        self
+    }
+    /// The API version (default `v1`).
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.api_version = version;
+        self
+    }
+    /// Where tokens come from (default: Application Default Credentials with the `adc`
+    /// feature, none without it).
+    pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.token_provider = Some(provider);
+        self
+    }
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = Some(policy);
+        self
+    }
+    /// The default polling policy for waits.
+    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
+        self.poll_policy = Some(policy);
+        self
+    }
+    /// The innermost transport (default: `ReqwestTransport` with the `reqwest` feature). Auth,
+    /// tracing and retry are layered on top of it.
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+    /// Whether `GOOGLE_VERTEX_BASE_URL` is honoured (default true).
+    pub fn read_environment(mut self, read: bool) -> Self {
+        self.read_environment = read;
+        self
+    }
+
+    /// Resolves the endpoint and stacks the decorators: retry(tracing(auth(transport))).
+    pub fn build(self) -> Result<Client, Error> {
+        let project = self
+            .project
+            .ok_or_else(|| BuildError::new("project", "a project is required"))?;
+        let location = self
+            .location
+            .ok_or_else(|| BuildError::new("location", "a location is required"))?;
+        let env = if self.read_environment {
+            std::env::var(BASE_URL_ENV).ok()
+        } else {
+            None
+        };
+        let endpoint = resolve_endpoint(&location, self.endpoint.as_ref(), env.as_deref())?;
+        let base = match self.transport {
+            Some(t) => t,
+            None => default_transport()?,
+        };
+        let provider = match self.token_provider {
+            Some(p) => p,
+            None => default_token_provider(),
+        };
+        let authed: Arc<dyn Transport> = Arc::new(AuthTransport::new(base, provider));
+        let traced: Arc<dyn Transport> = Arc::new(TracingTransport::new(authed));
+        let retried: Arc<dyn Transport> = Arc::new(RetryTransport::new(
+            traced,
+            self.retry_policy.unwrap_or_default(),
+        ));
+        let mut config = ClientConfig::new(LocationName::new(project, location), endpoint)
+            .with_api_version(self.api_version);
+        if let Some(p) = self.poll_policy {
+            config = config.with_poll_policy(p);
+        }
+        Ok(Client::from_transport(retried, config))
+    }
+}
+
+#[cfg(feature = "reqwest")]
+fn default_transport() -> Result<Arc<dyn Transport>, Error> {
+    Ok(Arc::new(crate::transport::ReqwestTransport::new()?))
+}
+
+#[cfg(not(feature = "reqwest"))]
+fn default_transport() -> Result<Arc<dyn Transport>, Error> {
+    Err(BuildError::new(
+        "transport",
+        "no transport given and the `reqwest` feature is off",
+    )
+    .into())
+}
+
+#[cfg(feature = "adc")]
+fn default_token_provider() -> Arc<dyn TokenProvider> {
+    Arc::new(crate::auth::Adc::new())
+}
+
+#[cfg(not(feature = "adc"))]
+fn default_token_provider() -> Arc<dyn TokenProvider> {
+    Arc::new(crate::auth::NoAuth)
+}
+
+/// One HTTP call, described before it is sent.
+struct Call {
+    method: http::Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    idempotency: Idempotency,
+}
+
+impl Call {
+    fn new(method: http::Method, path: String, idempotency: Idempotency) -> Self {
+        Call {
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            idempotency,
+        }
+    }
+    fn query(mut self, query: Vec<(&'static str, String)>) -> Self {
+        self.query = query;
+        self
+    }
+    fn body(mut self, body: Vec<u8>) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+impl Client {
+    /// A builder for a client of real Vertex AI (or any endpoint).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            read_environment: true,
+            ..ClientBuilder::default()
+        }
+    }
+
+    /// A client over `transport`, used as is: no auth, retry or tracing unless the transport
+    /// already does them. The seam for tests and custom stacks.
+    pub fn from_transport(transport: Arc<dyn Transport>, config: ClientConfig) -> Client {
+        Client {
+            transport,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// `projects/{p}/locations/{l}` of this client.
+    pub fn location(&self) -> &LocationName {
+        &self.config.location
+    }
+
+    fn check_location(&self, what: &'static str, location: &LocationId) -> Result<(), Error> {
+        if location != self.config.location.location() {
+            return Err(BuildError::new(
+                what,
+                format!(
+                    "is in location {location} but this client talks to {}",
+                    self.config.location.location()
+                ),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn request(&self, call: Call) -> Result<http::Request<Bytes>, Error> {
+        let mut uri = format!(
+            "{}/{}/{}",
+            self.config.endpoint, self.config.api_version, call.path
+        );
+        for (i, (k, v)) in call.query.iter().enumerate() {
+            uri.push(if i == 0 { '?' } else { '&' });
+            uri.push_str(k);
+            uri.push('=');
+            uri.extend(percent_encoding::utf8_percent_encode(v, QUERY_VALUE));
+        }
+        let mut builder = http::Request::builder()
+            .method(call.method)
+            .uri(&uri)
+            .header(http::header::ACCEPT, "application/json")
+            .header(
+                "x-goog-api-client",
+                concat!("retune-client/", env!("CARGO_PKG_VERSION")),
+            );
+        if call.body.is_some() {
+            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+        }
+        let mut req = builder
+            .body(Bytes::from(call.body.unwrap_or_default()))
+            .map_err(|e| {
+                BuildError::new("request", format!("{uri:?} is not a valid request")).with_source(e)
+            })?;
+        req.extensions_mut().insert(call.idempotency);
+        Ok(req)
+    }
+
+    async fn execute<T: DeserializeOwned + WireMessage>(&self, call: Call) -> Result<T, Error> {
+        let req = self.request(call)?;
+        let response = self.transport.send(req).await?;
+        let status = response.status();
+        let body = response.into_body();
+        if !status.is_success() {
+            return Err(ApiStatus::from_response(status, &body).into());
+        }
+        decode_response::<T>(&body).map_err(|e| DecodeError::new(status, body, e).into())
+    }
+
+    fn list_pages<T, R>(
+        &self,
+        path: String,
+        options: ListOptions,
+        split: fn(R) -> (Vec<T>, String),
+    ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+    where
+        T: Send + 'static,
+        R: DeserializeOwned + WireMessage + Send + 'static,
+    {
+        enum Page {
+            First,
+            Next(String),
+            Done,
+        }
+        let client = self.clone();
+        let pages = futures::stream::try_unfold(Page::First, move |page| {
+            let client = client.clone();
+            let path = path.clone();
+            let options = options.clone();
+            async move {
+                let token = match page {
+                    Page::First => None,
+                    Page::Next(t) => Some(t),
+                    Page::Done => return Ok(None),
+                };
+                let call = Call::new(http::Method::GET, path, Idempotency::Idempotent)
+                    .query(options.query(token.as_deref()));
+                let (items, next) = split(client.execute::<R>(call).await?);
+                let next = if next.is_empty() {
+                    Page::Done
+                } else {
+                    Page::Next(next)
+                };
+                Ok::<_, Error>(Some((
+                    futures::stream::iter(items.into_iter().map(Ok)),
+                    next,
+                )))
+            }
+        });
+        futures::TryStreamExt::try_flatten(pages)
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Tuning jobs
+    // ----------------------------------------------------------------------------------------
+
+    /// Creates a supervised tuning job (`POST .../tuningJobs`). Never retried once it may have
+    /// reached the server, so a flaky network cannot create two jobs.
+    pub async fn create_tuning_job(&self, spec: &TuningJobSpec) -> Result<wire::TuningJob, Error> {
+        let body = wire::encode(&spec.to_wire(), EnumEncoding::Names);
+        let call = Call::new(
+            http::Method::POST,
+            format!("{}/tuningJobs", self.config.location),
+            Idempotency::NonIdempotent,
+        )
+        .body(body);
+        self.execute(call).await
+    }
+
+    /// Gets a tuning job.
+    pub async fn get_tuning_job(&self, name: &TuningJobName) -> Result<wire::TuningJob, Error> {
+        self.check_location("tuning job name", name.location())?;
+        self.execute(Call::new(
+            http::Method::GET,
+            name.to_string(),
+            Idempotency::Idempotent,
+        ))
+        .await
+    }
+
+    /// Lists the tuning jobs of this client's location, following page tokens.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use futures::TryStreamExt;
+    /// use retune_client::ListOptions;
+    /// # use std::sync::Arc;
+    /// # use retune_client::{Client, ClientConfig, transport::InProcess};
+    /// # let config = ClientConfig::new("projects/p/locations/us-central1".parse()?, "http://emulator.invalid".parse()?);
+    /// # let client = Client::from_transport(Arc::new(InProcess::new(mock_vertex::router(mock_vertex::Emulator::new()))), config);
+    /// let jobs: Vec<_> = client.list_tuning_jobs(ListOptions::new().with_page_size(50)).try_collect().await?;
+    /// assert!(jobs.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_tuning_jobs(
+        &self,
+        options: ListOptions,
+    ) -> impl Stream<Item = Result<wire::TuningJob, Error>> + Send + 'static {
+        self.list_pages(
+            format!("{}/tuningJobs", self.config.location),
+            options,
+            |r: wire::ListTuningJobsResponse| (r.tuning_jobs, r.next_page_token),
+        )
+    }
+
+    /// Asks the service to cancel a job (`:cancel`); the job moves to CANCELLED later.
+    pub async fn cancel_tuning_job(&self, name: &TuningJobName) -> Result<(), Error> {
+        self.check_location("tuning job name", name.location())?;
+        let call = Call::new(
+            http::Method::POST,
+            format!("{name}:cancel"),
+            Idempotency::Idempotent,
+        )
+        .body(b"{}".to_vec());
+        self.execute::<wire::Empty>(call).await.map(|_| ())
+    }
+
+    /// A poller for a job, with this client's default [`PollPolicy`].
+    pub fn wait_for_job(&self, name: &TuningJobName) -> JobPoller {
+        JobPoller::new(self.clone(), name.clone(), self.config.poll_policy.clone())
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Models
+    // ----------------------------------------------------------------------------------------
+
+    /// Gets a model version: by id, by alias, or the default version when `model` has no `@`.
+    pub async fn get_model(&self, model: &ModelRef) -> Result<wire::Model, Error> {
+        self.check_location("model name", model.name().location())?;
+        self.execute(Call::new(
+            http::Method::GET,
+            model.to_string(),
+            Idempotency::Idempotent,
+        ))
+        .await
+    }
+
+    /// Lists the models of this client's location.
+    pub fn list_models(
+        &self,
+        options: ListOptions,
+    ) -> impl Stream<Item = Result<wire::Model, Error>> + Send + 'static {
+        self.list_pages(
+            format!("{}/models", self.config.location),
+            options,
+            |r: wire::ListModelsResponse| (r.models, r.next_page_token),
+        )
+    }
+
+    /// Lists every version of a model (`:listVersions`), each named `...@{versionId}`.
+    pub fn list_model_versions(
+        &self,
+        model: &ModelName,
+        options: ListOptions,
+    ) -> impl Stream<Item = Result<wire::Model, Error>> + Send + 'static {
+        self.list_pages(
+            format!("{model}:listVersions"),
+            options,
+            |r: wire::ListModelVersionsResponse| (r.models, r.next_page_token),
+        )
+    }
+
+    /// Lists the checkpoints of a model version (`:listCheckpoints`).
+    pub fn list_checkpoints(
+        &self,
+        model: &ModelRef,
+    ) -> impl Stream<Item = Result<wire::ModelVersionCheckpoint, Error>> + Send + 'static {
+        self.list_pages(
+            format!("{model}:listCheckpoints"),
+            ListOptions::new(),
+            |r: wire::ListModelVersionCheckpointsResponse| (r.checkpoints, r.next_page_token),
+        )
+    }
+
+    /// Updates a model (model-level fields, `model` without a version or `@-`) or a version
+    /// (version-level fields, `model@{id or alias}`), sending `updateMask`.
+    pub async fn update_model(
+        &self,
+        model: &ModelRef,
+        update: &ModelUpdate,
+    ) -> Result<wire::Model, Error> {
+        self.check_location("model name", model.name().location())?;
+        let level = update.level()?;
+        let version_selected = matches!(
+            model.selector(),
+            Some(VersionSelector::Id(_) | VersionSelector::Alias(_))
+        );
+        match level {
+            UpdateLevel::Model if version_selected => {
+                return Err(BuildError::new(
+                    "model update",
+                    format!("display name and description belong to the model: name {} without a version", model.name()),
+                )
+                .into());
+            }
+            UpdateLevel::Version if !version_selected => {
+                return Err(BuildError::new(
+                    "model update",
+                    format!("the default checkpoint and version description belong to a version: name {}@{{version}}", model.name()),
+                )
+                .into());
+            }
+            _ => {}
+        }
+        let body = wire::encode(&update.to_wire(model), EnumEncoding::Names);
+        let call = Call::new(
+            http::Method::PATCH,
+            model.to_string(),
+            Idempotency::Idempotent,
+        )
+        .query(vec![("updateMask", update.update_mask())])
+        .body(body);
+        self.execute(call).await
+    }
+
+    /// Deletes a model and all its versions; returns the long-running operation.
+    pub async fn delete_model(&self, model: &ModelName) -> Result<wire::Operation, Error> {
+        self.check_location("model name", model.location())?;
+        self.execute(Call::new(
+            http::Method::DELETE,
+            model.to_string(),
+            Idempotency::Idempotent,
+        ))
+        .await
+    }
+
+    /// Deletes one version (`:deleteVersion`); the only version of a model cannot be deleted.
+    pub async fn delete_model_version(
+        &self,
+        model: &ModelName,
+        version: VersionId,
+    ) -> Result<wire::Operation, Error> {
+        self.check_location("model name", model.location())?;
+        let path = format!("{}:deleteVersion", model.at_version(version));
+        self.execute(Call::new(
+            http::Method::DELETE,
+            path,
+            Idempotency::Idempotent,
+        ))
+        .await
+    }
+
+    /// Adds and removes aliases of one version; returns that version.
+    pub async fn merge_version_aliases(
+        &self,
+        model: &ModelName,
+        version: VersionId,
+        changes: &[AliasChange],
+    ) -> Result<wire::Model, Error> {
+        self.check_location("model name", model.location())?;
+        if changes.is_empty() {
+            return Err(BuildError::new(
+                "alias changes",
+                "at least one alias to add or remove is required",
+            )
+            .into());
+        }
+        let body = wire::MergeVersionAliasesRequest {
+            version_aliases: changes.iter().map(AliasChange::to_string).collect(),
+            ..wire::MergeVersionAliasesRequest::default()
+        };
+        let call = Call::new(
+            http::Method::POST,
+            format!("{}:mergeVersionAliases", model.at_version(version)),
+            Idempotency::Idempotent,
+        )
+        .body(wire::encode(&body, EnumEncoding::Names));
+        self.execute(call).await
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Operations and endpoints
+    // ----------------------------------------------------------------------------------------
+
+    /// Gets a long-running operation.
+    pub async fn get_operation(&self, name: &OperationName) -> Result<wire::Operation, Error> {
+        self.check_location("operation name", name.location())?;
+        self.execute(Call::new(
+            http::Method::GET,
+            name.to_string(),
+            Idempotency::Idempotent,
+        ))
+        .await
+    }
+
+    /// Polls an operation until `done`, with this client's [`PollPolicy`]; an operation that
+    /// ends with an `error` is returned as is (check `operation.error`).
+    pub async fn wait_operation(&self, name: &OperationName) -> Result<wire::Operation, WaitError> {
+        let policy = self.config.poll_policy.clone();
+        let start = tokio::time::Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            let op = self.get_operation(name).await?;
+            if op.done {
+                return Ok(op);
+            }
+            attempt += 1;
+            match policy.next_delay(start, attempt) {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => {
+                    return Err(WaitError::TimedOut {
+                        waited: start.elapsed(),
+                        last_state: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Gets an endpoint.
+    pub async fn get_endpoint(&self, name: &EndpointName) -> Result<wire::Endpoint, Error> {
+        self.check_location("endpoint name", name.location())?;
+        self.execute(Call::new(
+            http::Method::GET,
+            name.to_string(),
+            Idempotency::Idempotent,
+        ))
+        .await
+    }
+}

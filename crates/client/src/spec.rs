@@ -1,0 +1,417 @@
+//! Typed requests: what a tuning job should do ([`TuningJobSpec`]), what a model update changes
+//! ([`ModelUpdate`]), alias edits ([`AliasChange`]) and list options ([`ListOptions`]).
+//!
+//! Each becomes its `retune_model::wire` body in one place, so callers never fill wire structs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use retune_model::base_model::BaseModel;
+use retune_model::hyperparameters::AdapterSize;
+use retune_model::names::{CheckpointId, KmsKeyName, ModelRef};
+use retune_model::wire;
+
+use crate::error::BuildError;
+
+/// Where training data lives: a `gs://bucket/object` JSONL file or a Vertex dataset resource
+/// (`projects/.../datasets/...`).
+///
+/// ```
+/// use retune_client::DatasetUri;
+/// assert!("gs://bucket/train.jsonl".parse::<DatasetUri>().is_ok());
+/// assert!("projects/p/locations/us-central1/datasets/42".parse::<DatasetUri>().is_ok());
+/// assert!("gs://bucket".parse::<DatasetUri>().is_err()); // no object
+/// assert!("/tmp/train.jsonl".parse::<DatasetUri>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DatasetUri(String);
+
+impl DatasetUri {
+    /// The URI as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for DatasetUri {
+    type Err = BuildError;
+    fn from_str(s: &str) -> Result<DatasetUri, BuildError> {
+        if let Some(rest) = s.strip_prefix("gs://") {
+            match rest.split_once('/') {
+                Some((bucket, object)) if !bucket.is_empty() && !object.is_empty() => {
+                    return Ok(DatasetUri(s.to_owned()));
+                }
+                _ => {
+                    return Err(BuildError::new(
+                        "dataset uri",
+                        format!("{s:?} must name an object: gs://bucket/path/file.jsonl"),
+                    ));
+                }
+            }
+        }
+        if s.starts_with("projects/") && s.contains("/datasets/") && !s.ends_with('/') {
+            return Ok(DatasetUri(s.to_owned()));
+        }
+        Err(BuildError::new(
+            "dataset uri",
+            format!("{s:?} is neither gs://bucket/object nor projects/.../datasets/..."),
+        ))
+    }
+}
+
+impl fmt::Display for DatasetUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a supervised tuning job starts from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TuningSource {
+    /// A foundation model, such as `gemini-2.5-flash`.
+    BaseModel(&'static BaseModel),
+    /// A tuned model version (continuous tuning), optionally at a checkpoint; omitted parts
+    /// resolve on the server to the default version and its default checkpoint.
+    PreTuned {
+        /// The model, with an optional version id or alias.
+        model: ModelRef,
+        /// The checkpoint to start from.
+        checkpoint: Option<CheckpointId>,
+    },
+}
+
+/// A supervised tuning job, before it is sent.
+///
+/// ```
+/// use retune_client::{DatasetUri, TuningJobSpec};
+/// use retune_model::base_model::BaseModel;
+/// use retune_model::hyperparameters::AdapterSize;
+///
+/// let spec = TuningJobSpec::from_base_model(
+///     BaseModel::lookup("gemini-2.5-flash").unwrap(),
+///     "gs://bucket/train.jsonl".parse::<DatasetUri>().unwrap(),
+/// )
+/// .with_epoch_count(3)
+/// .with_adapter_size(AdapterSize::Four)
+/// .with_display_name("support-bot");
+/// let job = spec.to_wire();
+/// assert_eq!(job.base_model.as_deref(), Some("gemini-2.5-flash"));
+/// assert_eq!(job.tuned_model_display_name, "support-bot");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TuningJobSpec {
+    source: TuningSource,
+    training_dataset: DatasetUri,
+    validation_dataset: Option<DatasetUri>,
+    epoch_count: Option<u32>,
+    learning_rate_multiplier: Option<f64>,
+    adapter_size: Option<AdapterSize>,
+    export_last_checkpoint_only: bool,
+    display_name: Option<String>,
+    description: Option<String>,
+    labels: BTreeMap<String, String>,
+    kms_key: Option<KmsKeyName>,
+}
+
+impl TuningJobSpec {
+    /// Tune a foundation model on `training_dataset`.
+    pub fn from_base_model(
+        base: &'static BaseModel,
+        training_dataset: DatasetUri,
+    ) -> TuningJobSpec {
+        TuningJobSpec::new(TuningSource::BaseModel(base), training_dataset)
+    }
+
+    /// Continue tuning a tuned model (default version and checkpoint unless given).
+    ///
+    /// Sending this with [`crate::Client::create_tuning_job`] leaves every check to the server;
+    /// [`crate::Client::continue_tuning`] checks eligibility first and refuses with reasons.
+    pub fn from_pre_tuned(
+        model: ModelRef,
+        checkpoint: Option<CheckpointId>,
+        training_dataset: DatasetUri,
+    ) -> TuningJobSpec {
+        TuningJobSpec::new(
+            TuningSource::PreTuned { model, checkpoint },
+            training_dataset,
+        )
+    }
+
+    fn new(source: TuningSource, training_dataset: DatasetUri) -> TuningJobSpec {
+        TuningJobSpec {
+            source,
+            training_dataset,
+            validation_dataset: None,
+            epoch_count: None,
+            learning_rate_multiplier: None,
+            adapter_size: None,
+            export_last_checkpoint_only: false,
+            display_name: None,
+            description: None,
+            labels: BTreeMap::new(),
+            kms_key: None,
+        }
+    }
+
+    /// A validation data set.
+    pub fn with_validation_dataset(mut self, uri: DatasetUri) -> Self {
+        self.validation_dataset = Some(uri);
+        self
+    }
+    /// The number of epochs (the service picks one from the data set size when unset).
+    pub fn with_epoch_count(mut self, epochs: u32) -> Self {
+        self.epoch_count = Some(epochs);
+        self
+    }
+    /// The learning-rate multiplier (default 1.0).
+    pub fn with_learning_rate_multiplier(mut self, multiplier: f64) -> Self {
+        self.learning_rate_multiplier = Some(multiplier);
+        self
+    }
+    /// The LoRA adapter size.
+    pub fn with_adapter_size(mut self, size: AdapterSize) -> Self {
+        self.adapter_size = Some(size);
+        self
+    }
+    /// Export only the final checkpoint.
+    pub fn with_export_last_checkpoint_only(mut self, last_only: bool) -> Self {
+        self.export_last_checkpoint_only = last_only;
+        self
+    }
+    /// The tuned model's display name. For continuous tuning, a name different from the
+    /// pre-tuned model's makes a **new model** instead of a new version.
+    pub fn with_display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+    /// The job description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+    /// A label for the job and the model it creates.
+    pub fn with_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(key.into(), value.into());
+        self
+    }
+    /// The CMEK key; continuous tuning must reuse the pre-tuned model's key.
+    pub fn with_kms_key(mut self, key: KmsKeyName) -> Self {
+        self.kms_key = Some(key);
+        self
+    }
+
+    /// Where the job starts.
+    pub fn source(&self) -> &TuningSource {
+        &self.source
+    }
+    /// The display name, if set.
+    pub fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
+    }
+    /// The CMEK key, if set.
+    pub fn kms_key(&self) -> Option<&KmsKeyName> {
+        self.kms_key.as_ref()
+    }
+    /// The training data.
+    pub fn training_dataset(&self) -> &DatasetUri {
+        &self.training_dataset
+    }
+
+    pub(crate) fn set_source(&mut self, source: TuningSource) {
+        self.source = source;
+    }
+
+    /// The `TuningJob` body sent to `tuningJobs.create`.
+    pub fn to_wire(&self) -> wire::TuningJob {
+        let (base_model, pre_tuned_model) = match &self.source {
+            TuningSource::BaseModel(base) => (Some(base.id().to_owned()), None),
+            TuningSource::PreTuned { model, checkpoint } => (
+                None,
+                Some(wire::PreTunedModel {
+                    tuned_model_name: model.to_string(),
+                    checkpoint_id: checkpoint.map(|c| c.to_string()).unwrap_or_default(),
+                    ..wire::PreTunedModel::default()
+                }),
+            ),
+        };
+        let hyper = wire::SupervisedHyperParameters {
+            epoch_count: self.epoch_count.map(i64::from),
+            learning_rate_multiplier: self.learning_rate_multiplier,
+            adapter_size: self.adapter_size,
+            ..wire::SupervisedHyperParameters::default()
+        };
+        let has_hyper = hyper != wire::SupervisedHyperParameters::default();
+        wire::TuningJob {
+            base_model,
+            pre_tuned_model,
+            tuned_model_display_name: self.display_name.clone().unwrap_or_default(),
+            description: self.description.clone().unwrap_or_default(),
+            labels: self.labels.clone(),
+            encryption_spec: self.kms_key.as_ref().map(|k| wire::EncryptionSpec {
+                kms_key_name: k.to_string(),
+            }),
+            supervised_tuning_spec: Some(wire::SupervisedTuningSpec {
+                training_dataset_uri: self.training_dataset.to_string(),
+                validation_dataset_uri: self
+                    .validation_dataset
+                    .as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                hyper_parameters: has_hyper.then_some(hyper),
+                export_last_checkpoint_only: self.export_last_checkpoint_only,
+                ..wire::SupervisedTuningSpec::default()
+            }),
+            ..wire::TuningJob::default()
+        }
+    }
+}
+
+/// Fields to change on a model or a model version (`models.patch`), sent with an `updateMask`.
+///
+/// Model-level fields (display name, description) need a model without a version (or `@-`);
+/// version-level fields (default checkpoint, version description) need a version. Labels go
+/// with either. One request cannot mix the two levels.
+///
+/// ```
+/// use retune_client::ModelUpdate;
+/// let u = ModelUpdate::new().with_display_name("bot").with_description("tuned weekly");
+/// assert_eq!(u.update_mask(), "displayName,description");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelUpdate {
+    display_name: Option<String>,
+    description: Option<String>,
+    version_description: Option<String>,
+    default_checkpoint: Option<CheckpointId>,
+    labels: Option<BTreeMap<String, String>>,
+}
+
+/// Which level of a model an update touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UpdateLevel {
+    Model,
+    Version,
+    Either,
+}
+
+impl ModelUpdate {
+    /// An empty update.
+    pub fn new() -> ModelUpdate {
+        ModelUpdate::default()
+    }
+    /// Model level: the display name.
+    pub fn with_display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+    /// Model level: the description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+    /// Version level: the version description.
+    pub fn with_version_description(mut self, description: impl Into<String>) -> Self {
+        self.version_description = Some(description.into());
+        self
+    }
+    /// Version level: the default checkpoint.
+    pub fn with_default_checkpoint(mut self, checkpoint: CheckpointId) -> Self {
+        self.default_checkpoint = Some(checkpoint);
+        self
+    }
+    /// Either level: replaces the labels.
+    pub fn with_labels(mut self, labels: BTreeMap<String, String>) -> Self {
+        self.labels = Some(labels);
+        self
+    }
+
+    /// The `updateMask` value: the camelCase paths of the set fields.
+    pub fn update_mask(&self) -> String {
+        let mut paths = Vec::new();
+        if self.display_name.is_some() {
+            paths.push("displayName");
+        }
+        if self.description.is_some() {
+            paths.push("description");
+        }
+        if self.version_description.is_some() {
+            paths.push("versionDescription");
+        }
+        if self.default_checkpoint.is_some() {
+            paths.push("defaultCheckpointId");
+        }
+        if self.labels.is_some() {
+            paths.push("labels");
+        }
+        paths.join(",")
+    }
+
+    pub(crate) fn level(&self) -> Result<UpdateLevel, BuildError> {
+        let model = self.display_name.is_some() || self.description.is_some();
+        let version = self.version_description.is_some() || self.default_checkpoint.is_some();
+        match (model, version) {
+            (true, true) => Err(BuildError::new(
+                "model update",
+                "one request cannot change model-level fields (display name, description) and \
+                 version-level fields (default checkpoint, version description)",
+            )),
+            (true, false) => Ok(UpdateLevel::Model),
+            (false, true) => Ok(UpdateLevel::Version),
+            (false, false) if self.labels.is_some() => Ok(UpdateLevel::Either),
+            (false, false) => Err(BuildError::new("model update", "nothing to update")),
+        }
+    }
+
+    pub(crate) fn to_wire(&self, name: &ModelRef) -> wire::Model {
+        wire::Model {
+            name: name.to_string(),
+            display_name: self.display_name.clone().unwrap_or_default(),
+            description: self.description.clone().unwrap_or_default(),
+            version_description: self.version_description.clone().unwrap_or_default(),
+            default_checkpoint_id: self
+                .default_checkpoint
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            labels: self.labels.clone().unwrap_or_default(),
+            ..wire::Model::default()
+        }
+    }
+}
+
+/// Filter and page size of a list call; pages are followed automatically.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    filter: Option<String>,
+    page_size: Option<u32>,
+}
+
+impl ListOptions {
+    /// No filter, the server's page size.
+    pub fn new() -> ListOptions {
+        ListOptions::default()
+    }
+    /// A list filter in the API's filter language, such as `labels.team=nlp`.
+    pub fn with_filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+    /// Items per page (each page is one request).
+    pub fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+    pub(crate) fn query(&self, page_token: Option<&str>) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(f) = &self.filter {
+            q.push(("filter", f.clone()));
+        }
+        if let Some(s) = self.page_size {
+            q.push(("pageSize", s.to_string()));
+        }
+        if let Some(t) = page_token {
+            q.push(("pageToken", t.to_owned()));
+        }
+        q
+    }
+}
