@@ -216,7 +216,29 @@ impl JobRecord {
     pub fn view(&self, now: Timestamp) -> JobView {
         match &self.phase {
             Phase::Scheduled => {
-                let progress = self.progress_at(now);
+                // The timeline may be over while its end event has not fired yet (the response
+                // to the create call of an instant job): the job shows where it stood just
+                // before, PENDING at creation and POST_PROCESSING later.
+                let mut progress = self.progress_at(now);
+                if progress.state.is_terminal() {
+                    progress = if now <= self.created {
+                        progress_at(&self.timeline, Duration::ZERO)
+                    } else {
+                        JobProgress {
+                            state: JobState::Running,
+                            tuning_state: TuningJobState::PostProcessing,
+                            ..progress
+                        }
+                    };
+                    if progress.state.is_terminal() {
+                        progress = JobProgress {
+                            state: JobState::Pending,
+                            tuning_state: TuningJobState::Unspecified,
+                            completed_epoch_count: 0,
+                            completed_step_count: 0,
+                        };
+                    }
+                }
                 JobView {
                     progress,
                     start_time: (progress.state != JobState::Pending).then(|| self.started_at()),

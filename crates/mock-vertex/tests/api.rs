@@ -1,0 +1,628 @@
+//! In-process tests of the emulator's REST surface, driven with `tower::ServiceExt::oneshot`.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use mock_vertex::storage::{SAMPLE_TRAIN_URI, SAMPLE_VALIDATION_URI};
+use mock_vertex::{Emulator, JobSpeed, ManualClock, router};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const LOC: &str = "projects/p1/locations/us-central1";
+
+struct App {
+    router: Router,
+}
+
+impl App {
+    fn instant() -> App {
+        App::with(Emulator::builder().jobs(JobSpeed::Instant).build())
+    }
+
+    fn with(emulator: Emulator) -> App {
+        App {
+            router: router(emulator),
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let body = match body {
+            Some(v) => Body::from(serde_json::to_vec(&v).unwrap()),
+            None => Body::empty(),
+        };
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json; charset=utf-8")
+            .body(body)
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        (status, value)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, value) = self.call(method, path, body).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {value}");
+        value
+    }
+
+    async fn create_job(&self, body: Value) -> Value {
+        self.ok(Method::POST, &format!("/v1/{LOC}/tuningJobs"), Some(body))
+            .await
+    }
+
+    async fn job(&self, name: &str) -> Value {
+        self.ok(Method::GET, &format!("/v1/{name}"), None).await
+    }
+}
+
+fn sft(source: Value) -> Value {
+    let mut body = json!({
+        "supervisedTuningSpec": {
+            "trainingDatasetUri": SAMPLE_TRAIN_URI,
+            "validationDatasetUri": SAMPLE_VALIDATION_URI,
+            "hyperParameters": {"epochCount": "2"}
+        },
+        "labels": {"team": "nlp"}
+    });
+    for (k, v) in source.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+fn base_job() -> Value {
+    sft(json!({"baseModel": "gemini-2.5-flash", "tunedModelDisplayName": "support-bot"}))
+}
+
+/// Tunes the base model and returns the finished job.
+async fn tuned(app: &App) -> Value {
+    let created = app.create_job(base_job()).await;
+    assert_eq!(created["state"], "JOB_STATE_PENDING");
+    let job = app.job(created["name"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "JOB_STATE_SUCCEEDED", "{job}");
+    job
+}
+
+fn model_of(job: &Value) -> String {
+    let versioned = job["tunedModel"]["model"].as_str().unwrap();
+    versioned.split('@').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn create_returns_pending_and_instant_jobs_succeed_on_the_next_read() {
+    let app = App::instant();
+    let created = app.create_job(base_job()).await;
+    assert_eq!(created["state"], "JOB_STATE_PENDING");
+    assert!(created["createTime"].is_string());
+    assert!(created["updateTime"].is_string());
+    assert!(
+        created["name"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{LOC}/tuningJobs/"))
+    );
+
+    let job = app.job(created["name"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "JOB_STATE_SUCCEEDED");
+    let model = job["tunedModel"]["model"].as_str().unwrap();
+    assert!(model.ends_with("@1"), "{model}");
+    let checkpoints = job["tunedModel"]["checkpoints"].as_array().unwrap();
+    assert_eq!(checkpoints.len(), 2);
+    assert_eq!(checkpoints[1]["checkpointId"], "2");
+    assert_eq!(job["tunedModel"]["endpoint"], checkpoints[1]["endpoint"]);
+    assert!(
+        job["experiment"]
+            .as_str()
+            .unwrap()
+            .contains("/metadataStores/default/contexts/tuning-experiment-")
+    );
+    let stats = &job["tuningDataStats"]["supervisedTuningDataStats"];
+    assert!(stats["tuningDatasetExampleCount"].as_str().unwrap() != "0");
+    assert!(job["endTime"].is_string());
+
+    // The model version carries the system labels and the default alias.
+    let model = app.ok(Method::GET, &format!("/v1/{model}"), None).await;
+    assert_eq!(model["versionId"], "1");
+    assert_eq!(model["versionAliases"], json!(["default"]));
+    assert_eq!(model["labels"]["tune-type"], "sft");
+    assert_eq!(
+        model["labels"]["google-vertex-llm-tuning-base-model-id"],
+        "gemini-2_5-flash"
+    );
+    assert_eq!(model["labels"]["team"], "nlp");
+    assert_eq!(model["defaultCheckpointId"], "2");
+    assert_eq!(model["displayName"], "support-bot");
+}
+
+#[tokio::test]
+async fn continuous_tuning_flow_adds_versions_then_a_new_model() {
+    let app = App::instant();
+    let first = tuned(&app).await;
+    let parent = model_of(&first);
+
+    // Continue from checkpoint 1 of the default version: a new version under the same parent.
+    let body = sft(json!({"preTunedModel": {"tuned_model_name": parent, "checkpoint_id": "1"}}));
+    let created = app.create_job(body).await;
+    assert!(created.get("baseModel").is_none());
+    assert_eq!(created["preTunedModel"]["baseModel"], "gemini-2.5-flash");
+    let second = app.job(created["name"].as_str().unwrap()).await;
+    assert_eq!(second["state"], "JOB_STATE_SUCCEEDED", "{second}");
+    assert_eq!(
+        second["tunedModel"]["model"].as_str().unwrap(),
+        format!("{parent}@2")
+    );
+
+    // The default alias stays on version 1.
+    let model = app.ok(Method::GET, &format!("/v1/{parent}"), None).await;
+    assert_eq!(model["versionId"], "1");
+    assert_eq!(model["name"], parent.as_str());
+    let v2 = app
+        .ok(Method::GET, &format!("/v1/{parent}%402"), None)
+        .await;
+    assert_eq!(v2["name"], format!("{parent}@2"));
+    assert_eq!(v2["checkpoints"].as_array().unwrap().len(), 2);
+
+    // A new display name makes a new model.
+    let body = sft(json!({
+        "preTunedModel": {"tunedModelName": format!("{parent}@2")},
+        "tunedModelDisplayName": "support-bot-v2"
+    }));
+    let created = app.create_job(body).await;
+    let third = app.job(created["name"].as_str().unwrap()).await;
+    let new_model = model_of(&third);
+    assert_ne!(new_model, parent);
+    assert!(
+        third["tunedModel"]["model"]
+            .as_str()
+            .unwrap()
+            .ends_with("@1")
+    );
+
+    let versions = app
+        .ok(Method::GET, &format!("/v1/{parent}:listVersions"), None)
+        .await;
+    let names: Vec<&str> = versions["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [format!("{parent}@1"), format!("{parent}@2")]);
+
+    let models = app
+        .ok(
+            Method::GET,
+            &format!("/v1/{LOC}/models?filter=labels.tune-type:*"),
+            None,
+        )
+        .await;
+    assert_eq!(models["models"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_continuous_jobs_get_distinct_versions() {
+    let app = App::instant();
+    let parent = model_of(&tuned(&app).await);
+    let path = format!("/v1/{LOC}/tuningJobs");
+    let creates = (0..50).map(|_| {
+        let body = sft(json!({"preTunedModel": {"tunedModelName": parent.clone()}}));
+        app.post(&path, body)
+    });
+    let created = futures::future::join_all(creates).await;
+    let mut versions = Vec::new();
+    for (status, job) in created {
+        assert_eq!(status, StatusCode::OK, "{job}");
+        let job = app.job(job["name"].as_str().unwrap()).await;
+        versions.push(job["tunedModel"]["model"].as_str().unwrap().to_owned());
+    }
+    versions.sort();
+    versions.dedup();
+    assert_eq!(versions.len(), 50);
+}
+
+#[tokio::test]
+async fn job_moves_through_its_lifecycle_on_a_manual_clock() {
+    let clock = ManualClock::default();
+    let app = App::with(
+        Emulator::builder()
+            .jobs(JobSpeed::Manual)
+            .manual_clock(clock.clone())
+            .build(),
+    );
+    let created = app.create_job(base_job()).await;
+    let name = created["name"].as_str().unwrap().to_owned();
+    let beta = |app: &App| {
+        let name = name.clone();
+        let app_router = app.router.clone();
+        async move {
+            let app = App { router: app_router };
+            app.ok(Method::GET, &format!("/v1beta1/{name}"), None).await
+        }
+    };
+    assert_eq!(beta(&app).await["state"], "JOB_STATE_PENDING");
+    clock.advance(Duration::from_millis(600));
+    let job = beta(&app).await;
+    assert_eq!(job["state"], "JOB_STATE_RUNNING");
+    assert_eq!(job["tuningJobState"], "TUNING_JOB_STATE_PROCESSING_DATASET");
+    assert!(job["startTime"].is_string());
+    clock.advance(Duration::from_millis(600));
+    let job = beta(&app).await;
+    assert_eq!(job["tuningJobState"], "TUNING_JOB_STATE_TUNING");
+    // v1 omits the v1beta1-only fields.
+    let v1 = app.job(&name).await;
+    assert!(v1.get("tuningJobState").is_none());
+    assert!(v1.get("tuningJobMetadata").is_none());
+    clock.advance(Duration::from_secs(3600));
+    let job = beta(&app).await;
+    assert_eq!(job["state"], "JOB_STATE_SUCCEEDED");
+    assert_eq!(job["tuningJobMetadata"]["completedEpochCount"], "2");
+}
+
+#[tokio::test]
+async fn cancel_moves_a_running_job_to_cancelled_and_refuses_finished_ones() {
+    let clock = ManualClock::default();
+    let app = App::with(
+        Emulator::builder()
+            .jobs(JobSpeed::Manual)
+            .manual_clock(clock.clone())
+            .build(),
+    );
+    let created = app.create_job(base_job()).await;
+    let name = created["name"].as_str().unwrap().to_owned();
+    // No body at all, as google-genai sends it.
+    app.ok(Method::POST, &format!("/v1/{name}:cancel"), None)
+        .await;
+    assert_eq!(app.job(&name).await["state"], "JOB_STATE_CANCELLING");
+    clock.advance(Duration::from_secs(1));
+    let job = app.job(&name).await;
+    assert_eq!(job["state"], "JOB_STATE_CANCELLED");
+    assert_eq!(job["error"]["code"], 1);
+    // Cancelling again is accepted; a succeeded job is refused.
+    app.ok(Method::POST, &format!("/v1/{name}:cancel"), Some(json!({})))
+        .await;
+
+    let done = App::instant();
+    let job = tuned(&done).await;
+    let (status, err) = done
+        .post(
+            &format!("/v1/{}:cancel", job["name"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["error"]["status"], "FAILED_PRECONDITION");
+}
+
+#[tokio::test]
+async fn body_errors_are_invalid_argument_with_field_violations() {
+    let app = App::instant();
+    let path = format!("/v1/{LOC}/tuningJobs");
+    let cases = [
+        (json!({"baseModel": "gemini-2.5-flash", "foo": 1}), "foo"),
+        (
+            sft(
+                json!({"baseModel": "gemini-2.5-flash", "preTunedModel": {"tunedModelName": format!("{LOC}/models/1")}}),
+            ),
+            "source_model",
+        ),
+        (
+            sft(json!({"preTunedModel": "gemini-2.5-flash"})),
+            "pre_tuned_model",
+        ),
+        (
+            sft(json!({"baseModel": format!("{LOC}/models/9")})),
+            "preTunedModel",
+        ),
+        (sft(json!({"baseModel": "gpt-4"})), "gpt-4"),
+        (json!({"baseModel": "gemini-2.5-flash"}), "supervised"),
+    ];
+    for (body, needle) in cases {
+        let (status, err) = app.post(&path, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {err}");
+        assert_eq!(err["error"]["status"], "INVALID_ARGUMENT", "{err}");
+        assert!(err.to_string().contains(needle), "{needle} not in {err}");
+    }
+    let (_, err) = app
+        .post(&path, sft(json!({"preTunedModel": "gemini-2.5-flash"})))
+        .await;
+    assert_eq!(
+        err["error"]["details"][0]["@type"],
+        "type.googleapis.com/google.rpc.BadRequest"
+    );
+}
+
+#[tokio::test]
+async fn continuous_tuning_refusals_come_back_together() {
+    let app = App::instant();
+    let parent = model_of(&tuned(&app).await);
+    // Unknown alias: 404.
+    let (status, err) = app
+        .post(
+            &format!("/v1/{LOC}/tuningJobs"),
+            sft(json!({"preTunedModel": {"tunedModelName": format!("{parent}@nope")}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{err}");
+    // Unknown checkpoint and another KMS key: both reasons.
+    let (status, err) = app
+        .post(
+            &format!("/v1/{LOC}/tuningJobs"),
+            sft(json!({
+                "preTunedModel": {"tunedModelName": parent, "checkpointId": "9"},
+                "encryptionSpec": {"kmsKeyName": "projects/p1/locations/us-central1/keyRings/r/cryptoKeys/k"}
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let violations = err["error"]["details"][0]["violations"].as_array().unwrap();
+    assert_eq!(violations.len(), 2, "{err}");
+    // Unknown model: 404.
+    let (status, _) = app
+        .post(
+            &format!("/v1/{LOC}/tuningJobs"),
+            sft(json!({"preTunedModel": {"tunedModelName": format!("{LOC}/models/42")}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn missing_training_data_fails_the_job_naming_the_uri() {
+    let app = App::instant();
+    let mut body = base_job();
+    body["supervisedTuningSpec"]["trainingDatasetUri"] = json!("gs://nope/train.jsonl");
+    let created = app.create_job(body).await;
+    let job = app.job(created["name"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "JOB_STATE_FAILED");
+    assert!(
+        job["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gs://nope/train.jsonl")
+    );
+}
+
+#[tokio::test]
+async fn unmatched_paths_and_unknown_resources_are_json_404() {
+    let app = App::instant();
+    for path in [
+        format!("/v1beta1/{LOC}/123"),
+        format!("/v1/{LOC}/tuningJobs/77"),
+        format!("/v1/{LOC}/models/77"),
+        "/nothing".to_owned(),
+    ] {
+        let (status, err) = app.get(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(err["error"]["status"], "NOT_FOUND", "{path}");
+    }
+    let (status, err) = app
+        .post(&format!("/v1/{LOC}/tuningJobs:rebaseTunedModel"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(err["error"]["status"], "UNIMPLEMENTED");
+}
+
+#[tokio::test]
+async fn projects_are_isolated() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    let other = job["name"].as_str().unwrap().replace("p1", "p2");
+    let (status, _) = app.get(&format!("/v1/{other}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let list = app
+        .ok(
+            Method::GET,
+            "/v1/projects/p2/locations/us-central1/tuningJobs",
+            None,
+        )
+        .await;
+    assert!(list.get("tuningJobs").is_none());
+}
+
+#[tokio::test]
+async fn enum_encoding_int_answers_numbers() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    let name = job["name"].as_str().unwrap();
+    let job = app
+        .ok(
+            Method::GET,
+            &format!("/v1/{name}?%24alt=json%3Benum-encoding%3Dint"),
+            None,
+        )
+        .await;
+    assert_eq!(job["state"], 4);
+}
+
+#[tokio::test]
+async fn list_pages_newest_first_with_an_opaque_token() {
+    let app = App::instant();
+    let mut names = Vec::new();
+    for _ in 0..3 {
+        names.push(app.create_job(base_job()).await["name"].clone());
+    }
+    let page = app
+        .ok(
+            Method::GET,
+            &format!("/v1/{LOC}/tuningJobs?pageSize=2&filter=&pageToken="),
+            None,
+        )
+        .await;
+    let jobs = page["tuningJobs"].as_array().unwrap();
+    assert_eq!(jobs[0]["name"], names[2]);
+    assert_eq!(jobs[1]["name"], names[1]);
+    let token = page["nextPageToken"].as_str().unwrap();
+    let page = app
+        .ok(
+            Method::GET,
+            &format!("/v1/{LOC}/tuningJobs?pageSize=2&pageToken={token}"),
+            None,
+        )
+        .await;
+    assert_eq!(page["tuningJobs"][0]["name"], names[0]);
+    assert!(page.get("nextPageToken").is_none());
+    let filtered = app
+        .ok(
+            Method::GET,
+            &format!("/v1/{LOC}/tuningJobs?filter=state%3DJOB_STATE_SUCCEEDED"),
+            None,
+        )
+        .await;
+    assert_eq!(filtered["tuningJobs"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn patch_default_checkpoint_moves_the_tuned_endpoint() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    let version = job["tunedModel"]["model"].as_str().unwrap().to_owned();
+    let first_endpoint = job["tunedModel"]["checkpoints"][0]["endpoint"].clone();
+    let model = app
+        .ok(
+            Method::PATCH,
+            &format!("/v1/{version}"),
+            Some(json!({"defaultCheckpointId": "1"})),
+        )
+        .await;
+    assert_eq!(model["defaultCheckpointId"], "1");
+    let job = app.job(job["name"].as_str().unwrap()).await;
+    assert_eq!(job["tunedModel"]["endpoint"], first_endpoint);
+    // Unknown checkpoint: 400; mixing levels: FAILED_PRECONDITION.
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/{version}"),
+            Some(json!({"defaultCheckpointId": "7"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, err) = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/{version}"),
+            Some(json!({"defaultCheckpointId": "1", "displayName": "x"})),
+        )
+        .await;
+    assert_eq!(err["error"]["status"], "FAILED_PRECONDITION");
+    // Model level, with an explicit mask.
+    let bare = model_of(&job);
+    let model = app
+        .ok(
+            Method::PATCH,
+            &format!("/v1/{bare}?updateMask=displayName"),
+            Some(json!({"displayName": "renamed"})),
+        )
+        .await;
+    assert_eq!(model["displayName"], "renamed");
+}
+
+#[tokio::test]
+async fn version_deletion_aliases_and_operations() {
+    let app = App::instant();
+    let parent = model_of(&tuned(&app).await);
+    // Only version: refused.
+    let (status, err) = app
+        .call(
+            Method::DELETE,
+            &format!("/v1/{parent}@1:deleteVersion"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let created = app
+        .create_job(sft(json!({"preTunedModel": {"tunedModelName": parent}})))
+        .await;
+    app.job(created["name"].as_str().unwrap()).await;
+    // Version 1 holds default: refused; move default, then delete.
+    let (_, err) = app
+        .call(
+            Method::DELETE,
+            &format!("/v1/{parent}@1:deleteVersion"),
+            None,
+        )
+        .await;
+    assert_eq!(err["error"]["status"], "FAILED_PRECONDITION");
+    let merged = app
+        .ok(
+            Method::POST,
+            &format!("/v1/{parent}@2:mergeVersionAliases"),
+            Some(json!({"versionAliases": ["default", "golden"]})),
+        )
+        .await;
+    assert_eq!(merged["versionAliases"], json!(["default", "golden"]));
+    let golden = app
+        .ok(Method::GET, &format!("/v1/{parent}@golden"), None)
+        .await;
+    assert_eq!(golden["versionId"], "2");
+    let op = app
+        .ok(
+            Method::DELETE,
+            &format!("/v1/{parent}@1:deleteVersion"),
+            None,
+        )
+        .await;
+    assert_eq!(op["done"], true);
+    let op_name = op["name"].as_str().unwrap();
+    let again = app.ok(Method::GET, &format!("/v1/{op_name}"), None).await;
+    assert_eq!(again["name"], op_name);
+    app.ok(
+        Method::POST,
+        &format!("/v1/{op_name}:wait"),
+        Some(json!({})),
+    )
+    .await;
+    // Unknown alias: 404.
+    let (status, _) = app.get(&format!("/v1/{parent}@nope")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Delete the model.
+    let op = app.ok(Method::DELETE, &format!("/v1/{parent}"), None).await;
+    assert_eq!(op["done"], true);
+    let (status, _) = app.get(&format!("/v1/{parent}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn endpoints_exist_for_every_checkpoint() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    for checkpoint in job["tunedModel"]["checkpoints"].as_array().unwrap() {
+        let name = checkpoint["endpoint"].as_str().unwrap();
+        let endpoint = app.ok(Method::GET, &format!("/v1/{name}"), None).await;
+        assert_eq!(
+            endpoint["deployedModels"][0]["checkpointId"],
+            checkpoint["checkpointId"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn auth_modes_are_enforced() {
+    let app = App::with(
+        Emulator::builder()
+            .auth(mock_vertex::AuthMode::Required)
+            .build(),
+    );
+    let (status, err) = app.get(&format!("/v1/{LOC}/tuningJobs")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(err["error"]["status"], "UNAUTHENTICATED");
+}
