@@ -32,6 +32,7 @@ from conformance_support import (
     emulator_url,
     model_id,
     split_model,
+    unique_project,
 )
 from google.api_core import exceptions
 from google.api_core.client_options import ClientOptions
@@ -56,6 +57,13 @@ def record_responses(client: Any, transcript: Transcript) -> None:
     client._transport._session.hooks["response"].append(on_response)
 
 
+def assert_error_status(error: exceptions.GoogleAPICallError, status: str) -> None:
+    """Checks the `status` of the `{"error": {...}}` body behind an HTTP error."""
+    body = error.response.json() if error.response is not None else {}
+    actual = body.get("error", {}).get("status")
+    assert actual == status, f"expected status {status}, got {actual!r}: {body}"
+
+
 class Flow:
     """The conformance flow for one generated module; checks share what earlier ones created."""
 
@@ -71,6 +79,7 @@ class Flow:
         record_responses(self.models, transcript)
         self.parent = f"projects/{project}/locations/{LOCATION}"
         self.job_names: list[str] = []
+        self.create_answers: list[Any] = []
         self.first_job_name = ""
         self.tuned_model = ""  # …/models/{id}@1
         self.new_model = ""
@@ -90,6 +99,7 @@ class Flow:
             ("get_missing_job_is_not_found", self.get_missing_job_is_not_found),
             ("cancel_job", self.cancel_job),
             ("delete_model_version", self.delete_model_version),
+            ("create_answers_that_say_succeeded_are_complete", self.create_answers_that_say_succeeded_are_complete),
         ]
 
     # --- helpers ----------------------------------------------------------------------------
@@ -103,6 +113,7 @@ class Flow:
             f"create answered {created.state.name}: {created.error}"
         )
         self.job_names.append(created.name)
+        self.create_answers.append(created)
         return created
 
     def wait_until_ended(self, name: str) -> Any:
@@ -289,9 +300,10 @@ class Flow:
         )
         try:
             self.tuning.cancel_tuning_job(name=created.name)
-        except exceptions.FailedPrecondition as error:
-            # Already finished (instant jobs): the documented refusal, HTTP 400.
-            assert error.code == 400, error.code
+        except exceptions.BadRequest as error:
+            # Already finished (instant jobs): FAILED_PRECONDITION, HTTP 400 (which google-api-core
+            # maps to BadRequest by HTTP status).
+            assert_error_status(error, "FAILED_PRECONDITION")
             job = self.tuning.get_tuning_job(name=created.name)
             assert job.state == self.api.JobState.JOB_STATE_SUCCEEDED, job.state.name
             return
@@ -302,8 +314,10 @@ class Flow:
     def delete_model_version(self) -> None:
         try:
             self.models.delete_model_version(name=self.new_model).result(timeout=30)
-        except exceptions.FailedPrecondition as error:
-            assert error.code == 400, error.code
+        except exceptions.BadRequest as error:
+            assert_error_status(error, "FAILED_PRECONDITION")
+        except exceptions.FailedPrecondition:
+            pass  # refused in the returned operation's error rather than up front
         else:
             raise AssertionError(f"deleting the only version {self.new_model} succeeded")
         base, _ = split_model(self.tuned_model)
@@ -313,14 +327,23 @@ class Flow:
         remaining = sorted(m.version_id for m in self.models.list_model_versions(name=base))
         assert remaining == ["1"], remaining
 
+    def create_answers_that_say_succeeded_are_complete(self) -> None:
+        # A caller may read the result straight from the create answer when it says SUCCEEDED.
+        assert self.create_answers, "no job was created"
+        for job in self.create_answers:
+            if job.state == self.api.JobState.JOB_STATE_SUCCEEDED:
+                assert job.end_time and job.tuned_model.model, (
+                    f"create of {job.name} answered JOB_STATE_SUCCEEDED without endTime/tunedModel"
+                )
+
 
 def main() -> None:
     url = emulator_url()
     transcript = Transcript()
     runner = Runner(transcript)
-    for api, project in ((aiplatform_v1beta1, "gapic-v1beta1"), (aiplatform_v1, "gapic-v1")):
+    for api in (aiplatform_v1beta1, aiplatform_v1):
         label = api.__name__.rsplit(".", 1)[1]
-        flow = Flow(api, url, project, transcript)
+        flow = Flow(api, url, unique_project(f"gapic-{label.split('_')[1]}"), transcript)
         for name, check in flow.checks():
             runner.run(f"{name} [{label}]", check)
     runner.finish()

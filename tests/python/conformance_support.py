@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import traceback
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -31,6 +32,11 @@ MODEL_VERSION_RE = re.compile(
     r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/models/(?P<model>[^/@]+)"
     r"(@(?P<version>[^/@]+))?$"
 )
+
+
+def unique_project(prefix: str) -> str:
+    """A project id of its own for this run, so a rerun against the same emulator starts empty."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def emulator_url() -> str:

@@ -2,7 +2,7 @@
 emulator (spec section 9.7), under the SDK's default API version (v1beta1) and under v1.
 
 Needs RETUNE_EMULATOR_URL (e.g. http://127.0.0.1:8080) of an emulator started with
-`--jobs instant`. Each API version uses its own project, so the two runs do not see each other.
+`--jobs instant`. Each API version uses a project of its own (unique per run), so runs do not see each other.
 
 Flow per API version: tune gemini-2.5-flash on the sample data, poll until it ends, read the
 tuned model; continue tuning from checkpoint 1 (same model, next version); continue with a new
@@ -28,6 +28,7 @@ from conformance_support import (
     emulator_url,
     model_id,
     split_model,
+    unique_project,
 )
 from google import genai
 from google.genai import errors, types
@@ -86,6 +87,7 @@ class Flow:
         self.api_version = api_version
         self.location_name = f"projects/{project}/locations/{LOCATION}"
         self.job_names: list[str] = []
+        self.create_answers: list[types.TuningJob] = []
         self.first_job: types.TuningJob | None = None
         self.tuned_model: str = ""  # …/models/{id}@1
         self.new_model: str = ""  # …/models/{other id}@1
@@ -104,6 +106,7 @@ class Flow:
             ("get_missing_job_is_404", self.get_missing_job_is_404),
             ("get_missing_model_is_404", self.get_missing_model_is_404),
             ("cancel_job", self.cancel_job),
+            ("create_answers_that_say_succeeded_are_complete", self.create_answers_that_say_succeeded_are_complete),
         ]
 
     def tune(self, base_model: str, config: types.CreateTuningJobConfig) -> types.TuningJob:
@@ -120,6 +123,7 @@ class Flow:
         ), f"create answered {job.state}: {job.error}"
         assert job.create_time is not None, "create answered without createTime"
         self.job_names.append(job.name)
+        self.create_answers.append(job)
         return job
 
     def succeeded(self, name: str) -> types.TuningJob:
@@ -321,6 +325,16 @@ class Flow:
         assert job.state == types.JobState.JOB_STATE_CANCELLED, job.state
         assert job.error is not None and job.error.code == 1, job.error
 
+    def create_answers_that_say_succeeded_are_complete(self) -> None:
+        # A user may read the result straight from the create answer when it says SUCCEEDED
+        # (`if job.has_succeeded: use(job.tuned_model)`), so such an answer must carry it.
+        assert self.create_answers, "no job was created"
+        for job in self.create_answers:
+            if job.has_succeeded:
+                assert job.end_time is not None and job.tuned_model and job.tuned_model.model, (
+                    f"create of {job.name} answered JOB_STATE_SUCCEEDED without endTime/tunedModel"
+                )
+
 
 def main() -> None:
     url = emulator_url()
@@ -328,7 +342,7 @@ def main() -> None:
     runner = Runner(transcript)
     for api_version in (None, "v1"):
         label = api_version or "v1beta1 (default)"
-        project = f"genai-{api_version or 'default'}"
+        project = unique_project(f"genai-{api_version or 'default'}")
         client = make_client(url, project, api_version, transcript)
         flow = Flow(client, project, api_version or "v1beta1")
         for name, check in flow.checks():
