@@ -1034,7 +1034,7 @@ fn parse_update(model: &ModelRef, request: &Request) -> Result<ModelUpdate, ApiE
             }
             "description" => update.description = Some(body.description.clone()),
             "version_description" => {
-                update.version_description = Some(body.version_description.clone())
+                update.version_description = Some(body.version_description.clone());
             }
             "default_checkpoint_id" => {
                 let id = body
