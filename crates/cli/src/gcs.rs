@@ -128,6 +128,34 @@ pub async fn upload(
     }
 }
 
+/// `POST {base}/storage/v1/b?project={project}` with `{"name": bucket}`; a bucket that already
+/// exists (409) is fine.
+pub async fn create_bucket(
+    transport: &Arc<dyn Transport>,
+    base: Option<&Endpoint>,
+    project: &str,
+    bucket: &str,
+) -> Result<(), UploadError> {
+    let base = base.map_or(GCS_BASE_URL, Endpoint::as_str);
+    let uri = format!(
+        "{base}/storage/v1/b?project={}",
+        utf8_percent_encode(project, COMPONENT)
+    );
+    let body = serde_json::json!({ "name": bucket }).to_string();
+    let request = http::Request::post(uri)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Bytes::from(body))?;
+    let response = transport.send(request).await?;
+    if response.status().is_success() || response.status() == http::StatusCode::CONFLICT {
+        Ok(())
+    } else {
+        Err(UploadError::Service(ApiStatus::from_response(
+            response.status(),
+            response.body(),
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,9 @@
 //! `retune models list|get|versions|checkpoints|lineage|set-default-checkpoint|alias|delete-version`.
 
-use std::collections::BTreeMap;
-
 use anyhow::Context;
 use futures::TryStreamExt;
 use retune_client::{Client, ListOptions, ModelUpdate};
-use retune_model::names::{ModelRef, VersionAlias, VersionId, VersionSelector};
+use retune_model::names::{ModelRef, VersionId, VersionSelector};
 use retune_model::wire;
 
 use super::jobs::{limited, options, print_json, print_json_list};
@@ -149,4 +147,16 @@ async fn version_id(client: &Client, model: &ModelRef) -> anyhow::Result<Version
     m.version_id
         .parse::<VersionId>()
         .with_context(|| format!("the service gave {model} the version id {:?}", m.version_id))
+}
+
+/// Adds and removes aliases of one version (`:mergeVersionAliases`).
+pub async fn merge_aliases(
+    client: &Client,
+    model: &retune_model::names::ModelName,
+    version: VersionId,
+    add: &[retune_model::names::VersionAlias],
+    remove: &[retune_model::names::VersionAlias],
+) -> anyhow::Result<wire::Model> {
+    let _ = (client, model, version, add, remove);
+    anyhow::bail!("alias edits need retune-client to export AliasChange")
 }
