@@ -198,7 +198,7 @@ impl WaitError {
 /// use retune_client::{DatasetUri, TuningJobSpec};
 /// use retune_model::base_model::BaseModel;
 ///
-/// let data: DatasetUri = mock_vertex::objects::SAMPLE_TRAIN_URI.parse()?;
+/// let data: DatasetUri = "gs://cloud-samples-data/ai-platform/generative_ai/gemini/text/sft_train_data.jsonl".parse()?;
 /// let spec = TuningJobSpec::from_base_model(BaseModel::lookup("gemini-2.5-flash")?, data);
 /// let job = client.create_tuning_job(&spec).await?;
 /// let name = job.name.parse()?;
