@@ -1,4 +1,128 @@
 //! A faithful local emulator of the Vertex AI tuning-jobs and Model Registry REST API.
+//!
+//! `mock-vertex` lets users develop and test continuous tuning offline and in CI. It serves the
+//! REST surface of `GenAiTuningService`, `ModelService` (the registry part), operations and
+//! endpoints under `/v1` and `/v1beta1`, as the official clients (google-genai, GAPIC
+//! google-cloud-aiplatform, the Rust `google-cloud-aiplatform-v1` crate) call it, plus the Cloud
+//! Storage JSON API its tuning jobs read their data from ([`storage`]). Every rule comes from
+//! `retune-model`: handlers parse, ask the model crate, and render.
+//!
+//! # Starting it
+//!
+//! - Binary: `cargo run -p mock-vertex -- --port 8080` prints
+//!   `mock-vertex listening on http://127.0.0.1:8080` and serves until SIGINT or SIGTERM.
+//!   Flags: `--host`, `--port`, `--gcs-dir DIR` (`gs://b/o` is `DIR/b/o`),
+//!   `--auth none|required|token=T`, `--jobs instant|scaled|manual` (default `scaled`: a small
+//!   job ends in about 3 s). Logs go to stderr (`RUST_LOG=mock_vertex=debug`).
+//! - In process: [`router`]`(`[`Emulator`]`)` is an axum `Router` (no socket).
+//! - Over TCP in tests: [`MockVertex::start`] binds `127.0.0.1:0` and stops when dropped.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use axum::body::Body;
+//! use axum::http::{Request, StatusCode};
+//! use http_body_util::BodyExt;
+//! use mock_vertex::{Emulator, JobSpeed};
+//! use tower::ServiceExt;
+//!
+//! let app = mock_vertex::router(Emulator::builder().jobs(JobSpeed::Instant).build());
+//! let body = r#"{"baseModel": "gemini-2.5-flash",
+//!   "supervisedTuningSpec": {"trainingDatasetUri":
+//!     "gs://cloud-samples-data/ai-platform/generative_ai/gemini/text/sft_train_data.jsonl"}}"#;
+//! let request = Request::post("/v1/projects/p/locations/us-central1/tuningJobs")
+//!     .body(Body::from(body))
+//!     .unwrap();
+//! let response = app.clone().oneshot(request).await.unwrap();
+//! assert_eq!(response.status(), StatusCode::OK);
+//! let bytes = response.into_body().collect().await.unwrap().to_bytes();
+//! let job: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+//! assert_eq!(job["state"], "JOB_STATE_PENDING");
+//! # });
+//! ```
+//!
+//! # Routes
+//!
+//! Every route exists under `/v1` and `/v1beta1` (`{v}`); see [`routes::ROUTE_TABLE`].
+//!
+//! | Method | Path | RPC |
+//! |---|---|---|
+//! | POST | `/{v}/projects/*/locations/*/tuningJobs` | CreateTuningJob |
+//! | GET | `/{v}/projects/*/locations/*/tuningJobs` | ListTuningJobs (`pageSize`, `pageToken`, `filter`) |
+//! | GET | `/{v}/projects/*/locations/*/tuningJobs/*` | GetTuningJob |
+//! | POST | `/{v}/projects/*/locations/*/tuningJobs/*:cancel` | CancelTuningJob (body optional) |
+//! | POST | `/{v}/projects/*/locations/*/tuningJobs:rebaseTunedModel` | 501 UNIMPLEMENTED |
+//! | GET | `/{v}/projects/*/locations/*/models` | ListModels (`filter`, `orderBy`, paging) |
+//! | GET | `/{v}/projects/*/locations/*/models/*` | GetModel (`@version`, `@alias`, `%40`, bare) |
+//! | PATCH | `/{v}/projects/*/locations/*/models/*` | UpdateModel (`updateMask` optional) |
+//! | DELETE | `/{v}/projects/*/locations/*/models/*` | DeleteModel (an Operation) |
+//! | GET | `/{v}/projects/*/locations/*/models/*:listVersions` | ListModelVersions |
+//! | GET | `/{v}/projects/*/locations/*/models/*:listCheckpoints` | ListModelVersionCheckpoints |
+//! | DELETE | `/{v}/projects/*/locations/*/models/*:deleteVersion` | DeleteModelVersion (an Operation) |
+//! | POST | `/{v}/projects/*/locations/*/models/*:mergeVersionAliases` | MergeVersionAliases |
+//! | GET | `/{v}/…/operations` (location, `models/*`, `tuningJobs/*`) | ListOperations |
+//! | GET, DELETE | `/{v}/…/operations/*` | GetOperation, DeleteOperation |
+//! | POST | `/{v}/…/operations/*:cancel`, `:wait` | CancelOperation, WaitOperation |
+//! | GET | `/{v}/projects/*/locations/*/endpoints/*` | GetEndpoint |
+//! | GET | `/_emulator/health` | the emulator's own (the `/_emulator/` prefix is reserved) |
+//! | * | `/storage/v1/…`, `/upload/storage/v1/…`, `/download/storage/v1/…` | Cloud Storage JSON API ([`storage`]) |
+//!
+//! # Choices where the spec is silent
+//!
+//! - **Unmatched paths** and known paths with another method: 404 NOT_FOUND in JSON (Google's
+//!   front end answers 404, not 405). A matched route with a malformed id: 400 INVALID_ARGUMENT.
+//!   Path segments are split first, then percent-decoded, so `%2F` never creates a segment.
+//! - **Auth** is checked for every `/v1` and `/v1beta1` request before routing.
+//! - **Bodies** up to 10 MiB; larger is 400 INVALID_ARGUMENT `Request payload size exceeds the
+//!   limit: 10485760 bytes.` (Google's wording). Any or no `Content-Type` is accepted.
+//! - **Unknown query parameters** (`$alt`, `fields`, `prettyPrint`, ...) are ignored; empty and
+//!   zero values are "unset".
+//! - **Paging**: `pageSize` default 100, values above 1000 are lowered to 1000, negative is 400;
+//!   page tokens are opaque, tuning-job tokens are key-based (stable under inserts). Tuning jobs
+//!   list newest first; models by id (creation order) unless `orderBy`.
+//! - **Filters** ([`filter`]): conjunctions (`AND`, or the SDK's `&filter=`) of `=`, `!=`, `:`,
+//!   `<`, `>` terms. Tuning jobs: `state`, `display_name`, `base_model`, `create_time`,
+//!   `update_time`, `labels.k`. Models: `model`, `display_name`, `base_model_name`, `labels.k`,
+//!   `labels:k`. An unknown field or an unparsable filter is 400 naming it.
+//! - **Ids** come from counters (jobs `1000000000000001…`, models `2…`, endpoints `3…`,
+//!   operations `4…`); projects are echoed as given (not turned into numbers, §11.11).
+//! - **Default `tunedModelDisplayName`** for a base-model job: `{base model}-tuned-{job id}`.
+//! - **Continuous tuning** (§11.2, §11.3): a new version does not take the `default` alias (it
+//!   stays where it was); checkpoint ids restart at `1` in every version; the default checkpoint
+//!   is the last one; with `exportLastCheckpointOnly`, the job's `tunedModel.checkpoints` is
+//!   absent but the version still lists its one (final) checkpoint. All refusals come back at
+//!   once, in the message and as `google.rpc.PreconditionFailure` violations; the status is
+//!   NOT_FOUND if the version is unknown, else INVALID_ARGUMENT if the request contradicts the
+//!   model (another KMS key, project or location, an unknown checkpoint), else
+//!   FAILED_PRECONDITION. A pre-tuned model that does not exist is 404.
+//! - **`baseModel: "projects/…"`** (google-cloud-aiplatform's `sft.train`) is 400
+//!   INVALID_ARGUMENT pointing to `preTunedModel`; a string `preTunedModel` is 400 naming it.
+//! - **Data sets** are read at create time; a missing or invalid one does not refuse the call:
+//!   the job fails at the end of `PROCESSING_DATASET`, its error naming the URI, line and field
+//!   (NOT_FOUND for a missing object, INVALID_ARGUMENT for bad content). Only `gs://` URIs.
+//! - **Model names in responses** (§11.4): GetModel without a version and ListModels answer
+//!   `…/models/{id}`; with `@version` or `@alias`, `…/models/{id}@{versionId}` (never the alias);
+//!   ListModelVersions always `@{versionId}`.
+//! - **ListModelVersionCheckpoints** without a version uses the **latest** version (§11.5, as the
+//!   proto comment says), not the default one.
+//! - **UpdateModel**: without `updateMask` the fields present in the body are the mask (output-only
+//!   fields ignored). A bare name or `@-` updates model-level fields (`displayName`,
+//!   `description`, `labels`); `@version`/`@alias` updates version-level fields
+//!   (`versionDescription`, `defaultCheckpointId` (§11.14), `labels`); mixing is 400
+//!   FAILED_PRECONDITION. The tuned endpoint (`tunedModel.endpoint`) follows the default checkpoint.
+//! - **Deletion**: the endpoints a tuning job creates are managed by the tuning service: they do
+//!   not block deleting a version or a model, and go with it. DeleteModel operations live under
+//!   the location, DeleteModelVersion operations under the model; both are done at once.
+//! - **Cancel**: a running or pending job goes to CANCELLING, then CANCELLED (`error.code = 1`)
+//!   after 0.5 s (at once for instant jobs); cancelling a cancelled job is accepted; a finished
+//!   one is 400 FAILED_PRECONDITION. Cancelling a done operation is a no-op.
+//! - **v1 vs v1beta1**: only v1beta1 responses carry `tuningJobState` and `tuningJobMetadata`.
+//! - **Only supervised tuning** is emulated; other tuning specs are 400 INVALID_ARGUMENT.
+//! - **Job speed** ([`JobSpeed`]): instant (zero durations: create answers PENDING, the next read
+//!   shows the end), scaled (0.5 s pending, 0.5 s data, 0.1 s per step capped at 60 s, 0.5 s
+//!   post-processing; see [`jobs`]), manual (scaled durations on a [`ManualClock`]). Jobs move
+//!   lazily: each request first fires the job events that are due, so the cost of a request does
+//!   not grow with the number of stored jobs.
+//! - **Panics** anywhere become 500 INTERNAL in Google's shape ([`error::CatchPanicLayer`]).
 
 pub mod auth;
 pub mod clock;
