@@ -7,6 +7,8 @@
 //! pointing at it. The interpreter is `RETUNE_PYTHON` or `target/python-venv/bin/python`, made by
 //! `scripts/python-env.sh`. Without it the tests fail under CI and are skipped loudly elsewhere.
 
+use std::io::Write;
+
 use mock_vertex::{JobSpeed, MockVertex};
 use retune_tests::python::{
     EMULATOR_URL_ENV_VAR, PythonEnv, ScriptRun, python_env, run_script, running_in_ci, script_path,
@@ -24,7 +26,11 @@ fn run_against_emulator(file_name: &str) -> Option<ScriptRun> {
                 looked_at.display()
             );
             assert!(!running_in_ci(), "{message}");
-            eprintln!("\n*** SKIPPED {file_name}: {message} ***\n");
+            // Straight to the process's stderr: the test harness captures eprintln!.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "\n*** SKIPPED {file_name}: {message} ***\n"
+            );
             return None;
         }
     };
