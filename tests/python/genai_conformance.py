@@ -103,6 +103,8 @@ class Flow:
             ("update_model_description", self.update_model_description),
             ("list_tuning_jobs_across_pages", self.list_tuning_jobs_across_pages),
             ("list_tuned_models", self.list_tuned_models),
+            ("list_tuned_models_with_a_user_filter", self.list_tuned_models_with_a_user_filter),
+            ("list_tuning_jobs_with_a_filter", self.list_tuning_jobs_with_a_filter),
             ("get_missing_job_is_404", self.get_missing_job_is_404),
             ("get_missing_model_is_404", self.get_missing_model_is_404),
             ("cancel_job", self.cancel_job),
@@ -289,6 +291,27 @@ class Flow:
         paged = self.client.models.list(config={"query_base": False, "page_size": 1})
         assert len(paged.page) == 1, paged.page
         assert sorted(model_id(m.name) for m in paged) == expected
+
+    def list_tuned_models_with_a_user_filter(self) -> None:
+        # The SDK glues its own filter to the user's: `display_name="x"&filter=labels.tune-type:*`.
+        models = list(
+            self.client.models.list(
+                config={"query_base": False, "filter": f'display_name="{NEW_DISPLAY_NAME}"'}
+            )
+        )
+        assert [model_id(m.name) for m in models] == [model_id(self.new_model)], [m.name for m in models]
+
+    def list_tuning_jobs_with_a_filter(self) -> None:
+        succeeded = [
+            job.name
+            for job in self.client.tunings.list(config={"filter": "state=JOB_STATE_SUCCEEDED", "page_size": 2})
+        ]
+        assert sorted(succeeded) == sorted(self.job_names), f"listed {succeeded}, created {self.job_names}"
+        labelled = [
+            job.name
+            for job in self.client.tunings.list(config={"filter": f'labels.suite="{USER_LABELS["suite"]}"'})
+        ]
+        assert labelled == [self.job_names[0]], f"only the first job has the label: {labelled}"
 
     def get_missing_job_is_404(self) -> None:
         name = f"{self.location_name}/tuningJobs/999999999999"
