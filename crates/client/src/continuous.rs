@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use futures::TryStreamExt;
 use retune_model::base_model::{BASE_MODELS, BaseModel};
 use retune_model::continuous::{
-    ContinuousTuningPlan, ContinuousTuningRequest, PreTunedModelFacts, TuningMethod,
+    ContinuousTuningPlan, ContinuousTuningRequest, PreTunedModelFacts, Refusal, TuningMethod,
     TuningProvenance, plan_continuous_tuning,
 };
 use retune_model::names::{
@@ -91,7 +91,6 @@ impl ContinueTuning {
 
     /// Checks the request against the registry and returns the plan without sending a job.
     pub async fn dry_run(&self) -> Result<ContinuousTuningPlan, Error> {
-        let facts = self.facts().await?;
         let request = ContinuousTuningRequest {
             pre_tuned_model: self.model.clone(),
             checkpoint: self.checkpoint,
@@ -99,6 +98,30 @@ impl ContinueTuning {
             kms_key: self.spec.kms_key().cloned(),
             location: self.client.location().clone(),
         };
+        if self.model.name().location_name() != self.client.location() {
+            // The model lives behind another host (or project): its facts cannot be read through
+            // this client, and the job could not use it anyway. Report only that.
+            let facts = PreTunedModelFacts {
+                name: self.model.name().clone(),
+                display_name: String::new(),
+                versions: Vec::new(),
+                provenance: BTreeMap::new(),
+            };
+            let refusals = match plan_continuous_tuning(&request, &facts) {
+                Err(all) => all
+                    .into_iter()
+                    .filter(|r| {
+                        matches!(
+                            r,
+                            Refusal::DifferentProject { .. } | Refusal::DifferentLocation { .. }
+                        )
+                    })
+                    .collect(),
+                Ok(_) => Vec::new(),
+            };
+            return Err(Error::Refused(refusals));
+        }
+        let facts = self.facts().await?;
         plan_continuous_tuning(&request, &facts).map_err(Error::Refused)
     }
 
