@@ -56,7 +56,7 @@ pub struct JobEnded {
 
 /// The exit code and the one line to print for `err`.
 pub fn describe(err: &anyhow::Error) -> (Exit, String) {
-    let message = one_line(&format!("{err:#}"));
+    let message = one_line(&chain(err));
     for cause in err.chain() {
         if cause.downcast_ref::<ConfigError>().is_some() {
             return (Exit::Usage, message);
@@ -159,6 +159,23 @@ fn with_hint(message: String, hint: &str) -> String {
     } else {
         format!("{message}; {hint}")
     }
+}
+
+/// `context: cause: cause`, leaving out a cause whose text the line already holds (transport
+/// errors often repeat their source's message).
+fn chain(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// Newlines and runs of spaces folded into single spaces.

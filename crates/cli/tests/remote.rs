@@ -530,3 +530,63 @@ fn emulator_serve_rejects_an_unknown_job_speed() {
         .code(2)
         .stderr(predicate::str::contains("use instant, scaled or manual"));
 }
+
+#[test]
+fn aliases_are_added_moved_used_and_removed() {
+    let emu = Emulator::start(JobSpeed::Instant);
+    let job = emu.tune("gemini-2.5-flash", &[]);
+    let model = model_id(text(&job["tunedModel"]["model"]));
+    emu.json(&["continue", &model, "--train", TRAIN, "--wait"]);
+
+    let added = emu.json(&[
+        "models",
+        "alias",
+        "add",
+        &format!("{model}@2"),
+        "golden",
+        "canary",
+    ]);
+    assert_eq!(added["versionId"], "2");
+    assert_eq!(
+        emu.json(&["models", "get", &format!("{model}@golden")])["versionId"],
+        "2"
+    );
+
+    // Adding an alias another version holds moves it.
+    emu.retune()
+        .args(["models", "alias", "add", &format!("{model}@1"), "canary"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Version 1 of"));
+    assert_eq!(
+        emu.json(&["models", "get", &format!("{model}@canary")])["versionId"],
+        "1"
+    );
+
+    emu.retune()
+        .args(["models", "alias", "remove", &model, "golden", "canary"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Removed golden from version 2"))
+        .stdout(predicate::str::contains("Removed canary from version 1"));
+    emu.retune()
+        .args(["models", "get", &format!("{model}@golden")])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("NOT_FOUND"));
+}
+
+#[test]
+fn alias_edits_name_what_they_need() {
+    let emu = Emulator::start(JobSpeed::Instant);
+    emu.retune()
+        .args(["models", "alias", "add", "9", "golden"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("MODEL@VERSION"));
+    emu.retune()
+        .args(["models", "alias", "add", "9@1", "Golden"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid alias \"Golden\""));
+}

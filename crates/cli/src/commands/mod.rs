@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::Context;
 use retune_client::auth::{NoAuth, StaticToken, TokenProvider};
 use retune_client::endpoint::Endpoint;
-use retune_client::retry::Backoff;
+use retune_client::retry::{Backoff, RetryPolicy};
 use retune_client::{Client, PollPolicy};
 
 use crate::config::{Command, Config, Connection};
@@ -142,6 +142,19 @@ fn poll_policy(endpoint: Option<&Endpoint>) -> Option<PollPolicy> {
     })
 }
 
+/// An emulator is either there or not: retry briefly. Real Vertex AI: the client's default.
+fn retry_policy(endpoint: Option<&Endpoint>) -> Option<RetryPolicy> {
+    is_local(endpoint).then(|| {
+        RetryPolicy::default()
+            .with_attempt_limit(2)
+            .with_backoff(Backoff::new(
+                Duration::from_millis(50),
+                Duration::from_millis(200),
+                2.0,
+            ))
+    })
+}
+
 /// The client for a connection.
 fn client(connection: Option<&Connection>) -> anyhow::Result<Client> {
     let connection = connection.context("this command does not talk to Vertex AI")?;
@@ -161,6 +174,9 @@ fn client(connection: Option<&Connection>) -> anyhow::Result<Client> {
     }
     if let Some(policy) = poll_policy(endpoint) {
         builder = builder.poll_policy(policy);
+    }
+    if let Some(policy) = retry_policy(endpoint) {
+        builder = builder.retry_policy(policy);
     }
     builder
         .build()

@@ -1,9 +1,12 @@
 //! `retune models list|get|versions|checkpoints|lineage|set-default-checkpoint|alias|delete-version`.
 
+use std::collections::BTreeMap;
+
 use anyhow::Context;
 use futures::TryStreamExt;
 use retune_client::{Client, ListOptions, ModelUpdate};
-use retune_model::names::{ModelRef, VersionId, VersionSelector};
+use retune_model::names::{ModelRef, VersionAlias, VersionId, VersionSelector};
+use retune_model::registry::AliasChange;
 use retune_model::wire;
 
 use super::jobs::{limited, options, print_json, print_json_list};
@@ -106,8 +109,27 @@ pub async fn run(
                 ))?;
             }
         }
-        ModelAction::AddAliases(_) | ModelAction::RemoveAliases(_) => {
-            anyhow::bail!("alias edits are not available yet");
+        ModelAction::AddAliases(aliases) => {
+            let version = version_id(client, model).await?;
+            let changes: Vec<AliasChange> = aliases.iter().cloned().map(AliasChange::Add).collect();
+            let updated = client
+                .merge_version_aliases(model.name(), version, &changes)
+                .await
+                .with_context(|| {
+                    format!("cannot add aliases to {}", model.name().at_version(version))
+                })?;
+            if out.is_json() {
+                print_json(out, &updated)?;
+            } else {
+                out.line(format!(
+                    "Version {version} of {} now has the aliases: {}.",
+                    model.name(),
+                    updated.version_aliases.join(", ")
+                ))?;
+            }
+        }
+        ModelAction::RemoveAliases(aliases) => {
+            remove_aliases(client, model, &aliases, out).await?;
         }
         ModelAction::DeleteVersion(version) => {
             let operation = client
@@ -149,14 +171,52 @@ async fn version_id(client: &Client, model: &ModelRef) -> anyhow::Result<Version
         .with_context(|| format!("the service gave {model} the version id {:?}", m.version_id))
 }
 
-/// Adds and removes aliases of one version (`:mergeVersionAliases`).
-pub async fn merge_aliases(
+/// Takes each alias off the version that holds it (one call per version).
+async fn remove_aliases(
     client: &Client,
-    model: &retune_model::names::ModelName,
-    version: VersionId,
-    add: &[retune_model::names::VersionAlias],
-    remove: &[retune_model::names::VersionAlias],
-) -> anyhow::Result<wire::Model> {
-    let _ = (client, model, version, add, remove);
-    anyhow::bail!("alias edits need retune-client to export AliasChange")
+    model: &ModelRef,
+    aliases: &[VersionAlias],
+    out: &Out,
+) -> anyhow::Result<()> {
+    let mut by_version: BTreeMap<VersionId, Vec<AliasChange>> = BTreeMap::new();
+    for alias in aliases {
+        let holder = model.name().at(Some(VersionSelector::Alias(alias.clone())));
+        let version = version_id(client, &holder).await?;
+        by_version
+            .entry(version)
+            .or_default()
+            .push(AliasChange::Remove(alias.clone()));
+    }
+    let mut updated = Vec::new();
+    for (version, changes) in &by_version {
+        let m = client
+            .merge_version_aliases(model.name(), *version, changes)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot remove aliases from {}",
+                    model.name().at_version(*version)
+                )
+            })?;
+        updated.push(m);
+    }
+    if out.is_json() {
+        print_json_list(out, &updated)?;
+    } else {
+        for (version, changes) in &by_version {
+            let names: Vec<String> = changes
+                .iter()
+                .filter_map(|c| match c {
+                    AliasChange::Remove(a) => Some(a.to_string()),
+                    AliasChange::Add(_) => None,
+                })
+                .collect();
+            out.line(format!(
+                "Removed {} from version {version} of {}.",
+                names.join(", "),
+                model.name()
+            ))?;
+        }
+    }
+    Ok(())
 }

@@ -24,6 +24,7 @@ use retune_model::job_state::JobState;
 use retune_model::names::{
     CheckpointId, KmsKeyName, ModelRef, TuningJobName, VersionAlias, VersionId,
 };
+use retune_model::registry::AliasChange;
 use retune_model::wire;
 
 use crate::exit::Exit;
@@ -217,15 +218,10 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
         model.model_id()
     ))?;
     let second_id = version_id(&second_version)?;
-    let updated = super::models::merge_aliases(
-        &client,
-        &model,
-        second_id,
-        std::slice::from_ref(&alias),
-        &[],
-    )
-    .await
-    .context("cannot set the alias")?;
+    let updated = client
+        .merge_version_aliases(&model, second_id, &[AliasChange::Add(alias.clone())])
+        .await
+        .context("cannot set the alias")?;
     n.detail(format!(
         "Version {} now has the aliases: {}.",
         updated.version_id,
