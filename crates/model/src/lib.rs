@@ -5,7 +5,10 @@
 //! [`Timestamp`] argument; randomness does not exist here.
 //!
 //! - [`names`]: typed resource names (`ModelName`, `ModelRef`, `TuningJobName`, ...), parsed once.
-//! - [`registry`]: version resolution, version aliases, version ids, deletion rules, checkpoints.
+//! - [`registry`]: version resolution, version aliases, version ids, deletion rules, checkpoints,
+//!   UpdateModel levels.
+//! - [`labels`]: label key and value syntax, label count.
+//! - [`encryption`]: where a CMEK key must live.
 //! - [`continuous`]: the continuous-tuning plan, or every reason it is refused.
 //! - [`base_model`]: the foundation models we know and what each supports.
 //! - [`hyperparameters`]: epoch count, learning-rate multiplier, adapter size.
@@ -21,8 +24,10 @@ pub mod checkpoints;
 pub mod code;
 pub mod continuous;
 pub mod dataset;
+pub mod encryption;
 pub mod hyperparameters;
 pub mod job_state;
+pub mod labels;
 pub mod names;
 pub mod proto_enum;
 pub mod registry;
