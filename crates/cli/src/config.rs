@@ -789,3 +789,115 @@ fn parse_shell(shell: &str) -> Result<clap_complete::Shell, ConfigError> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn config(args: &[&str]) -> Result<Config, ConfigError> {
+        let mut argv = vec!["retune"];
+        argv.extend_from_slice(args);
+        let args = Args::try_parse_from(argv)
+            .map_err(|e| ConfigError::invalid("args", "", e.to_string()))?;
+        Config::try_from(args)
+    }
+
+    fn model_of(args: &[&str]) -> ModelRef {
+        match config(args) {
+            Ok(Config {
+                command: Command::Models { model, .. },
+                ..
+            }) => model,
+            other => panic!("not a models command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn short_model_reference_takes_project_and_location_from_the_flags() {
+        let model = model_of(&[
+            "--project",
+            "p",
+            "--location",
+            "europe-west4",
+            "models",
+            "get",
+            "9@golden",
+        ]);
+        assert_eq!(
+            model.to_string(),
+            "projects/p/locations/europe-west4/models/9@golden"
+        );
+    }
+
+    #[test]
+    fn full_model_name_carries_its_own_project_and_location() {
+        let name = "projects/q/locations/us-east1/models/9%402";
+        match config(&["--project", "p", "models", "get", name]) {
+            Ok(Config {
+                command:
+                    Command::Models {
+                        model, connection, ..
+                    },
+                ..
+            }) => {
+                assert_eq!(
+                    model.to_string(),
+                    "projects/q/locations/us-east1/models/9@2"
+                );
+                assert_eq!(
+                    connection.location.to_string(),
+                    "projects/q/locations/us-east1"
+                );
+            }
+            other => panic!("not a models command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn location_defaults_to_us_central1() {
+        let model = model_of(&["--project", "p", "models", "get", "9"]);
+        assert_eq!(model.name().location().as_str(), DEFAULT_LOCATION);
+    }
+
+    #[test]
+    fn versions_of_a_model_take_no_version() {
+        let err = config(&["--project", "p", "models", "versions", "9@1"]).unwrap_err();
+        assert!(err.to_string().contains("without @VERSION"), "{err}");
+    }
+
+    #[test]
+    fn durations_take_a_unit_or_mean_seconds() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        for bad in ["", "0", "1d", "-3s", "s", "1.5h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn labels_follow_google_cloud_rules() {
+        assert_eq!(parse_label("team=nlp"), Ok(("team", "nlp")));
+        assert_eq!(parse_label("empty="), Ok(("empty", "")));
+        for bad in ["team", "Team=x", "1team=x", "team=NLP", "te am=x"] {
+            assert!(parse_label(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn empty_environment_values_count_as_unset() {
+        let err = config(&["--project", " ", "jobs", "list"]).unwrap_err();
+        assert_eq!(err, ConfigError::NoProject);
+    }
+
+    #[test]
+    fn quiet_wins_over_narration_and_json_is_parsed() {
+        let c =
+            config(&["-q", "--format", "json", "dataset", "validate", "f.jsonl"]).expect("valid");
+        assert_eq!(c.verbosity, Verbosity::Quiet);
+        assert_eq!(c.format, Format::Json);
+    }
+}

@@ -287,3 +287,25 @@ fn upload_destination_must_name_an_object() {
         .code(2)
         .stderr(predicate::str::contains("expected gs://bucket/object"));
 }
+
+#[test]
+fn help_resolves_nothing_from_the_environment() {
+    // Phase one only: a malformed endpoint or project in the environment cannot break --help.
+    retune()
+        .env("GOOGLE_VERTEX_BASE_URL", "not a url")
+        .env("GOOGLE_CLOUD_PROJECT", "Not A Project")
+        .args(["jobs", "list", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--filter"));
+}
+
+#[test]
+fn malformed_endpoint_in_the_environment_is_a_usage_error() {
+    retune()
+        .env("GOOGLE_VERTEX_BASE_URL", "localhost:8080")
+        .args(["--project", "p", "jobs", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid --endpoint"));
+}
