@@ -328,7 +328,7 @@ fn continue_makes_a_new_version_under_the_same_parent_and_delete_version_removes
         .args(["models", "delete-version", &format!("{model}@2")])
         .assert()
         .success()
-        .stdout(predicate::str::contains(format!("Deleted version 2 of")));
+        .stdout(predicate::str::contains("Deleted version 2 of"));
     assert_eq!(
         emu.json(&["models", "versions", &model])
             .as_array()
