@@ -260,6 +260,9 @@ impl Call {
     }
 }
 
+/// Sent as `user-agent` and `x-goog-api-client`.
+const USER_AGENT: &str = concat!("retune-client/", env!("CARGO_PKG_VERSION"));
+
 const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -323,10 +326,8 @@ impl Client {
             .method(call.method)
             .uri(&uri)
             .header(http::header::ACCEPT, "application/json")
-            .header(
-                "x-goog-api-client",
-                concat!("retune-client/", env!("CARGO_PKG_VERSION")),
-            );
+            .header(http::header::USER_AGENT, USER_AGENT)
+            .header("x-goog-api-client", USER_AGENT);
         if call.body.is_some() {
             builder = builder.header(http::header::CONTENT_TYPE, "application/json");
         }

@@ -586,3 +586,28 @@ async fn token_provider_failure_sends_nothing() -> TestResult {
     assert!(recorder.requests().is_empty());
     Ok(())
 }
+
+#[tokio::test]
+async fn requests_carry_the_api_version_and_encoded_query_values() -> TestResult {
+    let emulator = instant_emulator();
+    let recorder = Recorder::new(emulator_transport(&emulator));
+    let config = retune_client::ClientConfig::new(location(), endpoint())
+        .with_api_version(retune_client::endpoint::ApiVersion::V1Beta1);
+    let client = Client::from_transport(recorder.clone(), config);
+    let _: Vec<_> = client
+        .list_models(
+            ListOptions::new()
+                .with_filter("labels.team=nlp")
+                .with_page_size(7),
+        )
+        .try_collect()
+        .await?;
+    assert_eq!(
+        recorder.requests(),
+        [(
+            http::Method::GET,
+            format!("/v1beta1/{LOCATION}/models?filter=labels.team%3Dnlp&pageSize=7")
+        )]
+    );
+    Ok(())
+}
