@@ -23,7 +23,7 @@ fn describe(change: &JobChange) -> String {
         parts.push(sub_state_name(sub).to_owned());
     }
     if let Some(p) = change.progress
-        && !change.state.is_terminal()
+        && change.state == retune_model::job_state::JobState::Running
     {
         parts.push(format!(
             "epoch {}  step {}",
@@ -51,6 +51,7 @@ impl Display {
                 .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
             bar.set_prefix(job.tuning_job_id().to_string());
+            bar.set_message("waiting for the first state");
             bar.enable_steady_tick(Duration::from_millis(100));
             Display::Bar(bar)
         } else {
