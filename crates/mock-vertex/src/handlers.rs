@@ -8,12 +8,14 @@ use retune_model::base_model::BaseModel;
 use retune_model::checkpoints::steps_per_epoch;
 use retune_model::continuous::{ContinuousTuningRequest, Refusal, plan_continuous_tuning};
 use retune_model::dataset::{self, DatasetKind, DatasetLimits, DatasetReport};
+use retune_model::encryption::check_kms_key_location;
 use retune_model::hyperparameters::{HyperParameterError, HyperParameters};
+use retune_model::labels;
 use retune_model::names::{
     CheckpointId, KmsKeyName, LocationName, ModelRef, OperationParent, TuningJobId, VersionSelector,
 };
 use retune_model::proto_enum::ProtoEnum;
-use retune_model::registry::AliasChange;
+use retune_model::registry::{AliasChange, UpdatableField, UpdateMaskError, check_update_mask};
 use retune_model::wire::{self, EnumEncoding};
 use retune_model::{Code, Timestamp};
 use serde::Serialize;
@@ -100,11 +102,11 @@ pub async fn handle(
         }
         Route::DeleteModel { model } => emulator.with_store(|store, now| {
             let op = store.delete_model(&model, now)?;
-            Ok(encode(&op.render(), enums))
+            Ok(encode(&operation(op.render(), version), enums))
         }),
         Route::DeleteModelVersion { model } => emulator.with_store(|store, now| {
             let op = store.delete_version(&model, now)?;
-            Ok(encode(&op.render(), enums))
+            Ok(encode(&operation(op.render(), version), enums))
         }),
         Route::MergeVersionAliases { model } => {
             let body: wire::MergeVersionAliasesRequest = wire::decode(&request.body)?;
@@ -143,7 +145,10 @@ pub async fn handle(
         Route::GetEndpoint { name } => emulator
             .with_store(|store, _| Ok(encode(&render::endpoint(store.endpoint(&name)?), enums))),
         Route::GetOperation { name } | Route::WaitOperation { name } => {
-            emulator.with_store(|store, _| Ok(encode(&store.operation(&name)?.render(), enums)))
+            emulator.with_store(|store, _| {
+                let op = operation(store.operation(&name)?.render(), version);
+                Ok(encode(&op, enums))
+            })
         }
         Route::CancelOperation { name } => emulator.with_store(|store, _| {
             // Every emulator operation is already done; cancelling a done operation is a no-op.
@@ -156,7 +161,7 @@ pub async fn handle(
         }),
         Route::ListOperations { parent } => emulator.with_store(|store, _| {
             Ok(encode(
-                &list_operations(store, &parent, &request.query)?,
+                &list_operations(store, &parent, &request.query, version)?,
                 enums,
             ))
         }),
@@ -315,39 +320,19 @@ struct CheckedCreate {
 
 /// Longest `tunedModelDisplayName` (spec §3.1: at most 128 UTF-8 characters).
 pub const MAX_DISPLAY_NAME_CHARS: usize = 128;
-/// Most labels on one resource.
-pub const MAX_LABELS: usize = 64;
-/// Longest label key or value, in characters.
-pub const MAX_LABEL_CHARS: usize = 64;
-
 const FIELD_BASE_MODEL: &str = "tuning_job.base_model";
 const FIELD_PRE_TUNED_MODEL: &str = "tuning_job.pre_tuned_model";
 
-fn check_labels(labels: &BTreeMap<String, String>) -> Result<(), ApiError> {
-    let bad = |message: String| ApiError::invalid_field("tuning_job.labels", message);
-    if labels.len() > MAX_LABELS {
-        return Err(bad(format!(
-            "A resource can have at most {MAX_LABELS} labels; found {}.",
-            labels.len()
-        )));
-    }
-    let allowed = |c: char| c.is_lowercase() || c.is_numeric() || c == '_' || c == '-';
-    for (key, value) in labels {
-        let starts_ok = key.chars().next().is_some_and(char::is_lowercase);
-        if !starts_ok || key.chars().count() > MAX_LABEL_CHARS || !key.chars().all(allowed) {
-            return Err(bad(format!(
-                "Invalid label key {key:?}: keys are 1 to {MAX_LABEL_CHARS} characters of lowercase \
-                 letters, digits, `_` and `-`, starting with a lowercase letter."
-            )));
-        }
-        if value.chars().count() > MAX_LABEL_CHARS || !value.chars().all(allowed) {
-            return Err(bad(format!(
-                "Invalid value {value:?} for label {key:?}: values are at most {MAX_LABEL_CHARS} \
-                 characters of lowercase letters, digits, `_` and `-`."
-            )));
-        }
-    }
-    Ok(())
+/// The labels' syntax and count, from `retune_model::labels`; `field` is the map's path.
+fn check_labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    labels::check_labels(labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| {
+        let field = match e.key() {
+            Some(key) => format!("{field}[{key:?}]"),
+            None => field.to_owned(),
+        };
+        ApiError::new(e.code(), format!("Invalid labels: {e}."))
+            .with_field_violations([(field, e.to_string())])
+    })
 }
 
 fn check_gcs_uri(field: &str, uri: &str) -> Result<(), ApiError> {
@@ -512,7 +497,7 @@ fn check_create(job: &wire::TuningJob, parent: &LocationName) -> Result<CheckedC
             ),
         ));
     }
-    check_labels(&job.labels)?;
+    check_labels("tuning_job.labels", &job.labels)?;
 
     let kms_key = match job.encryption_spec.as_ref().map(|e| e.kms_key_name.trim()) {
         None | Some("") => None,
@@ -521,15 +506,10 @@ fn check_create(job: &wire::TuningJob, parent: &LocationName) -> Result<CheckedC
             let key: KmsKeyName = raw.parse().map_err(|e: retune_model::names::NameError| {
                 ApiError::invalid_field(field, e.to_string())
             })?;
-            if key.location() != parent.location() {
-                return Err(ApiError::invalid_field(
-                    field,
-                    format!(
-                        "The KMS key {key} must be in the job's region {}.",
-                        parent.location()
-                    ),
-                ));
-            }
+            check_kms_key_location(parent, &key).map_err(|e| {
+                let message = format!("Invalid encryptionSpec: {e}.");
+                ApiError::new(e.code(), message.clone()).with_field_violations([(field, message)])
+            })?;
             Some(key)
         }
     };
@@ -937,25 +917,6 @@ fn list_checkpoints(
     })
 }
 
-/// Which level of a model a field of UpdateModel belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
-    Model,
-    Version,
-    Either,
-}
-
-/// The updatable fields of a Model and their level. `defaultCheckpointId` is version-level (spec
-/// §11.14, our choice: a checkpoint belongs to a version).
-fn field_level(path: &str) -> Option<Level> {
-    match path {
-        "display_name" | "description" => Some(Level::Model),
-        "version_description" | "default_checkpoint_id" => Some(Level::Version),
-        "labels" => Some(Level::Either),
-        _ => None,
-    }
-}
-
 /// Output-only or immutable fields, ignored when the mask is inferred from the body.
 const OUTPUT_ONLY_MODEL_FIELDS: &[&str] = &[
     "name",
@@ -977,10 +938,7 @@ const OUTPUT_ONLY_MODEL_FIELDS: &[&str] = &[
 fn parse_update(model: &ModelRef, request: &Request) -> Result<ModelUpdate, ApiError> {
     let body: wire::Model = wire::decode(&request.body)?;
     let mask: Vec<String> = match request.query.update_mask() {
-        Some(paths) => paths
-            .iter()
-            .map(|p| crate::filter::camel_to_snake(p))
-            .collect(),
+        Some(paths) => paths,
         None => {
             // The Gen AI SDK sends no updateMask: the fields present in the body are the mask.
             let value: serde_json::Value = serde_json::from_slice(&request.body).map_err(|e| {
@@ -998,31 +956,20 @@ fn parse_update(model: &ModelRef, request: &Request) -> Result<ModelUpdate, ApiE
                 .unwrap_or_default()
         }
     };
-    if mask.is_empty() {
-        return Err(ApiError::invalid_field(
-            "update_mask",
-            "UpdateModel needs at least one field to update (give updateMask, or set fields in the body).",
-        ));
-    }
-    let target = match model.selector() {
-        None | Some(VersionSelector::ModelLevel) => Level::Model,
-        Some(_) => Level::Version,
-    };
-    let mut update = ModelUpdate::default();
-    let mut wrong_level = Vec::new();
-    for path in &mask {
-        let Some(level) = field_level(path) else {
-            return Err(ApiError::invalid_field(
-                "update_mask",
-                format!("Field {path:?} cannot be updated with UpdateModel."),
-            ));
+    let (_, fields) = check_update_mask(model.selector(), &mask).map_err(|e| {
+        let message = match &e {
+            UpdateMaskError::WrongLevel { .. } => format!("UpdateModel on {model}: {e}."),
+            _ => format!("{e}."),
         };
-        if level != Level::Either && level != target {
-            wrong_level.push(path.clone());
-            continue;
+        match e.code() {
+            Code::InvalidArgument => ApiError::invalid_field("update_mask", message),
+            code => ApiError::new(code, message),
         }
-        match path.as_str() {
-            "display_name" => {
+    })?;
+    let mut update = ModelUpdate::default();
+    for field in fields {
+        match field {
+            UpdatableField::DisplayName => {
                 let name = body.display_name.trim();
                 if name.is_empty() || name.chars().count() > MAX_DISPLAY_NAME_CHARS {
                     return Err(ApiError::invalid_field(
@@ -1032,11 +979,11 @@ fn parse_update(model: &ModelRef, request: &Request) -> Result<ModelUpdate, ApiE
                 }
                 update.display_name = Some(name.to_owned());
             }
-            "description" => update.description = Some(body.description.clone()),
-            "version_description" => {
+            UpdatableField::Description => update.description = Some(body.description.clone()),
+            UpdatableField::VersionDescription => {
                 update.version_description = Some(body.version_description.clone());
             }
-            "default_checkpoint_id" => {
+            UpdatableField::DefaultCheckpointId => {
                 let id = body
                     .default_checkpoint_id
                     .trim()
@@ -1046,30 +993,11 @@ fn parse_update(model: &ModelRef, request: &Request) -> Result<ModelUpdate, ApiE
                     })?;
                 update.default_checkpoint = Some(id);
             }
-            _ => {
-                let labels = body.labels.clone();
-                check_labels(&labels)
-                    .map_err(|e| ApiError::invalid_field("model.labels", e.message().to_owned()))?;
-                update.labels = Some(labels);
+            UpdatableField::Labels => {
+                check_labels("model.labels", &body.labels)?;
+                update.labels = Some(body.labels.clone());
             }
         }
-    }
-    if !wrong_level.is_empty() {
-        let (have, use_instead) = match target {
-            Level::Model => (
-                "model-level",
-                format!("name a version, such as {}@1, to update them", model.name()),
-            ),
-            _ => (
-                "version-level",
-                format!("use {} or {}@- to update them", model.name(), model.name()),
-            ),
-        };
-        return Err(ApiError::failed_precondition(format!(
-            "UpdateModel on {model} updates {have} fields only; {} cannot be updated in the same \
-             request ({use_instead}).",
-            wrong_level.join(", ")
-        )));
     }
     Ok(update)
 }
@@ -1078,10 +1006,24 @@ fn parse_update(model: &ModelRef, request: &Request) -> Result<ModelUpdate, ApiE
 // Operations
 // ---------------------------------------------------------------------------------------------
 
+/// An operation as the API version of the request shows it: the `@type` of its metadata names
+/// that version's proto package (`google.cloud.aiplatform.v1beta1.DeleteOperationMetadata`).
+fn operation(mut op: wire::Operation, version: ApiVersion) -> wire::Operation {
+    let type_url = op.metadata.as_mut().and_then(|m| m.get_mut("@type"));
+    if let Some(serde_json::Value::String(url)) = type_url {
+        *url = url.replace(
+            "google.cloud.aiplatform.v1.",
+            &format!("{}.", version.proto_package()),
+        );
+    }
+    op
+}
+
 fn list_operations(
     store: &Store,
     parent: &OperationParent,
     query: &QueryParams,
+    version: ApiVersion,
 ) -> Result<wire::ListOperationsResponse, ApiError> {
     if let OperationParent::Model(model) = parent {
         store.model(model)?;
@@ -1093,7 +1035,7 @@ fn list_operations(
                 .operations
                 .values()
                 .filter(|op| op.name.parent() == parent)
-                .map(|op| op.render())
+                .map(|op| operation(op.render(), version))
                 .collect()
         })
         .unwrap_or_default();

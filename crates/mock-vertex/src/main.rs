@@ -6,10 +6,12 @@
 //! ```
 //!
 //! Prints one ready line with its address to stdout, logs to stderr (`RUST_LOG`), and stops
-//! cleanly on SIGINT and SIGTERM.
+//! cleanly (exit status 0) on SIGINT and SIGTERM. A bad flag or a port it cannot bind is one line
+//! on stderr (`mock-vertex: ...`) and a non-zero exit status (2 for usage errors, 1 otherwise).
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -37,9 +39,36 @@ struct Args {
     jobs: JobSpeed,
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            // One line, as a newcomer reads it: what was wrong, and where to look.
+            let rendered = err.render().to_string();
+            let first = rendered.lines().next().unwrap_or_default();
+            let what = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("mock-vertex: {what} (see mock-vertex --help)");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("mock-vertex: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("mock-vertex: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -58,39 +87,43 @@ async fn main() -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr().context("no local address")?;
+    let shutdown = shutdown_signal()?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "mock-vertex listening on http://{addr}").context("stdout")?;
     stdout.flush().context("stdout")?;
     drop(stdout);
     tracing::info!(%addr, jobs = %args.jobs, "ready");
 
-    mock_vertex::serve_with_shutdown(listener, emulator, shutdown_signal())
+    mock_vertex::serve_with_shutdown(listener, emulator, shutdown)
         .await
         .context("server failed")?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// A future that completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+///
+/// The handlers are installed here, before the ready line is printed: a signal sent as soon as
+/// the line appears must stop the server cleanly, not kill it with the default disposition.
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("SIGINT"),
+            _ = terminate.recv() => tracing::info!("SIGTERM"),
+        }
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+    })
 }
