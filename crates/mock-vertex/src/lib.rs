@@ -124,12 +124,15 @@
 //!   not grow with the number of stored jobs.
 //! - **Panics** anywhere become 500 INTERNAL in Google's shape ([`error::CatchPanicLayer`]).
 
+pub mod admin;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod faults;
 pub mod filter;
 pub mod handlers;
 pub mod jobs;
+pub mod journal;
 pub mod render;
 pub mod routes;
 pub mod server;
@@ -137,8 +140,11 @@ pub mod state;
 pub mod storage;
 pub mod store;
 
+pub use admin::{JobTarget, SeedTunedModel, SeededModel, StateSnapshot};
 pub use auth::AuthMode;
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ClockMode, ManualClock, SystemClock};
 pub use error::ApiError;
+pub use faults::{FaultId, Rpc};
 pub use server::{MockVertex, router, serve, serve_with_shutdown};
 pub use state::{Emulator, EmulatorBuilder, JobSpeed};
+pub use store::EpochFailure;

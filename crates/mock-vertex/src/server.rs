@@ -10,12 +10,13 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, CatchPanicLayer};
+use crate::faults::{FaultTiming, Rpc};
 use crate::handlers::{self, Request};
+use crate::journal::Recorded;
 use crate::routes::{QueryParams, parse_route, split_version};
 use crate::state::{Emulator, EmulatorBuilder};
 use crate::storage::gcs_router;
@@ -44,7 +45,7 @@ pub const ADMIN_PREFIX: &str = "/_emulator/";
 pub fn router(state: Emulator) -> Router {
     let gcs = gcs_router(state.objects().clone());
     Router::new()
-        .route("/_emulator/health", get(health))
+        .merge(crate::admin::router())
         .fallback(dispatch)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -68,10 +69,6 @@ pub async fn serve_with_shutdown(
         .await
 }
 
-async fn health() -> Response {
-    json_ok(b"{\"status\":\"SERVING\"}".to_vec())
-}
-
 /// A 200 response with a JSON body.
 pub(crate) fn json_ok(body: Vec<u8>) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
@@ -90,14 +87,24 @@ async fn dispatch(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let path = uri.path();
+    let is_vertex = split_version(path).is_some();
+    let mut rpc = None;
+    let mut faulted = false;
+    let body_for_journal = body.as_ref().ok().cloned().unwrap_or_default();
     let result = async {
-        if split_version(path).is_none() {
+        if !is_vertex {
             return Err(ApiError::not_found(format!(
                 "The requested URL {path} was not found on this server."
             )));
         }
         emulator.auth().check(&headers)?;
         let (version, route) = parse_route(&method, path)?;
+        rpc = Some(route.rpc_name());
+        let fault = emulator.faults().fire(Rpc::of(&route));
+        if let Some((err, FaultTiming::Before)) = &fault {
+            faulted = true;
+            return Err(err.clone());
+        }
         let body = body.map_err(body_error)?;
         tracing::debug!(rpc = route.rpc_name(), %version, "request");
         let request = Request {
@@ -105,14 +112,37 @@ async fn dispatch(
             query: QueryParams::parse(uri.query()),
             body,
         };
-        handlers::handle(&emulator, route, request).await
+        let answer = handlers::handle(&emulator, route, request).await;
+        if method != Method::GET {
+            emulator.notify_changed();
+        }
+        match fault {
+            Some((err, _)) => {
+                faulted = true;
+                Err(err)
+            }
+            None => answer,
+        }
     }
     .await;
     let response = match result {
         Ok(body) => json_ok(body),
         Err(err) => err.into_response(),
     };
-    tracing::info!(%method, %path, status = response.status().as_u16(), "served");
+    let status = response.status().as_u16();
+    if is_vertex {
+        emulator.journal().record(Recorded {
+            time: emulator.now(),
+            method: method.as_str(),
+            path,
+            query: uri.query(),
+            rpc,
+            status,
+            faulted,
+            body: &body_for_journal,
+        });
+    }
+    tracing::info!(%method, %path, status, "served");
     response
 }
 

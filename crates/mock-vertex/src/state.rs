@@ -12,9 +12,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use retune_model::Timestamp;
+use tokio::sync::watch;
 
 use crate::auth::AuthMode;
-use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::clock::{Clock, ClockMode, ControlledClock, ManualClock, SystemClock};
+use crate::faults::Faults;
+use crate::journal::Journal;
 use crate::storage::ObjectStore;
 use crate::store::Store;
 
@@ -70,18 +73,21 @@ pub struct Emulator {
 
 struct Inner {
     store: Mutex<Store>,
-    clock: Arc<dyn Clock>,
-    manual_clock: Option<ManualClock>,
+    clock: Arc<ControlledClock>,
     auth: AuthMode,
-    speed: JobSpeed,
     objects: ObjectStore,
+    faults: Mutex<Faults>,
+    journal: Mutex<Journal>,
+    /// Bumped whenever jobs may have moved (store writes, fired events, clock changes); the
+    /// await control waits on it.
+    changes: watch::Sender<u64>,
 }
 
 impl fmt::Debug for Emulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Emulator")
             .field("auth", &self.inner.auth)
-            .field("speed", &self.inner.speed)
+            .field("clock_mode", &self.inner.clock.mode())
             .field("clock", &self.inner.clock)
             .finish_non_exhaustive()
     }
@@ -110,30 +116,53 @@ impl Emulator {
         &self.inner.auth
     }
 
-    /// How fast jobs move.
+    /// How fast jobs created from now on move.
     pub fn job_speed(&self) -> JobSpeed {
-        self.inner.speed
+        self.lock().speed()
     }
 
-    /// The clock.
-    pub fn clock(&self) -> Arc<dyn Clock> {
-        Arc::clone(&self.inner.clock)
-    }
-
-    /// The manual clock, when the emulator runs on one.
-    pub fn manual_clock(&self) -> Option<&ManualClock> {
-        self.inner.manual_clock.as_ref()
-    }
-
-    /// Moves the manual clock forward; returns `false` (and does nothing) on any other clock.
-    pub fn advance(&self, by: Duration) -> bool {
-        match &self.inner.manual_clock {
-            Some(clock) => {
-                clock.advance(by);
-                true
-            }
-            None => false,
+    /// Changes how fast jobs created from now on move; [`JobSpeed::Manual`] also switches the
+    /// clock to manual mode.
+    pub fn set_job_speed(&self, speed: JobSpeed) {
+        self.lock().set_speed(speed);
+        if speed == JobSpeed::Manual {
+            self.set_clock_mode(ClockMode::Manual);
         }
+    }
+
+    /// The clock (it follows mode switches, advances and sets).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.inner.clock) as Arc<dyn Clock>
+    }
+
+    /// The manual clock, while the clock is in manual mode.
+    pub fn manual_clock(&self) -> Option<ManualClock> {
+        self.inner.clock.manual_clock()
+    }
+
+    /// Whether time runs (system) or moves only when told (manual).
+    pub fn clock_mode(&self) -> ClockMode {
+        self.inner.clock.mode()
+    }
+
+    /// Switches the clock's mode without moving time.
+    pub fn set_clock_mode(&self, mode: ClockMode) {
+        self.inner.clock.set_mode(mode);
+        self.notify_changed();
+    }
+
+    /// Moves time forward by `by`, in either clock mode. Returns `true` (kept for callers of the
+    /// manual-only version).
+    pub fn advance(&self, by: Duration) -> bool {
+        self.inner.clock.advance(by);
+        self.notify_changed();
+        true
+    }
+
+    /// Sets the time (it may go backwards; jobs already moved stay where they are).
+    pub fn set_time(&self, to: Timestamp) {
+        self.inner.clock.set(to);
+        self.notify_changed();
     }
 
     /// The current time, from the clock.
@@ -152,8 +181,55 @@ impl Emulator {
     pub fn with_store<R>(&self, f: impl FnOnce(&mut Store, Timestamp) -> R) -> R {
         let now = self.now();
         let mut store = self.lock();
+        let pending = store.pending_events();
         store.advance(now);
-        f(&mut store, now)
+        let fired = store.pending_events() < pending;
+        let result = f(&mut store, now);
+        drop(store);
+        if fired {
+            self.notify_changed();
+        }
+        result
+    }
+
+    /// Like [`with_store`](Emulator::with_store), for a change: wakes whoever awaits a job.
+    pub fn with_store_mut<R>(&self, f: impl FnOnce(&mut Store, Timestamp) -> R) -> R {
+        let result = self.with_store(f);
+        self.notify_changed();
+        result
+    }
+
+    /// Wakes the waiters of the await control (cheap when there are none).
+    pub fn notify_changed(&self) {
+        if self.inner.changes.receiver_count() > 0 {
+            self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    /// A receiver woken by [`notify_changed`](Emulator::notify_changed).
+    pub(crate) fn subscribe_changes(&self) -> watch::Receiver<u64> {
+        self.inner.changes.subscribe()
+    }
+
+    /// The route faults.
+    pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.inner
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The journal of requests.
+    pub(crate) fn journal(&self) -> MutexGuard<'_, Journal> {
+        self.inner
+            .journal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The store, without letting due events happen (for export and import).
+    pub(crate) fn store_raw(&self) -> MutexGuard<'_, Store> {
+        self.lock()
     }
 
     fn lock(&self) -> MutexGuard<'_, Store> {
@@ -212,14 +288,12 @@ impl EmulatorBuilder {
 
     /// The emulator.
     pub fn build(self) -> Emulator {
-        let (clock, manual_clock) = match (self.clock, self.manual_clock, self.speed) {
-            (Some(clock), manual, _) => (clock, manual),
-            (None, _, JobSpeed::Manual) => {
-                let manual = ManualClock::default();
-                (Arc::new(manual.clone()) as Arc<dyn Clock>, Some(manual))
-            }
-            (None, _, _) => (Arc::new(SystemClock) as Arc<dyn Clock>, None),
-        };
+        let clock = Arc::new(match (self.clock, self.manual_clock, self.speed) {
+            (_, Some(manual), _) => ControlledClock::manual(manual),
+            (Some(clock), None, _) => ControlledClock::running(clock),
+            (None, None, JobSpeed::Manual) => ControlledClock::manual(ManualClock::default()),
+            (None, None, _) => ControlledClock::running(Arc::new(SystemClock)),
+        });
         let objects = match self.gcs_dir {
             Some(dir) => ObjectStore::directory(dir),
             None => ObjectStore::with_samples(),
@@ -230,10 +304,11 @@ impl EmulatorBuilder {
             inner: Arc::new(Inner {
                 store: Mutex::new(Store::new(self.speed)),
                 clock,
-                manual_clock,
                 auth: self.auth,
-                speed: self.speed,
                 objects,
+                faults: Mutex::new(Faults::default()),
+                journal: Mutex::new(Journal::default()),
+                changes: watch::channel(0).0,
             }),
         }
     }

@@ -5,24 +5,28 @@
 //! decision, and applies it. Ids come from counters, so runs are deterministic.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
-use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
 use retune_model::checkpoints::{ScheduledCheckpoint, checkpoint_schedule};
 use retune_model::continuous::{
     ContinuousTuningPlan, PreTunedModelFacts, TuningMethod, TuningOutcome, TuningProvenance,
 };
-use retune_model::job_state::{CANCELLED_ERROR_CODE, JobState, request_cancel};
+use retune_model::job_state::{
+    CANCELLED_ERROR_CODE, JobProgress, JobState, progress_after_steps, request_cancel,
+};
 use retune_model::names::{
     CheckpointId, EndpointId, EndpointName, KmsKeyName, LocationName, ModelId, ModelName, ModelRef,
     OperationId, OperationName, OperationParent, TuningJobId, TuningJobName, VersionAlias,
     VersionId, VersionSelector,
 };
+use retune_model::proto_enum::ProtoEnum;
 use retune_model::registry::{
     AliasChange, VersionEntry, check_model_deletion, check_version_deletion, merge_version_aliases,
     next_version_id, resolve_checkpoint, select_version,
 };
 use retune_model::wire;
+use retune_model::{Code, Timestamp};
 
 use crate::error::ApiError;
 use crate::jobs::{DataOutcome, JobRecord, Phase, TunedOutput, cancel_delay, experiment_name};
@@ -224,14 +228,49 @@ pub type EventKey = (Timestamp, u64);
 /// All the emulator's data.
 #[derive(Debug)]
 pub struct Store {
-    speed: JobSpeed,
-    next_job: u64,
-    next_model: u64,
-    next_endpoint: u64,
-    next_operation: u64,
-    next_event: u64,
-    spaces: HashMap<LocationName, Namespace>,
-    events: BTreeMap<EventKey, TuningJobName>,
+    pub(crate) speed: JobSpeed,
+    pub(crate) next_job: u64,
+    pub(crate) next_model: u64,
+    pub(crate) next_endpoint: u64,
+    pub(crate) next_operation: u64,
+    pub(crate) next_event: u64,
+    pub(crate) spaces: HashMap<LocationName, Namespace>,
+    pub(crate) events: BTreeMap<EventKey, TuningJobName>,
+    /// Faults attached to jobs (failing at an epoch, held in `PENDING`).
+    pub(crate) job_faults: BTreeMap<TuningJobName, JobFaults>,
+    /// Faults for the next job created.
+    pub(crate) next_job_faults: JobFaults,
+}
+
+/// How long a held job's `PENDING` phase lasts until it is released (about 100 years).
+pub const HOLD_PENDING: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// A job failure injected at an epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpochFailure {
+    /// The job fails once it has completed this many epochs (clamped to its epoch count: then it
+    /// fails as tuning ends, before post-processing). 0 fails it as tuning starts.
+    pub epoch: u64,
+    /// The `error.code` of the failed job.
+    pub code: Code,
+    /// The `error.message` of the failed job.
+    pub message: String,
+}
+
+/// The faults attached to one job (or to the next job created).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobFaults {
+    /// Held in `PENDING` until released.
+    pub held: bool,
+    /// Fails at an epoch.
+    pub fail_at_epoch: Option<EpochFailure>,
+}
+
+impl JobFaults {
+    /// Whether nothing is attached.
+    pub fn is_empty(&self) -> bool {
+        *self == JobFaults::default()
+    }
 }
 
 /// What a new tuning job is, once its request has been checked.
@@ -273,7 +312,14 @@ impl Store {
             next_event: 0,
             spaces: HashMap::new(),
             events: BTreeMap::new(),
+            job_faults: BTreeMap::new(),
+            next_job_faults: JobFaults::default(),
         }
+    }
+
+    /// Changes how fast jobs created from now on move (existing jobs keep their timelines).
+    pub fn set_speed(&mut self, speed: JobSpeed) {
+        self.speed = speed;
     }
 
     /// How fast jobs move.
@@ -286,7 +332,7 @@ impl Store {
         self.spaces.get(location)
     }
 
-    fn space_mut(&mut self, location: &LocationName) -> &mut Namespace {
+    pub(crate) fn space_mut(&mut self, location: &LocationName) -> &mut Namespace {
         self.spaces.entry(location.clone()).or_default()
     }
 
@@ -310,7 +356,7 @@ impl Store {
         }
     }
 
-    fn schedule(&mut self, job: &TuningJobName, at: Timestamp) -> EventKey {
+    pub(crate) fn schedule(&mut self, job: &TuningJobName, at: Timestamp) -> EventKey {
         let key = (at, self.next_event);
         self.next_event += 1;
         self.events.insert(key, job.clone());
@@ -319,6 +365,11 @@ impl Store {
 
     fn fire(&mut self, name: &TuningJobName, at: Timestamp) {
         let location = name.location_name().clone();
+        let failure = self
+            .job(name)
+            .ok()
+            .filter(|job| matches!(job.phase, Phase::Scheduled))
+            .and_then(|job| self.fails_now(job, at));
         let Some(job) = self
             .spaces
             .get_mut(&location)
@@ -340,6 +391,17 @@ impl Store {
                     }),
                     output: None,
                 };
+            }
+            Phase::Scheduled if failure.is_some() => {
+                if let Some((progress, error)) = failure {
+                    job.phase = Phase::Ended {
+                        state: JobState::Failed,
+                        at,
+                        progress,
+                        error: Some(error),
+                        output: None,
+                    };
+                }
             }
             Phase::Scheduled => match &job.data {
                 DataOutcome::Invalid(status) => {
@@ -413,13 +475,220 @@ impl Store {
             phase: Phase::Scheduled,
             event: None,
         };
-        let at = match record.data {
-            DataOutcome::Valid(_) => record.succeeds_at(),
-            DataOutcome::Invalid(_) => record.data_processed_at(),
-        };
-        record.event = Some(self.schedule(&name, at));
+        let faults = std::mem::take(&mut self.next_job_faults);
+        if !faults.is_empty() {
+            if faults.held {
+                record.timeline.pending = HOLD_PENDING;
+            }
+            self.job_faults.insert(name.clone(), faults);
+        }
+        record.event = self
+            .next_event_at(&record)
+            .map(|at| self.schedule(&name, at));
         self.space_mut(parent).jobs.insert(id, record);
         name
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Job faults
+    // -----------------------------------------------------------------------------------------
+
+    /// When a job failing at `epoch` fails.
+    pub fn epoch_failure_time(job: &JobRecord, epoch: u64) -> Timestamp {
+        let t = &job.timeline;
+        let steps = epoch.saturating_mul(t.steps_per_epoch).min(t.total_steps());
+        let nanos = t
+            .pending
+            .as_nanos()
+            .saturating_add(t.processing_dataset.as_nanos())
+            .saturating_add(
+                t.tuning_per_step
+                    .as_nanos()
+                    .saturating_mul(u128::from(steps)),
+            );
+        let nanos = i128::try_from(nanos).unwrap_or(i128::MAX);
+        Timestamp::from_unix_nanos(job.created.unix_nanos().saturating_add(nanos))
+    }
+
+    /// The progress and error of a job whose injected failure is due at `at`.
+    fn fails_now(&self, job: &JobRecord, at: Timestamp) -> Option<(JobProgress, wire::Status)> {
+        let failure = self.job_faults.get(&job.name)?.fail_at_epoch.as_ref()?;
+        if !matches!(job.data, DataOutcome::Valid(_))
+            || at < Store::epoch_failure_time(job, failure.epoch)
+        {
+            return None;
+        }
+        let steps = failure.epoch.saturating_mul(job.timeline.steps_per_epoch);
+        let progress = progress_after_steps(&job.timeline, steps);
+        let error = wire::Status {
+            code: failure.code.number(),
+            message: failure.message.clone(),
+            ..wire::Status::default()
+        };
+        Some((progress, error))
+    }
+
+    /// When a job's next event is due: its end, its data failure, or its injected failure;
+    /// `None` while it is held.
+    pub fn next_event_at(&self, job: &JobRecord) -> Option<Timestamp> {
+        let faults = self.job_faults.get(&job.name);
+        if faults.is_some_and(|f| f.held) {
+            return None;
+        }
+        Some(match job.data {
+            DataOutcome::Invalid(_) => job.data_processed_at(),
+            DataOutcome::Valid(_) => {
+                let end = job.succeeds_at();
+                match faults.and_then(|f| f.fail_at_epoch.as_ref()) {
+                    Some(f) => end.min(Store::epoch_failure_time(job, f.epoch)),
+                    None => end,
+                }
+            }
+        })
+    }
+
+    /// The next time a job's state changes by itself (starting to run, or its next event).
+    pub fn next_change(&self, job: &JobRecord, now: Timestamp) -> Option<Timestamp> {
+        let event = job.event.map(|(at, _)| at);
+        let start = job.created.saturating_add(job.timeline.started_after());
+        match (&job.phase, event) {
+            (Phase::Scheduled, Some(at)) if start > now => Some(at.min(start)),
+            (_, event) => event,
+        }
+    }
+
+    fn job_mut(&mut self, name: &TuningJobName) -> Result<&mut JobRecord, ApiError> {
+        self.spaces
+            .get_mut(name.location_name())
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .ok_or_else(|| job_not_found(name))
+    }
+
+    /// Replaces a job's pending event by the one its faults and timeline call for.
+    fn reschedule(&mut self, name: &TuningJobName) -> Result<(), ApiError> {
+        let job = self.job(name)?;
+        let due = self.next_event_at(job);
+        let old = self.job_mut(name)?.event.take();
+        if let Some(key) = old {
+            self.events.remove(&key);
+        }
+        let key = due.map(|at| self.schedule(name, at));
+        self.job_mut(name)?.event = key;
+        Ok(())
+    }
+
+    fn scheduled_job(&self, name: &TuningJobName, now: Timestamp) -> Result<&JobRecord, ApiError> {
+        let job = self.job(name)?;
+        if !matches!(job.phase, Phase::Scheduled) {
+            let state = job.view(now).progress.state;
+            return Err(ApiError::failed_precondition(format!(
+                "TuningJob {name} is {}; faults attach to jobs that are still pending or running.",
+                state.proto_name()
+            )));
+        }
+        Ok(job)
+    }
+
+    /// Makes a job fail once it has completed `failure.epoch` epochs.
+    pub fn fail_job_at_epoch(
+        &mut self,
+        name: &TuningJobName,
+        failure: EpochFailure,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let job = self.scheduled_job(name, now)?;
+        let at = Store::epoch_failure_time(job, failure.epoch);
+        if at < now {
+            return Err(ApiError::failed_precondition(format!(
+                "TuningJob {name} is already past epoch {} (it was reached at {at}).",
+                failure.epoch
+            )));
+        }
+        self.job_faults
+            .entry(name.clone())
+            .or_default()
+            .fail_at_epoch = Some(failure);
+        self.reschedule(name)
+    }
+
+    /// Holds a pending job in `PENDING` until [`release_job`](Store::release_job).
+    pub fn hold_job(&mut self, name: &TuningJobName, now: Timestamp) -> Result<(), ApiError> {
+        let job = self.scheduled_job(name, now)?;
+        let state = job.view(now).progress.state;
+        if state != JobState::Pending {
+            return Err(ApiError::failed_precondition(format!(
+                "TuningJob {name} is {}; only a PENDING job can be held.",
+                state.proto_name()
+            )));
+        }
+        self.job_faults.entry(name.clone()).or_default().held = true;
+        self.job_mut(name)?.timeline.pending = HOLD_PENDING;
+        self.reschedule(name)
+    }
+
+    /// Releases a held job: it starts running now and follows the rest of its timeline.
+    pub fn release_job(&mut self, name: &TuningJobName, now: Timestamp) -> Result<(), ApiError> {
+        let held = self.job_faults.get(name).is_some_and(|f| f.held);
+        if !held {
+            self.job(name)?;
+            return Err(ApiError::failed_precondition(format!(
+                "TuningJob {name} is not held."
+            )));
+        }
+        if let Some(faults) = self.job_faults.get_mut(name) {
+            faults.held = false;
+            if faults.is_empty() {
+                self.job_faults.remove(name);
+            }
+        }
+        let job = self.job_mut(name)?;
+        if matches!(job.phase, Phase::Scheduled) {
+            job.timeline.pending = now.duration_since(job.created);
+        }
+        self.reschedule(name)
+    }
+
+    /// Faults to attach to the next job created (merged with those already waiting).
+    pub fn fault_next_job(&mut self, faults: JobFaults) {
+        if faults.held {
+            self.next_job_faults.held = true;
+        }
+        if faults.fail_at_epoch.is_some() {
+            self.next_job_faults.fail_at_epoch = faults.fail_at_epoch;
+        }
+    }
+
+    /// Removes every job fault: held jobs are released (at `now`), injected failures dropped.
+    pub fn clear_job_faults(&mut self, now: Timestamp) {
+        let held: Vec<TuningJobName> = self
+            .job_faults
+            .iter()
+            .filter(|(_, f)| f.held)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in held {
+            // The job exists: faults are removed with their jobs.
+            let _released = self.release_job(&name, now);
+        }
+        let names: Vec<TuningJobName> = self.job_faults.keys().cloned().collect();
+        self.job_faults.clear();
+        for name in names {
+            let _rescheduled = self.reschedule(&name);
+        }
+        self.next_job_faults = JobFaults::default();
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Reset
+    // -----------------------------------------------------------------------------------------
+
+    /// Forgets everything under one location (jobs, models, endpoints, operations, their events
+    /// and faults). Id counters keep counting.
+    pub fn reset_location(&mut self, location: &LocationName) {
+        self.spaces.remove(location);
+        self.events.retain(|_, job| job.location_name() != location);
+        self.job_faults
+            .retain(|job, _| job.location_name() != location);
     }
 
     /// The job called `name`.
@@ -502,13 +771,13 @@ impl Store {
     // Registering a tuned model
     // -----------------------------------------------------------------------------------------
 
-    fn new_endpoint_id(&mut self) -> EndpointId {
+    pub(crate) fn new_endpoint_id(&mut self) -> EndpointId {
         let id = EndpointId::from_number(self.next_endpoint);
         self.next_endpoint += 1;
         id
     }
 
-    fn new_model_id(&mut self) -> ModelId {
+    pub(crate) fn new_model_id(&mut self) -> ModelId {
         let id = ModelId::from_number(self.next_model);
         self.next_model += 1;
         id
@@ -516,7 +785,7 @@ impl Store {
 
     /// On success: adds the tuned version (to its parent, or as a new model), one endpoint per
     /// checkpoint, and returns the job's outputs.
-    fn register_tuned_model(
+    pub(crate) fn register_tuned_model(
         &mut self,
         job: &JobRecord,
         at: Timestamp,
