@@ -193,7 +193,13 @@ async fn auth_none_accepts_no_header_and_any_bearer_but_not_a_malformed_header()
         let (status, value) = http.send(Method::GET, &path, None, authorization).await;
         assert_eq!(status, StatusCode::OK, "{authorization:?}: {value}");
     }
-    for malformed in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "token", "Bearer a b"] {
+    for malformed in [
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Bearer ",
+        "token",
+        "Bearer a b",
+    ] {
         let (status, err) = http.send(Method::GET, &path, None, Some(malformed)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{malformed:?}");
         assert_eq!(err["error"]["status"], "UNAUTHENTICATED");
@@ -256,9 +262,7 @@ async fn percent_encoded_at_sign_names_versions_and_aliases() {
     assert_eq!(by_alias["name"], format!("{parent}@1"));
     let literal = http.get(&format!("/v1/{parent}@default")).await;
     assert_eq!(literal, by_alias);
-    let checkpoints = http
-        .get(&format!("/v1/{parent}%401:listCheckpoints"))
-        .await;
+    let checkpoints = http.get(&format!("/v1/{parent}%401:listCheckpoints")).await;
     assert_eq!(checkpoints["checkpoints"].as_array().unwrap().len(), 2);
     let merged = http
         .ok(
