@@ -195,6 +195,16 @@ fn parse_term(raw: &str) -> Result<Term, String> {
                 if value.trim().is_empty() {
                     return Err(format!("missing value in {raw:?}"));
                 }
+                if let Some(extra) = value
+                    .trim_start()
+                    .chars()
+                    .next()
+                    .filter(|c| "=!:<>".contains(*c))
+                {
+                    return Err(format!(
+                        "unexpected {extra:?} after the operator in {raw:?}"
+                    ));
+                }
                 let field = match field.split_once('.') {
                     Some((head, rest)) => format!("{}.{rest}", camel_to_snake(head)),
                     None => camel_to_snake(field),
@@ -360,6 +370,9 @@ mod tests {
             "a=1 OR b=2",
             "display_name=\"open",
             "x=",
+            "labels.a===b",
+            "state=<1",
+            "labels.a: :b",
         ] {
             assert!(Filter::parse(Some(bad)).is_err(), "{bad}");
         }

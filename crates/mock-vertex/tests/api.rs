@@ -65,6 +65,10 @@ impl App {
         value
     }
 
+    async fn get_ok(&self, path: &str) -> Value {
+        self.ok(Method::GET, path, None).await
+    }
+
     async fn create_job(&self, body: Value) -> Value {
         self.ok(Method::POST, &format!("/v1/{LOC}/tuningJobs"), Some(body))
             .await
@@ -625,4 +629,630 @@ async fn auth_modes_are_enforced() {
     let (status, err) = app.get(&format!("/v1/{LOC}/tuningJobs")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(err["error"]["status"], "UNAUTHENTICATED");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refusals across projects and locations
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn continuous_tuning_from_another_project_or_location_is_refused() {
+    let app = App::instant();
+    let parent = model_of(&tuned(&app).await);
+    for (job_location, needle) in [
+        ("projects/p2/locations/us-central1", "project"),
+        ("projects/p1/locations/europe-west4", "location"),
+    ] {
+        let (status, err) = app
+            .post(
+                &format!("/v1/{job_location}/tuningJobs"),
+                sft(json!({"preTunedModel": {"tunedModelName": parent}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{job_location}: {err}");
+        assert_eq!(err["error"]["status"], "INVALID_ARGUMENT", "{err}");
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{needle} not in {message}");
+        // Nothing was created there.
+        let list = app
+            .ok(Method::GET, &format!("/v1/{job_location}/tuningJobs"), None)
+            .await;
+        assert!(list.get("tuningJobs").is_none(), "{list}");
+    }
+}
+
+#[tokio::test]
+async fn locations_are_isolated_like_projects() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    let parent = model_of(&job);
+    let elsewhere = parent.replace("us-central1", "europe-west4");
+    let (status, err) = app.get(&format!("/v1/{elsewhere}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(err["error"]["status"], "NOT_FOUND");
+    let list = app
+        .ok(
+            Method::GET,
+            "/v1/projects/p1/locations/europe-west4/models",
+            None,
+        )
+        .await;
+    assert!(list.get("models").is_none(), "{list}");
+}
+
+#[tokio::test]
+async fn kms_key_in_another_region_is_refused_naming_both_locations() {
+    let app = App::instant();
+    let mut body = base_job();
+    body["encryptionSpec"] =
+        json!({"kmsKeyName": "projects/keys/locations/europe-west4/keyRings/r/cryptoKeys/k"});
+    let (status, err) = app.post(&format!("/v1/{LOC}/tuningJobs"), body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("europe-west4") && message.contains("us-central1"),
+        "{message}"
+    );
+    assert_eq!(
+        err["error"]["details"][0]["fieldViolations"][0]["field"],
+        "tuning_job.encryption_spec.kms_key_name"
+    );
+    // A key of another project in the same region is fine.
+    let mut body = base_job();
+    body["encryptionSpec"] =
+        json!({"kmsKeyName": "projects/keys/locations/us-central1/keyRings/r/cryptoKeys/k"});
+    app.create_job(body).await;
+}
+
+#[tokio::test]
+async fn label_rules_come_from_the_model_crate() {
+    let app = App::instant();
+    let path = format!("/v1/{LOC}/tuningJobs");
+    for (labels, ok) in [
+        (json!({"チーム": "言語", "env": ""}), true),
+        (json!({"Team": "nlp"}), false),
+        (json!({"team": "NLP"}), false),
+        (json!({"t": "a".repeat(65)}), false),
+    ] {
+        let mut body = base_job();
+        body["labels"] = labels.clone();
+        let (status, err) = app.post(&path, body).await;
+        if ok {
+            assert_eq!(status, StatusCode::OK, "{labels}: {err}");
+        } else {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{labels}");
+            let field = err["error"]["details"][0]["fieldViolations"][0]["field"]
+                .as_str()
+                .unwrap();
+            assert!(field.starts_with("tuning_job.labels"), "{field}");
+        }
+    }
+    let mut many = serde_json::Map::new();
+    for i in 0..65 {
+        many.insert(format!("k{i}"), json!("v"));
+    }
+    let mut body = base_job();
+    body["labels"] = Value::Object(many);
+    let (status, err) = app.post(&path, body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(err.to_string().contains("64"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints and operations
+// ---------------------------------------------------------------------------------------------
+
+fn checkpoint_ids(page: &Value) -> Vec<String> {
+    page["checkpoints"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|c| c["checkpointId"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn list_checkpoints_by_version_alias_or_latest() {
+    let app = App::instant();
+    let parent = model_of(&tuned(&app).await);
+    // Version 2 with exportLastCheckpointOnly: one checkpoint.
+    let mut body = sft(json!({"preTunedModel": {"tunedModelName": parent}}));
+    body["supervisedTuningSpec"]["exportLastCheckpointOnly"] = json!(true);
+    let created = app.create_job(body).await;
+    let job = app.job(created["name"].as_str().unwrap()).await;
+    assert_eq!(job["tunedModel"]["model"], format!("{parent}@2"));
+
+    let v1 = app.get_ok(&format!("/v1/{parent}@1:listCheckpoints")).await;
+    assert_eq!(checkpoint_ids(&v1), ["1", "2"]);
+    assert_eq!(v1["checkpoints"][1]["epoch"], "2");
+    assert!(v1["checkpoints"][1]["step"].is_string());
+    // The alias `default` is on version 1.
+    assert_eq!(
+        app.get_ok(&format!("/v1/{parent}@default:listCheckpoints"))
+            .await,
+        v1
+    );
+    assert_eq!(
+        app.get_ok(&format!("/v1/{parent}%40default:listCheckpoints"))
+            .await,
+        v1
+    );
+    // Without a version: the latest (version 2), not the default one.
+    let latest = app.get_ok(&format!("/v1/{parent}:listCheckpoints")).await;
+    // Checkpoint ids restart at 1 in every version: version 2's only checkpoint is its last epoch.
+    assert_eq!(checkpoint_ids(&latest), ["1"]);
+    assert_eq!(latest["checkpoints"][0]["epoch"], "2");
+    // Paging.
+    let page = app
+        .ok(
+            Method::GET,
+            &format!("/v1/{parent}@1:listCheckpoints?pageSize=1"),
+            None,
+        )
+        .await;
+    assert_eq!(checkpoint_ids(&page), ["1"]);
+    let token = page["nextPageToken"].as_str().unwrap();
+    let page = app
+        .ok(
+            Method::GET,
+            &format!("/v1/{parent}@1:listCheckpoints?pageSize=1&pageToken={token}"),
+            None,
+        )
+        .await;
+    assert_eq!(checkpoint_ids(&page), ["2"]);
+    // Unknown version or alias: 404.
+    for suffix in ["@9", "@nope"] {
+        let (status, _) = app
+            .get(&format!("/v1/{parent}{suffix}:listCheckpoints"))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{suffix}");
+    }
+}
+
+#[tokio::test]
+async fn operations_can_be_listed_got_waited_cancelled_and_deleted() {
+    let app = App::instant();
+    let parent = model_of(&tuned(&app).await);
+    let created = app
+        .create_job(sft(json!({"preTunedModel": {"tunedModelName": parent}})))
+        .await;
+    app.job(created["name"].as_str().unwrap()).await;
+
+    let version_op = app
+        .ok(
+            Method::DELETE,
+            &format!("/v1/{parent}@2:deleteVersion"),
+            None,
+        )
+        .await;
+    let version_op_name = version_op["name"].as_str().unwrap().to_owned();
+    assert!(
+        version_op_name.starts_with(&format!("{parent}/operations/")),
+        "{version_op_name}"
+    );
+    assert_eq!(version_op["done"], true);
+    assert_eq!(
+        version_op["metadata"]["@type"],
+        "type.googleapis.com/google.cloud.aiplatform.v1.DeleteOperationMetadata"
+    );
+    assert_eq!(
+        version_op["response"]["@type"],
+        "type.googleapis.com/google.protobuf.Empty"
+    );
+
+    // Listed under the model, not under the location.
+    let under_model = app
+        .ok(Method::GET, &format!("/v1/{parent}/operations"), None)
+        .await;
+    assert_eq!(
+        under_model["operations"][0]["name"],
+        version_op_name.as_str()
+    );
+    let under_location = app
+        .ok(Method::GET, &format!("/v1/{LOC}/operations"), None)
+        .await;
+    assert!(
+        under_location.get("operations").is_none(),
+        "{under_location}"
+    );
+
+    // Get, wait (with and without a body), cancel (a no-op on a done operation).
+    let got = app
+        .ok(Method::GET, &format!("/v1/{version_op_name}"), None)
+        .await;
+    assert_eq!(got, version_op);
+    let waited = app
+        .ok(
+            Method::POST,
+            &format!("/v1/{version_op_name}:wait"),
+            Some(json!({"timeout": "5s"})),
+        )
+        .await;
+    assert_eq!(waited, version_op);
+    app.ok(Method::POST, &format!("/v1/{version_op_name}:wait"), None)
+        .await;
+    let cancelled = app
+        .ok(Method::POST, &format!("/v1/{version_op_name}:cancel"), None)
+        .await;
+    assert_eq!(cancelled, json!({}));
+    assert_eq!(
+        app.ok(Method::GET, &format!("/v1/{version_op_name}"), None)
+            .await["done"],
+        true
+    );
+
+    // Delete: gone afterwards.
+    let deleted = app
+        .ok(Method::DELETE, &format!("/v1/{version_op_name}"), None)
+        .await;
+    assert_eq!(deleted, json!({}));
+    let (status, _) = app.get(&format!("/v1/{version_op_name}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .call(Method::DELETE, &format!("/v1/{version_op_name}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // DeleteModel operations live under the location.
+    let model_op = app.ok(Method::DELETE, &format!("/v1/{parent}"), None).await;
+    let model_op_name = model_op["name"].as_str().unwrap();
+    assert!(
+        model_op_name.starts_with(&format!("{LOC}/operations/")),
+        "{model_op_name}"
+    );
+    let under_location = app
+        .ok(Method::GET, &format!("/v1/{LOC}/operations"), None)
+        .await;
+    assert_eq!(under_location["operations"][0]["name"], model_op_name);
+    // Unknown operations: 404.
+    let (status, _) = app
+        .get(&format!("/v1/{LOC}/operations/4999999999999999"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing: orderBy, filters, paging
+// ---------------------------------------------------------------------------------------------
+
+fn names_of(page: &Value, key: &str, field: &str) -> Vec<String> {
+    page[key]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|m| m[field].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn models_order_by_display_name_and_create_time() {
+    let app = App::instant();
+    for name in ["charlie", "alpha", "bravo"] {
+        let body = sft(json!({"baseModel": "gemini-2.5-flash", "tunedModelDisplayName": name}));
+        let created = app.create_job(body).await;
+        app.job(created["name"].as_str().unwrap()).await;
+    }
+    let list = |query: &str| format!("/v1/{LOC}/models?{query}");
+    let by_id = app.ok(Method::GET, &list(""), None).await;
+    assert_eq!(
+        names_of(&by_id, "models", "displayName"),
+        ["charlie", "alpha", "bravo"]
+    );
+    let by_name = app
+        .ok(Method::GET, &list("orderBy=display_name"), None)
+        .await;
+    assert_eq!(
+        names_of(&by_name, "models", "displayName"),
+        ["alpha", "bravo", "charlie"]
+    );
+    let by_name_desc = app
+        .ok(Method::GET, &list("orderBy=displayName%20desc"), None)
+        .await;
+    assert_eq!(
+        names_of(&by_name_desc, "models", "displayName"),
+        ["charlie", "bravo", "alpha"]
+    );
+    let newest_first = app
+        .ok(Method::GET, &list("orderBy=create_time+desc"), None)
+        .await;
+    let ids = names_of(&by_id, "models", "name");
+    let mut reversed = ids.clone();
+    reversed.reverse();
+    assert_eq!(names_of(&newest_first, "models", "name"), reversed);
+    for bad in ["orderBy=size", "orderBy=display_name%20sideways"] {
+        let (status, err) = app.get(&list(bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(
+            err["error"]["details"][0]["fieldViolations"][0]["field"],
+            "order_by"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_filter_is_invalid_argument_naming_it() {
+    let app = App::instant();
+    for (path, filter, needle) in [
+        (format!("/v1/{LOC}/tuningJobs"), "colour%3Dred", "colour"),
+        (format!("/v1/{LOC}/models"), "size%3D3", "size"),
+        (
+            format!("/v1/{LOC}/tuningJobs"),
+            "state%3D%22unterminated",
+            "state",
+        ),
+        (
+            format!("/v1/{LOC}/models"),
+            "labels.a%3D%3D%3Db",
+            "labels.a",
+        ),
+    ] {
+        let (status, err) = app.get(&format!("{path}?filter={filter}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{filter}: {err}");
+        assert_eq!(err["error"]["status"], "INVALID_ARGUMENT");
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{needle} not in {message}");
+        assert_eq!(
+            err["error"]["details"][0]["fieldViolations"][0]["field"],
+            "filter"
+        );
+    }
+}
+
+#[tokio::test]
+async fn tuning_jobs_filter_on_state_display_name_and_labels() {
+    let app = App::instant();
+    let ok = app.create_job(base_job()).await;
+    let mut failing = base_job();
+    failing["supervisedTuningSpec"]["trainingDatasetUri"] = json!("gs://nope/train.jsonl");
+    failing["tunedModelDisplayName"] = json!("broken");
+    failing["labels"] = json!({"team": "vision", "stage": "dev"});
+    let failed = app.create_job(failing).await;
+    app.job(ok["name"].as_str().unwrap()).await;
+    app.job(failed["name"].as_str().unwrap()).await;
+
+    let names = |query: &str| {
+        let app_router = app.router.clone();
+        let query = query.to_owned();
+        async move {
+            let app = App { router: app_router };
+            let page = app
+                .ok(Method::GET, &format!("/v1/{LOC}/tuningJobs?{query}"), None)
+                .await;
+            names_of(&page, "tuningJobs", "name")
+        }
+    };
+    let ok_name = ok["name"].as_str().unwrap().to_owned();
+    let failed_name = failed["name"].as_str().unwrap().to_owned();
+    assert_eq!(
+        names("filter=state%3DJOB_STATE_FAILED").await,
+        [failed_name.clone()]
+    );
+    assert_eq!(
+        names("filter=state%21%3DJOB_STATE_FAILED").await,
+        [ok_name.clone()]
+    );
+    assert_eq!(
+        names("filter=display_name%3D%22broken%22").await,
+        [failed_name.clone()]
+    );
+    assert_eq!(names("filter=labels.team%3Dnlp").await, [ok_name.clone()]);
+    assert_eq!(
+        names("filter=labels.team%3Dvision%20AND%20labels.stage%3Ddev").await,
+        [failed_name.clone()]
+    );
+    assert_eq!(
+        names("filter=labels.stage%3A%2A").await,
+        [failed_name.clone()]
+    );
+    assert!(names("filter=labels.team%3Daudio").await.is_empty());
+}
+
+#[tokio::test]
+async fn tuning_job_pages_are_complete_and_tokens_stable_under_inserts() {
+    let app = App::instant();
+    let mut created = Vec::new();
+    for _ in 0..23 {
+        created.push(
+            app.create_job(base_job()).await["name"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let newest_first: Vec<String> = created.iter().rev().cloned().collect();
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let page = app
+            .ok(
+                Method::GET,
+                &format!("/v1/{LOC}/tuningJobs?pageSize=4&pageToken={token}"),
+                None,
+            )
+            .await;
+        seen.extend(names_of(&page, "tuningJobs", "name"));
+        pages += 1;
+        if pages == 2 {
+            // A job created mid-listing neither repeats nor shifts what is left.
+            app.create_job(base_job()).await;
+        }
+        match page["nextPageToken"].as_str() {
+            Some(next) => token = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 6);
+    assert_eq!(seen, newest_first);
+    // The same token gives the same page twice.
+    let first = app
+        .ok(
+            Method::GET,
+            &format!("/v1/{LOC}/tuningJobs?pageSize=4"),
+            None,
+        )
+        .await;
+    let token = first["nextPageToken"].as_str().unwrap();
+    let again = |token: String| {
+        let app_router = app.router.clone();
+        async move {
+            let app = App { router: app_router };
+            app.ok(
+                Method::GET,
+                &format!("/v1/{LOC}/tuningJobs?pageSize=4&pageToken={token}"),
+                None,
+            )
+            .await
+        }
+    };
+    assert_eq!(again(token.to_owned()).await, again(token.to_owned()).await);
+    let (status, err) = app
+        .get(&format!("/v1/{LOC}/tuningJobs?pageToken=garbage"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// v1 and v1beta1
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn v1_and_v1beta1_differ_only_where_the_protos_do() {
+    let clock = ManualClock::default();
+    let app = App::with(
+        Emulator::builder()
+            .jobs(JobSpeed::Manual)
+            .manual_clock(clock.clone())
+            .build(),
+    );
+    let created = app.create_job(base_job()).await;
+    let name = created["name"].as_str().unwrap().to_owned();
+    clock.advance(Duration::from_millis(1200));
+    let v1 = app.ok(Method::GET, &format!("/v1/{name}"), None).await;
+    let beta = app.ok(Method::GET, &format!("/v1beta1/{name}"), None).await;
+    assert_eq!(v1["state"], "JOB_STATE_RUNNING");
+    assert_eq!(beta["tuningJobState"], "TUNING_JOB_STATE_TUNING");
+    assert!(beta["tuningJobMetadata"].is_object(), "{beta}");
+    let mut stripped = beta.clone();
+    let object = stripped.as_object_mut().unwrap();
+    object.remove("tuningJobState");
+    object.remove("tuningJobMetadata");
+    assert_eq!(stripped, v1);
+    // Lists too.
+    let v1_list = app
+        .ok(Method::GET, &format!("/v1/{LOC}/tuningJobs"), None)
+        .await;
+    assert!(v1_list["tuningJobs"][0].get("tuningJobState").is_none());
+
+    // Operations name the version's proto package.
+    clock.advance(Duration::from_secs(3600));
+    let model = model_of(&app.job(&name).await);
+    let op = app
+        .ok(Method::DELETE, &format!("/v1beta1/{model}"), None)
+        .await;
+    assert_eq!(
+        op["metadata"]["@type"],
+        "type.googleapis.com/google.cloud.aiplatform.v1beta1.DeleteOperationMetadata"
+    );
+    let op_name = op["name"].as_str().unwrap();
+    let v1_op = app.ok(Method::GET, &format!("/v1/{op_name}"), None).await;
+    assert_eq!(
+        v1_op["metadata"]["@type"],
+        "type.googleapis.com/google.cloud.aiplatform.v1.DeleteOperationMetadata"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// UpdateModel masks
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn update_mask_selects_fields_and_bad_paths_are_named() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    let bare = model_of(&job);
+    // Only the masked field changes, although the body carries two.
+    let model = app
+        .ok(
+            Method::PATCH,
+            &format!("/v1/{bare}?updateMask=description"),
+            Some(json!({"displayName": "ignored", "description": "what it does"})),
+        )
+        .await;
+    assert_eq!(model["description"], "what it does");
+    assert_eq!(model["displayName"], "support-bot");
+    // Several paths, snake_case, comma-separated; labels at version level.
+    let model = app
+        .ok(
+            Method::PATCH,
+            &format!("/v1/{bare}@1?update_mask=version_description,labels"),
+            Some(json!({"versionDescription": "first", "labels": {"stage": "prod"}})),
+        )
+        .await;
+    assert_eq!(model["versionDescription"], "first");
+    assert_eq!(model["labels"]["stage"], "prod");
+    assert_eq!(model["name"], format!("{bare}@1"));
+    // `@-` is the model level.
+    let model = app
+        .ok(
+            Method::PATCH,
+            &format!("/v1/{bare}@-?updateMask=displayName"),
+            Some(json!({"displayName": "renamed"})),
+        )
+        .await;
+    assert_eq!(model["displayName"], "renamed");
+    // A bad path: 400 naming it, as a field violation on update_mask.
+    for (suffix, mask) in [
+        ("", "etag"),
+        ("@1", "versionAliases"),
+        ("", "displayName,colour"),
+    ] {
+        let (status, err) = app
+            .call(
+                Method::PATCH,
+                &format!("/v1/{bare}{suffix}?updateMask={mask}"),
+                Some(json!({"displayName": "x"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{mask}: {err}");
+        assert_eq!(err["error"]["status"], "INVALID_ARGUMENT");
+        assert_eq!(
+            err["error"]["details"][0]["fieldViolations"][0]["field"],
+            "update_mask"
+        );
+        let bad = mask.rsplit(',').next().unwrap();
+        assert!(err.to_string().contains(bad), "{bad} not in {err}");
+    }
+    // An explicit mask of the wrong level: FAILED_PRECONDITION naming the field.
+    let (status, err) = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/{bare}?updateMask=defaultCheckpointId"),
+            Some(json!({"defaultCheckpointId": "1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["error"]["status"], "FAILED_PRECONDITION");
+    assert!(err.to_string().contains("default_checkpoint_id"), "{err}");
+    // Bad labels in an update: 400 naming model.labels.
+    let (status, err) = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/{bare}?updateMask=labels"),
+            Some(json!({"labels": {"Bad": "x"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        err["error"]["details"][0]["fieldViolations"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("model.labels"),
+        "{err}"
+    );
 }
