@@ -1030,24 +1030,24 @@ async fn tuning_jobs_filter_on_state_display_name_and_labels() {
     let failed_name = failed["name"].as_str().unwrap().to_owned();
     assert_eq!(
         names("filter=state%3DJOB_STATE_FAILED").await,
-        [failed_name.clone()]
+        [failed_name.as_str()]
     );
     assert_eq!(
         names("filter=state%21%3DJOB_STATE_FAILED").await,
-        [ok_name.clone()]
+        [ok_name.as_str()]
     );
     assert_eq!(
         names("filter=display_name%3D%22broken%22").await,
-        [failed_name.clone()]
+        [failed_name.as_str()]
     );
-    assert_eq!(names("filter=labels.team%3Dnlp").await, [ok_name.clone()]);
+    assert_eq!(names("filter=labels.team%3Dnlp").await, [ok_name.as_str()]);
     assert_eq!(
         names("filter=labels.team%3Dvision%20AND%20labels.stage%3Ddev").await,
-        [failed_name.clone()]
+        [failed_name.as_str()]
     );
     assert_eq!(
         names("filter=labels.stage%3A%2A").await,
-        [failed_name.clone()]
+        [failed_name.as_str()]
     );
     assert!(names("filter=labels.team%3Daudio").await.is_empty());
 }

@@ -317,7 +317,7 @@ async fn a_body_over_ten_mebibytes_is_invalid_argument_with_googles_wording() {
 async fn invalid_utf8_in_the_path_and_the_body_is_a_client_error() {
     let app = app();
     for uri in [
-        format!("/v1/projects/%FF%FE/locations/us-central1/tuningJobs"),
+        "/v1/projects/%FF%FE/locations/us-central1/tuningJobs".to_owned(),
         format!("/v1/{LOC}/models/%C3%28"),
         format!("/v1/{LOC}/models/1%40%FF"),
         format!("/v1/{LOC}/tuningJobs/%ED%A0%80:cancel"),
@@ -394,7 +394,7 @@ async fn null_bytes_in_paths_queries_and_bodies_are_client_errors() {
     let app = app();
     for uri in [
         format!("/v1/{LOC}/models/1%00"),
-        format!("/v1/projects/p%001/locations/us-central1/tuningJobs"),
+        "/v1/projects/p%001/locations/us-central1/tuningJobs".to_owned(),
         format!("/v1/{LOC}/tuningJobs?filter=state%3D%00&pageToken=%00"),
     ] {
         let (status, body) = send(&app, Method::GET, &uri, None, Vec::new()).await;
