@@ -13,7 +13,8 @@
 //!   `mock-vertex listening on http://127.0.0.1:8080` and serves until SIGINT or SIGTERM.
 //!   Flags: `--host`, `--port`, `--gcs-dir DIR` (`gs://b/o` is `DIR/b/o`),
 //!   `--auth none|required|token=T`, `--jobs instant|scaled|manual` (default `scaled`: a small
-//!   job ends in about 3 s). Logs go to stderr (`RUST_LOG=mock_vertex=debug`).
+//!   job ends in about 3 s). Logs go to stderr (`RUST_LOG=mock_vertex=debug`). A bad flag or a
+//!   port it cannot bind is one line on stderr and a non-zero exit status.
 //! - In process: [`router`]`(`[`Emulator`]`)` is an axum `Router` (no socket).
 //! - Over TCP in tests: [`MockVertex::start`] binds `127.0.0.1:0` and stops when dropped.
 //!
@@ -108,14 +109,25 @@
 //!   fields ignored). A bare name or `@-` updates model-level fields (`displayName`,
 //!   `description`, `labels`); `@version`/`@alias` updates version-level fields
 //!   (`versionDescription`, `defaultCheckpointId` (§11.14), `labels`); mixing is 400
-//!   FAILED_PRECONDITION. The tuned endpoint (`tunedModel.endpoint`) follows the default checkpoint.
+//!   FAILED_PRECONDITION, an unknown mask path 400 INVALID_ARGUMENT naming it (the rule is
+//!   `retune_model::registry::check_update_mask`). The tuned endpoint (`tunedModel.endpoint`)
+//!   follows the default checkpoint.
+//! - **Labels** (`retune_model::labels`, spec §3.1, §7.2): keys and values at most 64 code points
+//!   of lowercase letters (caseless international letters included), digits, `_` and `-`; keys
+//!   non-empty and starting with a lowercase letter; at most 64 labels.
+//! - **CMEK** (`retune_model::encryption`): the key's location must equal the job's (any
+//!   project); a `global` job takes a key in KMS location `global`.
+//! - **Duplicate JSON keys** are accepted, the last one winning (the service's behaviour is
+//!   undocumented).
 //! - **Deletion**: the endpoints a tuning job creates are managed by the tuning service: they do
 //!   not block deleting a version or a model, and go with it. DeleteModel operations live under
 //!   the location, DeleteModelVersion operations under the model; both are done at once.
 //! - **Cancel**: a running or pending job goes to CANCELLING, then CANCELLED (`error.code = 1`)
 //!   after 0.5 s (at once for instant jobs); cancelling a cancelled job is accepted; a finished
 //!   one is 400 FAILED_PRECONDITION. Cancelling a done operation is a no-op.
-//! - **v1 vs v1beta1**: only v1beta1 responses carry `tuningJobState` and `tuningJobMetadata`.
+//! - **v1 vs v1beta1**: only v1beta1 responses carry `tuningJobState` and `tuningJobMetadata`;
+//!   operation metadata `@type`s name the request's version
+//!   (`google.cloud.aiplatform.v1beta1.DeleteOperationMetadata` under `/v1beta1`).
 //! - **Only supervised tuning** is emulated; other tuning specs are 400 INVALID_ARGUMENT.
 //! - **Job speed** ([`JobSpeed`]): instant (zero durations: create answers PENDING, the next read
 //!   shows the end), scaled (0.5 s pending, 0.5 s data, 0.1 s per step capped at 60 s, 0.5 s
