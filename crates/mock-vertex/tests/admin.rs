@@ -265,10 +265,10 @@ async fn busy(app: &App, clock: &ManualClock) -> (String, String) {
     app.ok(Method::POST, &format!("/v1/{cancelled}:cancel"), None)
         .await;
     let held = app.create_job(base_job(1)).await;
-    app.emulator.hold_job(&job_name(&held)).unwrap();
+    app.emulator.hold_job(job_name(&held)).unwrap();
     let failing = app.create_job(base_job(3)).await;
     app.emulator
-        .fail_job_at_epoch(&job_name(&failing), EpochFailure::at(2))
+        .fail_job_at_epoch(job_name(&failing), EpochFailure::at(2))
         .unwrap();
     let running = app.create_job(base_job(3)).await;
     clock.advance(Duration::from_millis(1200));
