@@ -53,7 +53,12 @@ pub static BASE_MODELS: &[BaseModel] = &[
     BaseModel::new("gemini-2.0-flash-001", false, true, CURRENT),
     BaseModel::new("gemini-2.0-flash-lite-001", false, true, CURRENT),
     BaseModel::new("gemini-1.5-pro-002", false, false, &[One, Four]),
-    BaseModel::new("gemini-1.5-flash-002", false, false, &[One, Four, Eight, Sixteen]),
+    BaseModel::new(
+        "gemini-1.5-flash-002",
+        false,
+        false,
+        &[One, Four, Eight, Sixteen],
+    ),
     BaseModel::new("gemini-1.0-pro-002", false, false, &[One, Four]),
     BaseModel::new("translation-llm-002", false, false, &[]),
 ];
@@ -90,15 +95,20 @@ impl BaseModel {
 
     /// Finds a base model by id, also written `publishers/google/models/{id}`.
     pub fn lookup(input: &str) -> Result<&'static BaseModel, BaseModelError> {
-        let id = input.strip_prefix("publishers/google/models/").unwrap_or(input);
-        BASE_MODELS.iter().find(|m| m.id == id).ok_or_else(|| BaseModelError {
-            input: input.to_owned(),
-            supported: BASE_MODELS
-                .iter()
-                .map(|m| m.id)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
+        let id = input
+            .strip_prefix("publishers/google/models/")
+            .unwrap_or(input);
+        BASE_MODELS
+            .iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| BaseModelError {
+                input: input.to_owned(),
+                supported: BASE_MODELS
+                    .iter()
+                    .map(|m| m.id)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// The publisher model id, such as `gemini-2.5-flash`.
@@ -139,14 +149,25 @@ mod tests {
 
     #[test]
     fn gemini_2_5_family_supports_continuous_tuning() {
-        for id in ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"] {
-            assert!(BaseModel::lookup(id).unwrap().supports_continuous_tuning(), "{id}");
+        for id in [
+            "gemini-2.5-pro",
+            "gemini-2.5-flash",
+            "gemini-2.5-flash-lite",
+        ] {
+            assert!(
+                BaseModel::lookup(id).unwrap().supports_continuous_tuning(),
+                "{id}"
+            );
         }
     }
 
     #[test]
     fn gemini_2_0_does_not_support_continuous_tuning() {
-        assert!(!BaseModel::lookup("gemini-2.0-flash-001").unwrap().supports_continuous_tuning());
+        assert!(
+            !BaseModel::lookup("gemini-2.0-flash-001")
+                .unwrap()
+                .supports_continuous_tuning()
+        );
     }
 
     #[test]

@@ -13,11 +13,17 @@ pub trait ProtoEnum: Sized + Copy + 'static {
     fn proto_number(self) -> i32;
     /// The value with this proto name.
     fn from_proto_name(name: &str) -> Option<Self> {
-        Self::VALUES.iter().copied().find(|v| v.proto_name() == name)
+        Self::VALUES
+            .iter()
+            .copied()
+            .find(|v| v.proto_name() == name)
     }
     /// The value with this proto number.
     fn from_proto_number(number: i32) -> Option<Self> {
-        Self::VALUES.iter().copied().find(|v| v.proto_number() == number)
+        Self::VALUES
+            .iter()
+            .copied()
+            .find(|v| v.proto_number() == number)
     }
 }
 
