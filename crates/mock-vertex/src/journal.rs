@@ -45,6 +45,9 @@ pub struct JournalEntry {
     pub body: Option<String>,
 }
 
+/// The MD5 of no bytes (most requests are bodiless GETs).
+const EMPTY_MD5: &str = "d41d8cd98f00b204e9800998ecf8427e";
+
 /// A request, as the journal is told about it.
 #[derive(Debug, Clone)]
 pub struct Recorded<'a> {
@@ -93,7 +96,11 @@ impl Journal {
             status: request.status,
             faulted: request.faulted,
             body_size: request.body.len(),
-            body_md5: format!("{:x}", md5::compute(request.body)),
+            body_md5: if request.body.is_empty() {
+                EMPTY_MD5.to_owned()
+            } else {
+                format!("{:x}", md5::compute(request.body))
+            },
             body,
         });
     }
@@ -154,5 +161,10 @@ mod tests {
         assert_eq!(entries[1].body_size, MAX_BODY_TEXT + 1);
         assert_eq!(entries[2].body.as_deref(), Some("{}"));
         assert_eq!(entries[2].body_md5, "99914b932bd37a50b983c5e7c90ae93b");
+        journal.record(recorded(b""));
+        assert_eq!(
+            journal.entries()[3].body_md5,
+            format!("{:x}", md5::compute(b""))
+        );
     }
 }

@@ -64,8 +64,28 @@
 //! | GET, DELETE | `/{v}/…/operations/*` | GetOperation, DeleteOperation |
 //! | POST | `/{v}/…/operations/*:cancel`, `:wait` | CancelOperation, WaitOperation |
 //! | GET | `/{v}/projects/*/locations/*/endpoints/*` | GetEndpoint |
-//! | GET | `/_emulator/health` | the emulator's own (the `/_emulator/` prefix is reserved) |
+//! | GET | `/_emulator/health`, `/_emulator/ready` | liveness, readiness |
+//! | POST | `/_emulator/reset` | forget everything, or one `{"project","location"}` |
+//! | GET, PUT | `/_emulator/state` | export, import the whole state as JSON |
+//! | POST | `/_emulator/seed/tunedModel` | a tuned model version with chosen facts |
+//! | GET, POST | `/_emulator/clock` | read; `advance`, `set`, `mode`, `jobs` (speed) |
+//! | GET, POST, DELETE | `/_emulator/faults`, DELETE `/_emulator/faults/{id}` | route and job faults |
+//! | POST | `/_emulator/release` | release a held job |
+//! | GET, DELETE | `/_emulator/requests` | the journal of requests |
+//! | POST | `/_emulator/await` | block until a job reaches a state or a timeout passes |
 //! | * | `/storage/v1/…`, `/upload/storage/v1/…`, `/download/storage/v1/…` | Cloud Storage JSON API ([`storage`]) |
+//!
+//! # Controls for test writers
+//!
+//! The `/_emulator/` routes ([`admin`]) are mirrored as methods on [`Emulator`] (reach it from a
+//! [`MockVertex`] with [`MockVertex::emulator`]), so Rust tests never build admin URLs:
+//! `reset`, `export_state`/`import_state`, `seed_tuned_model`, `advance`/`set_time`/
+//! `set_clock_mode`/`set_job_speed`, `fail(Rpc::CreateTuningJob).with_status(503).times(2)`,
+//! `fail_job_at_epoch`, `hold_job`/`release_job`, `requests`, `await_job`. Admin routes bypass
+//! the auth mode, are never faulted and are not journaled. Route faults ([`faults`]) fire after
+//! auth and routing, before the handler (the request has no effect) or after it. The journal
+//! ([`journal`]) keeps the last 1000 `/v1` and `/v1beta1` requests. A state export leaves out
+//! the object store, the route faults and the journal.
 //!
 //! # Choices where the spec is silent
 //!

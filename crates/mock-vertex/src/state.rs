@@ -27,7 +27,7 @@ pub enum JobSpeed {
     /// Every phase takes no time: create answers `PENDING`, the next read shows the final state.
     Instant,
     /// Phases take time scaled from the data set size and the epoch count (see
-    /// [`crate::jobs::scaled_timeline`]); with the default data sets a job ends in about 3 s.
+    /// [`crate::jobs::timeline`]); with the default data sets a job ends in about 3 s.
     #[default]
     Scaled,
     /// The scaled durations, on a [`ManualClock`]: jobs move only when the clock is advanced.
