@@ -564,9 +564,13 @@ impl Store {
             .ok_or_else(|| job_not_found(name))
     }
 
-    /// Replaces a job's pending event by the one its faults and timeline call for.
+    /// Replaces a job's pending event by the one its faults and timeline call for (only while
+    /// it follows its timeline: a cancelling job keeps its cancel event).
     fn reschedule(&mut self, name: &TuningJobName) -> Result<(), ApiError> {
         let job = self.job(name)?;
+        if !matches!(job.phase, Phase::Scheduled) {
+            return Ok(());
+        }
         let due = self.next_event_at(job);
         let old = self.job_mut(name)?.event.take();
         if let Some(key) = old {

@@ -447,3 +447,19 @@ async fn a_held_job_can_be_cancelled() {
     clock.advance(Duration::from_secs(1));
     assert_eq!(app.job(&job).await["state"], "JOB_STATE_CANCELLED");
 }
+
+#[tokio::test]
+async fn releasing_a_cancelled_held_job_keeps_it_cancelled() {
+    let (app, clock) = App::manual();
+    let job = app.created(1).await;
+    app.emulator.hold_job(name(&job)).unwrap();
+    app.ok(Method::POST, &format!("/v1/{job}:cancel"), None)
+        .await;
+    app.emulator.clear_faults();
+    assert_eq!(app.job(&job).await["state"], "JOB_STATE_CANCELLING");
+    clock.advance(Duration::from_secs(1));
+    let cancelled = app.job(&job).await;
+    assert_eq!(cancelled["state"], "JOB_STATE_CANCELLED");
+    clock.advance(Duration::from_secs(3600));
+    assert_eq!(app.job(&job).await["state"], "JOB_STATE_CANCELLED");
+}

@@ -834,3 +834,31 @@ async fn await_job(State(emulator): State<Emulator>, bytes: Bytes) -> Response {
     };
     respond(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_duration_never_panics(s in ".{0,20}") {
+            let _parsed = parse_duration(&s);
+        }
+
+        #[test]
+        fn whole_milliseconds_round_trip(ms in 0u64..10_000_000) {
+            prop_assert_eq!(parse_duration(&format!("{ms}ms")), Some(Duration::from_millis(ms)));
+        }
+    }
+
+    #[test]
+    fn job_targets_parse_next_or_a_job_name() {
+        assert_eq!("next".parse::<JobTarget>(), Ok(JobTarget::Next));
+        assert!(matches!(
+            "projects/p/locations/us-central1/tuningJobs/7".parse::<JobTarget>(),
+            Ok(JobTarget::Job(_))
+        ));
+        assert!("tomorrow".parse::<JobTarget>().is_err());
+    }
+}
