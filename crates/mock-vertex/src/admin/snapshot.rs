@@ -8,7 +8,8 @@
 //! the service's state.
 //!
 //! Everything is ordered (locations and ids sorted), so export, import, export gives the same
-//! bytes. The types derive serde: they are the emulator's own file format, not the domain.
+//! bytes (on a running system clock, `clock.now` moves between two exports; nothing else does).
+//! Import sets the clock to the snapshot's mode and time, so jobs stand where they stood. The types derive serde: they are the emulator's own file format, not the domain.
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
