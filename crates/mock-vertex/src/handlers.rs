@@ -683,7 +683,7 @@ async fn create_tuning_job(
                 let stats = report.stats.clone().with_tuning_step_count(steps);
                 (
                     examples,
-                    DataOutcome::Valid(Box::new(render::data_stats(&stats))),
+                    DataOutcome::Valid(Box::new(wire::SupervisedTuningDataStats::from(&stats))),
                 )
             }
         };

@@ -1,6 +1,5 @@
 //! From stored records to the REST JSON shapes of `retune_model::wire`. No rules here: mapping only.
 
-use retune_model::dataset;
 use retune_model::names::{ModelRef, VersionSelector};
 use retune_model::wire;
 
@@ -98,70 +97,5 @@ pub fn endpoint(record: &EndpointRecord) -> wire::Endpoint {
             kms_key_name: k.to_string(),
         }),
         ..wire::Endpoint::default()
-    }
-}
-
-fn int(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn distribution(d: &dataset::Distribution) -> wire::DatasetDistribution {
-    wire::DatasetDistribution {
-        sum: d.sum,
-        billable_sum: d.billable_sum,
-        min: d.min,
-        max: d.max,
-        mean: d.mean,
-        median: d.median,
-        p5: d.p5,
-        p95: d.p95,
-        buckets: d
-            .buckets
-            .iter()
-            .map(|b| wire::DatasetBucket {
-                count: b.count,
-                left: b.left,
-                right: b.right,
-            })
-            .collect(),
-    }
-}
-
-fn content(c: &dataset::Content) -> wire::Content {
-    wire::Content {
-        role: c.role.as_str().to_owned(),
-        parts: c
-            .parts
-            .iter()
-            .filter_map(|p| p.as_text())
-            .map(|text| wire::Part {
-                text: text.to_owned(),
-                ..wire::Part::default()
-            })
-            .collect(),
-    }
-}
-
-/// `supervisedTuningDataStats` from the data-set report.
-pub fn data_stats(stats: &dataset::SupervisedTuningDataStats) -> wire::SupervisedTuningDataStats {
-    wire::SupervisedTuningDataStats {
-        tuning_dataset_example_count: int(stats.tuning_dataset_example_count),
-        total_tuning_character_count: int(stats.total_tuning_character_count),
-        total_billable_token_count: int(stats.total_billable_token_count),
-        tuning_step_count: int(stats.tuning_step_count),
-        total_truncated_example_count: int(stats.total_truncated_example_count),
-        truncated_example_indices: stats
-            .truncated_example_indices
-            .iter()
-            .map(|&i| int(i))
-            .collect(),
-        dropped_example_reasons: stats.dropped_example_reasons.clone(),
-        user_dataset_examples: stats.user_dataset_examples.iter().map(content).collect(),
-        user_input_token_distribution: Some(distribution(&stats.user_input_token_distribution)),
-        user_output_token_distribution: Some(distribution(&stats.user_output_token_distribution)),
-        user_message_per_example_distribution: Some(distribution(
-            &stats.user_message_per_example_distribution,
-        )),
-        ..wire::SupervisedTuningDataStats::default()
     }
 }

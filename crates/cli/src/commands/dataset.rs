@@ -90,7 +90,7 @@ fn show_report(
                 })
             })
             .collect();
-        let stats = mock_vertex::render::data_stats(&report.stats);
+        let stats = retune_model::wire::SupervisedTuningDataStats::from(&report.stats);
         out.json_value(&serde_json::json!({
             "file": file.display().to_string(),
             "kind": kind.as_str(),

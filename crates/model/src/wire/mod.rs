@@ -70,6 +70,7 @@ macro_rules! plain_messages {
 pub(crate) use plain_messages;
 
 pub mod fields;
+mod dataset_stats;
 mod model;
 mod operation;
 mod status;
