@@ -96,9 +96,9 @@ class Flow:
         return [
             ("tune_from_base_model", self.tune_from_base_model),
             ("tuned_model_version_1_is_registered", self.tuned_model_version_1_is_registered),
-            ("bare_model_name_resolves_to_default_version", self.bare_model_name_resolves_to_default_version),
-            ("continue_from_checkpoint_adds_version_2", self.continue_from_checkpoint_adds_version_2),
-            ("continue_with_new_display_name_creates_model", self.continue_with_new_display_name_creates_model),
+            ("rule_2_bare_model_name_resolves_to_default_version", self.bare_model_name_resolves_to_default_version),
+            ("rule_1_genai_sdk_continues_tuning_from_a_checkpoint_into_version_2", self.continue_from_checkpoint_adds_version_2),
+            ("rule_4_new_display_name_creates_a_new_model", self.continue_with_new_display_name_creates_model),
             ("update_default_checkpoint", self.update_default_checkpoint),
             ("update_model_description", self.update_model_description),
             ("list_tuning_jobs_across_pages", self.list_tuning_jobs_across_pages),
