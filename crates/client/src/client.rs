@@ -322,14 +322,16 @@ impl Client {
             uri.push('=');
             uri.extend(percent_encoding::utf8_percent_encode(v, QUERY_VALUE));
         }
+        const JSON: http::HeaderValue = http::HeaderValue::from_static("application/json");
+        const AGENT: http::HeaderValue = http::HeaderValue::from_static(USER_AGENT);
         let mut builder = http::Request::builder()
             .method(call.method)
             .uri(&uri)
-            .header(http::header::ACCEPT, "application/json")
-            .header(http::header::USER_AGENT, USER_AGENT)
-            .header("x-goog-api-client", USER_AGENT);
+            .header(http::header::ACCEPT, JSON)
+            .header(http::header::USER_AGENT, AGENT)
+            .header(http::HeaderName::from_static("x-goog-api-client"), AGENT);
         if call.body.is_some() {
-            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+            builder = builder.header(http::header::CONTENT_TYPE, JSON);
         }
         let mut req = builder
             .body(Bytes::from(call.body.unwrap_or_default()))

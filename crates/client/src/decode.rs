@@ -5,6 +5,10 @@
 //! google-genai drops unknown fields before validating. So a response is decoded strictly first,
 //! and each unknown field the decoder names is removed and the decode retried. Wrong types,
 //! malformed JSON and oneof conflicts still fail.
+//!
+//! The common case, a well-formed body with only known fields, takes a fast path: serde
+//! straight from the bytes (the wire structs accept both spellings through aliases). Only when
+//! that fails does the body go through the strict decoder, which names the offending field.
 
 use retune_model::wire::{self, WireError, WireErrorKind, WireMessage};
 use serde::de::DeserializeOwned;
@@ -16,6 +20,11 @@ const MAX_DROPPED_FIELDS: usize = 256;
 pub(crate) fn decode_response<T: DeserializeOwned + WireMessage>(
     body: &[u8],
 ) -> Result<T, WireError> {
+    if let Ok(value) = serde_json::from_slice::<T>(body)
+        && value.check_oneofs().is_ok()
+    {
+        return Ok(value);
+    }
     let first = match wire::decode::<T>(body) {
         Ok(v) => return Ok(v),
         Err(e) if e.kind() == WireErrorKind::UnknownField => e,

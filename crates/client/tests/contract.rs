@@ -5,18 +5,11 @@
 
 mod support;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use futures::{StreamExt, TryStreamExt};
-use mock_vertex::MockVertex;
-use retune_client::auth::StaticToken;
-use retune_client::retry::{Backoff, Jitter};
-use retune_client::wait::PollPolicy;
 use retune_client::{Client, ListOptions, TuningJobSpec};
 use retune_model::Code;
 use retune_model::job_state::JobState;
-use retune_model::names::{LocationName, ModelName, TuningJobName};
+use retune_model::names::{ModelName, TuningJobName};
 use support::*;
 
 /// The suite. Read-only checks first; `mutating` ones create jobs (emulator only).
@@ -131,74 +124,94 @@ async fn contract_holds_in_process() -> TestResult {
     suite::mutating(&client).await
 }
 
-#[tokio::test]
-async fn contract_holds_over_tcp() -> TestResult {
-    let server = MockVertex::start_with(instant_emulator()).await?;
-    let client = Client::builder()
-        .project(location().project().clone())
-        .location(location().location().clone())
-        .endpoint(server.base_url().parse()?)
-        .read_environment(false)
-        .token_provider(Arc::new(StaticToken::new("tcp-token")))
-        .retry_policy(fast_retries())
-        .poll_policy(PollPolicy::new(
-            Backoff::new(Duration::from_millis(1), Duration::from_millis(5), 2.0)
-                .with_jitter(Jitter::None),
-        ))
-        .build()?;
-    suite::read_only(&client).await?;
-    suite::mutating(&client).await
-}
+/// Targets that need the reqwest transport: the emulator over TCP, and live Vertex AI.
+#[cfg(feature = "reqwest")]
+mod over_http {
+    use std::sync::Arc;
+    use std::time::Duration;
 
-#[tokio::test]
-async fn tcp_connection_refused_is_a_transport_error_that_was_not_sent() -> TestResult {
-    // Bind, learn the port, close: nothing listens there any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let client = Client::builder()
-        .project(location().project().clone())
-        .location(location().location().clone())
-        .endpoint(format!("http://127.0.0.1:{port}").parse()?)
-        .read_environment(false)
-        .token_provider(Arc::new(StaticToken::new("t")))
-        .retry_policy(retune_client::retry::RetryPolicy::never())
-        .build()?;
-    let err = client
-        .get_model(&format!("{LOCATION}/models/1").parse()?)
-        .await
-        .err()
-        .ok_or("expected an error")?;
-    assert!(matches!(err, retune_client::Error::Transport(_)), "{err}");
-    assert!(!err.may_have_been_sent());
-    Ok(())
-}
+    use mock_vertex::MockVertex;
+    use retune_client::auth::StaticToken;
+    use retune_client::retry::{Backoff, Jitter};
+    use retune_client::wait::PollPolicy;
+    #[cfg(feature = "adc")]
+    use retune_model::names::LocationName;
 
-/// Runs the read-only suite against real Vertex AI when asked to and credentials exist.
-#[tokio::test]
-async fn contract_holds_against_live_vertex_when_enabled() -> TestResult {
-    if std::env::var("RETUNE_LIVE").ok().as_deref() != Some("1") {
-        eprintln!(
-            "contract suite: live Vertex AI skipped (set RETUNE_LIVE=1 with credentials to run it)"
-        );
-        return Ok(());
+    use super::*;
+
+    #[tokio::test]
+    async fn contract_holds_over_tcp() -> TestResult {
+        let server = MockVertex::start_with(instant_emulator()).await?;
+        let client = Client::builder()
+            .project(location().project().clone())
+            .location(location().location().clone())
+            .endpoint(server.base_url().parse()?)
+            .read_environment(false)
+            .token_provider(Arc::new(StaticToken::new("tcp-token")))
+            .retry_policy(fast_retries())
+            .poll_policy(PollPolicy::new(
+                Backoff::new(Duration::from_millis(1), Duration::from_millis(5), 2.0)
+                    .with_jitter(Jitter::None),
+            ))
+            .build()?;
+        suite::read_only(&client).await?;
+        suite::mutating(&client).await
     }
-    let Ok(adc) = retune_client::auth::Adc::discover().await else {
+
+    #[tokio::test]
+    async fn tcp_connection_refused_is_a_transport_error_that_was_not_sent() -> TestResult {
+        // Bind, learn the port, close: nothing listens there any more.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let client = Client::builder()
+            .project(location().project().clone())
+            .location(location().location().clone())
+            .endpoint(format!("http://127.0.0.1:{port}").parse()?)
+            .read_environment(false)
+            .token_provider(Arc::new(StaticToken::new("t")))
+            .retry_policy(retune_client::retry::RetryPolicy::never())
+            .build()?;
+        let err = client
+            .get_model(&format!("{LOCATION}/models/1").parse()?)
+            .await
+            .err()
+            .ok_or("expected an error")?;
+        assert!(matches!(err, retune_client::Error::Transport(_)), "{err}");
+        assert!(!err.may_have_been_sent());
+        Ok(())
+    }
+
+    /// Runs the read-only suite against real Vertex AI when asked to and credentials exist.
+    #[cfg(feature = "adc")]
+    #[tokio::test]
+    async fn contract_holds_against_live_vertex_when_enabled() -> TestResult {
+        if std::env::var("RETUNE_LIVE").ok().as_deref() != Some("1") {
+            eprintln!(
+                "contract suite: live Vertex AI skipped (set RETUNE_LIVE=1 with credentials to run it)"
+            );
+            return Ok(());
+        }
+        let Ok(adc) = retune_client::auth::Adc::discover().await else {
+            eprintln!(
+                "contract suite: RETUNE_LIVE=1 but no Application Default Credentials; live run skipped"
+            );
+            return Ok(());
+        };
+        let project = std::env::var("RETUNE_LIVE_PROJECT")
+            .or_else(|_| std::env::var("GOOGLE_CLOUD_PROJECT"))
+            .map_err(|_| "RETUNE_LIVE=1 needs RETUNE_LIVE_PROJECT or GOOGLE_CLOUD_PROJECT")?;
+        let region =
+            std::env::var("RETUNE_LIVE_LOCATION").unwrap_or_else(|_| "us-central1".to_owned());
+        let location: LocationName = format!("projects/{project}/locations/{region}").parse()?;
         eprintln!(
-            "contract suite: RETUNE_LIVE=1 but no Application Default Credentials; live run skipped"
+            "contract suite: running the read-only checks against LIVE Vertex AI ({location})"
         );
-        return Ok(());
-    };
-    let project = std::env::var("RETUNE_LIVE_PROJECT")
-        .or_else(|_| std::env::var("GOOGLE_CLOUD_PROJECT"))
-        .map_err(|_| "RETUNE_LIVE=1 needs RETUNE_LIVE_PROJECT or GOOGLE_CLOUD_PROJECT")?;
-    let region = std::env::var("RETUNE_LIVE_LOCATION").unwrap_or_else(|_| "us-central1".to_owned());
-    let location: LocationName = format!("projects/{project}/locations/{region}").parse()?;
-    eprintln!("contract suite: running the read-only checks against LIVE Vertex AI ({location})");
-    let client = Client::builder()
-        .project(location.project().clone())
-        .location(location.location().clone())
-        .token_provider(Arc::new(adc))
-        .build()?;
-    suite::read_only(&client).await
+        let client = Client::builder()
+            .project(location.project().clone())
+            .location(location.location().clone())
+            .token_provider(Arc::new(adc))
+            .build()?;
+        suite::read_only(&client).await
+    }
 }

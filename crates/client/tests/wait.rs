@@ -73,7 +73,8 @@ fn name() -> TuningJobName {
 
 #[tokio::test(start_paused = true)]
 async fn every_terminal_state_ends_the_wait_with_its_own_outcome() -> TestResult {
-    let cases: [(&str, fn(&WaitError) -> bool); 4] = [
+    type Expect = fn(&WaitError) -> bool;
+    let cases: [(&str, Expect); 4] = [
         ("JOB_STATE_FAILED", |e| {
             matches!(e, WaitError::Failed { .. })
         }),
