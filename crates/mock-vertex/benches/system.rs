@@ -1,0 +1,391 @@
+//! Process-level benchmarks of the `mock-vertex` binary and store: loopback HTTP throughput and
+//! latency under a bounded load generator, resident memory per stored job, and start to ready.
+//!
+//! Run with `cargo bench -p mock-vertex --bench system` (or `cargo xtask bench emulator`); it
+//! prints one line per figure. BENCHMARKS.md at the workspace root records them.
+//!
+//! - **Loopback load**: starts the release binary (`--port 0 --jobs instant`), creates one job,
+//!   then `BENCH_CONNECTIONS` (default 16) keep-alive HTTP/1.1 connections on 127.0.0.1 send
+//!   `BENCH_REQUESTS` (default 200,000) GETs of that job in a closed loop from one client thread
+//!   (a 10,000-request warm-up first). Latency is per request, send to last body byte.
+//! - **Memory per stored job**: a child process (this binary, re-run with
+//!   `MOCK_VERTEX_BENCH_CHILD=memory`) reads `VmRSS` before and after creating 100,000 jobs
+//!   through the in-process router, once with jobs left pending (manual clock) and once with
+//!   every job finished (instant: each also stores its model, version and endpoints); a third
+//!   child creates pending jobs whose data set is missing, to attribute the statistics' share.
+//! - **Start to ready**: spawns the binary with `--port 0` 20 times and times spawn to the ready
+//!   line on stdout.
+
+use std::env;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use mock_vertex::storage::SAMPLE_TRAIN_URI;
+use mock_vertex::{Emulator, JobSpeed};
+use tokio::net::TcpStream;
+use tower::ServiceExt;
+
+/// The emulator binary, built by cargo in the same profile as this benchmark.
+const BINARY: &str = env!("CARGO_BIN_EXE_mock-vertex");
+const CHILD_ENV: &str = "MOCK_VERTEX_BENCH_CHILD";
+const PARENT: &str = "/v1/projects/bench/locations/us-central1";
+const MEMORY_JOBS: usize = 100_000;
+const START_RUNS: usize = 20;
+const WARM_UP_REQUESTS: usize = 10_000;
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn main() {
+    let outcome = match env::var(CHILD_ENV).as_deref() {
+        Ok("memory-manual") => memory_child(JobSpeed::Manual),
+        Ok("memory-instant") => memory_child(JobSpeed::Instant),
+        Ok("memory-no-data") => memory_child(JobSpeed::Manual),
+        _ => run_all(),
+    };
+    if let Err(err) = outcome {
+        eprintln!("system bench: {err}");
+        std::process::exit(1);
+    }
+}
+
+fn run_all() -> BenchResult<()> {
+    // `cargo bench` passes `--bench`; any other argument selects benchmarks by name.
+    let filters: Vec<String> = env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let selected = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f));
+    if selected("start_to_ready") {
+        start_to_ready()?;
+    }
+    if selected("memory_per_job") {
+        memory_per_job()?;
+    }
+    if selected("loopback_get") {
+        loopback_get()?;
+    }
+    Ok(())
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The binary
+// ---------------------------------------------------------------------------------------------
+
+/// A running `mock-vertex` process, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Spawns the binary on a free port and waits for its ready line; returns it and the time that
+/// took.
+fn spawn_server(jobs: &str) -> BenchResult<(Server, Duration)> {
+    let started = Instant::now();
+    let mut child = Command::new(BINARY)
+        .args(["--port", "0", "--jobs", jobs])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let ready = started.elapsed();
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .ok_or("no address in the ready line")?
+        .parse()
+        .map_err(|e| format!("bad ready line {line:?}: {e}"))?;
+    Ok((Server { child, addr }, ready))
+}
+
+fn start_to_ready() -> BenchResult<()> {
+    let mut times = Vec::with_capacity(START_RUNS);
+    for _ in 0..START_RUNS {
+        let (server, ready) = spawn_server("scaled")?;
+        drop(server);
+        times.push(ready);
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let max = times[times.len() - 1];
+    println!(
+        "start_to_ready: runs {START_RUNS}, median {:.1} ms, min {:.1} ms, max {:.1} ms",
+        ms(median),
+        ms(times[0]),
+        ms(max)
+    );
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory per stored job
+// ---------------------------------------------------------------------------------------------
+
+fn memory_per_job() -> BenchResult<()> {
+    for (mode, what) in [
+        ("memory-manual", "pending jobs"),
+        (
+            "memory-instant",
+            "finished jobs (with model, version, endpoints)",
+        ),
+        (
+            "memory-no-data",
+            "pending jobs whose data set is missing (no statistics)",
+        ),
+    ] {
+        let exe = env::current_exe()?;
+        let output = Command::new(exe).env(CHILD_ENV, mode).output()?;
+        if !output.status.success() {
+            return Err(format!(
+                "memory child {mode} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        let line = String::from_utf8_lossy(&output.stdout);
+        println!("memory_per_job: {what}: {}", line.trim());
+    }
+    Ok(())
+}
+
+/// Resident set size in bytes, from `/proc/self/status`.
+fn rss_bytes() -> BenchResult<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or("no VmRSS in /proc/self/status")?;
+    Ok(kib * 1024)
+}
+
+fn memory_child(speed: JobSpeed) -> BenchResult<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let app = mock_vertex::router(Emulator::builder().jobs(speed).build());
+    let body = if env::var(CHILD_ENV).is_ok_and(|mode| mode == "memory-no-data") {
+        create_body().replace(SAMPLE_TRAIN_URI, "gs://bench-missing/train.jsonl")
+    } else {
+        create_body()
+    };
+    let uri = format!("{PARENT}/tuningJobs");
+    let call = |method: &'static str, uri: String, body: String| {
+        let app = app.clone();
+        async move {
+            let request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::from(body))?;
+            let response = app.oneshot(request).await?;
+            let status = response.status();
+            let bytes = response.into_body().collect().await?.to_bytes();
+            if status != StatusCode::OK {
+                return Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)).into());
+            }
+            BenchResult::Ok(())
+        }
+    };
+    rt.block_on(async {
+        // One job first, so one-off allocations (the namespace, lazy tables) are not counted.
+        call("POST", uri.clone(), body.clone()).await?;
+        call("GET", format!("{PARENT}/tuningJobs"), String::new()).await?;
+        let before = rss_bytes()?;
+        let started = Instant::now();
+        for _ in 0..MEMORY_JOBS {
+            call("POST", uri.clone(), body.clone()).await?;
+        }
+        // Lets the last job's end event fire (instant speed).
+        call(
+            "GET",
+            format!("{PARENT}/tuningJobs?pageSize=1"),
+            String::new(),
+        )
+        .await?;
+        let took = started.elapsed();
+        let after = rss_bytes()?;
+        let per_job = after.saturating_sub(before) as f64 / MEMORY_JOBS as f64;
+        println!(
+            "{MEMORY_JOBS} jobs, RSS {:.1} MiB -> {:.1} MiB, {per_job:.0} bytes/job \
+             ({:.2} KiB/job; created in {:.1} s; inline sizes: JobRecord {} B, \
+             wire::TuningJob {} B, wire::SupervisedTuningDataStats {} B)",
+            before as f64 / 1048576.0,
+            after as f64 / 1048576.0,
+            per_job / 1024.0,
+            took.as_secs_f64(),
+            size_of::<mock_vertex::jobs::JobRecord>(),
+            size_of::<retune_model::wire::TuningJob>(),
+            size_of::<retune_model::wire::SupervisedTuningDataStats>(),
+        );
+        BenchResult::Ok(())
+    })
+}
+
+fn create_body() -> String {
+    format!(
+        r#"{{"baseModel":"gemini-2.5-flash","supervisedTuningSpec":{{"trainingDatasetUri":"{SAMPLE_TRAIN_URI}"}}}}"#
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loopback load
+// ---------------------------------------------------------------------------------------------
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+async fn connect(addr: SocketAddr) -> BenchResult<Sender> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(sender)
+}
+
+/// Sends one request and returns the status and body.
+async fn send(
+    sender: &mut Sender,
+    method: &str,
+    host: &str,
+    path: &str,
+    body: Bytes,
+) -> BenchResult<(StatusCode, Bytes)> {
+    sender.ready().await?;
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", host)
+        .body(Full::new(body))?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((status, bytes))
+}
+
+/// Sends `total` GETs of `path` over `connections` connections; returns each latency in
+/// microseconds and the wall time.
+async fn load(
+    addr: SocketAddr,
+    path: &str,
+    connections: usize,
+    total: usize,
+) -> BenchResult<(Vec<u32>, Duration)> {
+    let host = addr.to_string();
+    let mut senders = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        senders.push(connect(addr).await?);
+    }
+    let tickets = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(connections);
+    for mut sender in senders {
+        let tickets = Arc::clone(&tickets);
+        let (host, path) = (host.clone(), path.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(total / connections + 1);
+            while tickets.fetch_add(1, Ordering::Relaxed) < total {
+                let sent = Instant::now();
+                let (status, body) = send(&mut sender, "GET", &host, &path, Bytes::new()).await?;
+                let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
+                if status != StatusCode::OK || body.is_empty() {
+                    return Err(format!("GET {path} answered {status}").into());
+                }
+                latencies.push(micros);
+            }
+            BenchResult::Ok(latencies)
+        }));
+    }
+    let mut all = Vec::with_capacity(total);
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    Ok((all, started.elapsed()))
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    f64::from(sorted[rank.clamp(1, sorted.len()) - 1]) / 1e3
+}
+
+fn loopback_get() -> BenchResult<()> {
+    let connections = env_usize("BENCH_CONNECTIONS", 16).max(1);
+    let total = env_usize("BENCH_REQUESTS", 200_000).max(1);
+    let (server, _) = spawn_server("instant")?;
+    let addr = server.addr;
+    // One client thread, as `wrk -t1`: on two cores the server keeps the other.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let mut sender = connect(addr).await?;
+        let host = addr.to_string();
+        let (status, bytes) = send(
+            &mut sender,
+            "POST",
+            &host,
+            &format!("{PARENT}/tuningJobs"),
+            Bytes::from(create_body()),
+        )
+        .await?;
+        if status != StatusCode::OK {
+            return Err(format!("create answered {status}").into());
+        }
+        let job: serde_json::Value = serde_json::from_slice(&bytes)?;
+        let path = format!("/v1/{}", job["name"].as_str().unwrap_or_default());
+        let (status, bytes) = send(&mut sender, "GET", &host, &path, Bytes::new()).await?;
+        if status != StatusCode::OK {
+            return Err(format!("GET {path} answered {status}").into());
+        }
+        let body_len = bytes.len();
+        drop(sender);
+
+        load(addr, &path, connections, WARM_UP_REQUESTS).await?;
+        let (mut latencies, took) = load(addr, &path, connections, total).await?;
+        latencies.sort_unstable();
+        println!(
+            "loopback_get: {total} requests, {connections} connections, body {body_len} bytes: \
+             {:.0} req/s; latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, \
+             max {:.3} ms",
+            total as f64 / took.as_secs_f64(),
+            percentile(&latencies, 50.0),
+            percentile(&latencies, 90.0),
+            percentile(&latencies, 99.0),
+            percentile(&latencies, 99.9),
+            percentile(&latencies, 100.0),
+        );
+        BenchResult::Ok(())
+    })?;
+    drop(server);
+    Ok(())
+}
