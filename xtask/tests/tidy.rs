@@ -83,10 +83,12 @@ fn dependencies(manifest: &Path) -> Vec<String> {
             in_deps = line == "[dependencies]";
             continue;
         }
-        if in_deps && !line.is_empty() && !line.starts_with('#') {
-            if let Some((name, _)) = line.split_once('=') {
-                deps.push(name.trim().split('.').next().unwrap_or_default().to_owned());
-            }
+        if in_deps
+            && !line.is_empty()
+            && !line.starts_with('#')
+            && let Some((name, _)) = line.split_once('=')
+        {
+            deps.push(name.trim().split('.').next().unwrap_or_default().to_owned());
         }
     }
     deps
