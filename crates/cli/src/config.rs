@@ -15,7 +15,8 @@ use retune_model::base_model::BaseModel;
 use retune_model::hyperparameters::AdapterSize;
 use retune_model::names::{
     CheckpointId, KmsKeyName, LocationId, LocationName, ModelId, ModelName, ModelRef, NameError,
-    ProjectId, TuningJobId, TuningJobName, VersionAlias, VersionId, VersionSelector,
+    ProjectId, ServiceAccount, TuningJobId, TuningJobName, VersionAlias, VersionId,
+    VersionSelector,
 };
 
 use crate::args::{
@@ -140,7 +141,7 @@ pub struct Training {
     /// `--kms-key`.
     pub kms_key: Option<KmsKeyName>,
     /// `--service-account`.
-    pub service_account: Option<String>,
+    pub service_account: Option<ServiceAccount>,
     /// `--export-last-checkpoint-only`.
     pub export_last_checkpoint_only: bool,
     /// `--wait`.
@@ -544,15 +545,14 @@ fn resolve_training(t: TrainingArgs) -> Result<Training, ConfigError> {
         let (key, value) = parse_label(label)?;
         labels.insert(key.to_owned(), value.to_owned());
     }
-    if let Some(sa) = t.service_account.as_deref()
-        && !sa.contains('@')
-    {
-        return Err(ConfigError::invalid(
-            "--service-account",
-            sa,
-            "expected an email such as tuner@PROJECT.iam.gserviceaccount.com",
-        ));
-    }
+    let service_account = t
+        .service_account
+        .as_deref()
+        .map(|sa| {
+            sa.parse::<ServiceAccount>()
+                .map_err(|e| ConfigError::invalid("--service-account", sa, e.reason()))
+        })
+        .transpose()?;
     Ok(Training {
         train: dataset("--train", &t.train)?,
         validation: t
@@ -566,7 +566,7 @@ fn resolve_training(t: TrainingArgs) -> Result<Training, ConfigError> {
         display_name: t.display_name,
         labels,
         kms_key,
-        service_account: t.service_account,
+        service_account,
         export_last_checkpoint_only: t.export_last_checkpoint_only,
         wait: t.wait,
     })

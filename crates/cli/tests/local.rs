@@ -127,6 +127,12 @@ fn bad_label_kms_key_and_dataset_uri_are_usage_errors() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("invalid --train"));
+    retune()
+        .args(base)
+        .args(["--train", "gs://b/t.jsonl", "--service-account", "tuner"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--service-account"));
 }
 
 #[test]

@@ -117,6 +117,23 @@ fn tune_with_wait_prints_the_succeeded_job_as_api_json() {
 }
 
 #[test]
+fn tune_sends_the_service_account_the_job_runs_as() {
+    let emu = Emulator::start(JobSpeed::Instant);
+    let job = emu.tune(
+        "gemini-2.5-flash",
+        &[
+            "--service-account",
+            "tuner@my-project.iam.gserviceaccount.com",
+        ],
+    );
+    assert_eq!(job["state"], "JOB_STATE_SUCCEEDED");
+    assert_eq!(
+        job["serviceAccount"],
+        "tuner@my-project.iam.gserviceaccount.com"
+    );
+}
+
+#[test]
 fn tune_without_wait_says_how_to_follow_the_job() {
     let emu = Emulator::start(JobSpeed::Instant);
     emu.retune()

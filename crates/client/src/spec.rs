@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use retune_model::base_model::BaseModel;
 use retune_model::hyperparameters::AdapterSize;
-use retune_model::names::{CheckpointId, KmsKeyName, ModelRef};
+use retune_model::names::{CheckpointId, KmsKeyName, ModelRef, ServiceAccount};
 use retune_model::wire;
 
 use crate::error::BuildError;
@@ -94,10 +94,12 @@ pub enum TuningSource {
 /// )
 /// .with_epoch_count(3)
 /// .with_adapter_size(AdapterSize::Four)
-/// .with_display_name("support-bot");
+/// .with_display_name("support-bot")
+/// .with_service_account("tuner@my-project.iam.gserviceaccount.com".parse().unwrap());
 /// let job = spec.to_wire();
 /// assert_eq!(job.base_model.as_deref(), Some("gemini-2.5-flash"));
 /// assert_eq!(job.tuned_model_display_name, "support-bot");
+/// assert_eq!(job.service_account, "tuner@my-project.iam.gserviceaccount.com");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TuningJobSpec {
@@ -112,6 +114,7 @@ pub struct TuningJobSpec {
     description: Option<String>,
     labels: BTreeMap<String, String>,
     kms_key: Option<KmsKeyName>,
+    service_account: Option<ServiceAccount>,
 }
 
 impl TuningJobSpec {
@@ -151,6 +154,7 @@ impl TuningJobSpec {
             description: None,
             labels: BTreeMap::new(),
             kms_key: None,
+            service_account: None,
         }
     }
 
@@ -198,6 +202,13 @@ impl TuningJobSpec {
     /// The CMEK key; continuous tuning must reuse the pre-tuned model's key.
     pub fn with_kms_key(mut self, key: KmsKeyName) -> Self {
         self.kms_key = Some(key);
+        self
+    }
+
+    /// The service account the job runs as (the caller needs `iam.serviceAccounts.actAs` on
+    /// it); without one, the Vertex AI Secure Fine-Tuning Service Agent runs it.
+    pub fn with_service_account(mut self, account: ServiceAccount) -> Self {
+        self.service_account = Some(account);
         self
     }
 
@@ -251,6 +262,11 @@ impl TuningJobSpec {
             encryption_spec: self.kms_key.as_ref().map(|k| wire::EncryptionSpec {
                 kms_key_name: k.to_string(),
             }),
+            service_account: self
+                .service_account
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             supervised_tuning_spec: Some(wire::SupervisedTuningSpec {
                 training_dataset_uri: self.training_dataset.to_string(),
                 validation_dataset_uri: self

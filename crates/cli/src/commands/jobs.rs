@@ -54,6 +54,9 @@ fn apply(mut spec: TuningJobSpec, t: &Training) -> TuningJobSpec {
     for (k, v) in &t.labels {
         spec = spec.with_label(k.clone(), v.clone());
     }
+    if let Some(account) = &t.service_account {
+        spec = spec.with_service_account(account.clone());
+    }
     spec
 }
 
@@ -78,17 +81,6 @@ fn check_hyperparameters(base: &BaseModel, t: &Training) -> Result<(), Refused> 
     })
 }
 
-fn refuse_service_account(t: &Training) -> Result<(), Refused> {
-    match &t.service_account {
-        Some(sa) => Err(Refused {
-            message: format!(
-                "--service-account {sa}: running a job as a custom service account is not supported by this client yet; omit the flag to use the Vertex AI service agent"
-            ),
-        }),
-        None => Ok(()),
-    }
-}
-
 /// `retune tune`.
 pub async fn tune(
     client: &Client,
@@ -97,7 +89,6 @@ pub async fn tune(
     out: &Out,
 ) -> anyhow::Result<Exit> {
     check_hyperparameters(base, t)?;
-    refuse_service_account(t)?;
     let mut spec = apply(TuningJobSpec::from_base_model(base, t.train.clone()), t);
     if let Some(name) = &t.display_name {
         spec = spec.with_display_name(name.clone());
@@ -174,7 +165,6 @@ pub async fn continue_tuning(
     dry_run: bool,
     out: &Out,
 ) -> anyhow::Result<Exit> {
-    refuse_service_account(t)?;
     let shown = model.to_string();
     let mut request = client.continue_tuning(model, t.train.clone());
     if let Some(c) = checkpoint {
