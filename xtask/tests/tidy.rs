@@ -47,7 +47,10 @@ fn every_rust_file_starts_with_a_module_doc() {
             !text.trim_start().starts_with("//!")
         })
         .collect();
-    assert!(offenders.is_empty(), "files without a leading `//!` line: {offenders:#?}");
+    assert!(
+        offenders.is_empty(),
+        "files without a leading `//!` line: {offenders:#?}"
+    );
 }
 
 #[test]
@@ -105,15 +108,24 @@ fn model_depends_only_on_pure_crates() {
         "time",
     ];
     let deps = dependencies(&workspace_root().join("crates/model/Cargo.toml"));
-    let extra: Vec<_> = deps.iter().filter(|d| !allowed.contains(&d.as_str())).collect();
-    assert!(extra.is_empty(), "retune-model may not depend on {extra:?} (no IO, clock or HTTP)");
+    let extra: Vec<_> = deps
+        .iter()
+        .filter(|d| !allowed.contains(&d.as_str()))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "retune-model may not depend on {extra:?} (no IO, clock or HTTP)"
+    );
 }
 
 #[test]
 fn client_does_not_depend_on_the_emulator_or_axum() {
     let deps = dependencies(&workspace_root().join("crates/client/Cargo.toml"));
     for banned in ["mock-vertex", "axum", "hyper"] {
-        assert!(!deps.iter().any(|d| d == banned), "retune-client depends on {banned}");
+        assert!(
+            !deps.iter().any(|d| d == banned),
+            "retune-client depends on {banned}"
+        );
     }
 }
 
@@ -121,7 +133,10 @@ fn client_does_not_depend_on_the_emulator_or_axum() {
 fn internal_dependencies_carry_no_version() {
     let text = fs::read_to_string(workspace_root().join("Cargo.toml")).expect("root manifest");
     for line in text.lines().filter(|l| l.contains("path = ")) {
-        assert!(!line.contains("version"), "internal dependency with a version: {line}");
+        assert!(
+            !line.contains("version"),
+            "internal dependency with a version: {line}"
+        );
     }
 }
 
@@ -140,5 +155,8 @@ fn tracked_text_names_no_machine_paths() {
             offenders.push(path);
         }
     }
-    assert!(offenders.is_empty(), "files naming a machine path: {offenders:#?}");
+    assert!(
+        offenders.is_empty(),
+        "files naming a machine path: {offenders:#?}"
+    );
 }

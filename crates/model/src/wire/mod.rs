@@ -69,8 +69,8 @@ macro_rules! plain_messages {
 }
 pub(crate) use plain_messages;
 
-pub mod fields;
 mod dataset_stats;
+pub mod fields;
 mod model;
 mod operation;
 mod status;
