@@ -13,6 +13,8 @@
 //! (see [`Filterable`]); an unknown field or a term that does not parse is 400 INVALID_ARGUMENT
 //! naming it. `OR`, `NOT` and parentheses are not supported (400).
 
+use retune_model::wire;
+
 use crate::error::ApiError;
 
 /// A comparison operator.
@@ -60,20 +62,6 @@ pub trait Filterable {
 
 fn bad_filter(filter: &str, why: &str) -> ApiError {
     ApiError::invalid_field("filter", format!("Invalid filter {filter:?}: {why}."))
-}
-
-/// `displayName` -> `display_name`.
-pub(crate) fn camel_to_snake(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 4);
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Splits a filter into raw terms: on `&filter=`, on `AND`, and on whitespace outside quotes.
@@ -206,8 +194,8 @@ fn parse_term(raw: &str) -> Result<Term, String> {
                     ));
                 }
                 let field = match field.split_once('.') {
-                    Some((head, rest)) => format!("{}.{rest}", camel_to_snake(head)),
-                    None => camel_to_snake(field),
+                    Some((head, rest)) => format!("{}.{rest}", wire::fields::camel_to_snake(head)),
+                    None => wire::fields::camel_to_snake(field),
                 };
                 return Ok(Term {
                     field,

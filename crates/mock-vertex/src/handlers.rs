@@ -771,7 +771,7 @@ fn sort_models(
     for part in order_by.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let mut words = part.split_whitespace();
         let field = words.next().unwrap_or_default();
-        let field = crate::filter::camel_to_snake(field);
+        let field = wire::fields::camel_to_snake(field);
         let desc = match words.next() {
             None => false,
             Some(w) if w.eq_ignore_ascii_case("desc") => true,
@@ -949,7 +949,7 @@ fn parse_update(model: &ModelRef, request: &Request) -> Result<ModelUpdate, ApiE
                 .map(|o| {
                     o.iter()
                         .filter(|(_, v)| !v.is_null())
-                        .map(|(k, _)| crate::filter::camel_to_snake(k))
+                        .map(|(k, _)| wire::fields::camel_to_snake(k))
                         .filter(|k| !OUTPUT_ONLY_MODEL_FIELDS.contains(&k.as_str()))
                         .collect()
                 })

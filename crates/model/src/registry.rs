@@ -716,7 +716,7 @@ impl UpdatableField {
 
     /// The field an `updateMask` path names, given in camelCase or snake_case.
     pub fn from_mask_path(path: &str) -> Option<UpdatableField> {
-        let snake = camel_to_snake(path.trim());
+        let snake = crate::wire::fields::camel_to_snake(path.trim());
         UpdatableField::ALL
             .into_iter()
             .find(|f| f.mask_path() == snake)
@@ -732,19 +732,6 @@ impl UpdatableField {
             UpdatableField::Labels => None,
         }
     }
-}
-
-fn camel_to_snake(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 4);
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Why an UpdateModel field mask is refused.
