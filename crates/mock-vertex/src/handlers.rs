@@ -2,6 +2,7 @@
 //! store) for the decision, and render the answer with `retune_model::wire`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use retune_model::base_model::BaseModel;
@@ -683,7 +684,7 @@ async fn create_tuning_job(
                 let stats = report.stats.clone().with_tuning_step_count(steps);
                 (
                     examples,
-                    DataOutcome::Valid(Box::new(wire::SupervisedTuningDataStats::from(&stats))),
+                    DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats::from(&stats))),
                 )
             }
         };

@@ -8,6 +8,7 @@
 //! fires it when the clock passes it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use retune_model::Timestamp;
@@ -78,8 +79,9 @@ pub fn cancel_delay(speed: JobSpeed) -> Duration {
 /// while processing the data set.
 #[derive(Debug, Clone)]
 pub enum DataOutcome {
-    /// Valid data and its statistics.
-    Valid(Box<wire::SupervisedTuningDataStats>),
+    /// Valid data and its statistics, shared by the jobs whose statistics are equal (jobs made
+    /// from the same data set and epoch count), see [`Store::insert_job`](crate::store::Store::insert_job).
+    Valid(Arc<wire::SupervisedTuningDataStats>),
     /// Missing or invalid data: the job fails at the end of `PROCESSING_DATASET` with this error.
     Invalid(wire::Status),
 }
@@ -131,17 +133,81 @@ pub enum Phase {
     },
 }
 
+/// A create request's input fields, stored compactly.
+///
+/// The fields a Gemini tuning job sets are kept inline (or boxed, when large); any other field
+/// the request set (rare: fields the emulator echoes back without using them) stays in a boxed
+/// `wire::TuningJob`. [`to_wire`](JobRequest::to_wire) gives back exactly the request stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobRequest {
+    /// `tunedModelDisplayName`.
+    pub tuned_model_display_name: String,
+    /// `description`.
+    pub description: String,
+    /// `baseModel`.
+    pub base_model: Option<String>,
+    /// `labels`.
+    pub labels: BTreeMap<String, String>,
+    /// `serviceAccount`.
+    pub service_account: String,
+    /// `preTunedModel`.
+    pub pre_tuned_model: Option<Box<wire::PreTunedModel>>,
+    /// `supervisedTuningSpec`.
+    pub supervised_tuning_spec: Option<Box<wire::SupervisedTuningSpec>>,
+    /// `encryptionSpec`.
+    pub encryption_spec: Option<Box<wire::EncryptionSpec>>,
+    /// Every other field, when any is set.
+    pub other: Option<Box<wire::TuningJob>>,
+}
+
+impl From<wire::TuningJob> for JobRequest {
+    fn from(mut job: wire::TuningJob) -> JobRequest {
+        let mut request = JobRequest {
+            tuned_model_display_name: std::mem::take(&mut job.tuned_model_display_name),
+            description: std::mem::take(&mut job.description),
+            base_model: job.base_model.take(),
+            labels: std::mem::take(&mut job.labels),
+            service_account: std::mem::take(&mut job.service_account),
+            pre_tuned_model: job.pre_tuned_model.take().map(Box::new),
+            supervised_tuning_spec: job.supervised_tuning_spec.take().map(Box::new),
+            encryption_spec: job.encryption_spec.take().map(Box::new),
+            other: None,
+        };
+        if job != wire::TuningJob::default() {
+            request.other = Some(Box::new(job));
+        }
+        request
+    }
+}
+
+impl JobRequest {
+    /// The request in its wire shape.
+    pub fn to_wire(&self) -> wire::TuningJob {
+        let mut job = self.other.as_deref().cloned().unwrap_or_default();
+        job.tuned_model_display_name
+            .clone_from(&self.tuned_model_display_name);
+        job.description.clone_from(&self.description);
+        job.base_model.clone_from(&self.base_model);
+        job.labels.clone_from(&self.labels);
+        job.service_account.clone_from(&self.service_account);
+        job.pre_tuned_model = self.pre_tuned_model.as_deref().cloned();
+        job.supervised_tuning_spec = self.supervised_tuning_spec.as_deref().cloned();
+        job.encryption_spec = self.encryption_spec.as_deref().cloned();
+        job
+    }
+}
+
 /// Everything the emulator keeps about one tuning job.
 #[derive(Debug, Clone)]
 pub struct JobRecord {
     /// The job's name.
     pub name: TuningJobName,
     /// The request as received (input fields only); rendered back with the outputs added.
-    pub request: wire::TuningJob,
+    pub request: JobRequest,
     /// The root base model (for continuous tuning, the one the pre-tuned model came from).
     pub base_model: &'static BaseModel,
     /// Set for continuous tuning.
-    pub continuation: Option<Continuation>,
+    pub continuation: Option<Box<Continuation>>,
     /// `createTime`.
     pub created: Timestamp,
     /// The simulated phases.
@@ -151,7 +217,7 @@ pub struct JobRecord {
     /// The data-set check done at create time.
     pub data: DataOutcome,
     /// The CMEK key, if any.
-    pub kms_key: Option<KmsKeyName>,
+    pub kms_key: Option<Box<KmsKeyName>>,
     /// Where the job stands apart from its timeline.
     pub phase: Phase,
     /// The key of the job's pending event in the store's index, if any.
@@ -277,7 +343,7 @@ impl JobRecord {
     /// The job's JSON shape at `now`, for `version`.
     pub fn render(&self, now: Timestamp, version: ApiVersion) -> wire::TuningJob {
         let view = self.view(now);
-        let mut job = self.request.clone();
+        let mut job = self.request.to_wire();
         job.name = self.name.to_string();
         job.state = Some(view.progress.state);
         job.create_time = Some(self.created);
@@ -354,4 +420,39 @@ pub fn experiment_name(job: &TuningJobName, created: Timestamp) -> String {
         job.location_name(),
         created.compact_digits()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(json: &str) -> wire::TuningJob {
+        match wire::decode(json.as_bytes()) {
+            Ok(job) => job,
+            Err(err) => panic!("bad test request {json}: {err}"),
+        }
+    }
+
+    #[test]
+    fn stored_request_gives_back_exactly_the_request() {
+        let full = decode(
+            r#"{"baseModel":"gemini-2.5-flash","tunedModelDisplayName":"d","description":"x",
+                "labels":{"a":"b"},"serviceAccount":"sa@p.iam.gserviceaccount.com",
+                "supervisedTuningSpec":{"trainingDatasetUri":"gs://b/t.jsonl",
+                  "hyperParameters":{"epochCount":"3"}},
+                "encryptionSpec":{"kmsKeyName":"projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"},
+                "outputUri":"gs://b/out","satisfiesPzs":true}"#,
+        );
+        let stored = JobRequest::from(full.clone());
+        assert!(stored.other.is_some(), "outputUri is kept with the rest");
+        assert_eq!(stored.to_wire(), full);
+
+        let continuous = decode(
+            r#"{"preTunedModel":{"tunedModelName":"projects/p/locations/l/models/m","checkpointId":"2"},
+                "supervisedTuningSpec":{"trainingDatasetUri":"gs://b/t.jsonl"}}"#,
+        );
+        let stored = JobRequest::from(continuous.clone());
+        assert!(stored.other.is_none(), "a plain request keeps nothing else");
+        assert_eq!(stored.to_wire(), continuous);
+    }
 }

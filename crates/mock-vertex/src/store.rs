@@ -5,6 +5,7 @@
 //! decision, and applies it. Ids come from counters, so runs are deterministic.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use retune_model::base_model::BaseModel;
@@ -240,6 +241,9 @@ pub struct Store {
     pub(crate) job_faults: BTreeMap<TuningJobName, JobFaults>,
     /// Faults for the next job created.
     pub(crate) next_job_faults: JobFaults,
+    /// The data-set statistics of the last job stored: the next job with equal statistics
+    /// shares them (tests and benchmarks create many jobs from the same data set).
+    pub(crate) last_stats: Option<Arc<wire::SupervisedTuningDataStats>>,
 }
 
 /// How long a held job's `PENDING` phase lasts until it is released (about 100 years).
@@ -314,6 +318,21 @@ impl Store {
             events: BTreeMap::new(),
             job_faults: BTreeMap::new(),
             next_job_faults: JobFaults::default(),
+            last_stats: None,
+        }
+    }
+
+    /// The same statistics, shared with the last job's when they are equal.
+    pub(crate) fn share_stats(&mut self, data: DataOutcome) -> DataOutcome {
+        let DataOutcome::Valid(stats) = data else {
+            return data;
+        };
+        match &self.last_stats {
+            Some(last) if **last == *stats => DataOutcome::Valid(Arc::clone(last)),
+            _ => {
+                self.last_stats = Some(Arc::clone(&stats));
+                DataOutcome::Valid(stats)
+            }
         }
     }
 
@@ -452,7 +471,8 @@ impl Store {
     // Tuning jobs
     // -----------------------------------------------------------------------------------------
 
-    /// Stores a new job created at `now` and schedules its end; returns its name.
+    /// Stores a new job created at `now` and schedules its end; returns its name. Its data-set
+    /// statistics are shared with the previous job's when they are equal.
     pub fn insert_job(
         &mut self,
         parent: &LocationName,
@@ -464,14 +484,16 @@ impl Store {
         let name = TuningJobName::new(parent.clone(), id);
         let mut record = JobRecord {
             name: name.clone(),
-            request: new.request,
+            request: new.request.into(),
             base_model: new.base_model,
-            continuation: new.plan.map(|plan| crate::jobs::Continuation { plan }),
+            continuation: new
+                .plan
+                .map(|plan| Box::new(crate::jobs::Continuation { plan })),
             created: now,
             timeline: new.timeline,
             export_last_checkpoint_only: new.export_last_checkpoint_only,
-            data: new.data,
-            kms_key: new.kms_key,
+            data: self.share_stats(new.data),
+            kms_key: new.kms_key.map(Box::new),
             phase: Phase::Scheduled,
             event: None,
         };
@@ -868,7 +890,7 @@ impl Store {
                     checkpoint,
                     created: at,
                     labels: job.request.labels.clone(),
-                    kms_key: job.kms_key.clone(),
+                    kms_key: job.kms_key.as_deref().cloned(),
                 },
             );
             checkpoints.push(CheckpointRecord {
@@ -899,10 +921,10 @@ impl Store {
                 method: TuningMethod::Supervised,
                 finished_at: at,
                 root_base_model: job.base_model,
-                kms_key: job.kms_key.clone(),
+                kms_key: job.kms_key.as_deref().cloned(),
             }),
             job: Some(job.name.clone()),
-            kms_key: job.kms_key.clone(),
+            kms_key: job.kms_key.as_deref().cloned(),
         };
         if let Some(model) = self
             .spaces

@@ -10,6 +10,7 @@
 //! time, the key, the checkpoint count and the aliases.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
@@ -285,18 +286,18 @@ pub fn seed_tuned_model(
     let steps = i64::try_from(timeline.total_steps()).unwrap_or(i64::MAX);
     let mut job = JobRecord {
         name: name.clone(),
-        request: request(seed, base, plan.as_ref(), epochs),
+        request: request(seed, base, plan.as_ref(), epochs).into(),
         base_model: base,
-        continuation: plan.map(|plan| Continuation { plan }),
+        continuation: plan.map(|plan| Box::new(Continuation { plan })),
         created,
         timeline,
         export_last_checkpoint_only: false,
-        data: DataOutcome::Valid(Box::new(wire::SupervisedTuningDataStats {
+        data: DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats {
             tuning_dataset_example_count: 5,
             tuning_step_count: steps,
             ..wire::SupervisedTuningDataStats::default()
         })),
-        kms_key: seed.kms_key.clone(),
+        kms_key: seed.kms_key.clone().map(Box::new),
         phase: Phase::Scheduled,
         event: None,
     };

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use retune_model::base_model::BaseModel;
@@ -401,7 +402,7 @@ fn job_snapshot(job: &JobRecord, faults: Option<&JobFaults>) -> JobSnapshot {
     let t = &job.timeline;
     JobSnapshot {
         name: job.name.to_string(),
-        request: wire_value(&job.request),
+        request: wire_value(&job.request.to_wire()),
         base_model: job.base_model.id().to_owned(),
         continuation: job.continuation.as_ref().map(|c| {
             let (new_version_of, new_model) = match &c.plan.outcome {
@@ -701,9 +702,9 @@ fn job(s: &JobSnapshot) -> Result<JobRecord, SnapshotError> {
         },
     };
     Ok(JobRecord {
-        request: from_wire("job.request", &s.request)?,
+        request: from_wire::<wire::TuningJob>("job.request", &s.request)?.into(),
         base_model: base_model("job.baseModel", &s.base_model)?,
-        continuation,
+        continuation: continuation.map(Box::new),
         created: parse("job.createTime", &s.create_time)?,
         timeline: JobTimeline {
             pending: Duration::from_nanos(t.pending_nanos),
@@ -717,13 +718,13 @@ fn job(s: &JobSnapshot) -> Result<JobRecord, SnapshotError> {
         data: match &s.data {
             DataSnapshot::Valid(v) => {
                 let stats: wire::TuningDataStats = from_wire("job.data.valid", v)?;
-                DataOutcome::Valid(Box::new(
+                DataOutcome::Valid(Arc::new(
                     stats.supervised_tuning_data_stats.unwrap_or_default(),
                 ))
             }
             DataSnapshot::Invalid(v) => DataOutcome::Invalid(from_wire("job.data.invalid", v)?),
         },
-        kms_key: optional("job.kmsKey", s.kms_key.as_ref())?,
+        kms_key: optional("job.kmsKey", s.kms_key.as_ref())?.map(Box::new),
         phase,
         event: match &s.event {
             Some((at, seq)) => Some((parse("job.event", at)?, *seq)),
@@ -834,7 +835,8 @@ pub fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
         let name: LocationName = parse("location.name", &location.name)?;
         let mut space = Namespace::default();
         for s in &location.jobs {
-            let record = job(s)?;
+            let mut record = job(s)?;
+            record.data = store.share_stats(record.data);
             if record.name.location_name() != &name {
                 return Err(SnapshotError::new(
                     format!("job {}", record.name),
