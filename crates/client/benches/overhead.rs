@@ -1,11 +1,14 @@
-//! Client call overhead: `Client::get_tuning_job` over `InProcess` against the same GET sent to
-//! the emulator's router with a bare `oneshot` (target: under 1.5x), and the share of that
-//! overhead that is decoding the JSON body into `wire::TuningJob`.
+//! Client call overhead: `Client::get_tuning_job` over `InProcess`, with the default decorator
+//! stack (auth, tracing, retry), against the same GET, headers included, sent to the emulator's
+//! router with a bare `oneshot` (target: under 1.5x); the same call without decorators; and the
+//! share of the overhead that is decoding the JSON body into `wire::TuningJob`.
 
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use http_body_util::BodyExt;
+use retune_client::auth::StaticToken;
+use retune_client::endpoint::Endpoint;
 use retune_client::transport::InProcess;
 use retune_client::{Client, ClientConfig, DatasetUri, TuningJobSpec};
 use retune_model::base_model::BaseModel;
@@ -13,6 +16,7 @@ use retune_model::names::TuningJobName;
 use tower::ServiceExt;
 
 const AGENT: &str = concat!("retune-client/", env!("CARGO_PKG_VERSION"));
+const TOKEN: &str = "bench-token";
 
 fn overhead(c: &mut Criterion) {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -23,13 +27,29 @@ fn overhead(c: &mut Criterion) {
         return;
     };
     let router = mock_vertex::router(mock_vertex::Emulator::new());
-    let Ok(location) = "projects/bench/locations/us-central1".parse() else {
+    let (Ok(project), Ok(region), Ok(location), Ok(endpoint)) = (
+        "bench".parse(),
+        "us-central1".parse(),
+        "projects/bench/locations/us-central1".parse(),
+        "http://emulator.invalid".parse::<Endpoint>(),
+    ) else {
         return;
     };
-    let Ok(endpoint) = "http://emulator.invalid".parse() else {
+    // What users get from the builder: retry(tracing(auth(InProcess))).
+    let client = Client::builder()
+        .project(project)
+        .location(region)
+        .endpoint(endpoint.clone())
+        .read_environment(false)
+        .token_provider(Arc::new(StaticToken::new(TOKEN)))
+        .transport(Arc::new(InProcess::new(router.clone())))
+        .build();
+    let Ok(client) = client else {
+        eprintln!("could not build the client");
         return;
     };
-    let client = Client::from_transport(
+    // The bare client: the transport used as is, no decorators.
+    let bare_client = Client::from_transport(
         Arc::new(InProcess::new(router.clone())),
         ClientConfig::new(location, endpoint),
     );
@@ -48,6 +68,7 @@ fn overhead(c: &mut Criterion) {
         return;
     };
     let path = format!("http://emulator.invalid/v1/{name}");
+    let bearer = format!("Bearer {TOKEN}");
 
     let mut group = c.benchmark_group("get_tuning_job");
     group.bench_function("bare_router_oneshot", |b| {
@@ -58,6 +79,7 @@ fn overhead(c: &mut Criterion) {
                 .header("accept", "application/json")
                 .header("user-agent", AGENT)
                 .header("x-goog-api-client", AGENT)
+                .header("authorization", &bearer)
                 .body(http_body_util::Full::new(bytes::Bytes::new()));
             let Ok(req) = req else { return };
             let Ok(res) = router.clone().oneshot(req).await;
@@ -83,6 +105,11 @@ fn overhead(c: &mut Criterion) {
     group.bench_function("client_in_process", |b| {
         b.to_async(&rt).iter(|| async {
             std::hint::black_box(client.get_tuning_job(&name).await.ok());
+        });
+    });
+    group.bench_function("client_without_decorators", |b| {
+        b.to_async(&rt).iter(|| async {
+            std::hint::black_box(bare_client.get_tuning_job(&name).await.ok());
         });
     });
     group.finish();
