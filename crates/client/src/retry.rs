@@ -277,7 +277,7 @@ impl Transport for RetryTransport {
         let loop_start = Instant::now();
         let mut attempt = 1;
         loop {
-            let result = self.inner.send(replay(&req)).await;
+            let result = self.inner.as_ref().send(replay(&req)).await;
             let err = match result {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {

@@ -30,6 +30,8 @@ pub trait Transport: fmt::Debug + Send + Sync + 'static {
     ) -> Result<http::Response<Bytes>, TransportError>;
 }
 
+/// Lets an `Arc<T>` stand where a transport is expected. Code holding an `Arc<dyn Transport>`
+/// calls `inner.as_ref().send(..)` instead: going through this impl boxes one more future.
 #[async_trait]
 impl<T: Transport + ?Sized> Transport for Arc<T> {
     async fn send(
