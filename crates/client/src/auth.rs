@@ -5,7 +5,7 @@
 //! the `gcp_auth` crate, with the `cloud-platform` scope.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -15,14 +15,14 @@ use crate::transport::{BoxError, Transport, TransportError, TransportErrorKind};
 /// The OAuth scope Vertex AI needs.
 pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 
-/// A bearer token. `Debug` never prints it.
+/// A bearer token. `Debug` never prints it. Cheap to clone (the string is shared).
 #[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(String);
+pub struct AccessToken(Arc<str>);
 
 impl AccessToken {
     /// Wraps a token string.
     pub fn new(token: impl Into<String>) -> AccessToken {
-        AccessToken(token.into())
+        AccessToken(Arc::from(token.into()))
     }
 
     /// The token itself.
@@ -182,12 +182,42 @@ mod adc {
 pub struct AuthTransport {
     inner: Arc<dyn Transport>,
     provider: Arc<dyn TokenProvider>,
+    /// The last token and its `Authorization` value, so that an unchanged token is not
+    /// formatted and validated again on every request.
+    last: Arc<Mutex<Option<(AccessToken, http::HeaderValue)>>>,
 }
 
 impl AuthTransport {
     /// Wraps `inner`.
     pub fn new(inner: Arc<dyn Transport>, provider: Arc<dyn TokenProvider>) -> AuthTransport {
-        AuthTransport { inner, provider }
+        AuthTransport {
+            inner,
+            provider,
+            last: Arc::default(),
+        }
+    }
+
+    /// `Bearer {token}`, marked sensitive; reused while the provider returns the same token.
+    fn header_value(&self, token: AccessToken) -> Result<http::HeaderValue, TransportError> {
+        if let Ok(last) = self.last.lock()
+            && let Some((cached, value)) = last.as_ref()
+            && *cached == token
+        {
+            return Ok(value.clone());
+        }
+        let mut value =
+            http::HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|e| {
+                TransportError::not_sent(
+                    TransportErrorKind::Auth,
+                    "the access token is not a valid header value",
+                )
+                .with_source(e)
+            })?;
+        value.set_sensitive(true);
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((token, value.clone()));
+        }
+        Ok(value)
     }
 }
 
@@ -201,17 +231,9 @@ impl Transport for AuthTransport {
             TransportError::not_sent(TransportErrorKind::Auth, e.to_string()).with_source(e)
         })?;
         if let Some(token) = token {
-            let mut value = http::HeaderValue::try_from(format!("Bearer {}", token.secret()))
-                .map_err(|e| {
-                    TransportError::not_sent(
-                        TransportErrorKind::Auth,
-                        "the access token is not a valid header value",
-                    )
-                    .with_source(e)
-                })?;
-            value.set_sensitive(true);
+            let value = self.header_value(token)?;
             req.headers_mut().insert(http::header::AUTHORIZATION, value);
         }
-        self.inner.send(req).await
+        self.inner.as_ref().send(req).await
     }
 }

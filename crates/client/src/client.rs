@@ -105,6 +105,8 @@ impl ClientConfig {
 pub struct Client {
     transport: Arc<dyn Transport>,
     config: Arc<ClientConfig>,
+    /// `{endpoint}/{api version}/`, prepared once: every URI starts with it.
+    base_url: Arc<str>,
 }
 
 /// Builds a [`Client`]: parsed names in, a decorated transport out.
@@ -260,6 +262,15 @@ impl Call {
     }
 }
 
+/// `value` as a string, written into one allocation sized for a resource name.
+fn display(value: &impl std::fmt::Display) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(128);
+    // Writing into a `String` cannot fail.
+    let _ = write!(out, "{value}");
+    out
+}
+
 /// Sent as `user-agent` and `x-goog-api-client`.
 const USER_AGENT: &str = concat!("retune-client/", env!("CARGO_PKG_VERSION"));
 
@@ -281,9 +292,11 @@ impl Client {
     /// A client over `transport`, used as is: no auth, retry or tracing unless the transport
     /// already does them. The seam for tests and custom stacks.
     pub fn from_transport(transport: Arc<dyn Transport>, config: ClientConfig) -> Client {
+        let base_url = format!("{}/{}/", config.endpoint, config.api_version);
         Client {
             transport,
             config: Arc::new(config),
+            base_url: Arc::from(base_url),
         }
     }
 
@@ -312,39 +325,42 @@ impl Client {
     }
 
     fn request(&self, call: Call) -> Result<http::Request<Bytes>, Error> {
-        let mut uri = format!(
-            "{}/{}/{}",
-            self.config.endpoint, self.config.api_version, call.path
-        );
+        let query_len: usize = call.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut uri = String::with_capacity(self.base_url.len() + call.path.len() + query_len);
+        uri.push_str(&self.base_url);
+        uri.push_str(&call.path);
         for (i, (k, v)) in call.query.iter().enumerate() {
             uri.push(if i == 0 { '?' } else { '&' });
             uri.push_str(k);
             uri.push('=');
             uri.extend(percent_encoding::utf8_percent_encode(v, QUERY_VALUE));
         }
+        // Parsed from the owned string (no copy); the error path rebuilds the text it quotes.
+        let uri = http::Uri::try_from(uri).map_err(|e| {
+            let text = format!("{}{}", self.base_url, call.path);
+            BuildError::new("request", format!("{text:?} is not a valid request")).with_source(e)
+        })?;
         const JSON: http::HeaderValue = http::HeaderValue::from_static("application/json");
         const AGENT: http::HeaderValue = http::HeaderValue::from_static(USER_AGENT);
-        let mut builder = http::Request::builder()
-            .method(call.method)
-            .uri(&uri)
-            .header(http::header::ACCEPT, JSON)
-            .header(http::header::USER_AGENT, AGENT)
-            .header(http::HeaderName::from_static("x-goog-api-client"), AGENT);
+        const API_CLIENT: http::HeaderName = http::HeaderName::from_static("x-goog-api-client");
+        let mut headers = http::HeaderMap::with_capacity(5);
+        headers.insert(http::header::ACCEPT, JSON);
+        headers.insert(http::header::USER_AGENT, AGENT);
+        headers.insert(API_CLIENT, AGENT);
         if call.body.is_some() {
-            builder = builder.header(http::header::CONTENT_TYPE, JSON);
+            headers.insert(http::header::CONTENT_TYPE, JSON);
         }
-        let mut req = builder
-            .body(Bytes::from(call.body.unwrap_or_default()))
-            .map_err(|e| {
-                BuildError::new("request", format!("{uri:?} is not a valid request")).with_source(e)
-            })?;
+        let mut req = http::Request::new(Bytes::from(call.body.unwrap_or_default()));
+        *req.method_mut() = call.method;
+        *req.uri_mut() = uri;
+        *req.headers_mut() = headers;
         req.extensions_mut().insert(call.idempotency);
         Ok(req)
     }
 
     async fn execute<T: DeserializeOwned + WireMessage>(&self, call: Call) -> Result<T, Error> {
         let req = self.request(call)?;
-        let response = self.transport.send(req).await?;
+        let response = self.transport.as_ref().send(req).await?;
         let status = response.status();
         let body = response.into_body();
         if !status.is_success() {
@@ -418,7 +434,7 @@ impl Client {
         self.check_location("tuning job name", name.location())?;
         self.execute(Call::new(
             http::Method::GET,
-            name.to_string(),
+            display(name),
             Idempotency::Idempotent,
         ))
         .await
@@ -477,7 +493,7 @@ impl Client {
         self.check_location("model name", model.name().location())?;
         self.execute(Call::new(
             http::Method::GET,
-            model.to_string(),
+            display(model),
             Idempotency::Idempotent,
         ))
         .await
@@ -551,13 +567,9 @@ impl Client {
             _ => {}
         }
         let body = wire::encode(&update.to_wire(model), EnumEncoding::Names);
-        let call = Call::new(
-            http::Method::PATCH,
-            model.to_string(),
-            Idempotency::Idempotent,
-        )
-        .query(vec![("updateMask", update.update_mask())])
-        .body(body);
+        let call = Call::new(http::Method::PATCH, display(model), Idempotency::Idempotent)
+            .query(vec![("updateMask", update.update_mask())])
+            .body(body);
         self.execute(call).await
     }
 
@@ -566,7 +578,7 @@ impl Client {
         self.check_location("model name", model.location())?;
         self.execute(Call::new(
             http::Method::DELETE,
-            model.to_string(),
+            display(model),
             Idempotency::Idempotent,
         ))
         .await
@@ -625,7 +637,7 @@ impl Client {
         self.check_location("operation name", name.location())?;
         self.execute(Call::new(
             http::Method::GET,
-            name.to_string(),
+            display(name),
             Idempotency::Idempotent,
         ))
         .await
@@ -660,7 +672,7 @@ impl Client {
         self.check_location("endpoint name", name.location())?;
         self.execute(Call::new(
             http::Method::GET,
-            name.to_string(),
+            display(name),
             Idempotency::Idempotent,
         ))
         .await
