@@ -41,8 +41,8 @@ pub struct Request {
     pub body: Bytes,
 }
 
-fn encode<T: Serialize>(value: &T, enums: EnumEncoding) -> Vec<u8> {
-    wire::encode(value, enums)
+fn encode<T: Serialize>(value: &T, enums: EnumEncoding) -> Bytes {
+    Bytes::from(wire::encode(value, enums))
 }
 
 /// Serves one matched route; the answer is the JSON body of a 200.
@@ -50,7 +50,7 @@ pub async fn handle(
     emulator: &Emulator,
     route: Route,
     request: Request,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Bytes, ApiError> {
     let enums = request.query.enum_encoding();
     let version = request.version;
     match route {
@@ -58,10 +58,9 @@ pub async fn handle(
             let job = create_tuning_job(emulator, &parent, &request).await?;
             Ok(encode(&job, enums))
         }
-        Route::GetTuningJob { name } => emulator.with_store(|store, now| {
-            let job = store.job(&name)?;
-            Ok(encode(&store.render_job(job, now, version), enums))
-        }),
+        Route::GetTuningJob { name } => {
+            emulator.with_store(|store, now| store.encoded_job(&name, now, version, enums))
+        }
         Route::ListTuningJobs { parent } => emulator.with_store(|store, now| {
             let page = list_tuning_jobs(store, &parent, &request.query, now, version)?;
             Ok(encode(&page, enums))
@@ -70,7 +69,7 @@ pub async fn handle(
             // The body may be absent (google-genai) or `{}` / `{"name": ...}` (GAPIC).
             wire::decode::<wire::CancelTuningJobRequest>(&request.body)?;
             emulator.with_store(|store, now| store.cancel_job(&name, now))?;
-            Ok(b"{}".to_vec())
+            Ok(Bytes::from_static(b"{}"))
         }
         Route::RebaseTunedModel { parent } => Err(ApiError::unimplemented(format!(
             "RebaseTunedModel is not implemented by mock-vertex (parent {parent})."
@@ -154,11 +153,11 @@ pub async fn handle(
         Route::CancelOperation { name } => emulator.with_store(|store, _| {
             // Every emulator operation is already done; cancelling a done operation is a no-op.
             store.operation(&name)?;
-            Ok(b"{}".to_vec())
+            Ok(Bytes::from_static(b"{}"))
         }),
         Route::DeleteOperation { name } => emulator.with_store(|store, _| {
             store.delete_operation(&name)?;
-            Ok(b"{}".to_vec())
+            Ok(Bytes::from_static(b"{}"))
         }),
         Route::ListOperations { parent } => emulator.with_store(|store, _| {
             Ok(encode(

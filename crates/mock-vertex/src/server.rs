@@ -70,8 +70,8 @@ pub async fn serve_with_shutdown(
 }
 
 /// A 200 response with a JSON body.
-pub(crate) fn json_ok(body: Vec<u8>) -> Response {
-    let mut response = (StatusCode::OK, body).into_response();
+pub(crate) fn json_ok(body: impl Into<Bytes>) -> Response {
+    let mut response = (StatusCode::OK, body.into()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=UTF-8"),

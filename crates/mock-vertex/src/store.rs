@@ -26,11 +26,14 @@ use retune_model::registry::{
     AliasChange, VersionEntry, check_model_deletion, check_version_deletion, merge_version_aliases,
     next_version_id, resolve_checkpoint, select_version,
 };
-use retune_model::wire;
+use retune_model::wire::{self, EnumEncoding};
 use retune_model::{Code, Timestamp};
+
+use bytes::Bytes;
 
 use crate::error::ApiError;
 use crate::jobs::{DataOutcome, JobRecord, Phase, TunedOutput, cancel_delay, experiment_name};
+use crate::routes::ApiVersion;
 use crate::state::JobSpeed;
 
 /// The label every tuned model carries with its tuning method (`sft`).
@@ -244,6 +247,23 @@ pub struct Store {
     /// The data-set statistics of the last job stored: the next job with equal statistics
     /// shares them (tests and benchmarks create many jobs from the same data set).
     pub(crate) last_stats: Option<Arc<wire::SupervisedTuningDataStats>>,
+    /// Encoded bodies of ended jobs recently read (see [`Store::encoded_job`]).
+    rendered: HashMap<RenderKey, RenderedJob>,
+}
+
+/// How many encoded job bodies [`Store::encoded_job`] keeps (about 3.5 KB each); when full, it
+/// starts over.
+const RENDERED_CAPACITY: usize = 256;
+
+/// A job's encoded body is specific to the API version and the enum encoding.
+type RenderKey = (TuningJobName, ApiVersion, EnumEncoding);
+
+/// The encoded body of an ended job, and the one thing shown in it that can still change: the
+/// endpoint of its tuned version's default checkpoint.
+#[derive(Debug)]
+struct RenderedJob {
+    default_endpoint: Option<EndpointName>,
+    body: Bytes,
 }
 
 /// How long a held job's `PENDING` phase lasts until it is released (about 100 years).
@@ -319,6 +339,7 @@ impl Store {
             job_faults: BTreeMap::new(),
             next_job_faults: JobFaults::default(),
             last_stats: None,
+            rendered: HashMap::new(),
         }
     }
 
@@ -507,8 +528,19 @@ impl Store {
         record.event = self
             .next_event_at(&record)
             .map(|at| self.schedule(&name, at));
-        self.space_mut(parent).jobs.insert(id, record);
+        self.put_job(record);
         name
+    }
+
+    /// Stores a job record under its name. Ids come from a counter, so a job is replaced only
+    /// after importing a snapshot whose counters are behind its jobs: then the encoded bodies
+    /// kept by [`encoded_job`](Store::encoded_job) are dropped.
+    pub(crate) fn put_job(&mut self, record: JobRecord) {
+        let location = record.name.location_name().clone();
+        let id = record.name.tuning_job_id();
+        if self.space_mut(&location).jobs.insert(id, record).is_some() {
+            self.rendered.clear();
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -712,6 +744,8 @@ impl Store {
     /// and faults). Id counters keep counting.
     pub fn reset_location(&mut self, location: &LocationName) {
         self.spaces.remove(location);
+        self.rendered
+            .retain(|(job, _, _), _| job.location_name() != location);
         self.events.retain(|_, job| job.location_name() != location);
         self.job_faults
             .retain(|job, _| job.location_name() != location);
@@ -731,7 +765,7 @@ impl Store {
         &self,
         job: &JobRecord,
         now: Timestamp,
-        version: crate::routes::ApiVersion,
+        version: ApiVersion,
     ) -> wire::TuningJob {
         let mut rendered = job.render(now, version);
         if let (
@@ -746,6 +780,49 @@ impl Store {
             tuned.endpoint = endpoint.to_string();
         }
         rendered
+    }
+
+    /// A job's JSON body, as [`render_job`](Store::render_job) then `wire::encode` give it.
+    ///
+    /// An ended job no longer changes, except for `tunedModel.endpoint`, which follows its
+    /// version's default checkpoint; so its body is kept and reused while that endpoint stays the
+    /// same (a polling client reads the same ended job again and again).
+    pub fn encoded_job(
+        &mut self,
+        name: &TuningJobName,
+        now: Timestamp,
+        version: ApiVersion,
+        enums: EnumEncoding,
+    ) -> Result<Bytes, ApiError> {
+        let job = self.job(name)?;
+        let Phase::Ended { output, .. } = &job.phase else {
+            return Ok(Bytes::from(wire::encode(
+                &self.render_job(job, now, version),
+                enums,
+            )));
+        };
+        let default_endpoint = output
+            .as_ref()
+            .and_then(|o| self.current_default_endpoint(&o.model));
+        let key = (name.clone(), version, enums);
+        if let Some(cached) = self.rendered.get(&key)
+            && cached.default_endpoint.as_ref() == default_endpoint
+        {
+            return Ok(cached.body.clone());
+        }
+        let default_endpoint = default_endpoint.cloned();
+        let body = Bytes::from(wire::encode(&self.render_job(job, now, version), enums));
+        if self.rendered.len() >= RENDERED_CAPACITY {
+            self.rendered.clear();
+        }
+        self.rendered.insert(
+            key,
+            RenderedJob {
+                default_endpoint,
+                body: body.clone(),
+            },
+        );
+        Ok(body)
     }
 
     fn current_default_endpoint(&self, model: &ModelRef) -> Option<&EndpointName> {

@@ -541,6 +541,24 @@ async fn patch_default_checkpoint_moves_the_tuned_endpoint() {
 }
 
 #[tokio::test]
+async fn an_ended_job_reads_the_same_again_in_each_api_version_and_enum_encoding() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    let name = job["name"].as_str().unwrap();
+    let beta_path = format!("/v1beta1/{name}");
+    let ints_path = format!("/v1/{name}?$alt=json;enum-encoding=int");
+    for _ in 0..2 {
+        assert_eq!(app.job(name).await, job);
+        let beta = app.ok(Method::GET, &beta_path, None).await;
+        assert_eq!(beta["tuningJobMetadata"]["completedEpochCount"], "2");
+        assert_eq!(beta["state"], "JOB_STATE_SUCCEEDED");
+        let ints = app.ok(Method::GET, &ints_path, None).await;
+        assert_eq!(ints["state"], 4);
+        assert!(job.get("tuningJobMetadata").is_none());
+    }
+}
+
+#[tokio::test]
 async fn version_deletion_aliases_and_operations() {
     let app = App::instant();
     let parent = model_of(&tuned(&app).await);

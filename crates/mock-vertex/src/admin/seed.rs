@@ -333,7 +333,7 @@ pub fn seed_tuned_model(
         error: None,
         output: Some(Box::new(output)),
     };
-    store.space_mut(&seed.location).jobs.insert(id, job);
+    store.put_job(job);
     Ok(SeededModel {
         model: model_ref,
         tuning_job: name,
