@@ -237,3 +237,83 @@ impl Transport for AuthTransport {
         self.inner.as_ref().send(req).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers each call with the next token of a list (the last one repeats).
+    #[derive(Debug)]
+    struct Rotating(Mutex<Vec<&'static str>>);
+
+    #[async_trait]
+    impl TokenProvider for Rotating {
+        async fn token(&self) -> Result<Option<AccessToken>, AuthError> {
+            let mut tokens = self
+                .0
+                .lock()
+                .map_err(|_| AuthError::new("poisoned", None))?;
+            let token = if tokens.len() > 1 {
+                tokens.remove(0)
+            } else {
+                tokens[0]
+            };
+            Ok(Some(AccessToken::new(token)))
+        }
+    }
+
+    /// Records the `Authorization` header of every request it sees.
+    #[derive(Debug, Default)]
+    struct Seen(Mutex<Vec<String>>);
+
+    #[async_trait]
+    impl Transport for Seen {
+        async fn send(
+            &self,
+            req: http::Request<Bytes>,
+        ) -> Result<http::Response<Bytes>, TransportError> {
+            let value = req
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("<none>")
+                .to_owned();
+            self.0.lock().expect("not poisoned").push(value);
+            Ok(http::Response::new(Bytes::new()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refreshed_token_replaces_the_cached_authorization_header() {
+        let seen = Arc::new(Seen::default());
+        let provider = Arc::new(Rotating(Mutex::new(vec!["one", "one", "two", "three"])));
+        let auth = AuthTransport::new(seen.clone(), provider);
+        for _ in 0..5 {
+            let req = http::Request::new(Bytes::new());
+            auth.send(req).await.expect("sent");
+        }
+        let seen = seen.0.lock().expect("not poisoned").clone();
+        assert_eq!(
+            seen,
+            [
+                "Bearer one",
+                "Bearer one",
+                "Bearer two",
+                "Bearer three",
+                "Bearer three"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_that_is_not_a_header_value_is_an_auth_error_and_nothing_is_sent() {
+        let seen = Arc::new(Seen::default());
+        let auth = AuthTransport::new(seen.clone(), Arc::new(StaticToken::new("bad\ntoken")));
+        let err = auth
+            .send(http::Request::new(Bytes::new()))
+            .await
+            .expect_err("refused");
+        assert!(!err.may_have_been_sent());
+        assert!(seen.0.lock().expect("not poisoned").is_empty());
+    }
+}
