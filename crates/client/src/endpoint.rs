@@ -17,31 +17,8 @@ use crate::error::BuildError;
 /// The environment variable that overrides the Vertex AI base URL, as google-genai honours it.
 pub const BASE_URL_ENV: &str = "GOOGLE_VERTEX_BASE_URL";
 
-/// The REST API version in every path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ApiVersion {
-    /// `v1`: the stable surface (default).
-    #[default]
-    V1,
-    /// `v1beta1`: adds `tuningJobState` and a few other fields.
-    V1Beta1,
-}
-
-impl ApiVersion {
-    /// The path segment: `v1` or `v1beta1`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiVersion::V1 => "v1",
-            ApiVersion::V1Beta1 => "v1beta1",
-        }
-    }
-}
-
-impl fmt::Display for ApiVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The REST API version in every path (defined with the wire shapes in `retune_model`).
+pub use retune_model::wire::ApiVersion;
 
 /// A base URL: `http` or `https`, a host, an optional port and an optional path prefix; no query.
 ///

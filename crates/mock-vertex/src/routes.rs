@@ -11,7 +11,6 @@
 //! front end answers); a matched route whose ids are malformed is 400 INVALID_ARGUMENT.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use axum::http::Method;
 use percent_encoding::percent_decode_str;
@@ -23,41 +22,8 @@ use retune_model::wire::EnumEncoding;
 
 use crate::error::ApiError;
 
-/// The API version a request came in on.
-///
-/// Both serve the same routes; responses under `v1` omit the v1beta1-only TuningJob fields
-/// `tuningJobState` and `tuningJobMetadata`, and operation metadata types name the version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ApiVersion {
-    /// `/v1/...`
-    V1,
-    /// `/v1beta1/...` (the Gen AI SDK's default).
-    V1Beta1,
-}
-
-impl ApiVersion {
-    /// `v1` or `v1beta1`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiVersion::V1 => "v1",
-            ApiVersion::V1Beta1 => "v1beta1",
-        }
-    }
-
-    /// The proto package of this version, e.g. `google.cloud.aiplatform.v1`.
-    pub fn proto_package(self) -> &'static str {
-        match self {
-            ApiVersion::V1 => "google.cloud.aiplatform.v1",
-            ApiVersion::V1Beta1 => "google.cloud.aiplatform.v1beta1",
-        }
-    }
-}
-
-impl fmt::Display for ApiVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The API version a request came in on (shared with the client through `retune_model::wire`).
+pub use retune_model::wire::ApiVersion;
 
 /// Every method the emulator serves, with its parsed path parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -69,6 +69,7 @@ macro_rules! plain_messages {
 }
 pub(crate) use plain_messages;
 
+mod api_version;
 mod dataset_stats;
 pub mod fields;
 mod model;
@@ -86,6 +87,7 @@ use crate::hyperparameters::AdapterSize;
 use crate::job_state::{JobState, TuningJobState};
 use crate::proto_enum::ProtoEnum;
 
+pub use api_version::ApiVersion;
 pub use model::*;
 pub use operation::*;
 pub use status::*;
