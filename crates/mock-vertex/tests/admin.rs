@@ -4,82 +4,28 @@
 
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::{Method, StatusCode};
 use mock_vertex::Clock;
 use mock_vertex::journal::JOURNAL_CAPACITY;
 use mock_vertex::storage::SAMPLE_TRAIN_URI;
 use mock_vertex::{
-    AuthMode, ClockMode, Emulator, EpochFailure, JobSpeed, ManualClock, SeedTunedModel, router,
+    AuthMode, ClockMode, Emulator, EpochFailure, JobSpeed, ManualClock, SeedTunedModel,
 };
 use retune_model::Timestamp;
 use retune_model::continuous::TuningMethod;
 use retune_model::job_state::JobState;
 use retune_model::names::{LocationName, TuningJobName};
 use serde_json::{Value, json};
-use tower::ServiceExt;
+
+mod support;
+use support::App;
 
 const LOC: &str = "projects/p1/locations/us-central1";
 const OTHER: &str = "projects/p2/locations/europe-west4";
 const KEY: &str = "projects/p1/locations/us-central1/keyRings/r/cryptoKeys/k";
 const OTHER_KEY: &str = "projects/p1/locations/us-central1/keyRings/r/cryptoKeys/other";
 
-struct App {
-    emulator: Emulator,
-    router: Router,
-}
-
 impl App {
-    fn new(emulator: Emulator) -> App {
-        App {
-            router: router(emulator.clone()),
-            emulator,
-        }
-    }
-
-    /// Scaled durations on a manual clock.
-    fn manual() -> (App, ManualClock) {
-        let clock = ManualClock::default();
-        let emulator = Emulator::builder()
-            .jobs(JobSpeed::Manual)
-            .manual_clock(clock.clone())
-            .build();
-        (App::new(emulator), clock)
-    }
-
-    fn instant() -> App {
-        App::new(Emulator::builder().jobs(JobSpeed::Instant).build())
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let body = match body {
-            Some(v) => Body::from(serde_json::to_vec(&v).unwrap()),
-            None => Body::empty(),
-        };
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .body(body)
-            .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        (status, value)
-    }
-
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let (status, value) = self.call(method, path, body).await;
-        assert_eq!(status, StatusCode::OK, "{path}: {value}");
-        value
-    }
-
     async fn create_job(&self, body: Value) -> String {
         let job = self
             .ok(Method::POST, &format!("/v1/{LOC}/tuningJobs"), Some(body))

@@ -4,74 +4,21 @@
 
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
 use mock_vertex::storage::SAMPLE_TRAIN_URI;
-use mock_vertex::{
-    AuthMode, Emulator, EpochFailure, JobSpeed, JobTarget, ManualClock, Rpc, router,
-};
+use mock_vertex::{AuthMode, Emulator, EpochFailure, JobTarget, Rpc};
 use retune_model::Code;
 use retune_model::names::TuningJobName;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod support;
+use support::App;
+
 const LOC: &str = "projects/p1/locations/us-central1";
 
-struct App {
-    emulator: Emulator,
-    router: Router,
-}
-
 impl App {
-    fn new(emulator: Emulator) -> App {
-        App {
-            router: router(emulator.clone()),
-            emulator,
-        }
-    }
-
-    fn instant() -> App {
-        App::new(Emulator::builder().jobs(JobSpeed::Instant).build())
-    }
-
-    fn manual() -> (App, ManualClock) {
-        let clock = ManualClock::default();
-        let emulator = Emulator::builder()
-            .jobs(JobSpeed::Manual)
-            .manual_clock(clock.clone())
-            .build();
-        (App::new(emulator), clock)
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let body = match body {
-            Some(v) => Body::from(serde_json::to_vec(&v).unwrap()),
-            None => Body::empty(),
-        };
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .body(body)
-            .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        (status, value)
-    }
-
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let (status, value) = self.call(method, path, body).await;
-        assert_eq!(status, StatusCode::OK, "{path}: {value}");
-        value
-    }
-
     async fn create(&self, epochs: u32) -> (StatusCode, Value) {
         self.call(
             Method::POST,
