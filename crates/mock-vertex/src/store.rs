@@ -376,6 +376,15 @@ impl Store {
         self.spaces.entry(location.clone()).or_default()
     }
 
+    /// `location` as the namespace's own key (made if missing): names built from it share the
+    /// key's parts instead of holding their own copy of the parsed request path.
+    pub(crate) fn shared_location(&mut self, location: &LocationName) -> LocationName {
+        self.space_mut(location);
+        self.spaces
+            .get_key_value(location)
+            .map_or_else(|| location.clone(), |(key, _)| key.clone())
+    }
+
     /// How many job events are pending.
     pub fn pending_events(&self) -> usize {
         self.events.len()
@@ -502,7 +511,7 @@ impl Store {
     ) -> TuningJobName {
         let id = TuningJobId::from_number(self.next_job);
         self.next_job += 1;
-        let name = TuningJobName::new(parent.clone(), id);
+        let name = TuningJobName::new(self.shared_location(parent), id);
         let mut record = JobRecord {
             name: name.clone(),
             request: new.request.into(),

@@ -24,6 +24,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::num::NonZeroU64;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Which kind of name a [`NameError`] was about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,7 +170,7 @@ macro_rules! string_id {
             type Err = NameError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 wrap(s, $kind, $check(s))?;
-                Ok($name(s.to_owned()))
+                Ok($name(s.into()))
             }
         }
     };
@@ -356,8 +357,17 @@ impl LocationId {
 /// assert!("projects/p1/zones/us-central1".parse::<LocationName>().is_err());
 /// assert!("projects/p1/locations/us-central1/".parse::<LocationName>().is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// The parts are shared: a clone (and so every resource name built from a clone) costs a
+/// reference count, not two strings.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LocationName {
+    parts: Arc<LocationParts>,
+}
+
+/// The parts of a [`LocationName`], in the order names compare by.
+#[derive(PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct LocationParts {
     project: ProjectId,
     location: LocationId,
 }
@@ -365,32 +375,48 @@ pub struct LocationName {
 impl LocationName {
     /// The location `location` of project `project`.
     pub fn new(project: ProjectId, location: LocationId) -> LocationName {
-        LocationName { project, location }
+        LocationName {
+            parts: Arc::new(LocationParts { project, location }),
+        }
     }
 
     /// The project.
     pub fn project(&self) -> &ProjectId {
-        &self.project
+        &self.parts.project
     }
 
     /// The location id.
     pub fn location(&self) -> &LocationId {
-        &self.location
+        &self.parts.location
     }
 
     fn from_parts(project: &str, location: &str) -> Result<LocationName, Reason> {
         check_project(project)?;
         check_location(location)?;
-        Ok(LocationName {
-            project: ProjectId(project.to_owned()),
-            location: LocationId(location.to_owned()),
-        })
+        Ok(LocationName::new(
+            ProjectId(project.to_owned()),
+            LocationId(location.to_owned()),
+        ))
+    }
+}
+
+impl fmt::Debug for LocationName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocationName")
+            .field("project", self.project())
+            .field("location", self.location())
+            .finish()
     }
 }
 
 impl fmt::Display for LocationName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "projects/{}/locations/{}", self.project, self.location)
+        write!(
+            f,
+            "projects/{}/locations/{}",
+            self.project(),
+            self.location()
+        )
     }
 }
 
@@ -424,8 +450,10 @@ impl FromStr for LocationName {
 /// assert!("My-Model".parse::<ModelId>().is_err());
 /// assert!("123456789012345678901".parse::<ModelId>().is_err()); // 21 digits
 /// ```
+///
+/// Clones share the text (names holding it are cloned into several records).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ModelId(String);
+pub struct ModelId(Arc<str>);
 
 fn check_model_id(s: &str) -> Result<(), Reason> {
     let what = "model id";
@@ -468,7 +496,7 @@ string_id!(ModelId, NameKind::ModelId, check_model_id);
 impl ModelId {
     /// A numeric model id, as the server generates them.
     pub fn from_number(n: u64) -> ModelId {
-        ModelId(n.to_string())
+        ModelId(n.to_string().into())
     }
 
     /// Whether the id is server-generated (all digits) rather than user-chosen.
@@ -539,7 +567,7 @@ impl ModelName {
         check_model_id(model)?;
         Ok(ModelName {
             location,
-            model: ModelId(model.to_owned()),
+            model: ModelId(model.into()),
         })
     }
 }
@@ -980,8 +1008,10 @@ impl FromStr for TuningJobName {
 /// assert!("my-endpoint-".parse::<EndpointId>().is_err());
 /// assert!("1st".parse::<EndpointId>().is_err());
 /// ```
+///
+/// Clones share the text (names holding it are cloned into several records).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EndpointId(String);
+pub struct EndpointId(Arc<str>);
 
 fn check_endpoint_id(s: &str) -> Result<(), Reason> {
     let what = "endpoint id";
@@ -1027,7 +1057,7 @@ string_id!(EndpointId, NameKind::EndpointId, check_endpoint_id);
 impl EndpointId {
     /// A numeric endpoint id, as the server generates them.
     pub fn from_number(n: u64) -> EndpointId {
-        EndpointId(n.to_string())
+        EndpointId(n.to_string().into())
     }
 }
 
@@ -1086,7 +1116,7 @@ impl FromStr for EndpointName {
             ["projects", p, "locations", l, "endpoints", e] => LocationName::from_parts(p, l)
                 .and_then(|location| {
                     check_endpoint_id(e)?;
-                    Ok(EndpointName::new(location, EndpointId((*e).to_owned())))
+                    Ok(EndpointName::new(location, EndpointId((*e).into())))
                 }),
             _ => Err(
                 "expected projects/{project}/locations/{location}/endpoints/{endpoint}".to_owned(),
