@@ -36,7 +36,7 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
     out.line(ready_line(addr))?;
     if out.narrates() {
         eprintln_quiet(&format!(
-            "Jobs move {} speed. Point retune at it with --endpoint http://{addr} (or export GOOGLE_VERTEX_BASE_URL=http://{addr}); Ctrl-C stops it.",
+            "Jobs move at {} speed. Point retune at it with --endpoint http://{addr} (or export GOOGLE_VERTEX_BASE_URL=http://{addr}); Ctrl-C stops it.",
             serve.jobs
         ));
     }
