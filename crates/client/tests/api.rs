@@ -422,81 +422,61 @@ async fn get_retries_injected_503s_and_succeeds() -> TestResult {
     Ok(())
 }
 
-#[tokio::test(start_paused = true)]
-async fn create_answered_503_after_reaching_the_server_is_not_retried() -> TestResult {
+/// Creates one job through a transport that fails the first `times` POSTs with `fault`;
+/// returns the create's result and how many jobs the emulator then holds.
+async fn create_through_fault(
+    fault: Fault,
+    times: usize,
+) -> Result<
+    (
+        Result<retune_model::wire::TuningJob, retune_client::Error>,
+        usize,
+    ),
+    Box<dyn std::error::Error>,
+> {
     let emulator = instant_emulator();
     let flaky = Faulty::new(
         emulator_transport(&emulator),
         http::Method::POST,
-        Fault::UnavailableAfterForwarding,
-        1,
+        fault,
+        times,
     );
-    let client = decorated(flaky);
-    let err = client
+    let created = decorated(flaky)
         .create_tuning_job(&TuningJobSpec::from_base_model(
             base("gemini-2.5-flash"),
             sample_data(),
         ))
-        .await
-        .err()
-        .ok_or("expected the 503")?;
-    assert_eq!(err.code(), Some(Code::Unavailable));
+        .await;
     let jobs: Vec<_> = in_process(&emulator)
         .list_tuning_jobs(ListOptions::new())
         .try_collect()
         .await?;
-    assert_eq!(jobs.len(), 1, "exactly one job, no duplicate");
+    Ok((created, jobs.len()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn create_answered_503_after_reaching_the_server_is_not_retried() -> TestResult {
+    let (created, jobs) = create_through_fault(Fault::UnavailableAfterForwarding, 1).await?;
+    let err = created.err().ok_or("expected the 503")?;
+    assert_eq!(err.code(), Some(Code::Unavailable));
+    assert_eq!(jobs, 1, "exactly one job, no duplicate");
     Ok(())
 }
 
 #[tokio::test(start_paused = true)]
 async fn create_with_a_connection_reset_is_not_retried() -> TestResult {
-    let emulator = instant_emulator();
-    let flaky = Faulty::new(
-        emulator_transport(&emulator),
-        http::Method::POST,
-        Fault::ResetAfterForwarding,
-        1,
-    );
-    let client = decorated(flaky);
-    let err = client
-        .create_tuning_job(&TuningJobSpec::from_base_model(
-            base("gemini-2.5-flash"),
-            sample_data(),
-        ))
-        .await
-        .err()
-        .ok_or("expected the reset")?;
+    let (created, jobs) = create_through_fault(Fault::ResetAfterForwarding, 1).await?;
+    let err = created.err().ok_or("expected the reset")?;
     assert!(err.may_have_been_sent());
-    let jobs: Vec<_> = in_process(&emulator)
-        .list_tuning_jobs(ListOptions::new())
-        .try_collect()
-        .await?;
-    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs, 1);
     Ok(())
 }
 
 #[tokio::test(start_paused = true)]
 async fn create_is_retried_when_the_connection_was_refused() -> TestResult {
-    let emulator = instant_emulator();
-    let flaky = Faulty::new(
-        emulator_transport(&emulator),
-        http::Method::POST,
-        Fault::ConnectRefused,
-        2,
-    );
-    let client = decorated(flaky);
-    client
-        .create_tuning_job(&TuningJobSpec::from_base_model(
-            base("gemini-2.5-flash"),
-            sample_data(),
-        ))
-        .await?;
-    let jobs: Vec<_> = in_process(&emulator)
-        .list_tuning_jobs(ListOptions::new())
-        .try_collect()
-        .await?;
-    assert_eq!(jobs.len(), 1);
+    let (created, jobs) = create_through_fault(Fault::ConnectRefused, 2).await?;
+    created?;
+    assert_eq!(jobs, 1);
     Ok(())
 }
 
