@@ -455,19 +455,29 @@ impl FromStr for LocationName {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ModelId(Arc<str>);
 
+/// The checks shared by ids that are either server-generated numbers or user-chosen strings:
+/// `Some` with the verdict when `s` is empty or all digits (1 to 20 digits, so every `u64`
+/// fits), `None` when the user-chosen grammar must decide.
+fn check_numeric_id(what: &str, s: &str) -> Option<Result<(), Reason>> {
+    if s.is_empty() {
+        return Some(Err(format!("{what} is empty")));
+    }
+    if !s.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if s.len() > 20 {
+        return Some(Err(format!(
+            "numeric {what} must be at most 20 digits (found {})",
+            s.len()
+        )));
+    }
+    Some(Ok(()))
+}
+
 fn check_model_id(s: &str) -> Result<(), Reason> {
     let what = "model id";
-    if s.is_empty() {
-        return Err(format!("{what} is empty"));
-    }
-    if s.chars().all(|c| c.is_ascii_digit()) {
-        if s.len() > 20 {
-            return Err(format!(
-                "numeric {what} must be at most 20 digits (found {})",
-                s.len()
-            ));
-        }
-        return Ok(());
+    if let Some(numeric) = check_numeric_id(what, s) {
+        return numeric;
     }
     if let Some(c) = s
         .chars()
@@ -1015,17 +1025,8 @@ pub struct EndpointId(Arc<str>);
 
 fn check_endpoint_id(s: &str) -> Result<(), Reason> {
     let what = "endpoint id";
-    if s.is_empty() {
-        return Err(format!("{what} is empty"));
-    }
-    if s.chars().all(|c| c.is_ascii_digit()) {
-        if s.len() > 20 {
-            return Err(format!(
-                "numeric {what} must be at most 20 digits (found {})",
-                s.len()
-            ));
-        }
-        return Ok(());
+    if let Some(numeric) = check_numeric_id(what, s) {
+        return numeric;
     }
     if let Some(c) = s
         .chars()
