@@ -12,6 +12,7 @@ use std::time::Duration;
 use retune_client::DatasetUri;
 use retune_client::endpoint::{ApiVersion, Endpoint};
 use retune_model::base_model::BaseModel;
+use retune_model::duration::HumanDuration;
 use retune_model::hyperparameters::AdapterSize;
 use retune_model::names::{
     CheckpointId, KmsKeyName, LocationId, LocationName, ModelId, ModelName, ModelRef, NameError,
@@ -654,28 +655,16 @@ fn resolve_jobs(global: &Global, jobs: JobsArgs) -> Result<Command, ConfigError>
     })
 }
 
-/// `90`, `90s`, `30m`, `2h`, `500ms`: a number and an optional unit (seconds by default).
+/// A `--timeout`: the one duration grammar of `retune_model::duration`, and more than zero.
 pub fn parse_duration(input: &str) -> Result<Duration, ConfigError> {
-    let invalid = || {
-        ConfigError::invalid(
-            "--timeout",
-            input,
-            "expected a duration such as 90s, 30m or 2h",
-        )
-    };
-    let s = input.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (number, unit) = s.split_at(split);
-    let n: u64 = number.parse().map_err(|_| invalid())?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.saturating_mul(60)),
-        "h" => Duration::from_secs(n.saturating_mul(3600)),
-        _ => return Err(invalid()),
-    };
+    let invalid = |reason: String| ConfigError::invalid("--timeout", input, reason);
+    let duration = Duration::from(
+        input
+            .parse::<HumanDuration>()
+            .map_err(|e| invalid(e.to_string()))?,
+    );
     if duration.is_zero() {
-        return Err(invalid());
+        return Err(invalid("a timeout must be more than zero".to_owned()));
     }
     Ok(duration)
 }
@@ -873,7 +862,8 @@ mod tests {
         assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        for bad in ["", "0", "1d", "-3s", "s", "1.5h"] {
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        for bad in ["", "0", "0s", "1d", "-3s", "s"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

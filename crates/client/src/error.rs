@@ -69,7 +69,7 @@ impl Error {
     pub fn code(&self) -> Option<Code> {
         match self {
             Error::Service(s) => Some(s.code()),
-            Error::Refused(r) => r.first().map(|r| r.code()),
+            Error::Refused(r) => Some(retune_model::continuous::refusal_status(r)),
             _ => None,
         }
     }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use retune_model::base_model::BaseModel;
 use retune_model::checkpoints::steps_per_epoch;
-use retune_model::continuous::{ContinuousTuningRequest, Refusal, plan_continuous_tuning};
+use retune_model::continuous::{
+    ContinuousTuningRequest, Refusal, plan_continuous_tuning, refusal_status,
+};
 use retune_model::dataset::{self, DatasetKind, DatasetLimits, DatasetReport};
 use retune_model::encryption::check_kms_key_location;
 use retune_model::hyperparameters::{HyperParameterError, HyperParameters};
@@ -613,15 +615,7 @@ fn hyper_parameter_error(errors: Vec<HyperParameterError>) -> ApiError {
 /// unknown, else INVALID_ARGUMENT if the request contradicts the model, else FAILED_PRECONDITION;
 /// every reason in the message and as a `PreconditionFailure` violation.
 fn refusal_error(model: &ModelRef, refusals: &[Refusal]) -> ApiError {
-    let codes: Vec<Code> = refusals.iter().map(Refusal::code).collect();
-    let code = [
-        Code::NotFound,
-        Code::InvalidArgument,
-        Code::FailedPrecondition,
-    ]
-    .into_iter()
-    .find(|c| codes.contains(c))
-    .unwrap_or(Code::FailedPrecondition);
+    let code = refusal_status(refusals);
     let reasons: Vec<String> = refusals.iter().map(ToString::to_string).collect();
     let message = format!(
         "Continuous tuning from {model} is not possible: {}.",

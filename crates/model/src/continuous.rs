@@ -285,6 +285,21 @@ impl Refusal {
     }
 }
 
+/// The status of a refusal with several reasons: `NOT_FOUND` when something named does not exist,
+/// else `INVALID_ARGUMENT` when the request itself is wrong, else `FAILED_PRECONDITION` (the
+/// model is not in a state to be tuned further). The emulator answers with it and the client
+/// reports it, so both agree whatever order the reasons were found in.
+pub fn refusal_status(refusals: &[Refusal]) -> Code {
+    [
+        Code::NotFound,
+        Code::InvalidArgument,
+        Code::FailedPrecondition,
+    ]
+    .into_iter()
+    .find(|code| refusals.iter().any(|r| r.code() == *code))
+    .unwrap_or(Code::FailedPrecondition)
+}
+
 /// The plan for a continuous-tuning request, or every reason it is refused (never just the first).
 ///
 /// Checks that need the version (checkpoint, provenance, KMS key) are skipped when the version

@@ -9,6 +9,8 @@
 //!   UpdateModel levels.
 //! - [`labels`]: label key and value syntax, label count.
 //! - [`encryption`]: where a CMEK key must live.
+//! - [`gcs`]: Cloud Storage bucket and object names and `gs://` URIs.
+//! - [`duration`]: the one duration grammar (`90s`, `1.5h`, `250ms`).
 //! - [`continuous`]: the continuous-tuning plan, or every reason it is refused.
 //! - [`base_model`]: the foundation models we know and what each supports.
 //! - [`hyperparameters`]: epoch count, learning-rate multiplier, adapter size.
@@ -24,7 +26,9 @@ pub mod checkpoints;
 pub mod code;
 pub mod continuous;
 pub mod dataset;
+pub mod duration;
 pub mod encryption;
+pub mod gcs;
 pub mod hyperparameters;
 pub mod job_state;
 pub mod labels;

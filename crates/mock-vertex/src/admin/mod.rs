@@ -49,6 +49,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use retune_model::duration::HumanDuration;
 use retune_model::job_state::JobState;
 use retune_model::names::{LocationName, TuningJobName, VersionAlias};
 use retune_model::proto_enum::ProtoEnum;
@@ -401,37 +402,6 @@ fn parse_clock_mode(s: &str) -> Option<ClockMode> {
     }
 }
 
-/// A duration as `"30s"`, `"1.5s"`, `"250ms"`, `"2m"` or `"1h"`.
-///
-/// ```
-/// use mock_vertex::admin::parse_duration;
-/// use std::time::Duration;
-/// assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
-/// assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-/// assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
-/// assert_eq!(parse_duration("-1s"), None);
-/// assert_eq!(parse_duration("soon"), None);
-/// ```
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let (number, seconds_per_unit) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else if let Some(n) = s.strip_suffix('h') {
-        (n, 3600.0)
-    } else {
-        return None;
-    };
-    let value: f64 = number.trim().parse().ok()?;
-    if !value.is_finite() || value < 0.0 {
-        return None;
-    }
-    Duration::try_from_secs_f64(value * seconds_per_unit).ok()
-}
-
 // ---------------------------------------------------------------------------------------------
 // HTTP
 // ---------------------------------------------------------------------------------------------
@@ -650,12 +620,9 @@ async fn post_clock(State(emulator): State<Emulator>, bytes: Bytes) -> Response 
         let advance = r
             .advance
             .map(|d| {
-                parse_duration(&d).ok_or_else(|| {
-                    ApiError::invalid_field(
-                        "advance",
-                        format!("Invalid duration {d:?}: expected such as \"30s\", \"1.5s\", \"250ms\", \"2m\"."),
-                    )
-                })
+                d.parse::<HumanDuration>()
+                    .map(Duration::from)
+                    .map_err(|e| ApiError::invalid_field("advance", format!("{e}.")))
             })
             .transpose()?;
         if let Some(mode) = mode {
@@ -818,9 +785,10 @@ async fn await_job(State(emulator): State<Emulator>, bytes: Bytes) -> Response {
             })
             .transpose()?;
         let timeout = match r.timeout {
-            Some(t) => parse_duration(&t).ok_or_else(|| {
-                ApiError::invalid_field("timeout", format!("Invalid duration {t:?}."))
-            })?,
+            Some(t) => t
+                .parse::<HumanDuration>()
+                .map(Duration::from)
+                .map_err(|e| ApiError::invalid_field("timeout", format!("{e}.")))?,
             None => DEFAULT_AWAIT_TIMEOUT,
         };
         Ok::<_, ApiError>((job, state, timeout))
@@ -838,19 +806,6 @@ async fn await_job(State(emulator): State<Emulator>, bytes: Bytes) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn parse_duration_never_panics(s in ".{0,20}") {
-            let _parsed = parse_duration(&s);
-        }
-
-        #[test]
-        fn whole_milliseconds_round_trip(ms in 0u64..10_000_000) {
-            prop_assert_eq!(parse_duration(&format!("{ms}ms")), Some(Duration::from_millis(ms)));
-        }
-    }
 
     #[test]
     fn job_targets_parse_next_or_a_job_name() {

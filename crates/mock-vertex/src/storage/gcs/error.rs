@@ -50,6 +50,12 @@ pub(crate) enum GcsError {
     RangeNotSatisfiable { range: String, size: u64 },
 }
 
+impl From<retune_model::gcs::GcsNameError> for GcsError {
+    fn from(e: retune_model::gcs::GcsNameError) -> GcsError {
+        GcsError::Storage(e.into())
+    }
+}
+
 impl GcsError {
     /// The HTTP status and Cloud Storage `reason`, as Cloud Storage answers them.
     fn status_and_reason(&self) -> (StatusCode, &'static str) {
