@@ -9,8 +9,13 @@
 //! "Lowercase letter" includes international letters that have no case (`日本`, `ü` is fine, `Ü`
 //! is not): a letter is refused only when it is uppercase (or titlecase).
 //!
+//! On a command line a label is written `key=value` and parsed as a [`Label`].
+//!
 //! ```
-//! use retune_model::labels::{check_labels, LabelError};
+//! use retune_model::labels::{check_labels, Label, LabelError};
+//! let label: Label = "チーム=言語".parse().unwrap();
+//! assert_eq!((label.key(), label.value()), ("チーム", "言語"));
+//! assert!(matches!("team".parse::<Label>(), Err(LabelError::NotKeyValue { .. })));
 //! assert_eq!(check_labels([("team", "nlp"), ("チーム", "言語")]), Ok(()));
 //! assert_eq!(check_labels([("env", "")]), Ok(()));
 //! assert!(matches!(
@@ -18,6 +23,9 @@
 //!     Err(LabelError::KeyStart { .. })
 //! ));
 //! ```
+
+use std::fmt;
+use std::str::FromStr;
 
 use crate::Code;
 
@@ -31,6 +39,12 @@ pub const MAX_VALUE_CHARS: usize = 64;
 /// Why a set of labels is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LabelError {
+    /// A `key=value` string without `=`.
+    #[error("expected KEY=VALUE; found {input:?}")]
+    NotKeyValue {
+        /// The string as given.
+        input: String,
+    },
     /// More than [`MAX_LABELS`] labels.
     #[error("a resource can have at most {MAX_LABELS} labels; found {count}")]
     TooMany {
@@ -97,7 +111,9 @@ impl LabelError {
     /// The key at fault, if one label is.
     pub fn key(&self) -> Option<&str> {
         match self {
-            LabelError::TooMany { .. } | LabelError::EmptyKey => None,
+            LabelError::NotKeyValue { .. } | LabelError::TooMany { .. } | LabelError::EmptyKey => {
+                None
+            }
             LabelError::KeyTooLong { key, .. }
             | LabelError::KeyStart { key }
             | LabelError::KeyCharacter { key, .. }
@@ -171,6 +187,65 @@ pub fn check_labels<'a>(
         .try_for_each(|(key, value)| check_label(key, value))
 }
 
+/// One label, valid by [`check_label`]; written `key=value`.
+///
+/// ```
+/// use retune_model::labels::Label;
+/// assert_eq!("team=nlp".parse::<Label>().unwrap().to_string(), "team=nlp");
+/// assert!("env=".parse::<Label>().is_ok());
+/// assert!("Team=nlp".parse::<Label>().is_err());
+/// assert!(Label::new("team", "a".repeat(65)).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Label {
+    key: String,
+    value: String,
+}
+
+impl Label {
+    /// The label `key=value`, if both follow the rules.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Result<Label, LabelError> {
+        let (key, value) = (key.into(), value.into());
+        check_label(&key, &value)?;
+        Ok(Label { key, value })
+    }
+
+    /// The key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The value (possibly empty).
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The key and the value.
+    pub fn into_parts(self) -> (String, String) {
+        (self.key, self.value)
+    }
+}
+
+impl FromStr for Label {
+    type Err = LabelError;
+
+    /// `key=value`, split at the first `=` (a key cannot contain one).
+    fn from_str(input: &str) -> Result<Label, LabelError> {
+        let (key, value) = input
+            .split_once('=')
+            .ok_or_else(|| LabelError::NotKeyValue {
+                input: input.to_owned(),
+            })?;
+        Label::new(key, value)
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.key, self.value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,7 +313,48 @@ mod tests {
         assert!(err.to_string().contains("\"X\""), "{err}");
     }
 
+    #[test]
+    fn label_strings_split_at_the_first_equals_sign() {
+        assert_eq!(
+            "team=a=b".parse::<Label>(),
+            Err(LabelError::ValueCharacter {
+                key: "team".into(),
+                value: "a=b".into(),
+                found: '=',
+            })
+        );
+        assert_eq!(
+            "=v".parse::<Label>(),
+            Err(LabelError::EmptyKey),
+            "an empty key is refused"
+        );
+        assert_eq!(
+            "team".parse::<Label>(),
+            Err(LabelError::NotKeyValue {
+                input: "team".into()
+            })
+        );
+    }
+
     proptest! {
+        #[test]
+        fn label_parse_never_panics_and_agrees_with_check_label(s in "\\PC{0,80}") {
+            match s.parse::<Label>() {
+                Ok(label) => {
+                    prop_assert_eq!(check_label(label.key(), label.value()), Ok(()));
+                    prop_assert_eq!(label.to_string(), s);
+                }
+                Err(LabelError::NotKeyValue { input }) => {
+                    prop_assert!(!s.contains('='));
+                    prop_assert_eq!(input, s);
+                }
+                Err(err) => {
+                    let (key, value) = s.split_once('=').expect("has =");
+                    prop_assert_eq!(check_label(key, value), Err(err));
+                }
+            }
+        }
+
         #[test]
         fn well_formed_labels_are_accepted(
             key in "[a-z][a-z0-9_-]{0,63}",
