@@ -7,7 +7,7 @@ use bytes::Bytes;
 use futures::Stream;
 use retune_model::names::{
     EndpointName, LocationId, LocationName, ModelName, ModelRef, OperationName, ProjectId,
-    TuningJobName, VersionId, VersionSelector,
+    TuningJobName, VersionId,
 };
 use retune_model::wire::{self, EnumEncoding, WireMessage};
 use serde::de::DeserializeOwned;
@@ -17,7 +17,7 @@ use crate::decode::decode_response;
 use crate::endpoint::{ApiVersion, BASE_URL_ENV, Endpoint, resolve_endpoint};
 use crate::error::{ApiStatus, BuildError, DecodeError, Error};
 use crate::retry::{Idempotency, RetryPolicy, RetryTransport};
-use crate::spec::{ListOptions, ModelUpdate, TuningJobSpec, UpdateLevel};
+use crate::spec::{ListOptions, ModelUpdate, TuningJobSpec};
 use crate::tracing::TracingTransport;
 use crate::transport::Transport;
 use crate::wait::{JobPoller, PollPolicy, WaitError};
@@ -419,6 +419,7 @@ impl Client {
     /// Creates a supervised tuning job (`POST .../tuningJobs`). Never retried once it may have
     /// reached the server, so a flaky network cannot create two jobs.
     pub async fn create_tuning_job(&self, spec: &TuningJobSpec) -> Result<wire::TuningJob, Error> {
+        spec.check()?;
         let body = wire::encode(&spec.to_wire(), EnumEncoding::Names);
         let call = Call::new(
             http::Method::POST,
@@ -544,28 +545,7 @@ impl Client {
         update: &ModelUpdate,
     ) -> Result<wire::Model, Error> {
         self.check_location("model name", model.name().location())?;
-        let level = update.level()?;
-        let version_selected = matches!(
-            model.selector(),
-            Some(VersionSelector::Id(_) | VersionSelector::Alias(_))
-        );
-        match level {
-            UpdateLevel::Model if version_selected => {
-                return Err(BuildError::new(
-                    "model update",
-                    format!("display name and description belong to the model: name {} without a version", model.name()),
-                )
-                .into());
-            }
-            UpdateLevel::Version if !version_selected => {
-                return Err(BuildError::new(
-                    "model update",
-                    format!("the default checkpoint and version description belong to a version: name {}@{{version}}", model.name()),
-                )
-                .into());
-            }
-            _ => {}
-        }
+        update.check(model)?;
         let body = wire::encode(&update.to_wire(model), EnumEncoding::Names);
         let call = Call::new(http::Method::PATCH, display(model), Idempotency::Idempotent)
             .query(vec![("updateMask", update.update_mask())])

@@ -119,12 +119,10 @@ impl Error {
         }
     }
 
+    /// Whether [`Error::code`] is `code`: a refusal is judged by the status of all its reasons
+    /// together, as the server would answer, never by one reason alone.
     fn has_code(&self, code: Code) -> bool {
-        match self {
-            Error::Service(s) => s.code() == code,
-            Error::Refused(r) => r.iter().any(|r| r.code() == code),
-            _ => false,
-        }
+        self.code() == Some(code)
     }
 }
 

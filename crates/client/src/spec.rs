@@ -8,61 +8,96 @@ use std::fmt;
 use std::str::FromStr;
 
 use retune_model::base_model::BaseModel;
+use retune_model::gcs::GcsUri;
 use retune_model::hyperparameters::AdapterSize;
-use retune_model::names::{CheckpointId, KmsKeyName, ModelRef, ServiceAccount};
+use retune_model::labels::{Label, check_labels};
+use retune_model::names::{CheckpointId, KmsKeyName, LocationName, ModelRef, ServiceAccount};
+use retune_model::registry::{UpdatableField, check_update_mask};
 use retune_model::wire;
+use retune_model::wire::fields::snake_to_camel;
 
 use crate::error::BuildError;
 
-/// Where training data lives: a `gs://bucket/object` JSONL file or a Vertex dataset resource
-/// (`projects/.../datasets/...`).
+/// Where training data lives: a `gs://bucket/object` JSONL file, parsed as a
+/// [`GcsUri`] by Cloud Storage's rules, or a Vertex AI dataset resource
+/// (`projects/{project}/locations/{location}/datasets/{id}`), which the API also accepts in
+/// `trainingDatasetUri` and `validationDatasetUri` (the SDK passes `vertex_dataset_resource`
+/// through unchanged).
 ///
 /// ```
 /// use retune_client::DatasetUri;
 /// assert!("gs://bucket/train.jsonl".parse::<DatasetUri>().is_ok());
 /// assert!("projects/p/locations/us-central1/datasets/42".parse::<DatasetUri>().is_ok());
 /// assert!("gs://bucket".parse::<DatasetUri>().is_err()); // no object
+/// assert!("gs://Bad_Bucket/x".parse::<DatasetUri>().is_err()); // not a bucket name
 /// assert!("/tmp/train.jsonl".parse::<DatasetUri>().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct DatasetUri(String);
+pub struct DatasetUri(DatasetSource);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum DatasetSource {
+    Gcs(GcsUri),
+    VertexDataset { location: LocationName, id: String },
+}
 
 impl DatasetUri {
-    /// The URI as sent.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// The Cloud Storage object, unless this is a Vertex AI dataset resource.
+    pub fn as_gcs(&self) -> Option<&GcsUri> {
+        match &self.0 {
+            DatasetSource::Gcs(uri) => Some(uri),
+            DatasetSource::VertexDataset { .. } => None,
+        }
+    }
+
+    fn parse_vertex_dataset(s: &str) -> Option<DatasetUri> {
+        let (location, id) = s.rsplit_once("/datasets/")?;
+        let location = location.parse::<LocationName>().ok()?;
+        let numeric = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+        numeric.then(|| {
+            DatasetUri(DatasetSource::VertexDataset {
+                location,
+                id: id.to_owned(),
+            })
+        })
+    }
+}
+
+impl From<GcsUri> for DatasetUri {
+    fn from(uri: GcsUri) -> DatasetUri {
+        DatasetUri(DatasetSource::Gcs(uri))
     }
 }
 
 impl FromStr for DatasetUri {
     type Err = BuildError;
     fn from_str(s: &str) -> Result<DatasetUri, BuildError> {
-        if let Some(rest) = s.strip_prefix("gs://") {
-            match rest.split_once('/') {
-                Some((bucket, object)) if !bucket.is_empty() && !object.is_empty() => {
-                    return Ok(DatasetUri(s.to_owned()));
-                }
-                _ => {
-                    return Err(BuildError::new(
-                        "dataset uri",
-                        format!("{s:?} must name an object: gs://bucket/path/file.jsonl"),
-                    ));
-                }
-            }
+        if s.starts_with("gs://") {
+            return GcsUri::parse(s)
+                .map(DatasetUri::from)
+                .map_err(|e| BuildError::new("dataset uri", e.to_string()).with_source(e));
         }
-        if s.starts_with("projects/") && s.contains("/datasets/") && !s.ends_with('/') {
-            return Ok(DatasetUri(s.to_owned()));
+        if s.starts_with("projects/") {
+            return DatasetUri::parse_vertex_dataset(s).ok_or_else(|| {
+                BuildError::new(
+                    "dataset uri",
+                    format!("{s:?} is not a dataset resource: projects/P/locations/L/datasets/ID"),
+                )
+            });
         }
         Err(BuildError::new(
             "dataset uri",
-            format!("{s:?} is neither gs://bucket/object nor projects/.../datasets/..."),
+            format!("{s:?} is neither gs://bucket/object nor projects/P/locations/L/datasets/ID"),
         ))
     }
 }
 
 impl fmt::Display for DatasetUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match &self.0 {
+            DatasetSource::Gcs(uri) => uri.fmt(f),
+            DatasetSource::VertexDataset { location, id } => write!(f, "{location}/datasets/{id}"),
+        }
     }
 }
 
@@ -194,10 +229,17 @@ impl TuningJobSpec {
         self.description = Some(description.into());
         self
     }
-    /// A label for the job and the model it creates.
+    /// A label for the job and the model it creates. The labels are checked by
+    /// `retune_model::labels` before the job is sent: a bad one fails the call with
+    /// [`crate::Error::Build`], whose source is the [`retune_model::labels::LabelError`].
     pub fn with_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.labels.insert(key.into(), value.into());
         self
+    }
+    /// A label already checked, such as one parsed from `key=value`.
+    pub fn with_checked_label(self, label: Label) -> Self {
+        let (key, value) = label.into_parts();
+        self.with_label(key, value)
     }
     /// The CMEK key; continuous tuning must reuse the pre-tuned model's key.
     pub fn with_kms_key(mut self, key: KmsKeyName) -> Self {
@@ -231,6 +273,11 @@ impl TuningJobSpec {
 
     pub(crate) fn set_source(&mut self, source: TuningSource) {
         self.source = source;
+    }
+
+    /// The checks made before the job is sent: the labels, by `retune_model::labels`.
+    pub(crate) fn check(&self) -> Result<(), BuildError> {
+        check_label_map(&self.labels)
     }
 
     /// The `TuningJob` body sent to `tuningJobs.create`.
@@ -287,7 +334,8 @@ impl TuningJobSpec {
 ///
 /// Model-level fields (display name, description) need a model without a version (or `@-`);
 /// version-level fields (default checkpoint, version description) need a version. Labels go
-/// with either. One request cannot mix the two levels.
+/// with either. One request cannot mix the two levels. Which field belongs to which level is
+/// `retune_model::registry`'s rule ([`check_update_mask`]), the same one the emulator applies.
 ///
 /// ```
 /// use retune_client::ModelUpdate;
@@ -301,14 +349,6 @@ pub struct ModelUpdate {
     version_description: Option<String>,
     default_checkpoint: Option<CheckpointId>,
     labels: Option<BTreeMap<String, String>>,
-}
-
-/// Which level of a model an update touches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UpdateLevel {
-    Model,
-    Version,
-    Either,
 }
 
 impl ModelUpdate {
@@ -342,41 +382,36 @@ impl ModelUpdate {
         self
     }
 
-    /// The `updateMask` value: the camelCase paths of the set fields.
-    pub fn update_mask(&self) -> String {
-        let mut paths = Vec::new();
-        if self.display_name.is_some() {
-            paths.push("displayName");
-        }
-        if self.description.is_some() {
-            paths.push("description");
-        }
-        if self.version_description.is_some() {
-            paths.push("versionDescription");
-        }
-        if self.default_checkpoint.is_some() {
-            paths.push("defaultCheckpointId");
-        }
-        if self.labels.is_some() {
-            paths.push("labels");
-        }
-        paths.join(",")
+    /// The fields this update sets, in [`UpdatableField::ALL`] order.
+    pub fn fields(&self) -> Vec<UpdatableField> {
+        UpdatableField::ALL
+            .into_iter()
+            .filter(|field| match field {
+                UpdatableField::DisplayName => self.display_name.is_some(),
+                UpdatableField::Description => self.description.is_some(),
+                UpdatableField::VersionDescription => self.version_description.is_some(),
+                UpdatableField::DefaultCheckpointId => self.default_checkpoint.is_some(),
+                UpdatableField::Labels => self.labels.is_some(),
+            })
+            .collect()
     }
 
-    pub(crate) fn level(&self) -> Result<UpdateLevel, BuildError> {
-        let model = self.display_name.is_some() || self.description.is_some();
-        let version = self.version_description.is_some() || self.default_checkpoint.is_some();
-        match (model, version) {
-            (true, true) => Err(BuildError::new(
-                "model update",
-                "one request cannot change model-level fields (display name, description) and \
-                 version-level fields (default checkpoint, version description)",
-            )),
-            (true, false) => Ok(UpdateLevel::Model),
-            (false, true) => Ok(UpdateLevel::Version),
-            (false, false) if self.labels.is_some() => Ok(UpdateLevel::Either),
-            (false, false) => Err(BuildError::new("model update", "nothing to update")),
-        }
+    /// The `updateMask` value: the camelCase paths of the set fields.
+    pub fn update_mask(&self) -> String {
+        self.fields()
+            .into_iter()
+            .map(|f| snake_to_camel(f.mask_path()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The checks made before the update is sent to `model`: the fields against the level the
+    /// name targets ([`check_update_mask`]) and the labels.
+    pub(crate) fn check(&self, model: &ModelRef) -> Result<(), BuildError> {
+        let paths: Vec<&str> = self.fields().into_iter().map(|f| f.mask_path()).collect();
+        check_update_mask(model.selector(), &paths)
+            .map_err(|e| BuildError::new("model update", e.to_string()).with_source(e))?;
+        self.labels.as_ref().map_or(Ok(()), check_label_map)
     }
 
     pub(crate) fn to_wire(&self, name: &ModelRef) -> wire::Model {
@@ -393,6 +428,11 @@ impl ModelUpdate {
             ..wire::Model::default()
         }
     }
+}
+
+fn check_label_map(labels: &BTreeMap<String, String>) -> Result<(), BuildError> {
+    check_labels(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| BuildError::new("labels", e.to_string()).with_source(e))
 }
 
 /// Filter and page size of a list call; pages are followed automatically.

@@ -15,6 +15,7 @@ use retune_client::transport::{InProcess, Transport, TransportErrorKind};
 use retune_client::{Client, Error, ListOptions, ModelUpdate, TuningJobSpec, WaitError};
 use retune_model::Code;
 use retune_model::job_state::JobState;
+use retune_model::labels::LabelError;
 use retune_model::names::{CheckpointId, ModelName, VersionAlias, VersionId};
 use retune_model::registry::AliasChange;
 use support::*;
@@ -396,6 +397,45 @@ async fn update_mixing_levels_is_refused_before_sending() -> TestResult {
         ModelUpdate::new().with_labels(BTreeMap::from([("a".to_owned(), "b".to_owned())]));
     assert_eq!(labels_only.update_mask(), "labels");
     assert!(recorder.requests().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn labels_are_checked_by_the_model_rule_before_sending() -> TestResult {
+    let emulator = instant_emulator();
+    let recorder = Recorder::new(emulator_transport(&emulator));
+    let client = client_over(recorder.clone());
+    let spec = || TuningJobSpec::from_base_model(base("gemini-2.5-flash"), sample_data());
+
+    for (key, value) in [("Team", "nlp"), ("team", "NLP"), ("", "x")] {
+        let err = client
+            .create_tuning_job(&spec().with_label(key, value))
+            .await
+            .err();
+        let Some(Error::Build(build)) = &err else {
+            panic!("{key}={value}: {err:?}");
+        };
+        let source = std::error::Error::source(build).ok_or("a source")?;
+        assert!(
+            source.downcast_ref::<LabelError>().is_some(),
+            "{key}={value}: {source}"
+        );
+    }
+    let long = "v".repeat(65);
+    let err = client
+        .update_model(
+            &format!("{LOCATION}/models/1").parse()?,
+            &ModelUpdate::new().with_labels(BTreeMap::from([("team".to_owned(), long)])),
+        )
+        .await
+        .err();
+    assert!(matches!(err, Some(Error::Build(_))), "{err:?}");
+    assert!(recorder.requests().is_empty());
+
+    let job = client
+        .create_tuning_job(&spec().with_checked_label("チーム=言語".parse()?))
+        .await?;
+    assert_eq!(job.labels.get("チーム").map(String::as_str), Some("言語"));
     Ok(())
 }
 

@@ -288,6 +288,60 @@ async fn model_tuned_before_the_cutoff_is_refused() -> TestResult {
     Ok(())
 }
 
+#[tokio::test(start_paused = true)]
+async fn several_reasons_give_the_emulators_status_whatever_their_order() -> TestResult {
+    // A model tuned before the cutoff (FAILED_PRECONDITION, found first) continued with another
+    // KMS key (INVALID_ARGUMENT, found second): the status is the model's `refusal_status`, not
+    // the first reason's code, and the emulator answers the same request with the same status.
+    let start = Timestamp::from_date(2025, 6, 1).ok_or("date")?;
+    let emulator = Emulator::builder()
+        .jobs(JobSpeed::Manual)
+        .manual_clock(ManualClock::new(start))
+        .build();
+    let client = in_process(&emulator);
+    let spec =
+        retune_client::TuningJobSpec::from_base_model(base("gemini-2.5-flash"), sample_data());
+    let job = client.create_tuning_job(&spec).await?;
+    for _ in 0..48 {
+        emulator.advance(Duration::from_secs(3600));
+    }
+    let done = client.get_tuning_job(&job_name(&job)).await?;
+    let model: ModelRef = done
+        .tuned_model
+        .map(|t| t.model)
+        .unwrap_or_default()
+        .parse()?;
+    let other_key: KmsKeyName = OTHER_KEY.parse()?;
+
+    let err = client
+        .continue_tuning(model.clone(), sample_data())
+        .kms_key(other_key.clone())
+        .dry_run()
+        .await
+        .err()
+        .ok_or("refused")?;
+    let codes: Vec<Code> = err.refusals().iter().map(Refusal::code).collect();
+    assert_eq!(
+        codes,
+        [Code::FailedPrecondition, Code::InvalidArgument],
+        "{err}"
+    );
+    assert_eq!(err.code(), Some(Code::InvalidArgument));
+    assert!(!err.is_not_found());
+
+    // The same request sent as is: the emulator decides with the same rule.
+    let unchecked = retune_client::TuningJobSpec::from_pre_tuned(model, None, sample_data())
+        .with_kms_key(other_key);
+    let served = client
+        .create_tuning_job(&unchecked)
+        .await
+        .err()
+        .ok_or("the emulator refuses")?;
+    assert!(matches!(served, Error::Service(_)), "{served:?}");
+    assert_eq!(served.code(), err.code(), "{served}");
+    Ok(())
+}
+
 #[tokio::test]
 async fn model_in_another_location_or_project_is_refused_without_any_request() -> TestResult {
     let emulator = instant_emulator();
