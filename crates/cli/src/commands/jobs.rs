@@ -6,7 +6,7 @@ use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
 use retune_client::{Client, Error as ClientError, ListOptions, TuningJobSpec};
 use retune_model::base_model::BaseModel;
-use retune_model::continuous::Refusal;
+use retune_model::continuous::{Refusal, refusal_status};
 use retune_model::hyperparameters::HyperParameters;
 use retune_model::job_state::JobState;
 use retune_model::names::{CheckpointId, ModelRef, TuningJobName};
@@ -231,9 +231,14 @@ fn refused(model: &str, err: ClientError, out: &Out) -> anyhow::Result<anyhow::E
             out.line(format!("  - {}: {r}", r.code().as_str()))?;
         }
     }
+    // The line leads with the status the service would answer (`refusal_status`, whatever the
+    // order of the reasons) and the first reason that has it.
+    let status = refusal_status(reasons);
     let first = reasons
-        .first()
-        .map(|r| format!("{}: {r}", r.code().as_str()))
+        .iter()
+        .find(|r| r.code() == status)
+        .or(reasons.first())
+        .map(|r| format!("{}: {r}", status.as_str()))
         .unwrap_or_default();
     let more = match reasons.len() {
         1 => String::new(),
