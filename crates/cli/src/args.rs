@@ -1,9 +1,24 @@
-//! The command line as clap sees it: strings, flags and counts only.
+//! The command line as clap sees it: each flag value parsed by a value parser of [`crate::values`]
+//! into a domain type, or kept as a string where the environment supplies it.
 //!
-//! Nothing here parses a resource name, reads a file or touches the network; `config` turns these
-//! strings into typed values (the second phase), so `retune --help` costs nothing but clap.
+//! Nothing here reads a file or touches the network. Values that depend on each other (a short
+//! model id and `--project`, the connection) are resolved by `config`, the second phase. The
+//! global options that the environment can set stay strings until then, so that `--help` never
+//! fails on a malformed environment variable.
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
+use retune_client::DatasetUri;
+use retune_model::base_model::BaseModel;
+use retune_model::gcs::GcsUri;
+use retune_model::hyperparameters::AdapterSize;
+use retune_model::labels::Label;
+use retune_model::names::{CheckpointId, KmsKeyName, ServiceAccount, VersionAlias};
+
+use crate::config::Format;
+use crate::values::{self, ApiVersionArg, JobInput, ModelInput, ShellArg};
 
 /// The exit codes, shown at the end of `retune --help`.
 const EXIT_CODES: &str = "\
@@ -68,9 +83,8 @@ pub struct GlobalArgs {
     )]
     pub endpoint: Option<String>,
     /// REST API version.
-    #[arg(long, global = true, value_name = "VERSION", default_value = "v1",
-          value_parser = ["v1", "v1beta1"])]
-    pub api_version: String,
+    #[arg(long, global = true, value_name = "VERSION", value_enum, default_value_t = ApiVersionArg::V1)]
+    pub api_version: ApiVersionArg,
     /// Bearer token to send instead of Application Default Credentials.
     #[arg(
         long,
@@ -81,9 +95,8 @@ pub struct GlobalArgs {
     )]
     pub access_token: Option<String>,
     /// Output format: tables for people, or the API's own JSON for scripts.
-    #[arg(long, global = true, value_name = "FORMAT", default_value = "table",
-          value_parser = ["table", "json"])]
-    pub format: String,
+    #[arg(long, global = true, value_name = "FORMAT", value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// More diagnostics on stderr (-v: info, -vv: debug, -vvv: trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -121,33 +134,34 @@ pub enum CommandArgs {
 #[derive(Debug, ClapArgs)]
 pub struct TrainingArgs {
     /// Training data: gs://bucket/file.jsonl.
-    #[arg(long, value_name = "URI")]
-    pub train: String,
+    #[arg(long, value_name = "URI", value_parser = values::train)]
+    pub train: DatasetUri,
     /// Validation data: gs://bucket/file.jsonl.
-    #[arg(long, value_name = "URI")]
-    pub validation: Option<String>,
+    #[arg(long, value_name = "URI", value_parser = values::validation)]
+    pub validation: Option<DatasetUri>,
     /// Number of epochs [default: chosen by the service from the data set size].
-    #[arg(long, value_name = "N")]
-    pub epochs: Option<String>,
+    #[arg(long, value_name = "N", value_parser = values::epochs)]
+    pub epochs: Option<u32>,
     /// Learning-rate multiplier.
-    #[arg(long, value_name = "X")]
-    pub lr_multiplier: Option<String>,
+    #[arg(long, value_name = "X", value_parser = values::lr_multiplier)]
+    pub lr_multiplier: Option<f64>,
     /// LoRA adapter size (rank): 1, 2, 4, 8 or 16, as the base model allows.
-    #[arg(long, value_name = "N")]
-    pub adapter_size: Option<String>,
+    #[arg(long, value_name = "N", value_parser = values::adapter_size)]
+    pub adapter_size: Option<AdapterSize>,
     /// Display name of the tuned model.
     #[arg(long, value_name = "NAME")]
     pub display_name: Option<String>,
-    /// Label of the tuning job, KEY=VALUE (repeatable).
-    #[arg(long = "label", value_name = "KEY=VALUE")]
-    pub labels: Vec<String>,
+    /// Label of the tuning job, KEY=VALUE (repeatable): lowercase letters (any script), digits,
+    /// `_` and `-`, at most 64 characters each; keys start with a letter.
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = values::label)]
+    pub labels: Vec<Label>,
     /// Customer-managed encryption key:
     /// projects/P/locations/L/keyRings/R/cryptoKeys/K.
-    #[arg(long, value_name = "KEY")]
-    pub kms_key: Option<String>,
+    #[arg(long, value_name = "KEY", value_parser = values::kms_key)]
+    pub kms_key: Option<KmsKeyName>,
     /// Service account the job runs as.
-    #[arg(long, value_name = "EMAIL")]
-    pub service_account: Option<String>,
+    #[arg(long, value_name = "EMAIL", value_parser = values::service_account)]
+    pub service_account: Option<ServiceAccount>,
     /// Export only the last checkpoint instead of one per epoch.
     #[arg(long)]
     pub export_last_checkpoint_only: bool,
@@ -160,8 +174,8 @@ pub struct TrainingArgs {
 #[derive(Debug, ClapArgs)]
 pub struct TuneArgs {
     /// Foundation model to tune, such as gemini-2.5-flash.
-    #[arg(long, value_name = "MODEL")]
-    pub base_model: String,
+    #[arg(long, value_name = "MODEL", value_parser = values::base_model)]
+    pub base_model: &'static BaseModel,
     /// Data and hyperparameters.
     #[command(flatten)]
     pub training: TrainingArgs,
@@ -173,10 +187,10 @@ pub struct ContinueArgs {
     /// The tuned model: ID or projects/P/locations/L/models/ID, optionally with @VERSION or
     /// @ALIAS [default: its default version].
     #[arg(value_name = "MODEL[@VERSION|@ALIAS]")]
-    pub model: String,
+    pub model: ModelInput,
     /// Checkpoint to start from [default: the version's default checkpoint].
-    #[arg(long, value_name = "ID")]
-    pub checkpoint: Option<String>,
+    #[arg(long, value_name = "ID", value_parser = values::checkpoint_flag)]
+    pub checkpoint: Option<CheckpointId>,
     /// Data and hyperparameters.
     #[command(flatten)]
     pub training: TrainingArgs,
@@ -205,11 +219,11 @@ pub struct ListArgs {
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
     /// Items fetched per request.
-    #[arg(long, value_name = "N")]
-    pub page_size: Option<String>,
+    #[arg(long, value_name = "N", value_parser = values::page_size)]
+    pub page_size: Option<u32>,
     /// Stop after this many items.
-    #[arg(long, value_name = "N")]
-    pub limit: Option<String>,
+    #[arg(long, value_name = "N", value_parser = values::limit)]
+    pub limit: Option<usize>,
 }
 
 /// A tuning job argument.
@@ -217,7 +231,7 @@ pub struct ListArgs {
 pub struct JobArg {
     /// The job: ID or projects/P/locations/L/tuningJobs/ID.
     #[arg(value_name = "JOB")]
-    pub job: String,
+    pub job: JobInput,
 }
 
 /// `retune jobs wait`.
@@ -227,8 +241,8 @@ pub struct WaitArgs {
     #[command(flatten)]
     pub job: JobArg,
     /// Give up after this long, such as 90s, 30m or 2h [default: 24h].
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = values::timeout)]
+    pub timeout: Option<Duration>,
 }
 
 /// A model argument.
@@ -236,7 +250,7 @@ pub struct WaitArgs {
 pub struct ModelArg {
     /// The model: ID or projects/P/locations/L/models/ID, optionally with @VERSION or @ALIAS.
     #[arg(value_name = "MODEL[@VERSION|@ALIAS]")]
-    pub model: String,
+    pub model: ModelInput,
 }
 
 /// `retune models ...`.
@@ -266,10 +280,10 @@ pub enum ModelsArgs {
 pub struct SetDefaultCheckpointArgs {
     /// The model version.
     #[arg(value_name = "MODEL[@VERSION|@ALIAS]")]
-    pub model: String,
+    pub model: ModelInput,
     /// The checkpoint id.
-    #[arg(value_name = "CHECKPOINT")]
-    pub checkpoint: String,
+    #[arg(value_name = "CHECKPOINT", value_parser = values::checkpoint)]
+    pub checkpoint: CheckpointId,
 }
 
 /// `retune models alias ...`.
@@ -286,10 +300,10 @@ pub enum AliasArgs {
 pub struct AliasEditArgs {
     /// The model version (for add), or the model (for remove).
     #[arg(value_name = "MODEL[@VERSION]")]
-    pub model: String,
+    pub model: ModelInput,
     /// Aliases, such as golden.
-    #[arg(value_name = "ALIAS", required = true)]
-    pub aliases: Vec<String>,
+    #[arg(value_name = "ALIAS", required = true, value_parser = values::alias)]
+    pub aliases: Vec<VersionAlias>,
 }
 
 /// `retune dataset ...`.
@@ -306,7 +320,7 @@ pub enum DatasetArgs {
 pub struct ValidateArgs {
     /// The JSONL file.
     #[arg(value_name = "FILE")]
-    pub file: String,
+    pub file: PathBuf,
     /// Apply the validation-set limits instead of the training-set ones.
     #[arg(long)]
     pub validation: bool,
@@ -317,10 +331,10 @@ pub struct ValidateArgs {
 pub struct UploadArgs {
     /// The local file.
     #[arg(value_name = "FILE")]
-    pub file: String,
+    pub file: PathBuf,
     /// Where to: gs://bucket/object.
-    #[arg(value_name = "URI")]
-    pub destination: String,
+    #[arg(value_name = "URI", value_parser = values::destination)]
+    pub destination: GcsUri,
     /// Upload even if the file fails `dataset validate`.
     #[arg(long)]
     pub no_validate: bool,
@@ -337,26 +351,26 @@ pub enum EmulatorArgs {
 #[derive(Debug, ClapArgs)]
 pub struct ServeArgs {
     /// Port to listen on (0 picks a free one).
-    #[arg(long, default_value = "8080", value_name = "PORT")]
-    pub port: String,
+    #[arg(long, default_value = "8080", value_name = "PORT", value_parser = values::port)]
+    pub port: u16,
     /// Address to bind.
-    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
-    pub host: String,
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR", value_parser = values::host)]
+    pub host: std::net::IpAddr,
     /// Serve gs://bucket/object from DIR/bucket/object [default: in memory].
     #[arg(long, value_name = "DIR")]
-    pub gcs_dir: Option<String>,
+    pub gcs_dir: Option<PathBuf>,
     /// Which callers to accept: none, required, or token=T.
-    #[arg(long, default_value = "none", value_name = "MODE")]
-    pub auth: String,
+    #[arg(long, default_value = "none", value_name = "MODE", value_parser = values::auth)]
+    pub auth: mock_vertex::AuthMode,
     /// How fast tuning jobs move: instant, scaled or manual.
-    #[arg(long, default_value = "scaled", value_name = "SPEED")]
-    pub jobs: String,
+    #[arg(long, default_value = "scaled", value_name = "SPEED", value_parser = values::job_speed)]
+    pub jobs: mock_vertex::JobSpeed,
 }
 
 /// `retune completions`.
 #[derive(Debug, ClapArgs)]
 pub struct CompletionsArgs {
     /// The shell.
-    #[arg(value_name = "SHELL", value_parser = ["bash", "zsh", "fish"])]
-    pub shell: String,
+    #[arg(value_name = "SHELL", value_enum)]
+    pub shell: ShellArg,
 }

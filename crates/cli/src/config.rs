@@ -1,30 +1,30 @@
-//! The second phase: `Config::try_from(Args)` turns clap's strings into typed values.
+//! The second phase: `Config::try_from(Args)` resolves what depends on more than one flag.
 //!
-//! Every name, URI, label and number is parsed here, once, with a one-line error that says what
-//! was wrong; commands receive only typed values. Nothing here does IO beyond reading the
-//! arguments already in memory.
+//! Each flag value is already a domain type (clap's value parsers in [`crate::values`]); here the
+//! project and location get their defaults and the environment's empty values count as unset,
+//! short model and job ids get a location, commands check which `@VERSION` forms they take, and
+//! the labels are counted. Errors are one line; nothing here does IO.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
 use retune_client::DatasetUri;
 use retune_client::endpoint::{ApiVersion, Endpoint};
 use retune_model::base_model::BaseModel;
-use retune_model::duration::HumanDuration;
+use retune_model::gcs::GcsUri;
 use retune_model::hyperparameters::AdapterSize;
+use retune_model::labels::check_labels;
 use retune_model::names::{
-    CheckpointId, KmsKeyName, LocationId, LocationName, ModelId, ModelName, ModelRef, NameError,
-    ProjectId, ServiceAccount, TuningJobId, TuningJobName, VersionAlias, VersionId,
-    VersionSelector,
+    CheckpointId, KmsKeyName, LocationId, LocationName, ModelRef, NameError, ProjectId,
+    ServiceAccount, TuningJobName, VersionAlias, VersionId, VersionSelector,
 };
 
 use crate::args::{
     AliasArgs, Args, CommandArgs, ContinueArgs, DatasetArgs, EmulatorArgs, GlobalArgs, JobsArgs,
     ListArgs, ModelsArgs, ServeArgs, TrainingArgs, TuneArgs,
 };
-use crate::gcs::GcsObject;
+use crate::values::{JobInput, ModelInput};
 
 /// The location used when neither `--location` nor `GOOGLE_CLOUD_LOCATION` is set: the region
 /// where Vertex AI supervised tuning of Gemini models is documented first.
@@ -65,7 +65,8 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    fn invalid(what: &'static str, input: &str, reason: impl Into<String>) -> ConfigError {
+    /// `invalid {what} "{input}": {reason}`.
+    pub fn invalid(what: &'static str, input: &str, reason: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
             what,
             input: input.to_owned(),
@@ -74,12 +75,8 @@ impl ConfigError {
     }
 }
 
-const MODEL_HINT: &str =
-    "expected MODEL[@VERSION|@ALIAS] with MODEL an id or projects/P/locations/L/models/ID";
-const JOB_HINT: &str = "expected a job id or projects/P/locations/L/tuningJobs/ID";
-
 /// Output format for results on stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Aligned tables and sentences for people.
     Table,
@@ -235,7 +232,7 @@ pub enum Command {
         /// The local file.
         file: PathBuf,
         /// Where to.
-        destination: GcsObject,
+        destination: GcsUri,
         /// `--endpoint` (the emulator's store) or real Cloud Storage.
         endpoint: Option<Endpoint>,
         /// `--access-token`.
@@ -308,28 +305,23 @@ impl TryFrom<Args> for Config {
             CommandArgs::Jobs(jobs) => resolve_jobs(&global, jobs)?,
             CommandArgs::Models(models) => resolve_models(&global, models)?,
             CommandArgs::Dataset(DatasetArgs::Validate(v)) => Command::DatasetValidate {
-                file: PathBuf::from(v.file),
+                file: v.file,
                 validation: v.validation,
             },
             CommandArgs::Dataset(DatasetArgs::Upload(u)) => Command::DatasetUpload {
-                file: PathBuf::from(u.file),
-                destination: u
-                    .destination
-                    .parse()
-                    .map_err(|e: crate::gcs::GcsUriError| {
-                        ConfigError::invalid("destination", &u.destination, e.to_string())
-                    })?,
+                file: u.file,
+                destination: u.destination,
                 endpoint: global.endpoint.clone(),
                 access_token: global.access_token.clone(),
                 skip_validation: u.no_validate,
             },
             CommandArgs::Emulator(EmulatorArgs::Serve(serve)) => {
-                Command::EmulatorServe(resolve_serve(serve)?)
+                Command::EmulatorServe(resolve_serve(serve))
             }
-            CommandArgs::Completions(c) => Command::Completions(parse_shell(&c.shell)?),
+            CommandArgs::Completions(c) => Command::Completions(c.shell.into()),
         };
         Ok(Config {
-            format: global.format,
+            format: args.global.format,
             verbosity: global.verbosity,
             command,
         })
@@ -344,13 +336,13 @@ struct Global {
     endpoint: Option<Endpoint>,
     api_version: ApiVersion,
     access_token: Option<String>,
-    format: Format,
     verbosity: Verbosity,
 }
 
 impl TryFrom<&GlobalArgs> for Global {
     type Error = ConfigError;
 
+    /// The options the environment can set are strings until here: an empty value is unset.
     fn try_from(g: &GlobalArgs) -> Result<Global, ConfigError> {
         let project = non_empty(g.project.as_deref())
             .map(|p| p.parse::<ProjectId>())
@@ -368,22 +360,6 @@ impl TryFrom<&GlobalArgs> for Global {
                 })
             })
             .transpose()?;
-        let api_version = match g.api_version.as_str() {
-            "v1beta1" => ApiVersion::V1Beta1,
-            "v1" => ApiVersion::V1,
-            other => {
-                return Err(ConfigError::invalid(
-                    "--api-version",
-                    other,
-                    "use v1 or v1beta1",
-                ));
-            }
-        };
-        let format = match g.format.as_str() {
-            "json" => Format::Json,
-            "table" => Format::Table,
-            other => return Err(ConfigError::invalid("--format", other, "use table or json")),
-        };
         let verbosity = match (g.quiet, g.verbose) {
             (true, _) => Verbosity::Quiet,
             (false, 0) => Verbosity::Normal,
@@ -393,9 +369,8 @@ impl TryFrom<&GlobalArgs> for Global {
             project,
             location,
             endpoint,
-            api_version,
+            api_version: g.api_version.into(),
             access_token: non_empty(g.access_token.as_deref()).map(str::to_owned),
-            format,
             verbosity,
         })
     }
@@ -407,10 +382,7 @@ impl Global {
     fn connection(&self, from_name: Option<&LocationName>) -> Result<Connection, ConfigError> {
         let location = match from_name {
             Some(location) => location.clone(),
-            None => LocationName::new(
-                self.project.clone().ok_or(ConfigError::NoProject)?,
-                self.location.clone(),
-            ),
+            None => self.location_name()?,
         };
         Ok(Connection {
             location,
@@ -426,39 +398,12 @@ impl Global {
         Ok(LocationName::new(project, self.location.clone()))
     }
 
-    /// `ID[@SEL]` or `projects/P/locations/L/models/ID[@SEL]`.
-    fn model_ref(&self, input: &str) -> Result<ModelRef, ConfigError> {
-        let name_error = |error| ConfigError::Name {
-            error,
-            hint: MODEL_HINT,
-        };
-        if input.starts_with("projects/") {
-            return input.parse::<ModelRef>().map_err(name_error);
-        }
-        let decoded = input.replace("%40", "@");
-        let (id, selector) = match decoded.split_once('@') {
-            Some((id, selector)) => (id, Some(selector)),
-            None => (decoded.as_str(), None),
-        };
-        let id = id.parse::<ModelId>().map_err(name_error)?;
-        let selector = selector
-            .map(VersionSelector::from_str)
-            .transpose()
-            .map_err(name_error)?;
-        Ok(ModelName::new(self.location_name()?, id).at(selector))
+    fn model_ref(&self, model: ModelInput) -> Result<ModelRef, ConfigError> {
+        model.resolve(|| self.location_name())
     }
 
-    /// `ID` or `projects/P/locations/L/tuningJobs/ID`.
-    fn job_name(&self, input: &str) -> Result<TuningJobName, ConfigError> {
-        let name_error = |error| ConfigError::Name {
-            error,
-            hint: JOB_HINT,
-        };
-        if input.starts_with("projects/") {
-            return input.parse::<TuningJobName>().map_err(name_error);
-        }
-        let id = input.parse::<TuningJobId>().map_err(name_error)?;
-        Ok(TuningJobName::new(self.location_name()?, id))
+    fn job_name(&self, job: JobInput) -> Result<TuningJobName, ConfigError> {
+        job.resolve(|| self.location_name())
     }
 }
 
@@ -467,214 +412,102 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
 }
 
 fn resolve_tune(global: &Global, tune: TuneArgs) -> Result<Command, ConfigError> {
-    let base_model = BaseModel::lookup(&tune.base_model).map_err(|e| ConfigError::Rejected {
-        what: "--base-model",
-        reason: e.to_string(),
-    })?;
     Ok(Command::Tune {
         connection: global.connection(None)?,
-        base_model,
+        base_model: tune.base_model,
         training: Box::new(resolve_training(tune.training)?),
     })
 }
 
 fn resolve_continue(global: &Global, cont: ContinueArgs) -> Result<Command, ConfigError> {
-    let model = global.model_ref(&cont.model)?;
+    let input = cont.model.to_string();
+    let model = global.model_ref(cont.model)?;
     if model.selector() == Some(&VersionSelector::ModelLevel) {
         return Err(ConfigError::invalid(
             "model",
-            &cont.model,
+            &input,
             "name a version (@VERSION or @ALIAS) or none for the default version, not @-",
         ));
     }
-    let checkpoint = cont
-        .checkpoint
-        .as_deref()
-        .map(|c| c.parse::<CheckpointId>())
-        .transpose()
-        .map_err(|e| ConfigError::invalid("--checkpoint", e.input(), e.reason()))?;
     Ok(Command::Continue {
         connection: global.connection(Some(model.name().location_name()))?,
         model,
-        checkpoint,
+        checkpoint: cont.checkpoint,
         training: Box::new(resolve_training(cont.training)?),
         dry_run: cont.dry_run,
     })
 }
 
+/// The training flags; the labels are counted here (each was checked as it was parsed), after
+/// a repeated key keeps its last value.
 fn resolve_training(t: TrainingArgs) -> Result<Training, ConfigError> {
-    let dataset = |flag: &'static str, uri: &str| {
-        uri.parse::<DatasetUri>()
-            .map_err(|e| ConfigError::Rejected {
-                what: flag,
-                reason: e.reason().to_owned(),
-            })
-    };
-    let epochs = t
-        .epochs
-        .as_deref()
-        .map(|e| parse_number::<u32>("--epochs", e, "a whole number of epochs, such as 3"))
-        .transpose()?;
-    let lr_multiplier = t
-        .lr_multiplier
-        .as_deref()
-        .map(|x| parse_number::<f64>("--lr-multiplier", x, "a number, such as 0.5"))
-        .transpose()?;
-    let adapter_size = t
-        .adapter_size
-        .as_deref()
-        .map(|s| {
-            parse_number::<u32>("--adapter-size", s, "a rank: 1, 2, 4, 8, 16 or 32").and_then(
-                |rank| {
-                    AdapterSize::from_rank(rank).ok_or_else(|| {
-                        ConfigError::invalid("--adapter-size", s, "use 1, 2, 4, 8, 16 or 32")
-                    })
-                },
-            )
-        })
-        .transpose()?;
-    let kms_key = t
-        .kms_key
-        .as_deref()
-        .map(|k| {
-            k.parse::<KmsKeyName>()
-                .map_err(|e| ConfigError::invalid("--kms-key", k, e.reason()))
-        })
-        .transpose()?;
-    let mut labels = BTreeMap::new();
-    for label in &t.labels {
-        let (key, value) = parse_label(label)?;
-        labels.insert(key.to_owned(), value.to_owned());
-    }
-    let service_account = t
-        .service_account
-        .as_deref()
-        .map(|sa| {
-            sa.parse::<ServiceAccount>()
-                .map_err(|e| ConfigError::invalid("--service-account", sa, e.reason()))
-        })
-        .transpose()?;
+    let labels: BTreeMap<String, String> = t.labels.into_iter().map(|l| l.into_parts()).collect();
+    check_labels(labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| {
+        ConfigError::Rejected {
+            what: "--label",
+            reason: e.to_string(),
+        }
+    })?;
     Ok(Training {
-        train: dataset("--train", &t.train)?,
-        validation: t
-            .validation
-            .as_deref()
-            .map(|v| dataset("--validation", v))
-            .transpose()?,
-        epochs,
-        lr_multiplier,
-        adapter_size,
+        train: t.train,
+        validation: t.validation,
+        epochs: t.epochs,
+        lr_multiplier: t.lr_multiplier,
+        adapter_size: t.adapter_size,
         display_name: t.display_name,
         labels,
-        kms_key,
-        service_account,
+        kms_key: t.kms_key,
+        service_account: t.service_account,
         export_last_checkpoint_only: t.export_last_checkpoint_only,
         wait: t.wait,
     })
 }
 
-fn parse_number<T: FromStr>(
-    flag: &'static str,
-    input: &str,
-    expected: &str,
-) -> Result<T, ConfigError> {
-    input
-        .trim()
-        .parse::<T>()
-        .map_err(|_| ConfigError::invalid(flag, input, format!("expected {expected}")))
-}
-
-/// `KEY=VALUE` with Google Cloud's label rules: keys start with a lowercase letter; keys and
-/// values have at most 63 lowercase letters, digits, `_` and `-`.
-pub fn parse_label(input: &str) -> Result<(&str, &str), ConfigError> {
-    let invalid = |reason: &str| ConfigError::invalid("--label", input, reason);
-    let (key, value) = input
-        .split_once('=')
-        .ok_or_else(|| invalid("expected KEY=VALUE"))?;
-    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-';
-    if !key.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err(invalid("the key must start with a lowercase letter"));
-    }
-    if key.len() > 63 || value.len() > 63 {
-        return Err(invalid("keys and values have at most 63 characters"));
-    }
-    if !key.chars().all(allowed) || !value.chars().all(allowed) {
-        return Err(invalid(
-            "keys and values may contain only lowercase letters, digits, `_` and `-`",
-        ));
-    }
-    Ok((key, value))
-}
-
-fn resolve_list(list: &ListArgs) -> Result<List, ConfigError> {
-    Ok(List {
+fn resolve_list(list: ListArgs) -> List {
+    List {
         filter: non_empty(list.filter.as_deref()).map(str::to_owned),
-        page_size: list
-            .page_size
-            .as_deref()
-            .map(|n| parse_number::<u32>("--page-size", n, "a positive number"))
-            .transpose()?
-            .filter(|n| *n > 0),
-        limit: list
-            .limit
-            .as_deref()
-            .map(|n| parse_number::<usize>("--limit", n, "a number"))
-            .transpose()?,
-    })
+        page_size: list.page_size.filter(|n| *n > 0),
+        limit: list.limit,
+    }
 }
 
 fn resolve_jobs(global: &Global, jobs: JobsArgs) -> Result<Command, ConfigError> {
     Ok(match jobs {
         JobsArgs::List(list) => Command::JobsList {
             connection: global.connection(None)?,
-            list: resolve_list(&list)?,
+            list: resolve_list(list),
         },
         JobsArgs::Get(arg) => {
-            let job = global.job_name(&arg.job)?;
+            let job = global.job_name(arg.job)?;
             Command::JobsGet {
                 connection: global.connection(Some(job.location_name()))?,
                 job,
             }
         }
         JobsArgs::Cancel(arg) => {
-            let job = global.job_name(&arg.job)?;
+            let job = global.job_name(arg.job)?;
             Command::JobsCancel {
                 connection: global.connection(Some(job.location_name()))?,
                 job,
             }
         }
         JobsArgs::Wait(wait) => {
-            let job = global.job_name(&wait.job.job)?;
-            let timeout = wait.timeout.as_deref().map(parse_duration).transpose()?;
+            let job = global.job_name(wait.job.job)?;
             Command::JobsWait {
                 connection: global.connection(Some(job.location_name()))?,
                 job,
-                timeout,
+                timeout: wait.timeout,
             }
         }
     })
 }
 
-/// A `--timeout`: the one duration grammar of `retune_model::duration`, and more than zero.
-pub fn parse_duration(input: &str) -> Result<Duration, ConfigError> {
-    let invalid = |reason: String| ConfigError::invalid("--timeout", input, reason);
-    let duration = Duration::from(
-        input
-            .parse::<HumanDuration>()
-            .map_err(|e| invalid(e.to_string()))?,
-    );
-    if duration.is_zero() {
-        return Err(invalid("a timeout must be more than zero".to_owned()));
-    }
-    Ok(duration)
-}
-
 fn resolve_models(global: &Global, models: ModelsArgs) -> Result<Command, ConfigError> {
-    let (input, action) = match models {
+    let (arg, action) = match models {
         ModelsArgs::List(list) => {
             return Ok(Command::ModelsList {
                 connection: global.connection(None)?,
-                list: resolve_list(&list)?,
+                list: resolve_list(list),
             });
         }
         ModelsArgs::Get(m) => (m.model, ModelAction::Get),
@@ -682,25 +515,17 @@ fn resolve_models(global: &Global, models: ModelsArgs) -> Result<Command, Config
         ModelsArgs::Checkpoints(m) => (m.model, ModelAction::Checkpoints),
         ModelsArgs::Lineage(m) => (m.model, ModelAction::Lineage),
         ModelsArgs::SetDefaultCheckpoint(s) => {
-            let checkpoint = s
-                .checkpoint
-                .parse::<CheckpointId>()
-                .map_err(|e| ConfigError::invalid("checkpoint", e.input(), e.reason()))?;
-            (s.model, ModelAction::SetDefaultCheckpoint(checkpoint))
+            (s.model, ModelAction::SetDefaultCheckpoint(s.checkpoint))
         }
-        ModelsArgs::Alias(AliasArgs::Add(a)) => {
-            (a.model, ModelAction::AddAliases(parse_aliases(&a.aliases)?))
-        }
-        ModelsArgs::Alias(AliasArgs::Remove(a)) => (
-            a.model,
-            ModelAction::RemoveAliases(parse_aliases(&a.aliases)?),
-        ),
+        ModelsArgs::Alias(AliasArgs::Add(a)) => (a.model, ModelAction::AddAliases(a.aliases)),
+        ModelsArgs::Alias(AliasArgs::Remove(a)) => (a.model, ModelAction::RemoveAliases(a.aliases)),
         ModelsArgs::DeleteVersion(m) => {
-            let model = global.model_ref(&m.model)?;
+            let input = m.model.to_string();
+            let model = global.model_ref(m.model)?;
             let Some(VersionSelector::Id(version)) = model.selector().cloned() else {
                 return Err(ConfigError::invalid(
                     "model",
-                    &m.model,
+                    &input,
                     "name the version to delete by number: MODEL@VERSION",
                 ));
             };
@@ -711,7 +536,8 @@ fn resolve_models(global: &Global, models: ModelsArgs) -> Result<Command, Config
             });
         }
     };
-    let model = global.model_ref(&input)?;
+    let input = arg.to_string();
+    let model = global.model_ref(arg)?;
     match (&action, model.selector()) {
         (ModelAction::Versions | ModelAction::Lineage | ModelAction::RemoveAliases(_), Some(_)) => {
             return Err(ConfigError::invalid(
@@ -736,46 +562,13 @@ fn resolve_models(global: &Global, models: ModelsArgs) -> Result<Command, Config
     })
 }
 
-fn parse_aliases(aliases: &[String]) -> Result<Vec<VersionAlias>, ConfigError> {
-    aliases
-        .iter()
-        .map(|a| {
-            a.parse::<VersionAlias>()
-                .map_err(|e| ConfigError::invalid("alias", a, e.reason()))
-        })
-        .collect()
-}
-
-fn resolve_serve(serve: ServeArgs) -> Result<Serve, ConfigError> {
-    Ok(Serve {
-        host: serve.host.parse().map_err(|_| {
-            ConfigError::invalid(
-                "--host",
-                &serve.host,
-                "expected an IP address such as 127.0.0.1",
-            )
-        })?,
-        port: parse_number::<u16>("--port", &serve.port, "a port number (0 picks a free one)")?,
-        gcs_dir: serve.gcs_dir.map(PathBuf::from),
-        auth: serve.auth.parse().map_err(|_| {
-            ConfigError::invalid("--auth", &serve.auth, "use none, required or token=T")
-        })?,
-        jobs: serve.jobs.parse().map_err(|_| {
-            ConfigError::invalid("--jobs", &serve.jobs, "use instant, scaled or manual")
-        })?,
-    })
-}
-
-fn parse_shell(shell: &str) -> Result<clap_complete::Shell, ConfigError> {
-    match shell {
-        "bash" => Ok(clap_complete::Shell::Bash),
-        "zsh" => Ok(clap_complete::Shell::Zsh),
-        "fish" => Ok(clap_complete::Shell::Fish),
-        other => Err(ConfigError::invalid(
-            "shell",
-            other,
-            "use bash, zsh or fish",
-        )),
+fn resolve_serve(serve: ServeArgs) -> Serve {
+    Serve {
+        host: serve.host,
+        port: serve.port,
+        gcs_dir: serve.gcs_dir,
+        auth: serve.auth,
+        jobs: serve.jobs,
     }
 }
 
@@ -857,24 +650,17 @@ mod tests {
     }
 
     #[test]
-    fn durations_take_a_unit_or_mean_seconds() {
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
-        for bad in ["", "0", "0s", "1d", "-3s", "s"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
+    fn a_label_over_the_count_is_a_usage_error() {
+        let labels: Vec<String> = (0..65).map(|i| format!("k{i}=v")).collect();
+        let mut args = vec!["--project", "p", "tune", "--base-model", "gemini-2.5-flash"];
+        args.extend(["--train", "gs://bucket/t.jsonl"]);
+        for label in &labels[..64] {
+            args.extend(["--label", label.as_str()]);
         }
-    }
-
-    #[test]
-    fn labels_follow_google_cloud_rules() {
-        assert_eq!(parse_label("team=nlp"), Ok(("team", "nlp")));
-        assert_eq!(parse_label("empty="), Ok(("empty", "")));
-        for bad in ["team", "Team=x", "1team=x", "team=NLP", "te am=x"] {
-            assert!(parse_label(bad).is_err(), "{bad}");
-        }
+        assert!(config(&args).is_ok());
+        args.extend(["--label", labels[64].as_str()]);
+        let err = config(&args).unwrap_err();
+        assert!(err.to_string().contains("at most 64 labels"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `retune`: continuous tuning of Gemini models on Vertex AI, from the command line.
 //!
-//! Two phases, as ripgrep does it: clap parses strings ([`args`]), then [`config`] turns them into
-//! typed values with one-line errors. Only then does a command run; a tokio runtime and a client
+//! Two phases, as ripgrep does it: clap parses each flag into a domain type with the value parsers
+//! of [`values`] ([`args`]), then [`config`] resolves what depends on several flags, with one-line
+//! errors. Only then does a command run; a tokio runtime and a client
 //! are built only for the commands that talk to a service, so `retune --help` costs nothing but
 //! parsing. Results go to stdout (tables, or the API's JSON with `--format json`); diagnostics,
 //! progress and errors go to stderr. [`exit`] decides every exit code.
@@ -14,18 +15,23 @@ mod gcs;
 mod output;
 mod progress;
 mod render;
+mod values;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-use crate::config::{Config, Verbosity};
+use crate::config::{Config, ConfigError, Verbosity};
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
-    // Phase 1: strings. Help, version and usage errors end here (codes 0 and 2).
-    let args = args::Args::parse();
+    // Phase 1: flags into values. Help, version and usage errors end here (codes 0 and 2).
+    let args = match args::Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => return usage(err),
+    };
     // Phase 2: typed values.
     let config = match Config::try_from(args) {
         Ok(config) => config,
@@ -36,6 +42,59 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(err) => fail(&err),
     }
+}
+
+/// Ends on a clap error: a value that a value parser refused, or one outside a closed set, is one
+/// line and exit code 2 like every other usage error; help, version and the other usage errors
+/// are clap's own.
+fn usage(err: clap::Error) -> ExitCode {
+    let refused = match err.kind() {
+        ErrorKind::ValueValidation => std::error::Error::source(&err)
+            .and_then(|source| source.downcast_ref::<ConfigError>())
+            .cloned(),
+        ErrorKind::InvalidValue => invalid_value(&err),
+        _ => None,
+    };
+    match refused {
+        Some(refused) => fail(&anyhow::Error::new(refused)),
+        None => {
+            let code = if err.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            };
+            // Printing fails only when the stream is gone, and then nobody is listening.
+            let _ = err.print();
+            code.into()
+        }
+    }
+}
+
+/// `invalid --format "yaml": use table or json` from clap's context.
+fn invalid_value(err: &clap::Error) -> Option<ConfigError> {
+    let text = |kind| match err.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let arg = text(ContextKind::InvalidArg)?;
+    let what = arg.split_whitespace().next().unwrap_or_default();
+    let what: &'static str = match what {
+        "--format" => "--format",
+        "--api-version" => "--api-version",
+        _ if arg.starts_with("<SHELL") => "shell",
+        _ => return None,
+    };
+    let input = text(ContextKind::InvalidValue)?;
+    let valid = match err.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(values)) => values.clone(),
+        _ => Vec::new(),
+    };
+    let reason = match valid.split_last() {
+        Some((last, [])) => format!("use {last}"),
+        Some((last, rest)) => format!("use {} or {last}", rest.join(", ")),
+        None => "not a known value".to_owned(),
+    };
+    Some(ConfigError::invalid(what, &input, reason))
 }
 
 /// Prints `err` as one line on stderr and returns its exit code.

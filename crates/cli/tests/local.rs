@@ -97,7 +97,7 @@ fn short_model_reference_with_two_selectors_is_rejected() {
             "continue",
             "9@1@2",
             "--train",
-            "gs://b/t.jsonl",
+            "gs://bucket/t.jsonl",
         ])
         .assert()
         .code(2)
@@ -111,13 +111,13 @@ fn bad_label_kms_key_and_dataset_uri_are_usage_errors() {
     let base = ["--project", "p", "tune", "--base-model", "gemini-2.5-flash"];
     retune()
         .args(base)
-        .args(["--train", "gs://b/t.jsonl", "--label", "Team=nlp"])
+        .args(["--train", "gs://bucket/t.jsonl", "--label", "Team=nlp"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--label \"Team=nlp\""));
     retune()
         .args(base)
-        .args(["--train", "gs://b/t.jsonl", "--kms-key", "my-key"])
+        .args(["--train", "gs://bucket/t.jsonl", "--kms-key", "my-key"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--kms-key"));
@@ -129,7 +129,12 @@ fn bad_label_kms_key_and_dataset_uri_are_usage_errors() {
         .stderr(predicate::str::contains("invalid --train"));
     retune()
         .args(base)
-        .args(["--train", "gs://b/t.jsonl", "--service-account", "tuner"])
+        .args([
+            "--train",
+            "gs://bucket/t.jsonl",
+            "--service-account",
+            "tuner",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--service-account"));
@@ -145,7 +150,7 @@ fn unsupported_base_model_lists_the_supported_ones() {
             "--base-model",
             "gemini-9",
             "--train",
-            "gs://b/t.jsonl",
+            "gs://bucket/t.jsonl",
         ])
         .assert()
         .code(2)
@@ -161,7 +166,7 @@ fn unsupported_adapter_size_is_refused_before_sending() {
             "--base-model",
             "gemini-2.5-flash",
             "--train",
-            "gs://b/t.jsonl",
+            "gs://bucket/t.jsonl",
         ])
         .args(["--adapter-size", "32"])
         .assert()
@@ -291,7 +296,9 @@ fn upload_destination_must_name_an_object() {
         .arg("gs://bucket")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("expected gs://bucket/object"));
+        .stderr(predicate::str::contains(
+            "names no object: expected gs://BUCKET/OBJECT",
+        ));
 }
 
 #[test]

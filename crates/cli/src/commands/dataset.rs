@@ -12,10 +12,11 @@ use retune_model::checkpoints::{default_epoch_count, steps_per_epoch};
 use retune_model::dataset::{
     DatasetKind, DatasetLimits, DatasetReport, Distribution, validate_dataset,
 };
+use retune_model::gcs::GcsUri;
 use retune_model::wire::{self, EnumEncoding};
 
 use crate::exit::{Exit, Refused};
-use crate::gcs::{self, GcsObject};
+use crate::gcs;
 use crate::output::{Fields, Out};
 
 /// `retune dataset validate FILE`: every bad line, then the statistics; exit 3 when any line
@@ -194,7 +195,7 @@ fn distribution(d: &Distribution) -> String {
 /// uploads it to the emulator's store (`--endpoint`) or Cloud Storage.
 pub async fn upload(
     file: &Path,
-    destination: &GcsObject,
+    destination: &GcsUri,
     endpoint: Option<&Endpoint>,
     access_token: Option<&str>,
     skip_validation: bool,
@@ -222,8 +223,8 @@ pub async fn upload(
         .with_context(|| format!("cannot upload {} to {destination}", file.display()))?;
     if out.is_json() {
         out.json_value(&serde_json::json!({
-            "bucket": destination.bucket(),
-            "name": destination.object(),
+            "bucket": destination.bucket().as_str(),
+            "name": destination.object().as_str(),
             "size": size.to_string(),
         }))?;
     } else {

@@ -20,6 +20,7 @@ use retune_client::transport::{ReqwestTransport, Transport};
 use retune_client::{Client, DatasetUri, ListOptions, TuningJobSpec};
 use retune_model::base_model::BaseModel;
 use retune_model::dataset::{DatasetKind, DatasetLimits, validate_dataset};
+use retune_model::gcs::{BucketName, GcsUri, ObjectName};
 use retune_model::job_state::JobState;
 use retune_model::names::{
     CheckpointId, KmsKeyName, ModelRef, TuningJobName, VersionAlias, VersionId,
@@ -28,7 +29,7 @@ use retune_model::registry::AliasChange;
 use retune_model::wire;
 
 use crate::exit::Exit;
-use crate::gcs::{self, GcsObject};
+use crate::gcs;
 use crate::output::Out;
 use crate::progress;
 use crate::render;
@@ -289,7 +290,8 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
 async fn upload_datasets(endpoint: &Endpoint, n: &Narrator<'_>) -> anyhow::Result<[DatasetUri; 3]> {
     let transport: Arc<dyn Transport> =
         Arc::new(ReqwestTransport::new().context("cannot set up HTTP")?);
-    gcs::create_bucket(&transport, Some(endpoint), PROJECT, BUCKET)
+    let bucket = BucketName::parse(BUCKET).context("the quickstart's bucket")?;
+    gcs::create_bucket(&transport, Some(endpoint), PROJECT, &bucket)
         .await
         .context("cannot create the bucket")?;
     let mut uris = Vec::new();
@@ -301,9 +303,8 @@ async fn upload_datasets(endpoint: &Endpoint, n: &Narrator<'_>) -> anyhow::Resul
         };
         let report = validate_dataset(text, kind, &DatasetLimits::GEMINI_2_5);
         anyhow::ensure!(report.is_valid(), "the bundled data set {name} is invalid");
-        let destination: GcsObject = format!("gs://{BUCKET}/{name}")
-            .parse()
-            .context("the quickstart's bucket")?;
+        let object = ObjectName::parse(name).context("the quickstart's data set name")?;
+        let destination = GcsUri::new(bucket.clone(), object);
         gcs::upload(
             &transport,
             Some(endpoint),
@@ -316,12 +317,7 @@ async fn upload_datasets(endpoint: &Endpoint, n: &Narrator<'_>) -> anyhow::Resul
             "{destination}  {} examples, {kind} set, valid",
             report.example_count
         ))?;
-        uris.push(
-            destination
-                .to_string()
-                .parse::<DatasetUri>()
-                .context("the uploaded data set's URI")?,
-        );
+        uris.push(DatasetUri::from(destination));
     }
     uris.try_into()
         .map_err(|_| anyhow::anyhow!("expected three data sets"))
