@@ -441,6 +441,18 @@ mod tests {
         }
 
         #[test]
+        fn data_set_uris_are_gcs_uris_and_print_back(s in "gs://[a-zA-Z0-9._/-]{0,20}") {
+            match (train(&s), s.parse::<GcsUri>()) {
+                (Ok(uri), Ok(gcs)) => {
+                    prop_assert_eq!(uri.as_gcs(), Some(&gcs));
+                    prop_assert_eq!(uri.to_string(), s);
+                }
+                (Err(_), Err(_)) => {}
+                (train, gcs) => prop_assert!(false, "--train {train:?} but GcsUri {gcs:?}"),
+            }
+        }
+
+        #[test]
         fn timeouts_are_human_durations_above_zero(s in "\\PC{0,12}") {
             match (timeout(&s), s.parse::<HumanDuration>()) {
                 (Ok(d), Ok(h)) => prop_assert_eq!(d, h.get()),
