@@ -539,6 +539,11 @@ impl Client {
 
     /// Updates a model (model-level fields, `model` without a version or `@-`) or a version
     /// (version-level fields, `model@{id or alias}`), sending `updateMask`.
+    ///
+    /// Nothing is sent when the fields and the name disagree on the level, or a label is
+    /// malformed: [`Error::Build`], whose source is the
+    /// [`retune_model::registry::UpdateMaskError`] or [`retune_model::labels::LabelError`] of
+    /// the rule the emulator applies too.
     pub async fn update_model(
         &self,
         model: &ModelRef,

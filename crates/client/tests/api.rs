@@ -18,6 +18,7 @@ use retune_model::job_state::JobState;
 use retune_model::labels::LabelError;
 use retune_model::names::{CheckpointId, ModelName, VersionAlias, VersionId};
 use retune_model::registry::AliasChange;
+use retune_model::registry::{UpdatableField, UpdateLevel, UpdateMaskError};
 use support::*;
 
 fn emulator_transport(emulator: &Emulator) -> Arc<dyn Transport> {
@@ -396,6 +397,37 @@ async fn update_mixing_levels_is_refused_before_sending() -> TestResult {
     let labels_only =
         ModelUpdate::new().with_labels(BTreeMap::from([("a".to_owned(), "b".to_owned())]));
     assert_eq!(labels_only.update_mask(), "labels");
+    assert!(recorder.requests().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn update_levels_are_decided_by_the_registry_rule() -> TestResult {
+    let emulator = instant_emulator();
+    let recorder = Recorder::new(emulator_transport(&emulator));
+    let client = client_over(recorder.clone());
+    let model: ModelName = format!("{LOCATION}/models/1").parse()?;
+    let version_field_on_model = ModelUpdate::new().with_version_description("v");
+    assert_eq!(version_field_on_model.update_mask(), "versionDescription");
+    let err = client
+        .update_model(&model.clone().into(), &version_field_on_model)
+        .await
+        .err();
+    let Some(Error::Build(build)) = &err else {
+        panic!("{err:?}");
+    };
+    let source = std::error::Error::source(build).ok_or("a source")?;
+    assert_eq!(
+        source.downcast_ref::<UpdateMaskError>(),
+        Some(&UpdateMaskError::WrongLevel {
+            level: UpdateLevel::Model,
+            fields: vec![UpdatableField::VersionDescription],
+        })
+    );
+    let nothing = client
+        .update_model(&model.into(), &ModelUpdate::new())
+        .await;
+    assert!(matches!(nothing, Err(Error::Build(_))), "{nothing:?}");
     assert!(recorder.requests().is_empty());
     Ok(())
 }
