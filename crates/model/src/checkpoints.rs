@@ -1,4 +1,5 @@
-//! Which checkpoints a tuning job exports, and the step arithmetic behind them.
+//! Checkpoints: which ones a tuning job exports, the step arithmetic behind them, and which
+//! checkpoint of a version a request means (`resolve_checkpoint`).
 //!
 //! Source: the tuning-checkpoints page (spec §6.1): "For tuning jobs with less than 10 epochs, one
 //! checkpoint is saved approximately after each epoch. For tuning jobs with more than 10 epochs,
@@ -8,6 +9,10 @@
 //! belongs to", and that "by default, the default checkpoint is the final checkpoint". The
 //! checkpoint samples number checkpoints `"1"`, `"2"`, ... with `epoch=1 step=10`,
 //! `epoch=2 step=20`.
+
+use crate::Code;
+use crate::names::{CheckpointId, VersionId};
+use crate::registry::{VersionEntry, list};
 
 /// How many evenly spaced checkpoints a job with more than 10 epochs saves ("around 10
 /// checkpoints are saved at even distribution", tuning-checkpoints page). Up to this many epochs,
@@ -145,6 +150,71 @@ pub fn default_epoch_count(example_count: u64) -> u32 {
         SMALL_DATASET_EPOCH_COUNT
     } else {
         LARGE_DATASET_EPOCH_COUNT
+    }
+}
+
+/// Why a checkpoint of a version cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointError {
+    /// A checkpoint id the version does not have.
+    #[error(
+        "version {version} has no checkpoint {requested}; its checkpoints are {}", list(.known)
+    )]
+    UnknownCheckpoint {
+        version: VersionId,
+        requested: CheckpointId,
+        known: Vec<CheckpointId>,
+    },
+    /// No checkpoint id was given and the version has no checkpoints at all.
+    #[error("version {version} has no checkpoints")]
+    NoCheckpoints { version: VersionId },
+}
+
+impl CheckpointError {
+    /// The status code.
+    ///
+    /// An unknown checkpoint id is `INVALID_ARGUMENT`, not `NOT_FOUND`: a checkpoint has no
+    /// resource name of its own, the id is a field of the request (`preTunedModel.checkpointId`,
+    /// `defaultCheckpointId`) that does not match the version. The real code is undocumented.
+    /// A version without checkpoints is `FAILED_PRECONDITION`.
+    pub fn code(&self) -> Code {
+        match self {
+            CheckpointError::UnknownCheckpoint { .. } => Code::InvalidArgument,
+            CheckpointError::NoCheckpoints { .. } => Code::FailedPrecondition,
+        }
+    }
+}
+
+/// The checkpoint to use: `requested` if the version has it; with no id, the version's default
+/// checkpoint, or else its last one.
+///
+/// ```
+/// use retune_model::names::{CheckpointId, VersionId};
+/// use retune_model::registry::{resolve_checkpoint, VersionEntry};
+/// let c = CheckpointId::from_number;
+/// let version = VersionEntry::new(VersionId::FIRST).with_checkpoints(vec![c(1), c(2)], Some(c(1)));
+/// assert_eq!(resolve_checkpoint(&version, None), Ok(c(1)));
+/// assert_eq!(resolve_checkpoint(&version, Some(&c(2))), Ok(c(2)));
+/// let err = resolve_checkpoint(&version, Some(&c(7))).unwrap_err();
+/// assert_eq!(err.to_string(), "version 1 has no checkpoint 7; its checkpoints are 1, 2");
+/// ```
+pub fn resolve_checkpoint(
+    version: &VersionEntry,
+    requested: Option<&CheckpointId>,
+) -> Result<CheckpointId, CheckpointError> {
+    match requested {
+        Some(id) if version.checkpoints.contains(id) => Ok(*id),
+        Some(id) => Err(CheckpointError::UnknownCheckpoint {
+            version: version.id,
+            requested: *id,
+            known: version.checkpoints.clone(),
+        }),
+        None => version
+            .default_checkpoint
+            .or_else(|| version.checkpoints.last().copied())
+            .ok_or(CheckpointError::NoCheckpoints {
+                version: version.id,
+            }),
     }
 }
 
@@ -315,5 +385,56 @@ mod tests {
                 prop_assert!(pair[0].step < pair[1].step);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+
+    fn v(n: u64) -> VersionId {
+        VersionId::from_number(n).unwrap()
+    }
+
+    fn c(n: u64) -> CheckpointId {
+        CheckpointId::from_number(n)
+    }
+
+    #[test]
+    fn no_checkpoint_id_uses_the_default_checkpoint() {
+        let version = VersionEntry::new(v(1)).with_checkpoints(vec![c(1), c(2), c(3)], Some(c(2)));
+        assert_eq!(resolve_checkpoint(&version, None), Ok(c(2)));
+    }
+
+    #[test]
+    fn no_checkpoint_id_and_no_default_uses_the_last_checkpoint() {
+        let version = VersionEntry::new(v(1)).with_checkpoints(vec![c(1), c(2), c(3)], None);
+        assert_eq!(resolve_checkpoint(&version, None), Ok(c(3)));
+    }
+
+    #[test]
+    fn unknown_checkpoint_id_names_the_known_ones() {
+        let version = VersionEntry::new(v(2)).with_checkpoints(vec![c(1), c(2)], Some(c(2)));
+        let err = resolve_checkpoint(&version, Some(&c(5))).unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        assert_eq!(
+            err.to_string(),
+            "version 2 has no checkpoint 5; its checkpoints are 1, 2"
+        );
+        assert_eq!(resolve_checkpoint(&version, Some(&c(1))), Ok(c(1)));
+    }
+
+    #[test]
+    fn version_without_checkpoints_cannot_resolve_one() {
+        let version = VersionEntry::new(v(1));
+        assert_eq!(
+            resolve_checkpoint(&version, None),
+            Err(CheckpointError::NoCheckpoints { version: v(1) })
+        );
+        let err = resolve_checkpoint(&version, Some(&c(1))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "version 1 has no checkpoint 1; its checkpoints are none"
+        );
     }
 }
