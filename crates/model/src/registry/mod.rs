@@ -40,7 +40,7 @@ use std::fmt;
 use crate::names::{CheckpointId, VersionAlias, VersionId};
 
 pub use crate::checkpoints::{CheckpointError, resolve_checkpoint};
-pub use aliases::{AliasChange, AliasMergeError, merge_version_aliases};
+pub use aliases::{AliasAssignment, AliasChange, AliasMergeError, merge_version_aliases};
 pub use deletion::{DeletionRefusal, check_model_deletion, check_version_deletion};
 pub use new_version::next_version_id;
 pub use resolve::{ResolveError, resolve_version, select_version};
