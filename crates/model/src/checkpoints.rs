@@ -22,23 +22,11 @@ pub const MAX_EVENLY_SPACED_CHECKPOINTS: u32 = 10;
 /// The most checkpoints a schedule holds: the evenly spaced ones plus the final one.
 pub const MAX_CHECKPOINTS: usize = MAX_EVENLY_SPACED_CHECKPOINTS as usize + 1;
 
-/// Examples per training step in the emulator.
-///
-/// The emulator's choice: the service does not publish the batch size of Gemini tuning, nor how
-/// it derives `tuningStepCount` from the data set.
-pub const EMULATOR_BATCH_SIZE: u64 = 8;
-
-/// Below this many training examples the emulator defaults to [`SMALL_DATASET_EPOCH_COUNT`].
-///
-/// The emulator's choice: Vertex picks a default `epochCount` from the data set size (tuning API
-/// reference) but does not publish the rule. Smaller data sets get more passes.
-pub const SMALL_DATASET_EXAMPLES: u64 = 1_000;
-
-/// The default epoch count for fewer than [`SMALL_DATASET_EXAMPLES`] examples (emulator's choice).
-pub const SMALL_DATASET_EPOCH_COUNT: u32 = 5;
-
-/// The default epoch count for [`SMALL_DATASET_EXAMPLES`] examples or more (emulator's choice).
-pub const LARGE_DATASET_EPOCH_COUNT: u32 = 3;
+// The emulator's step and epoch choices, where callers have always found them.
+pub use crate::emulator_policy::{
+    EMULATOR_BATCH_SIZE, LARGE_DATASET_EPOCH_COUNT, SMALL_DATASET_EPOCH_COUNT,
+    SMALL_DATASET_EXAMPLES, default_epoch_count, steps_per_epoch,
+};
 
 /// A checkpoint a tuning job will export: 1-based id, the epoch it belongs to, the exact step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -125,32 +113,6 @@ fn epoch_of_step(step: u64, steps_per_epoch: u64) -> u64 {
 /// default checkpoint is the final checkpoint of a tuning job", tuning-checkpoints page).
 pub fn default_checkpoint(schedule: &[ScheduledCheckpoint]) -> Option<&ScheduledCheckpoint> {
     schedule.last()
-}
-
-/// Training steps per epoch for `example_count` examples: `ceil(example_count / 8)`
-/// ([`EMULATOR_BATCH_SIZE`]), and at least 1.
-///
-/// ```
-/// use retune_model::checkpoints::steps_per_epoch;
-/// assert_eq!(steps_per_epoch(16), 2);
-/// assert_eq!(steps_per_epoch(17), 3);
-/// assert_eq!(steps_per_epoch(0), 1);
-/// ```
-pub fn steps_per_epoch(example_count: u64) -> u64 {
-    example_count.div_ceil(EMULATOR_BATCH_SIZE).max(1)
-}
-
-/// The epoch count the emulator uses when the request gives none.
-///
-/// [`SMALL_DATASET_EPOCH_COUNT`] below [`SMALL_DATASET_EXAMPLES`] examples, else
-/// [`LARGE_DATASET_EPOCH_COUNT`]. Vertex also picks the default from the data size, by a rule it
-/// does not publish; this one is the emulator's.
-pub fn default_epoch_count(example_count: u64) -> u32 {
-    if example_count < SMALL_DATASET_EXAMPLES {
-        SMALL_DATASET_EPOCH_COUNT
-    } else {
-        LARGE_DATASET_EPOCH_COUNT
-    }
 }
 
 /// Why a checkpoint of a version cannot be used.

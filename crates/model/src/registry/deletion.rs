@@ -1,13 +1,19 @@
 //! Whether a model version, or a whole model, may be deleted.
 
 use crate::Code;
-use crate::names::{VersionId, VersionSelector};
+use crate::names::{ModelName, ModelRef, OperationParent, VersionId, VersionSelector};
 
 use super::{VersionEntry, list};
 
 /// Why a version or a model may not be deleted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeletionRefusal {
+    /// `DeleteModel` on a name with a version (`@2`, `@golden`, `@-`).
+    #[error(
+        "DeleteModel takes a model name without a version, such as {}; found {model}; use \
+         :deleteVersion to delete one version", .model.name()
+    )]
+    VersionGiven { model: ModelRef },
     /// `deleteVersion` without an explicit version id (no selector, an alias, or `@-`).
     #[error(
         "deleteVersion needs an explicit version id, such as `models/{{model}}@2`; found {found}"
@@ -39,7 +45,9 @@ impl DeletionRefusal {
     /// The status code: `INVALID_ARGUMENT`, `NOT_FOUND` or `FAILED_PRECONDITION`.
     pub fn code(&self) -> Code {
         match self {
-            DeletionRefusal::VersionIdRequired { .. } => Code::InvalidArgument,
+            DeletionRefusal::VersionIdRequired { .. } | DeletionRefusal::VersionGiven { .. } => {
+                Code::InvalidArgument
+            }
             DeletionRefusal::UnknownVersion { .. } => Code::NotFound,
             DeletionRefusal::OnlyVersion { .. }
             | DeletionRefusal::VersionDeployed { .. }
@@ -131,6 +139,65 @@ pub fn check_model_deletion(versions: &[VersionEntry]) -> Result<(), DeletionRef
     }
 }
 
+/// What a deletion removes, and where its operation (done at once) lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    /// The model.
+    pub model: ModelName,
+    /// The version removed, with the endpoints serving it; `None`: the whole model, with every
+    /// endpoint serving any of its versions.
+    pub version: Option<VersionId>,
+    /// DeleteModel's operation lives under the location, DeleteModelVersion's under the model.
+    pub operation_parent: OperationParent,
+}
+
+/// `DeleteModel`: the name must carry no version, and the model must pass
+/// [`check_model_deletion`].
+///
+/// ```
+/// use retune_model::names::{ModelRef, OperationParent, VersionId};
+/// use retune_model::registry::{model_deletion, DeletionRefusal, VersionEntry};
+/// let versions = [VersionEntry::new(VersionId::FIRST)];
+/// let bare: ModelRef = "projects/p/locations/us-central1/models/9".parse().unwrap();
+/// let deletion = model_deletion(&bare, &versions).unwrap();
+/// assert_eq!(deletion.version, None);
+/// assert!(matches!(deletion.operation_parent, OperationParent::Location(_)));
+/// let versioned: ModelRef = "projects/p/locations/us-central1/models/9@1".parse().unwrap();
+/// assert!(matches!(model_deletion(&versioned, &versions), Err(DeletionRefusal::VersionGiven { .. })));
+/// ```
+pub fn model_deletion(
+    model: &ModelRef,
+    versions: &[VersionEntry],
+) -> Result<Deletion, DeletionRefusal> {
+    if model.selector().is_some() {
+        return Err(DeletionRefusal::VersionGiven {
+            model: model.clone(),
+        });
+    }
+    check_model_deletion(versions)?;
+    let name = model.name();
+    Ok(Deletion {
+        model: name.clone(),
+        version: None,
+        operation_parent: OperationParent::Location(name.location_name().clone()),
+    })
+}
+
+/// `DeleteModelVersion`: the version [`check_version_deletion`] allows, its operation under the
+/// model.
+pub fn version_deletion(
+    model: &ModelRef,
+    versions: &[VersionEntry],
+) -> Result<Deletion, DeletionRefusal> {
+    let id = check_version_deletion(versions, model.selector())?;
+    let name = model.name();
+    Ok(Deletion {
+        model: name.clone(),
+        version: Some(id),
+        operation_parent: OperationParent::Model(name.clone()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +285,31 @@ mod tests {
             err.to_string(),
             "versions 2, 3 of the model are deployed to endpoints; undeploy them first"
         );
+    }
+
+    #[test]
+    fn deletions_say_what_goes_and_where_the_operation_lives() {
+        let model: ModelName = "projects/p/locations/us-central1/models/9".parse().unwrap();
+        let versions = three_versions();
+        let deletion = version_deletion(&model.at_version(v(2)), &versions).unwrap();
+        assert_eq!(deletion.version, Some(v(2)));
+        assert_eq!(
+            deletion.operation_parent,
+            OperationParent::Model(model.clone())
+        );
+        assert!(version_deletion(&model.clone().into(), &versions).is_err());
+
+        let deletion = model_deletion(&model.clone().into(), &versions).unwrap();
+        assert_eq!(deletion.version, None);
+        assert_eq!(
+            deletion.operation_parent,
+            OperationParent::Location(model.location_name().clone())
+        );
+        for selector in ["@2", "@rc", "@-"] {
+            let named: ModelRef = format!("{model}{selector}").parse().unwrap();
+            let err = model_deletion(&named, &versions).unwrap_err();
+            assert_eq!(err.code(), Code::InvalidArgument, "{selector}");
+            assert!(err.to_string().contains(":deleteVersion"), "{err}");
+        }
     }
 }

@@ -40,9 +40,18 @@ use std::fmt;
 use crate::names::{CheckpointId, VersionAlias, VersionId};
 
 pub use crate::checkpoints::{CheckpointError, resolve_checkpoint};
-pub use aliases::{AliasAssignment, AliasChange, AliasMergeError, merge_version_aliases};
-pub use deletion::{DeletionRefusal, check_model_deletion, check_version_deletion};
-pub use new_version::next_version_id;
+pub use aliases::{
+    AliasAssignment, AliasChange, AliasMergeError, merge_target, merge_version_aliases,
+};
+pub use deletion::{
+    Deletion, DeletionRefusal, check_model_deletion, check_version_deletion, model_deletion,
+    version_deletion,
+};
+pub use new_version::{
+    LABEL_BASE_MODEL, LABEL_JOB_ID, LABEL_TUNE_TYPE, NewVersion, ParentModel, RegistrationError,
+    TUNE_TYPE_SUPERVISED, TunedJob, VersionHome, initial_aliases, new_version, next_version_id,
+    tune_type_label, tuning_outcome,
+};
 pub use resolve::{ResolveError, resolve_version, select_version};
 pub use update_mask::{UpdatableField, UpdateLevel, UpdateMaskError, check_update_mask};
 
