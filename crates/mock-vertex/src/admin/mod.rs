@@ -247,12 +247,11 @@ impl Emulator {
     pub fn job_faults(&self) -> Vec<JobFaultInfo> {
         self.with_store(|store, _| {
             let mut list: Vec<JobFaultInfo> = store
-                .job_faults
-                .iter()
+                .faulted_jobs()
                 .map(|(name, f)| job_fault_info(name.to_string(), f))
                 .collect();
-            if !store.next_job_faults.is_empty() {
-                list.push(job_fault_info("next".to_owned(), &store.next_job_faults));
+            if !store.next_job_faults().is_empty() {
+                list.push(job_fault_info("next".to_owned(), store.next_job_faults()));
             }
             list
         })

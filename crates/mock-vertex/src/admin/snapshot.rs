@@ -34,7 +34,7 @@ use serde_json::Value;
 use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase, TunedOutput};
 use crate::state::JobSpeed;
 use crate::store::{
-    CheckpointRecord, EndpointRecord, EpochFailure, JobFaults, ModelRecord, Namespace,
+    CheckpointRecord, Counters, EndpointRecord, EpochFailure, JobFaults, ModelRecord, Namespace,
     OperationRecord, Store, VersionRecord,
 };
 
@@ -533,24 +533,25 @@ fn endpoint_snapshot(e: &EndpointRecord) -> EndpointSnapshot {
 
 /// The snapshot of `store`, with the clock at `now` in `mode`.
 pub fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
-    let mut locations: Vec<(&LocationName, &Namespace)> = store.spaces.iter().collect();
+    let mut locations: Vec<(&LocationName, &Namespace)> = store.locations().collect();
     locations.sort_by_key(|(name, _)| name.to_string());
+    let counters = store.counters();
     StateSnapshot {
         format: SNAPSHOT_FORMAT,
         clock: ClockSnapshot {
             now: now.to_string(),
             mode: mode.to_owned(),
         },
-        jobs_speed: store.speed.to_string(),
+        jobs_speed: store.speed().to_string(),
         counters: CountersSnapshot {
-            next_job: store.next_job,
-            next_model: store.next_model,
-            next_endpoint: store.next_endpoint,
-            next_operation: store.next_operation,
-            next_event: store.next_event,
+            next_job: counters.next_job,
+            next_model: counters.next_model,
+            next_endpoint: counters.next_endpoint,
+            next_operation: counters.next_operation,
+            next_event: counters.next_event,
         },
-        next_job_faults: (!store.next_job_faults.is_empty())
-            .then(|| faults_snapshot(&store.next_job_faults)),
+        next_job_faults: (!store.next_job_faults().is_empty())
+            .then(|| faults_snapshot(store.next_job_faults())),
         locations: locations
             .into_iter()
             .map(|(name, space)| LocationSnapshot {
@@ -558,7 +559,7 @@ pub fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
                 jobs: space
                     .jobs
                     .values()
-                    .map(|j| job_snapshot(j, store.job_faults.get(&j.name)))
+                    .map(|j| job_snapshot(j, store.faults_of(&j.name)))
                     .collect(),
                 models: space.models.values().map(model_snapshot).collect(),
                 endpoints: space.endpoints.values().map(endpoint_snapshot).collect(),
@@ -823,52 +824,52 @@ pub fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
     let speed: JobSpeed = parse("jobsSpeed", &snapshot.jobs_speed)?;
     let mut store = Store::new(speed);
     let c = &snapshot.counters;
-    store.next_job = c.next_job;
-    store.next_model = c.next_model;
-    store.next_endpoint = c.next_endpoint;
-    store.next_operation = c.next_operation;
-    store.next_event = c.next_event;
+    store.set_counters(Counters {
+        next_job: c.next_job,
+        next_model: c.next_model,
+        next_endpoint: c.next_endpoint,
+        next_operation: c.next_operation,
+        next_event: c.next_event,
+    });
     if let Some(f) = &snapshot.next_job_faults {
-        store.next_job_faults = faults(f)?;
+        store.fault_next_job(faults(f)?);
     }
     for location in &snapshot.locations {
         let name: LocationName = parse("location.name", &location.name)?;
-        let mut space = Namespace::default();
+        store.restore_location(&name);
+        let not_under = |what: String| SnapshotError::new(what, format!("not under {name}"));
         for s in &location.jobs {
-            let mut record = job(s)?;
-            record.data = store.share_stats(record.data);
+            let record = job(s)?;
             if record.name.location_name() != &name {
-                return Err(SnapshotError::new(
-                    format!("job {}", record.name),
-                    format!("not under {name}"),
-                ));
+                return Err(not_under(format!("job {}", record.name)));
             }
-            if let Some(key) = record.event {
-                store.events.insert(key, record.name.clone());
-            }
-            if let Some(f) = &s.faults {
-                store.job_faults.insert(record.name.clone(), faults(f)?);
-            }
-            space.jobs.insert(record.name.tuning_job_id(), record);
+            let faults = s.faults.as_ref().map(faults).transpose()?;
+            store.restore_job(record, faults);
         }
         for s in &location.models {
             let record = model(s)?;
-            space.models.insert(record.name.model_id().clone(), record);
+            if record.name.location_name() != &name {
+                return Err(not_under(format!("model {}", record.name)));
+            }
+            store.restore_model(record);
         }
         for s in &location.endpoints {
             let record = endpoint(s)?;
-            space
-                .endpoints
-                .insert(record.name.endpoint_id().clone(), record);
+            if record.name.location_name() != &name {
+                return Err(not_under(format!("endpoint {}", record.name)));
+            }
+            store.restore_endpoint(record);
         }
         for s in &location.operations {
             let record = OperationRecord {
                 name: parse("operation.name", &s.name)?,
                 created: parse("operation.createTime", &s.create_time)?,
             };
-            space.operations.insert(record.name.operation_id(), record);
+            if record.name.location_name() != &name {
+                return Err(not_under(format!("operation {}", record.name)));
+            }
+            store.restore_operation(record);
         }
-        store.spaces.insert(name, space);
     }
     Ok(store)
 }
