@@ -22,6 +22,9 @@ mod registration;
 mod rendering;
 mod tuning_jobs;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -34,12 +37,12 @@ use retune_model::registry::resolve_checkpoint;
 use retune_model::wire;
 
 pub use events::EventKey;
-pub use job_faults::{EpochFailure, HOLD_PENDING, JobFaults};
+pub use job_faults::{EpochFailure, JobFaults};
 pub use records::{
     CheckpointRecord, EndpointRecord, ModelRecord, Namespace, OperationRecord, VersionRecord,
 };
-/// The system labels of a tuned version, as the registry rules name them.
-pub use retune_model::registry::{LABEL_BASE_MODEL, LABEL_JOB_ID, LABEL_TUNE_TYPE};
+/// A system label of a tuned version, as the registry rules name it (the handlers read it here).
+pub use retune_model::registry::LABEL_BASE_MODEL;
 pub use tuning_jobs::NewJob;
 
 use crate::error::ApiError;

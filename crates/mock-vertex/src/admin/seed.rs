@@ -203,7 +203,7 @@ fn request(
 }
 
 /// Seeds a tuned model version into `store` at `now`.
-pub fn seed_tuned_model(
+pub(crate) fn seed_tuned_model(
     store: &mut Store,
     seed: &SeedTunedModel,
     now: Timestamp,

@@ -14,8 +14,8 @@
 mod export;
 mod import;
 
-pub use export::export;
-pub use import::import;
+pub(crate) use export::export;
+pub(crate) use import::import;
 
 use std::collections::BTreeMap;
 use std::fmt::Display;

@@ -35,6 +35,10 @@ impl Store {
     }
 
     /// The models of `location`, by id (creation order).
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
     pub fn models_in(&self, location: &LocationName) -> impl Iterator<Item = &ModelRecord> {
         self.spaces
             .get(location)
@@ -160,6 +164,10 @@ impl Store {
     }
 
     /// The operations whose parent is `parent`, by id.
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
     pub fn operations_under<'a>(
         &'a self,
         parent: &'a OperationParent,

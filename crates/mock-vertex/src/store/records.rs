@@ -141,11 +141,19 @@ impl ModelRecord {
     }
 
     /// Version `id`, if the model has it.
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
     pub fn version(&self, id: VersionId) -> Option<&VersionRecord> {
         self.versions.get(&id)
     }
 
     /// The version with the highest id (ListModelVersionCheckpoints without a version).
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
     pub fn latest_version(&self) -> Option<&VersionRecord> {
         self.versions.values().next_back()
     }
@@ -223,6 +231,10 @@ pub struct Namespace {
 
 impl Namespace {
     /// The jobs with ids below `before` (every job with `None`), newest first.
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
     pub fn jobs_newest_first(
         &self,
         before: Option<TuningJobId>,
@@ -240,6 +252,10 @@ impl Namespace {
     }
 
     /// The operations whose parent is `parent`, by id.
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
     pub fn operations_under<'a>(
         &'a self,
         parent: &'a OperationParent,

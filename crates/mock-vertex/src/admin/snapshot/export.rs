@@ -161,8 +161,8 @@ fn model_snapshot(m: &ModelRecord) -> ModelSnapshot {
         labels: m.labels.clone(),
         create_time: m.created.to_string(),
         update_time: m.updated.to_string(),
-        highest_version: m.highest_version.map(|v| v.to_string()),
-        versions: m.versions.values().map(version_snapshot).collect(),
+        highest_version: m.highest_version().map(|v| v.to_string()),
+        versions: m.versions().map(version_snapshot).collect(),
     }
 }
 
@@ -180,7 +180,7 @@ fn endpoint_snapshot(e: &EndpointRecord) -> EndpointSnapshot {
 }
 
 /// The snapshot of `store`, with the clock at `now` in `mode`.
-pub fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
+pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
     let mut locations: Vec<(&LocationName, &Namespace)> = store.locations().collect();
     locations.sort_by_key(|(name, _)| name.to_string());
     let counters = store.counters();
@@ -209,7 +209,7 @@ pub fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
                     .values()
                     .map(|j| job_snapshot(j, store.faults_of(&j.name)))
                     .collect(),
-                models: space.models.values().map(model_snapshot).collect(),
+                models: space.models().map(model_snapshot).collect(),
                 endpoints: space.endpoints.values().map(endpoint_snapshot).collect(),
                 operations: space
                     .operations

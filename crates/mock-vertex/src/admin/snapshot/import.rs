@@ -258,7 +258,7 @@ fn endpoint(s: &EndpointSnapshot) -> Result<EndpointRecord, SnapshotError> {
 }
 
 /// The store a snapshot describes (the clock is the caller's to set).
-pub fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
+pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
     if snapshot.format != SNAPSHOT_FORMAT {
         return Err(SnapshotError::new(
             "format",
