@@ -224,7 +224,7 @@ pub struct Namespace {
     /// Models by id.
     pub models: BTreeMap<ModelId, ModelRecord>,
     /// Endpoints by id.
-    pub endpoints: BTreeMap<EndpointId, EndpointRecord>,
+    pub(super) endpoints: BTreeMap<EndpointId, EndpointRecord>,
     /// Operations by id.
     pub operations: BTreeMap<OperationId, OperationRecord>,
 }
@@ -244,6 +244,11 @@ impl Namespace {
             None => self.jobs.range(..),
         };
         range.rev().map(|(_, job)| job)
+    }
+
+    /// The endpoints, by id.
+    pub fn endpoints(&self) -> impl Iterator<Item = &EndpointRecord> {
+        self.endpoints.values()
     }
 
     /// The models, by id (creation order).

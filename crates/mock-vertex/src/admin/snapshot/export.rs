@@ -210,7 +210,7 @@ pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot
                     .map(|j| job_snapshot(j, store.faults_of(&j.name)))
                     .collect(),
                 models: space.models().map(model_snapshot).collect(),
-                endpoints: space.endpoints.values().map(endpoint_snapshot).collect(),
+                endpoints: space.endpoints().map(endpoint_snapshot).collect(),
                 operations: space
                     .operations
                     .values()
