@@ -246,6 +246,11 @@ impl Namespace {
         range.rev().map(|(_, job)| job)
     }
 
+    /// The jobs, by id (creation order).
+    pub fn jobs(&self) -> impl Iterator<Item = &JobRecord> {
+        self.jobs.values()
+    }
+
     /// The endpoints, by id.
     pub fn endpoints(&self) -> impl Iterator<Item = &EndpointRecord> {
         self.endpoints.values()

@@ -205,8 +205,7 @@ pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot
             .map(|(name, space)| LocationSnapshot {
                 name: name.to_string(),
                 jobs: space
-                    .jobs
-                    .values()
+                    .jobs()
                     .map(|j| job_snapshot(j, store.faults_of(&j.name)))
                     .collect(),
                 models: space.models().map(model_snapshot).collect(),
