@@ -15,6 +15,7 @@ use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
 use retune_model::checkpoints::ScheduledCheckpoint;
 use retune_model::continuous::ContinuousTuningPlan;
+use retune_model::emulator_policy::{self, Pace};
 use retune_model::job_state::{JobProgress, JobState, JobTimeline, TuningJobState, progress_at};
 use retune_model::names::{EndpointName, KmsKeyName, ModelRef, TuningJobName};
 use retune_model::wire;
@@ -22,56 +23,22 @@ use retune_model::wire;
 use crate::routes::ApiVersion;
 use crate::state::JobSpeed;
 
-/// Time in `PENDING` of a scaled job.
-pub const SCALED_PENDING: Duration = Duration::from_millis(500);
-/// Time in `RUNNING` / `PROCESSING_DATASET` of a scaled job.
-pub const SCALED_PROCESSING_DATASET: Duration = Duration::from_millis(500);
-/// Time per training step of a scaled job (lowered so that tuning never exceeds
-/// [`SCALED_MAX_TUNING`]).
-pub const SCALED_STEP: Duration = Duration::from_millis(100);
-/// The longest `RUNNING` / `TUNING` phase of a scaled job.
-pub const SCALED_MAX_TUNING: Duration = Duration::from_secs(60);
-/// Time in `RUNNING` / `POST_PROCESSING` of a scaled job.
-pub const SCALED_POST_PROCESSING: Duration = Duration::from_millis(500);
-/// Time from a cancel request to `CANCELLED` (zero for instant jobs).
-pub const SCALED_CANCEL_DELAY: Duration = Duration::from_millis(500);
-
-/// The phases of a job of `epochs` epochs of `steps_per_epoch` steps at `speed`.
-///
-/// Scaled (and manual): 0.5 s pending, 0.5 s processing the data set, 0.1 s per step (at most
-/// 60 s of tuning), 0.5 s post-processing. The sample data set (a few examples, default epochs)
-/// ends in about 3 s.
+/// The stages of a job of `epochs` epochs of `steps_per_epoch` steps at `speed`: the emulator's
+/// timings (`retune_model::emulator_policy::timeline`); manual jobs take scaled timings, on a
+/// clock the test moves.
 pub fn timeline(speed: JobSpeed, epochs: u32, steps_per_epoch: u64) -> JobTimeline {
-    let zero = Duration::ZERO;
-    match speed {
-        JobSpeed::Instant => JobTimeline {
-            pending: zero,
-            processing_dataset: zero,
-            tuning_per_step: zero,
-            post_processing: zero,
-            steps_per_epoch,
-            epochs,
-        },
-        JobSpeed::Scaled | JobSpeed::Manual => {
-            let steps = u64::from(epochs).saturating_mul(steps_per_epoch).max(1);
-            let cap = SCALED_MAX_TUNING / u32::try_from(steps).unwrap_or(u32::MAX).max(1);
-            JobTimeline {
-                pending: SCALED_PENDING,
-                processing_dataset: SCALED_PROCESSING_DATASET,
-                tuning_per_step: SCALED_STEP.min(cap),
-                post_processing: SCALED_POST_PROCESSING,
-                steps_per_epoch,
-                epochs,
-            }
-        }
-    }
+    emulator_policy::timeline(pace(speed), epochs, steps_per_epoch)
 }
 
-/// The delay between a cancel request and `CANCELLED`.
+/// The delay between a cancel request and `CANCELLED` (`emulator_policy::cancel_delay`).
 pub fn cancel_delay(speed: JobSpeed) -> Duration {
+    emulator_policy::cancel_delay(pace(speed))
+}
+
+fn pace(speed: JobSpeed) -> Pace {
     match speed {
-        JobSpeed::Instant => Duration::ZERO,
-        JobSpeed::Scaled | JobSpeed::Manual => SCALED_CANCEL_DELAY,
+        JobSpeed::Instant => Pace::Instant,
+        JobSpeed::Scaled | JobSpeed::Manual => Pace::Scaled,
     }
 }
 
@@ -259,6 +226,13 @@ impl JobRecord {
         progress_at(&self.timeline, at.duration_since(self.created))
     }
 
+    /// When the job will have completed `epochs` epochs on its timeline (at most all of them;
+    /// 0: when tuning starts). An injected failure at an epoch happens then.
+    pub fn epochs_done_at(&self, epochs: u64) -> Timestamp {
+        self.created
+            .saturating_add(self.timeline.epochs_done_after(epochs))
+    }
+
     /// The time the job last changed on its timeline, at or before `at`.
     fn timeline_update_time(&self, at: Timestamp, progress: &JobProgress) -> Timestamp {
         let t = &self.timeline;
@@ -266,13 +240,9 @@ impl JobRecord {
             (JobState::Pending, _) => Duration::ZERO,
             (JobState::Running, TuningJobState::ProcessingDataset) => t.pending,
             (JobState::Running, TuningJobState::Tuning) => {
-                let steps = u32::try_from(progress.completed_step_count).unwrap_or(u32::MAX);
-                t.pending + t.processing_dataset + t.tuning_per_step.saturating_mul(steps)
+                t.steps_done_after(progress.completed_step_count)
             }
-            (JobState::Running, _) => {
-                let steps = u32::try_from(t.total_steps()).unwrap_or(u32::MAX);
-                t.pending + t.processing_dataset + t.tuning_per_step.saturating_mul(steps)
-            }
+            (JobState::Running, _) => t.steps_done_after(t.total_steps()),
             _ => return at,
         };
         self.created.saturating_add(offset).min(at)

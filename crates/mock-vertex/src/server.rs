@@ -24,9 +24,6 @@ use crate::storage::gcs_router;
 /// The largest request body accepted, as Google's front end: 10 MiB.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
-/// The prefix reserved for the emulator's own control API (never a Vertex AI path).
-pub const ADMIN_PREFIX: &str = "/_emulator/";
-
 /// The emulator as an axum router, for in-process use (no socket).
 ///
 /// ```

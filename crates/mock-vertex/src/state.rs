@@ -178,7 +178,7 @@ impl Emulator {
     /// Runs `f` on the store after letting every job event due by now happen.
     ///
     /// The lock is held only for the duration of `f`, which cannot `.await`.
-    pub fn with_store<R>(&self, f: impl FnOnce(&mut Store, Timestamp) -> R) -> R {
+    pub(crate) fn with_store<R>(&self, f: impl FnOnce(&mut Store, Timestamp) -> R) -> R {
         let now = self.now();
         let mut store = self.lock();
         let pending = store.pending_events();
@@ -193,7 +193,7 @@ impl Emulator {
     }
 
     /// Like [`with_store`](Emulator::with_store), for a change: wakes whoever awaits a job.
-    pub fn with_store_mut<R>(&self, f: impl FnOnce(&mut Store, Timestamp) -> R) -> R {
+    pub(crate) fn with_store_mut<R>(&self, f: impl FnOnce(&mut Store, Timestamp) -> R) -> R {
         let result = self.with_store(f);
         self.notify_changed();
         result

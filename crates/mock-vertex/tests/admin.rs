@@ -350,6 +350,37 @@ async fn a_seeded_version_looks_like_one_a_job_produced() {
     assert_eq!(v2["versionId"], "2");
 }
 
+/// Seeding under a parent with a display name gives continuous tuning's answer: the parent's own
+/// name (or a blank one) is a new version, only a different name is a new model.
+#[tokio::test]
+async fn a_seeded_version_with_the_parents_display_name_is_a_new_version() {
+    let app = App::instant();
+    let parent = app
+        .emulator
+        .seed_tuned_model(SeedTunedModel::new(location(), "gemini-2.5-flash").display_name("bot"))
+        .unwrap();
+    let parent = parent.model.name().clone();
+    let seed = |name: &str| {
+        SeedTunedModel::new(location(), "gemini-2.5-flash")
+            .version_of(parent.clone())
+            .display_name(name)
+    };
+
+    let same = app.emulator.seed_tuned_model(seed("bot")).unwrap();
+    assert_eq!(same.model, parent.at_version("2".parse().unwrap()));
+    let blank = app.emulator.seed_tuned_model(seed("  ")).unwrap();
+    assert_eq!(blank.model, parent.at_version("3".parse().unwrap()));
+
+    let other = app.emulator.seed_tuned_model(seed(" bot-2 ")).unwrap();
+    assert_ne!(other.model.name(), &parent);
+    assert!(other.model.to_string().ends_with("@1"));
+    let model = app
+        .ok(Method::GET, &format!("/v1/{}", other.model), None)
+        .await;
+    assert_eq!(model["displayName"], "bot-2");
+    assert_eq!(model["versionAliases"], json!(["default"]));
+}
+
 #[tokio::test]
 async fn seeding_over_http_answers_the_model_and_its_job() {
     let app = App::instant();

@@ -1,4 +1,5 @@
-//! Which checkpoints a tuning job exports, and the step arithmetic behind them.
+//! Checkpoints: which ones a tuning job exports, the step arithmetic behind them, and which
+//! checkpoint of a version a request means (`resolve_checkpoint`).
 //!
 //! Source: the tuning-checkpoints page (spec §6.1): "For tuning jobs with less than 10 epochs, one
 //! checkpoint is saved approximately after each epoch. For tuning jobs with more than 10 epochs,
@@ -9,6 +10,10 @@
 //! checkpoint samples number checkpoints `"1"`, `"2"`, ... with `epoch=1 step=10`,
 //! `epoch=2 step=20`.
 
+use crate::Code;
+use crate::names::{CheckpointId, VersionId};
+use crate::registry::{VersionEntry, list};
+
 /// How many evenly spaced checkpoints a job with more than 10 epochs saves ("around 10
 /// checkpoints are saved at even distribution", tuning-checkpoints page). Up to this many epochs,
 /// one checkpoint per epoch.
@@ -17,23 +22,11 @@ pub const MAX_EVENLY_SPACED_CHECKPOINTS: u32 = 10;
 /// The most checkpoints a schedule holds: the evenly spaced ones plus the final one.
 pub const MAX_CHECKPOINTS: usize = MAX_EVENLY_SPACED_CHECKPOINTS as usize + 1;
 
-/// Examples per training step in the emulator.
-///
-/// The emulator's choice: the service does not publish the batch size of Gemini tuning, nor how
-/// it derives `tuningStepCount` from the data set.
-pub const EMULATOR_BATCH_SIZE: u64 = 8;
-
-/// Below this many training examples the emulator defaults to [`SMALL_DATASET_EPOCH_COUNT`].
-///
-/// The emulator's choice: Vertex picks a default `epochCount` from the data set size (tuning API
-/// reference) but does not publish the rule. Smaller data sets get more passes.
-pub const SMALL_DATASET_EXAMPLES: u64 = 1_000;
-
-/// The default epoch count for fewer than [`SMALL_DATASET_EXAMPLES`] examples (emulator's choice).
-pub const SMALL_DATASET_EPOCH_COUNT: u32 = 5;
-
-/// The default epoch count for [`SMALL_DATASET_EXAMPLES`] examples or more (emulator's choice).
-pub const LARGE_DATASET_EPOCH_COUNT: u32 = 3;
+// The emulator's step and epoch choices, where callers have always found them.
+pub use crate::emulator_policy::{
+    EMULATOR_BATCH_SIZE, LARGE_DATASET_EPOCH_COUNT, SMALL_DATASET_EPOCH_COUNT,
+    SMALL_DATASET_EXAMPLES, default_epoch_count, steps_per_epoch,
+};
 
 /// A checkpoint a tuning job will export: 1-based id, the epoch it belongs to, the exact step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -122,29 +115,68 @@ pub fn default_checkpoint(schedule: &[ScheduledCheckpoint]) -> Option<&Scheduled
     schedule.last()
 }
 
-/// Training steps per epoch for `example_count` examples: `ceil(example_count / 8)`
-/// ([`EMULATOR_BATCH_SIZE`]), and at least 1.
-///
-/// ```
-/// use retune_model::checkpoints::steps_per_epoch;
-/// assert_eq!(steps_per_epoch(16), 2);
-/// assert_eq!(steps_per_epoch(17), 3);
-/// assert_eq!(steps_per_epoch(0), 1);
-/// ```
-pub fn steps_per_epoch(example_count: u64) -> u64 {
-    example_count.div_ceil(EMULATOR_BATCH_SIZE).max(1)
+/// Why a checkpoint of a version cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointError {
+    /// A checkpoint id the version does not have.
+    #[error(
+        "version {version} has no checkpoint {requested}; its checkpoints are {}", list(.known)
+    )]
+    UnknownCheckpoint {
+        version: VersionId,
+        requested: CheckpointId,
+        known: Vec<CheckpointId>,
+    },
+    /// No checkpoint id was given and the version has no checkpoints at all.
+    #[error("version {version} has no checkpoints")]
+    NoCheckpoints { version: VersionId },
 }
 
-/// The epoch count the emulator uses when the request gives none.
+impl CheckpointError {
+    /// The status code.
+    ///
+    /// An unknown checkpoint id is `INVALID_ARGUMENT`, not `NOT_FOUND`: a checkpoint has no
+    /// resource name of its own, the id is a field of the request (`preTunedModel.checkpointId`,
+    /// `defaultCheckpointId`) that does not match the version. The real code is undocumented.
+    /// A version without checkpoints is `FAILED_PRECONDITION`.
+    pub fn code(&self) -> Code {
+        match self {
+            CheckpointError::UnknownCheckpoint { .. } => Code::InvalidArgument,
+            CheckpointError::NoCheckpoints { .. } => Code::FailedPrecondition,
+        }
+    }
+}
+
+/// The checkpoint to use: `requested` if the version has it; with no id, the version's default
+/// checkpoint, or else its last one.
 ///
-/// [`SMALL_DATASET_EPOCH_COUNT`] below [`SMALL_DATASET_EXAMPLES`] examples, else
-/// [`LARGE_DATASET_EPOCH_COUNT`]. Vertex also picks the default from the data size, by a rule it
-/// does not publish; this one is the emulator's.
-pub fn default_epoch_count(example_count: u64) -> u32 {
-    if example_count < SMALL_DATASET_EXAMPLES {
-        SMALL_DATASET_EPOCH_COUNT
-    } else {
-        LARGE_DATASET_EPOCH_COUNT
+/// ```
+/// use retune_model::names::{CheckpointId, VersionId};
+/// use retune_model::registry::{resolve_checkpoint, VersionEntry};
+/// let c = CheckpointId::from_number;
+/// let version = VersionEntry::new(VersionId::FIRST).with_checkpoints(vec![c(1), c(2)], Some(c(1)));
+/// assert_eq!(resolve_checkpoint(&version, None), Ok(c(1)));
+/// assert_eq!(resolve_checkpoint(&version, Some(&c(2))), Ok(c(2)));
+/// let err = resolve_checkpoint(&version, Some(&c(7))).unwrap_err();
+/// assert_eq!(err.to_string(), "version 1 has no checkpoint 7; its checkpoints are 1, 2");
+/// ```
+pub fn resolve_checkpoint(
+    version: &VersionEntry,
+    requested: Option<&CheckpointId>,
+) -> Result<CheckpointId, CheckpointError> {
+    match requested {
+        Some(id) if version.checkpoints.contains(id) => Ok(*id),
+        Some(id) => Err(CheckpointError::UnknownCheckpoint {
+            version: version.id,
+            requested: *id,
+            known: version.checkpoints.clone(),
+        }),
+        None => version
+            .default_checkpoint
+            .or_else(|| version.checkpoints.last().copied())
+            .ok_or(CheckpointError::NoCheckpoints {
+                version: version.id,
+            }),
     }
 }
 
@@ -315,5 +347,56 @@ mod tests {
                 prop_assert!(pair[0].step < pair[1].step);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+
+    fn v(n: u64) -> VersionId {
+        VersionId::from_number(n).unwrap()
+    }
+
+    fn c(n: u64) -> CheckpointId {
+        CheckpointId::from_number(n)
+    }
+
+    #[test]
+    fn no_checkpoint_id_uses_the_default_checkpoint() {
+        let version = VersionEntry::new(v(1)).with_checkpoints(vec![c(1), c(2), c(3)], Some(c(2)));
+        assert_eq!(resolve_checkpoint(&version, None), Ok(c(2)));
+    }
+
+    #[test]
+    fn no_checkpoint_id_and_no_default_uses_the_last_checkpoint() {
+        let version = VersionEntry::new(v(1)).with_checkpoints(vec![c(1), c(2), c(3)], None);
+        assert_eq!(resolve_checkpoint(&version, None), Ok(c(3)));
+    }
+
+    #[test]
+    fn unknown_checkpoint_id_names_the_known_ones() {
+        let version = VersionEntry::new(v(2)).with_checkpoints(vec![c(1), c(2)], Some(c(2)));
+        let err = resolve_checkpoint(&version, Some(&c(5))).unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        assert_eq!(
+            err.to_string(),
+            "version 2 has no checkpoint 5; its checkpoints are 1, 2"
+        );
+        assert_eq!(resolve_checkpoint(&version, Some(&c(1))), Ok(c(1)));
+    }
+
+    #[test]
+    fn version_without_checkpoints_cannot_resolve_one() {
+        let version = VersionEntry::new(v(1));
+        assert_eq!(
+            resolve_checkpoint(&version, None),
+            Err(CheckpointError::NoCheckpoints { version: v(1) })
+        );
+        let err = resolve_checkpoint(&version, Some(&c(1))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "version 1 has no checkpoint 1; its checkpoints are none"
+        );
     }
 }

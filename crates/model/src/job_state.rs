@@ -476,6 +476,51 @@ impl JobTimeline {
         duration_from_nanos(self.phase_ends()[3])
     }
 
+    /// Training steps in `epochs` epochs, at most all of the plan's.
+    pub fn steps_in_epochs(&self, epochs: u64) -> u64 {
+        epochs
+            .saturating_mul(self.steps_per_epoch)
+            .min(self.total_steps())
+    }
+
+    /// Elapsed time at which `steps` training steps are done (at most all of them): the end of
+    /// `PROCESSING_DATASET` plus that many steps, saturating at [`Duration::MAX`]. Zero steps are
+    /// done when tuning starts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retune_model::job_state::{progress_at, JobTimeline};
+    /// let plan = JobTimeline {
+    ///     pending: Duration::from_secs(10),
+    ///     processing_dataset: Duration::from_secs(10),
+    ///     tuning_per_step: Duration::from_secs(1),
+    ///     post_processing: Duration::from_secs(5),
+    ///     steps_per_epoch: 4,
+    ///     epochs: 3,
+    /// };
+    /// assert_eq!(plan.steps_done_after(0), Duration::from_secs(20));
+    /// assert_eq!(plan.epochs_done_after(2), Duration::from_secs(28));
+    /// assert_eq!(plan.epochs_done_after(99), Duration::from_secs(32)); // clamped to 3 epochs
+    /// assert_eq!(progress_at(&plan, plan.epochs_done_after(2)).completed_epoch_count, 2);
+    /// ```
+    pub fn steps_done_after(&self, steps: u64) -> Duration {
+        let steps = steps.min(self.total_steps());
+        let [_, processing_end, _, _] = self.phase_ends();
+        duration_from_nanos(
+            processing_end.saturating_add(
+                self.tuning_per_step
+                    .as_nanos()
+                    .saturating_mul(u128::from(steps)),
+            ),
+        )
+    }
+
+    /// Elapsed time at which `epochs` epochs are done (at most all of them); see
+    /// [`steps_done_after`](Self::steps_done_after).
+    pub fn epochs_done_after(&self, epochs: u64) -> Duration {
+        self.steps_done_after(self.steps_in_epochs(epochs))
+    }
+
     /// The cumulative ends of the four phases, in nanoseconds.
     fn phase_ends(&self) -> [u128; 4] {
         let pending = self.pending.as_nanos();
@@ -906,6 +951,24 @@ mod tests {
         fn cancel_outcome_is_a_legal_move(from in any_state()) {
             if let Ok(outcome) = request_cancel(from) {
                 prop_assert!(outcome.state() == from || from.can_transition_to(outcome.state()));
+            }
+        }
+
+        #[test]
+        fn an_epoch_is_done_exactly_when_progress_says_so(
+            epoch in 0u64..40,
+            steps_per_epoch in 1u64..50,
+            epochs in 1u32..30,
+        ) {
+            let plan = JobTimeline { steps_per_epoch, epochs, ..plan() };
+            let at = plan.epochs_done_after(epoch);
+            let done = epoch.min(u64::from(epochs));
+            let p = progress_at(&plan, at);
+            prop_assert_eq!(p.completed_epoch_count, done);
+            prop_assert_eq!(p.completed_step_count, plan.steps_in_epochs(epoch));
+            prop_assert_eq!(progress_after_steps(&plan, plan.steps_in_epochs(epoch)).completed_epoch_count, done);
+            if let Some(before) = at.checked_sub(Duration::from_nanos(1)).filter(|_| done > 0) {
+                prop_assert!(progress_at(&plan, before).completed_epoch_count < done);
             }
         }
 

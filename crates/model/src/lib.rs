@@ -5,8 +5,8 @@
 //! [`Timestamp`] argument; randomness does not exist here.
 //!
 //! - [`names`]: typed resource names (`ModelName`, `ModelRef`, `TuningJobName`, ...), parsed once.
-//! - [`registry`]: version resolution, version aliases, version ids, deletion rules, checkpoints,
-//!   UpdateModel levels.
+//! - [`registry`]: version resolution, version aliases, deletion rules, UpdateModel levels, and
+//!   the new version a succeeded tuning job adds (`registry::new_version`).
 //! - [`labels`]: label key and value syntax, label count.
 //! - [`encryption`]: where a CMEK key must live.
 //! - [`gcs`]: Cloud Storage bucket and object names and `gs://` URIs.
@@ -14,10 +14,12 @@
 //! - [`continuous`]: the continuous-tuning plan, or every reason it is refused.
 //! - [`base_model`]: the foundation models we know and what each supports.
 //! - [`hyperparameters`]: epoch count, learning-rate multiplier, adapter size.
-//! - [`checkpoints`]: which checkpoints a tuning job exports.
+//! - [`checkpoints`]: which checkpoints a tuning job exports, and which one a request means.
 //! - [`job_state`]: the job state machine and cancel semantics.
 //! - [`dataset`]: Gemini SFT JSONL checks and the data statistics the service reports.
 //! - [`wire`]: the REST JSON shapes shared by the client and the emulator.
+//! - [`emulator_policy`]: what the emulator chooses where Google documents nothing (batch size,
+//!   default epochs, stage timings, the default display name), kept apart from Google's rules.
 //!
 //! Domain types never derive serde; only [`wire`] (and [`dataset`], which reads JSONL) touch JSON.
 
@@ -27,6 +29,7 @@ pub mod code;
 pub mod continuous;
 pub mod dataset;
 pub mod duration;
+pub mod emulator_policy;
 pub mod encryption;
 pub mod gcs;
 pub mod hyperparameters;

@@ -14,20 +14,19 @@ use std::sync::Arc;
 
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
-use retune_model::continuous::{ContinuousTuningPlan, TuningMethod, TuningOutcome};
+use retune_model::continuous::{ContinuousTuningPlan, TuningMethod};
 use retune_model::job_state::{JobState, progress_at};
 use retune_model::names::{
-    CheckpointId, KmsKeyName, LocationName, ModelName, ModelRef, TuningJobId, TuningJobName,
-    VersionAlias,
+    CheckpointId, KmsKeyName, LocationName, ModelName, ModelRef, TuningJobName, VersionAlias,
 };
-use retune_model::registry::AliasChange;
+use retune_model::registry::{AliasChange, tuning_outcome};
 use retune_model::wire;
 
 use crate::error::ApiError;
 use crate::jobs::{self, Continuation, DataOutcome, JobRecord, Phase};
 use crate::state::JobSpeed;
 use crate::storage::SAMPLE_TRAIN_URI;
-use crate::store::{LABEL_TUNE_TYPE, Store};
+use crate::store::Store;
 
 /// Training steps per epoch of a seeded job.
 pub const SEED_STEPS_PER_EPOCH: u64 = 10;
@@ -51,7 +50,9 @@ pub struct SeedTunedModel {
     pub location: LocationName,
     /// The root base model id (ignored when adding a version: the parent's is used).
     pub base_model: String,
-    /// The model's display name (a new model); default `{base}-tuned-{job id}`.
+    /// The model's display name; default `{base}-tuned-{job id}`. With [`parent`](Self::parent),
+    /// a name that differs from the parent's makes a new model; none, or the parent's, a new
+    /// version (`registry::tuning_outcome`).
     pub display_name: Option<String>,
     /// How it was tuned (default supervised).
     pub method: TuningMethod,
@@ -146,15 +147,6 @@ pub struct SeededModel {
     pub tuning_job: TuningJobName,
 }
 
-fn tune_type(method: TuningMethod) -> &'static str {
-    match method {
-        TuningMethod::Supervised => "sft",
-        TuningMethod::PreferenceOptimization => "preference_optimization",
-        TuningMethod::Distillation => "distillation",
-        TuningMethod::Other => "other",
-    }
-}
-
 /// The request the producing job would have been created with.
 fn request(
     seed: &SeedTunedModel,
@@ -211,7 +203,7 @@ fn request(
 }
 
 /// Seeds a tuned model version into `store` at `now`.
-pub fn seed_tuned_model(
+pub(crate) fn seed_tuned_model(
     store: &mut Store,
     seed: &SeedTunedModel,
     now: Timestamp,
@@ -246,28 +238,20 @@ pub fn seed_tuned_model(
                 None => BaseModel::lookup(&seed.base_model)
                     .map_err(|e| ApiError::invalid_field("baseModel", e.to_string()))?,
             };
+            // A new version, or a new model when the name differs from the parent's: the same
+            // answer continuous tuning gives.
+            let requested = seed.display_name.as_deref().map(str::trim);
             let plan = ContinuousTuningPlan {
                 model: parent.clone(),
                 version: version.id,
                 checkpoint: version
                     .default_checkpoint
                     .unwrap_or(CheckpointId::from_number(1)),
-                outcome: TuningOutcome::NewVersion {
-                    parent: parent.clone(),
-                },
+                outcome: tuning_outcome(parent, &record.display_name, requested),
                 root_base_model: base,
             };
             (base, Some(plan))
         }
-    };
-    let plan = match (plan, &seed.display_name) {
-        (Some(mut plan), Some(name)) if !name.trim().is_empty() => {
-            plan.outcome = TuningOutcome::NewModel {
-                display_name: name.trim().to_owned(),
-            };
-            Some(plan)
-        }
-        (plan, _) => plan,
     };
     let aliases = seed
         .aliases
@@ -280,8 +264,7 @@ pub fn seed_tuned_model(
     let timeline = jobs::timeline(JobSpeed::Scaled, epochs, SEED_STEPS_PER_EPOCH);
     let took = i128::try_from(timeline.succeeded_after().as_nanos()).unwrap_or(i128::MAX);
     let created = Timestamp::from_unix_nanos(finished.unix_nanos().saturating_sub(took));
-    let id = TuningJobId::from_number(store.next_job);
-    store.next_job += 1;
+    let id = store.new_job_id();
     let name = TuningJobName::new(seed.location.clone(), id);
     let steps = i64::try_from(timeline.total_steps()).unwrap_or(i64::MAX);
     let mut job = JobRecord {
@@ -301,28 +284,8 @@ pub fn seed_tuned_model(
         phase: Phase::Scheduled,
         event: None,
     };
-    let output = store.register_tuned_model(&job, finished)?;
+    let output = store.register_tuned_model(&job, seed.method, finished)?;
     let model_ref = output.model.clone();
-    if let Ok(version) = store
-        .model(model_ref.name())
-        .and_then(|m| m.select(model_ref.selector()))
-    {
-        let version_id = version.id;
-        if let Some(version) = store
-            .spaces
-            .get_mut(&seed.location)
-            .and_then(|s| s.models.get_mut(model_ref.name().model_id()))
-            .and_then(|m| m.versions.get_mut(&version_id))
-        {
-            version.labels.insert(
-                LABEL_TUNE_TYPE.to_owned(),
-                tune_type(seed.method).to_owned(),
-            );
-            if let Some(provenance) = version.provenance.as_mut() {
-                provenance.method = seed.method;
-            }
-        }
-    }
     if !aliases.is_empty() {
         store.merge_aliases(&model_ref, &aliases, finished)?;
     }

@@ -1,0 +1,224 @@
+//! Export: the store, as a [`StateSnapshot`](super::StateSnapshot) ordered so that the same state
+//! gives the same bytes.
+
+use std::time::Duration;
+
+use retune_model::Timestamp;
+use retune_model::continuous::TuningOutcome;
+use retune_model::job_state::JobProgress;
+use retune_model::names::LocationName;
+use retune_model::proto_enum::ProtoEnum;
+use retune_model::wire::{self, EnumEncoding};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::jobs::{DataOutcome, JobRecord, Phase};
+use crate::store::{
+    CheckpointRecord, EndpointRecord, JobFaults, ModelRecord, Namespace, Store, VersionRecord,
+};
+
+// The snapshot shapes and their parsing helpers.
+use super::*;
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn wire_value<T: Serialize>(value: &T) -> Value {
+    wire::to_value(value, EnumEncoding::Names)
+}
+
+fn progress_snapshot(p: &JobProgress) -> ProgressSnapshot {
+    ProgressSnapshot {
+        state: p.state.proto_name().to_owned(),
+        tuning_state: p.tuning_state.proto_name().to_owned(),
+        completed_epoch_count: p.completed_epoch_count,
+        completed_step_count: p.completed_step_count,
+    }
+}
+
+fn faults_snapshot(f: &JobFaults) -> JobFaultsSnapshot {
+    JobFaultsSnapshot {
+        held: f.held,
+        fail_at_epoch: f.fail_at_epoch.as_ref().map(|e| e.epoch),
+        fail_code: f.fail_at_epoch.as_ref().map(|e| e.code.as_str().to_owned()),
+        fail_message: f.fail_at_epoch.as_ref().map(|e| e.message.clone()),
+    }
+}
+
+fn job_snapshot(job: &JobRecord, faults: Option<&JobFaults>) -> JobSnapshot {
+    let t = &job.timeline;
+    JobSnapshot {
+        name: job.name.to_string(),
+        request: wire_value(&job.request.to_wire()),
+        base_model: job.base_model.id().to_owned(),
+        continuation: job.continuation.as_ref().map(|c| {
+            let (new_version_of, new_model) = match &c.plan.outcome {
+                TuningOutcome::NewVersion { parent } => (Some(parent.to_string()), None),
+                TuningOutcome::NewModel { display_name } => (None, Some(display_name.clone())),
+            };
+            PlanSnapshot {
+                model: c.plan.model.to_string(),
+                version: c.plan.version.to_string(),
+                checkpoint: c.plan.checkpoint.to_string(),
+                new_version_of,
+                new_model,
+                root_base_model: c.plan.root_base_model.id().to_owned(),
+            }
+        }),
+        create_time: job.created.to_string(),
+        timeline: TimelineSnapshot {
+            pending_nanos: nanos(t.pending),
+            processing_dataset_nanos: nanos(t.processing_dataset),
+            tuning_per_step_nanos: nanos(t.tuning_per_step),
+            post_processing_nanos: nanos(t.post_processing),
+            steps_per_epoch: t.steps_per_epoch,
+            epochs: t.epochs,
+        },
+        export_last_checkpoint_only: job.export_last_checkpoint_only,
+        data: match &job.data {
+            DataOutcome::Valid(stats) => DataSnapshot::Valid(wire_value(&wire::TuningDataStats {
+                supervised_tuning_data_stats: Some((**stats).clone()),
+                ..wire::TuningDataStats::default()
+            })),
+            DataOutcome::Invalid(status) => DataSnapshot::Invalid(wire_value(status)),
+        },
+        kms_key: job.kms_key.as_ref().map(ToString::to_string),
+        phase: match &job.phase {
+            Phase::Scheduled => PhaseSnapshot::Scheduled,
+            Phase::Cancelling { at, progress } => PhaseSnapshot::Cancelling {
+                at: at.to_string(),
+                progress: progress_snapshot(progress),
+            },
+            Phase::Ended {
+                state,
+                at,
+                progress,
+                error,
+                output,
+            } => PhaseSnapshot::Ended {
+                state: state.proto_name().to_owned(),
+                at: at.to_string(),
+                progress: progress_snapshot(progress),
+                error: error.as_ref().map(wire_value),
+                output: output.as_ref().map(|o| OutputSnapshot {
+                    model: o.model.to_string(),
+                    checkpoints: o
+                        .checkpoints
+                        .iter()
+                        .map(|(c, e)| CheckpointSnapshot {
+                            id: c.id.to_string(),
+                            epoch: c.epoch,
+                            step: c.step,
+                            endpoint: e.to_string(),
+                        })
+                        .collect(),
+                    list_checkpoints: o.list_checkpoints,
+                    experiment: o.experiment.clone(),
+                }),
+            },
+        },
+        event: job.event.map(|(at, seq)| (at.to_string(), seq)),
+        faults: faults.map(faults_snapshot),
+    }
+}
+
+fn checkpoint_snapshot(c: &CheckpointRecord) -> CheckpointSnapshot {
+    CheckpointSnapshot {
+        id: c.id.to_string(),
+        epoch: c.epoch,
+        step: c.step,
+        endpoint: c.endpoint.to_string(),
+    }
+}
+
+fn version_snapshot(v: &VersionRecord) -> VersionSnapshot {
+    VersionSnapshot {
+        id: v.id.to_string(),
+        aliases: v.aliases.iter().map(ToString::to_string).collect(),
+        description: v.description.clone(),
+        labels: v.labels.clone(),
+        create_time: v.created.to_string(),
+        update_time: v.updated.to_string(),
+        checkpoints: v.checkpoints.iter().map(checkpoint_snapshot).collect(),
+        default_checkpoint: v.default_checkpoint.map(|c| c.to_string()),
+        provenance: v.provenance.as_ref().map(|p| ProvenanceSnapshot {
+            method: method_name(p.method).to_owned(),
+            finished_at: p.finished_at.to_string(),
+            root_base_model: p.root_base_model.id().to_owned(),
+            kms_key: p.kms_key.as_ref().map(ToString::to_string),
+        }),
+        job: v.job.as_ref().map(ToString::to_string),
+        kms_key: v.kms_key.as_ref().map(ToString::to_string),
+    }
+}
+
+fn model_snapshot(m: &ModelRecord) -> ModelSnapshot {
+    ModelSnapshot {
+        name: m.name.to_string(),
+        display_name: m.display_name.clone(),
+        description: m.description.clone(),
+        labels: m.labels.clone(),
+        create_time: m.created.to_string(),
+        update_time: m.updated.to_string(),
+        highest_version: m.highest_version().map(|v| v.to_string()),
+        versions: m.versions().map(version_snapshot).collect(),
+    }
+}
+
+fn endpoint_snapshot(e: &EndpointRecord) -> EndpointSnapshot {
+    EndpointSnapshot {
+        name: e.name.to_string(),
+        display_name: e.display_name.clone(),
+        model: e.model.to_string(),
+        version: e.version.to_string(),
+        checkpoint: e.checkpoint.to_string(),
+        create_time: e.created.to_string(),
+        labels: e.labels.clone(),
+        kms_key: e.kms_key.as_ref().map(ToString::to_string),
+    }
+}
+
+/// The snapshot of `store`, with the clock at `now` in `mode`.
+pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
+    let mut locations: Vec<(&LocationName, &Namespace)> = store.locations().collect();
+    locations.sort_by_key(|(name, _)| name.to_string());
+    let counters = store.counters();
+    StateSnapshot {
+        format: SNAPSHOT_FORMAT,
+        clock: ClockSnapshot {
+            now: now.to_string(),
+            mode: mode.to_owned(),
+        },
+        jobs_speed: store.speed().to_string(),
+        counters: CountersSnapshot {
+            next_job: counters.next_job,
+            next_model: counters.next_model,
+            next_endpoint: counters.next_endpoint,
+            next_operation: counters.next_operation,
+            next_event: counters.next_event,
+        },
+        next_job_faults: (!store.next_job_faults().is_empty())
+            .then(|| faults_snapshot(store.next_job_faults())),
+        locations: locations
+            .into_iter()
+            .map(|(name, space)| LocationSnapshot {
+                name: name.to_string(),
+                jobs: space
+                    .jobs()
+                    .map(|j| job_snapshot(j, store.faults_of(&j.name)))
+                    .collect(),
+                models: space.models().map(model_snapshot).collect(),
+                endpoints: space.endpoints().map(endpoint_snapshot).collect(),
+                operations: space
+                    .operations
+                    .values()
+                    .map(|o| OperationSnapshot {
+                        name: o.name.to_string(),
+                        create_time: o.created.to_string(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,189 @@
+//! The Model Registry side of the store: reading models, endpoints and operations, and deleting
+//! models and versions and merging aliases as `retune_model::registry` decides.
+
+use retune_model::Timestamp;
+use retune_model::names::{
+    EndpointName, LocationName, ModelName, ModelRef, OperationId, OperationName, OperationParent,
+    VersionId,
+};
+use retune_model::registry::{
+    AliasChange, Deletion, DeletionRefusal, merge_target, merge_version_aliases, model_deletion,
+    version_deletion,
+};
+
+use super::{EndpointRecord, ModelRecord, OperationRecord, Store};
+use crate::error::ApiError;
+
+pub(super) fn model_not_found(name: &ModelName) -> ApiError {
+    ApiError::not_found(format!("Model {name} not found."))
+}
+
+impl Store {
+    /// The model called `name`.
+    pub fn model(&self, name: &ModelName) -> Result<&ModelRecord, ApiError> {
+        self.spaces
+            .get(name.location_name())
+            .and_then(|s| s.models.get(name.model_id()))
+            .ok_or_else(|| model_not_found(name))
+    }
+
+    pub(super) fn model_mut(&mut self, name: &ModelName) -> Result<&mut ModelRecord, ApiError> {
+        self.spaces
+            .get_mut(name.location_name())
+            .and_then(|s| s.models.get_mut(name.model_id()))
+            .ok_or_else(|| model_not_found(name))
+    }
+
+    /// The models of `location`, by id (creation order).
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
+    pub fn models_in(&self, location: &LocationName) -> impl Iterator<Item = &ModelRecord> {
+        self.spaces
+            .get(location)
+            .into_iter()
+            .flat_map(|space| space.models())
+    }
+
+    fn new_operation(&mut self, parent: OperationParent, now: Timestamp) -> OperationRecord {
+        let id = OperationId::from_number(self.next_operation);
+        self.next_operation += 1;
+        let location = parent.location_name().clone();
+        let record = OperationRecord {
+            name: OperationName::new(parent, id),
+            created: now,
+        };
+        self.space_mut(&location)
+            .operations
+            .insert(id, record.clone());
+        record
+    }
+
+    fn remove_endpoints(&mut self, model: &ModelName, version: Option<VersionId>) {
+        if let Some(space) = self.spaces.get_mut(model.location_name()) {
+            space
+                .endpoints
+                .retain(|_, e| !(e.model == *model && version.is_none_or(|v| v == e.version)));
+        }
+    }
+
+    /// Applies a deletion the registry allowed: the model or version goes with its endpoints,
+    /// and a finished operation records it.
+    fn apply_deletion(&mut self, deletion: Deletion, now: Timestamp) -> OperationRecord {
+        let Deletion {
+            model,
+            version,
+            operation_parent,
+        } = deletion;
+        self.remove_endpoints(&model, version);
+        match version {
+            None => {
+                if let Some(space) = self.spaces.get_mut(model.location_name()) {
+                    space.models.remove(model.model_id());
+                }
+            }
+            Some(id) => {
+                if let Ok(record) = self.model_mut(&model) {
+                    record.versions.remove(&id);
+                    record.updated = now;
+                }
+            }
+        }
+        self.new_operation(operation_parent, now)
+    }
+
+    /// Deletes a model (`registry::model_deletion`) and its managed endpoints.
+    pub fn delete_model(
+        &mut self,
+        model: &ModelRef,
+        now: Timestamp,
+    ) -> Result<OperationRecord, ApiError> {
+        // The request is checked before the lookup: a name with a version is refused even when
+        // the model does not exist.
+        let record = self.model(model.name());
+        let entries = record.as_ref().map(|r| r.entries()).unwrap_or_default();
+        let deletion = model_deletion(model, &entries).map_err(|e| match e {
+            DeletionRefusal::VersionGiven { .. } => ApiError::new(e.code(), format!("{e}.")),
+            _ => ApiError::new(e.code(), format!("Model {}: {e}.", model.name())),
+        })?;
+        record?;
+        Ok(self.apply_deletion(deletion, now))
+    }
+
+    /// Deletes one version (`registry::version_deletion`) and its managed endpoints.
+    pub fn delete_version(
+        &mut self,
+        model: &ModelRef,
+        now: Timestamp,
+    ) -> Result<OperationRecord, ApiError> {
+        let record = self.model(model.name())?;
+        let deletion = version_deletion(model, &record.entries())
+            .map_err(|e| ApiError::new(e.code(), format!("Model {}: {e}.", model.name())))?;
+        Ok(self.apply_deletion(deletion, now))
+    }
+
+    /// Merges alias changes into the version `model` names (`registry::merge_target`, then
+    /// `registry::merge_version_aliases`).
+    pub fn merge_aliases(
+        &mut self,
+        model: &ModelRef,
+        changes: &[AliasChange],
+        now: Timestamp,
+    ) -> Result<VersionId, ApiError> {
+        let target = merge_target(model).map_err(|e| ApiError::new(e.code(), format!("{e}.")))?;
+        let record = self.model_mut(model.name())?;
+        let assignment = merge_version_aliases(&record.entries(), target, changes)
+            .map_err(|e| ApiError::new(e.code(), format!("Model {}: {e}.", record.name)))?;
+        for (id, aliases) in assignment {
+            if let Some(version) = record.versions.get_mut(&id)
+                && version.aliases != aliases
+            {
+                version.aliases = aliases;
+                version.updated = now;
+            }
+        }
+        Ok(target)
+    }
+
+    /// The endpoint called `name`.
+    pub fn endpoint(&self, name: &EndpointName) -> Result<&EndpointRecord, ApiError> {
+        self.spaces
+            .get(name.location_name())
+            .and_then(|s| s.endpoints.get(name.endpoint_id()))
+            .ok_or_else(|| ApiError::not_found(format!("Endpoint {name} not found.")))
+    }
+
+    /// The operation called `name`.
+    pub fn operation(&self, name: &OperationName) -> Result<&OperationRecord, ApiError> {
+        self.spaces
+            .get(name.location_name())
+            .and_then(|s| s.operations.get(&name.operation_id()))
+            .filter(|op| op.name == *name)
+            .ok_or_else(|| ApiError::not_found(format!("Operation {name} not found.")))
+    }
+
+    /// The operations whose parent is `parent`, by id.
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
+    pub fn operations_under<'a>(
+        &'a self,
+        parent: &'a OperationParent,
+    ) -> impl Iterator<Item = &'a OperationRecord> {
+        self.spaces
+            .get(parent.location_name())
+            .into_iter()
+            .flat_map(move |space| space.operations_under(parent))
+    }
+
+    /// Deletes the operation called `name`.
+    pub fn delete_operation(&mut self, name: &OperationName) -> Result<(), ApiError> {
+        self.operation(name)?;
+        if let Some(space) = self.spaces.get_mut(name.location_name()) {
+            space.operations.remove(&name.operation_id());
+        }
+        Ok(())
+    }
+}

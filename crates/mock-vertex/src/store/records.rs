@@ -1,0 +1,277 @@
+//! The records the store keeps: models and their versions and checkpoints, endpoints, finished
+//! operations, and the namespace that holds them (with the jobs) under one location.
+
+use std::collections::BTreeMap;
+
+use retune_model::Timestamp;
+use retune_model::continuous::{PreTunedModelFacts, TuningProvenance};
+use retune_model::emulator_policy::TUNING_ENDPOINTS_BLOCK_DELETION;
+use retune_model::names::{
+    CheckpointId, EndpointId, EndpointName, KmsKeyName, ModelId, ModelName, OperationId,
+    OperationName, OperationParent, TuningJobId, TuningJobName, VersionAlias, VersionId,
+    VersionSelector,
+};
+use retune_model::registry::{ParentModel, VersionEntry, select_version};
+use retune_model::wire;
+
+use crate::error::ApiError;
+use crate::jobs::JobRecord;
+
+/// One exported checkpoint of a model version.
+#[derive(Debug, Clone)]
+pub struct CheckpointRecord {
+    /// `"1"`, `"2"`, ... (restarting at 1 in every version).
+    pub id: CheckpointId,
+    /// The epoch it belongs to.
+    pub epoch: u64,
+    /// The step it was saved after.
+    pub step: u64,
+    /// The endpoint serving it.
+    pub endpoint: EndpointName,
+}
+
+/// One version of a model.
+#[derive(Debug, Clone)]
+pub struct VersionRecord {
+    /// `versionId`.
+    pub id: VersionId,
+    /// `versionAliases`.
+    pub aliases: Vec<VersionAlias>,
+    /// `versionDescription`.
+    pub description: String,
+    /// Version-level labels (the system labels and the job's user labels).
+    pub labels: BTreeMap<String, String>,
+    /// `versionCreateTime`.
+    pub created: Timestamp,
+    /// `versionUpdateTime`.
+    pub updated: Timestamp,
+    /// The checkpoints, in order.
+    pub checkpoints: Vec<CheckpointRecord>,
+    /// `defaultCheckpointId`.
+    pub default_checkpoint: Option<CheckpointId>,
+    /// How the version was produced (`None`: not by tuning).
+    pub provenance: Option<TuningProvenance>,
+    /// The tuning job that produced it.
+    pub job: Option<TuningJobName>,
+    /// The CMEK key.
+    pub kms_key: Option<KmsKeyName>,
+}
+
+impl VersionRecord {
+    /// The view the registry rules take of this version.
+    ///
+    /// The only endpoints the emulator has are those a tuning job made (one per checkpoint);
+    /// whether they count as deployments is the emulator's policy
+    /// ([`TUNING_ENDPOINTS_BLOCK_DELETION`]).
+    pub fn entry(&self) -> VersionEntry {
+        VersionEntry::new(self.id)
+            .with_aliases(self.aliases.clone())
+            .with_checkpoints(
+                self.checkpoints.iter().map(|c| c.id).collect(),
+                self.default_checkpoint,
+            )
+            .with_deployed(TUNING_ENDPOINTS_BLOCK_DELETION)
+    }
+
+    /// The endpoint of the default checkpoint (else the last one).
+    pub fn default_endpoint(&self) -> Option<&EndpointName> {
+        self.checkpoints
+            .iter()
+            .find(|c| Some(c.id) == self.default_checkpoint)
+            .or_else(|| self.checkpoints.last())
+            .map(|c| &c.endpoint)
+    }
+}
+
+/// A model and its versions.
+#[derive(Debug, Clone)]
+pub struct ModelRecord {
+    /// The model's name.
+    pub name: ModelName,
+    /// `displayName`.
+    pub display_name: String,
+    /// `description`.
+    pub description: String,
+    /// Model-level labels (merged under the version's on read).
+    pub labels: BTreeMap<String, String>,
+    /// `createTime`.
+    pub created: Timestamp,
+    /// `updateTime`.
+    pub updated: Timestamp,
+    /// The versions.
+    pub versions: BTreeMap<VersionId, VersionRecord>,
+    /// The highest version id ever issued (never reused).
+    pub highest_version: Option<VersionId>,
+}
+
+impl ModelRecord {
+    /// The registry's view of every version.
+    pub fn entries(&self) -> Vec<VersionEntry> {
+        self.versions.values().map(VersionRecord::entry).collect()
+    }
+
+    /// The version a selector names (`None` = the version holding `default`).
+    pub fn select(&self, selector: Option<&VersionSelector>) -> Result<&VersionRecord, ApiError> {
+        let entries = self.entries();
+        let id = select_version(&entries, selector)
+            .map(|e| e.id)
+            .map_err(|e| ApiError::new(e.code(), format!("Model {}: {e}.", self.name)))?;
+        self.versions
+            .get(&id)
+            .ok_or_else(|| ApiError::not_found(format!("Model {}@{id} not found.", self.name)))
+    }
+
+    /// The facts continuous tuning needs.
+    pub fn facts(&self) -> PreTunedModelFacts {
+        PreTunedModelFacts {
+            name: self.name.clone(),
+            display_name: self.display_name.clone(),
+            versions: self.entries(),
+            provenance: self
+                .versions
+                .values()
+                .filter_map(|v| v.provenance.clone().map(|p| (v.id, p)))
+                .collect(),
+        }
+    }
+
+    /// Every version, by id (so the last one is the latest).
+    pub fn versions(&self) -> impl DoubleEndedIterator<Item = &VersionRecord> {
+        self.versions.values()
+    }
+
+    /// Version `id`, if the model has it.
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
+    pub fn version(&self, id: VersionId) -> Option<&VersionRecord> {
+        self.versions.get(&id)
+    }
+
+    /// The version with the highest id (ListModelVersionCheckpoints without a version).
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
+    pub fn latest_version(&self) -> Option<&VersionRecord> {
+        self.versions.values().next_back()
+    }
+
+    /// The highest version id the model ever issued (never reused).
+    pub fn highest_version(&self) -> Option<VersionId> {
+        self.highest_version
+    }
+
+    /// What the registry rules need to know about this model as a parent of a new version.
+    pub fn as_parent(&self) -> ParentModel {
+        ParentModel {
+            name: self.name.clone(),
+            highest_version: self.highest_version,
+        }
+    }
+}
+
+/// An endpoint a tuning job created for one checkpoint.
+#[derive(Debug, Clone)]
+pub struct EndpointRecord {
+    /// The endpoint's name.
+    pub name: EndpointName,
+    /// `displayName`.
+    pub display_name: String,
+    /// The model deployed on it.
+    pub model: ModelName,
+    /// The version deployed on it.
+    pub version: VersionId,
+    /// The checkpoint deployed on it.
+    pub checkpoint: CheckpointId,
+    /// `createTime`.
+    pub created: Timestamp,
+    /// `labels` (the job's).
+    pub labels: BTreeMap<String, String>,
+    /// The CMEK key.
+    pub kms_key: Option<KmsKeyName>,
+}
+
+/// A finished long-running operation (the emulator's operations finish at once).
+#[derive(Debug, Clone)]
+pub struct OperationRecord {
+    /// The operation's name.
+    pub name: OperationName,
+    /// When it was created (and finished).
+    pub created: Timestamp,
+}
+
+impl OperationRecord {
+    /// The JSON shape.
+    pub fn render(&self) -> wire::Operation {
+        wire::Operation::deleted(
+            self.name.to_string(),
+            wire::GenericOperationMetadata {
+                create_time: Some(self.created),
+                update_time: Some(self.created),
+                ..wire::GenericOperationMetadata::default()
+            },
+        )
+    }
+}
+
+/// Everything under one `projects/{p}/locations/{l}`.
+#[derive(Debug, Default)]
+pub struct Namespace {
+    /// Tuning jobs by id (ids grow with creation, so reverse order is newest first).
+    pub jobs: BTreeMap<TuningJobId, JobRecord>,
+    /// Models by id.
+    pub models: BTreeMap<ModelId, ModelRecord>,
+    /// Endpoints by id.
+    pub(super) endpoints: BTreeMap<EndpointId, EndpointRecord>,
+    /// Operations by id.
+    pub operations: BTreeMap<OperationId, OperationRecord>,
+}
+
+impl Namespace {
+    /// The jobs with ids below `before` (every job with `None`), newest first.
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
+    pub fn jobs_newest_first(
+        &self,
+        before: Option<TuningJobId>,
+    ) -> impl Iterator<Item = &JobRecord> {
+        let range = match before {
+            Some(id) => self.jobs.range(..id),
+            None => self.jobs.range(..),
+        };
+        range.rev().map(|(_, job)| job)
+    }
+
+    /// The jobs, by id (creation order).
+    pub fn jobs(&self) -> impl Iterator<Item = &JobRecord> {
+        self.jobs.values()
+    }
+
+    /// The endpoints, by id.
+    pub fn endpoints(&self) -> impl Iterator<Item = &EndpointRecord> {
+        self.endpoints.values()
+    }
+
+    /// The models, by id (creation order).
+    pub fn models(&self) -> impl Iterator<Item = &ModelRecord> {
+        self.models.values()
+    }
+
+    /// The operations whose parent is `parent`, by id.
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
+    pub fn operations_under<'a>(
+        &'a self,
+        parent: &'a OperationParent,
+    ) -> impl Iterator<Item = &'a OperationRecord> {
+        self.operations
+            .values()
+            .filter(move |op| op.name.parent() == parent)
+    }
+}

@@ -1,0 +1,137 @@
+//! Registering a succeeded job's tuned version: the store gathers the facts, asks
+//! `retune_model::registry::new_version`, and stores the answer (the model or version, and one
+//! endpoint per checkpoint).
+
+use std::collections::BTreeMap;
+
+use retune_model::Timestamp;
+use retune_model::continuous::{TuningMethod, TuningOutcome};
+use retune_model::emulator_policy::checkpoint_endpoint_display_name;
+use retune_model::names::{CheckpointId, EndpointId, EndpointName, ModelId, ModelName};
+use retune_model::registry::{TunedJob, VersionHome, new_version};
+
+use super::{CheckpointRecord, EndpointRecord, ModelRecord, Store, VersionRecord};
+use crate::error::ApiError;
+use crate::jobs::{JobRecord, TunedOutput, experiment_name};
+
+impl Store {
+    fn new_endpoint_id(&mut self) -> EndpointId {
+        let id = EndpointId::from_number(self.next_endpoint);
+        self.next_endpoint += 1;
+        id
+    }
+
+    fn new_model_id(&mut self) -> ModelId {
+        let id = ModelId::from_number(self.next_model);
+        self.next_model += 1;
+        id
+    }
+
+    /// On success of `job` (tuned by `method`) at `at`: adds the tuned version (to its parent, or
+    /// as a new model) and one endpoint per checkpoint, and returns the job's outputs.
+    pub(crate) fn register_tuned_model(
+        &mut self,
+        job: &JobRecord,
+        method: TuningMethod,
+        at: Timestamp,
+    ) -> Result<TunedOutput, ApiError> {
+        let location = job.name.location_name().clone();
+        let outcome = job.continuation.as_ref().map(|c| &c.plan.outcome);
+        let parent = match outcome {
+            Some(TuningOutcome::NewVersion { parent }) => {
+                self.model(parent).ok().map(ModelRecord::as_parent)
+            }
+            _ => None,
+        };
+        let facts = TunedJob {
+            name: &job.name,
+            root_base_model: job.base_model,
+            method,
+            requested_display_name: &job.request.tuned_model_display_name,
+            labels: &job.request.labels,
+            kms_key: job.kms_key.as_deref(),
+            timeline: &job.timeline,
+            export_last_checkpoint_only: job.export_last_checkpoint_only,
+            outcome,
+            finished_at: at,
+        };
+        let version = new_version(&facts, parent.as_ref())
+            .map_err(|e| ApiError::new(e.code(), format!("TuningJob {}: {e}.", job.name)))?;
+
+        let model_name = match &version.home {
+            VersionHome::Parent(parent) => parent.clone(),
+            VersionHome::NewModel { display_name } => {
+                let id = self.new_model_id();
+                let name = ModelName::new(location.clone(), id.clone());
+                self.space_mut(&location).models.insert(
+                    id,
+                    ModelRecord {
+                        name: name.clone(),
+                        display_name: display_name.clone(),
+                        description: job.request.description.clone(),
+                        labels: BTreeMap::new(),
+                        created: at,
+                        updated: at,
+                        versions: BTreeMap::new(),
+                        highest_version: None,
+                    },
+                );
+                name
+            }
+        };
+
+        let mut checkpoints = Vec::with_capacity(version.checkpoints.len());
+        let mut outputs = Vec::with_capacity(version.checkpoints.len());
+        for c in &version.checkpoints {
+            let endpoint = EndpointName::new(location.clone(), self.new_endpoint_id());
+            let checkpoint = CheckpointId::from_number(u64::from(c.id));
+            self.space_mut(&location).endpoints.insert(
+                endpoint.endpoint_id().clone(),
+                EndpointRecord {
+                    name: endpoint.clone(),
+                    display_name: checkpoint_endpoint_display_name(job.name.tuning_job_id(), c.id),
+                    model: model_name.clone(),
+                    version: version.id,
+                    checkpoint,
+                    created: at,
+                    labels: job.request.labels.clone(),
+                    kms_key: job.kms_key.as_deref().cloned(),
+                },
+            );
+            checkpoints.push(CheckpointRecord {
+                id: checkpoint,
+                epoch: c.epoch,
+                step: c.step,
+                endpoint: endpoint.clone(),
+            });
+            outputs.push((*c, endpoint));
+        }
+
+        let id = version.id;
+        let record = VersionRecord {
+            id,
+            aliases: version.aliases,
+            description: String::new(),
+            labels: version.labels,
+            created: at,
+            updated: at,
+            checkpoints,
+            default_checkpoint: version.default_checkpoint,
+            kms_key: version.provenance.kms_key.clone(),
+            provenance: Some(version.provenance),
+            job: Some(job.name.clone()),
+        };
+        if let Ok(model) = self.model_mut(&model_name) {
+            model.updated = at;
+            model.highest_version = Some(id);
+            model.versions.insert(id, record);
+        }
+
+        Ok(TunedOutput {
+            model: model_name.at_version(id),
+            checkpoints: outputs,
+            list_checkpoints: !job.export_last_checkpoint_only,
+            experiment: experiment_name(&job.name, job.created),
+        })
+    }
+}

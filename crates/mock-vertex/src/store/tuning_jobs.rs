@@ -1,0 +1,166 @@
+//! Storing tuning jobs: creating one (with its first event), reading, listing and cancelling.
+
+use std::sync::Arc;
+
+use retune_model::Timestamp;
+use retune_model::base_model::BaseModel;
+use retune_model::continuous::ContinuousTuningPlan;
+use retune_model::job_state::request_cancel;
+use retune_model::names::{KmsKeyName, LocationName, TuningJobId, TuningJobName};
+use retune_model::wire;
+
+use super::Store;
+use crate::error::ApiError;
+use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase, cancel_delay};
+
+/// What a new tuning job is, once its request has been checked.
+#[derive(Debug)]
+pub struct NewJob {
+    /// The request as received (input fields only).
+    pub request: wire::TuningJob,
+    /// The root base model.
+    pub base_model: &'static BaseModel,
+    /// The continuous-tuning plan, if any.
+    pub plan: Option<ContinuousTuningPlan>,
+    /// The phases.
+    pub timeline: retune_model::job_state::JobTimeline,
+    /// `exportLastCheckpointOnly`.
+    pub export_last_checkpoint_only: bool,
+    /// The data-set outcome.
+    pub data: DataOutcome,
+    /// The CMEK key.
+    pub kms_key: Option<KmsKeyName>,
+}
+
+pub(super) fn job_not_found(name: &TuningJobName) -> ApiError {
+    ApiError::not_found(format!("TuningJob {name} not found."))
+}
+
+impl Store {
+    /// A new job id (ids come from a counter).
+    pub(crate) fn new_job_id(&mut self) -> TuningJobId {
+        let id = TuningJobId::from_number(self.next_job);
+        self.next_job += 1;
+        id
+    }
+
+    /// The same statistics, shared with the last job's when they are equal.
+    pub(super) fn share_stats(&mut self, data: DataOutcome) -> DataOutcome {
+        let DataOutcome::Valid(stats) = data else {
+            return data;
+        };
+        match &self.last_stats {
+            Some(last) if **last == *stats => DataOutcome::Valid(Arc::clone(last)),
+            _ => {
+                self.last_stats = Some(Arc::clone(&stats));
+                DataOutcome::Valid(stats)
+            }
+        }
+    }
+
+    /// Stores a new job created at `now` and schedules its end; returns its name. Its data-set
+    /// statistics are shared with the previous job's when they are equal.
+    pub fn insert_job(
+        &mut self,
+        parent: &LocationName,
+        new: NewJob,
+        now: Timestamp,
+    ) -> TuningJobName {
+        let id = self.new_job_id();
+        let name = TuningJobName::new(self.shared_location(parent), id);
+        let mut record = JobRecord {
+            name: name.clone(),
+            request: new.request.into(),
+            base_model: new.base_model,
+            continuation: new.plan.map(|plan| Box::new(Continuation { plan })),
+            created: now,
+            timeline: new.timeline,
+            export_last_checkpoint_only: new.export_last_checkpoint_only,
+            data: self.share_stats(new.data),
+            kms_key: new.kms_key.map(Box::new),
+            phase: Phase::Scheduled,
+            event: None,
+        };
+        self.take_next_job_faults(&mut record);
+        record.event = self
+            .next_event_at(&record)
+            .map(|at| self.schedule(&name, at));
+        self.put_job(record);
+        name
+    }
+
+    /// Stores a job record under its name. Ids come from a counter, so a job is replaced only
+    /// after importing a snapshot whose counters are behind its jobs: then the encoded bodies
+    /// kept by [`encoded_job`](Store::encoded_job) are dropped.
+    pub(crate) fn put_job(&mut self, record: JobRecord) {
+        let location = record.name.location_name().clone();
+        let id = record.name.tuning_job_id();
+        if self.space_mut(&location).jobs.insert(id, record).is_some() {
+            self.rendered.clear();
+        }
+    }
+
+    /// The job called `name`.
+    pub fn job(&self, name: &TuningJobName) -> Result<&JobRecord, ApiError> {
+        self.spaces
+            .get(name.location_name())
+            .and_then(|s| s.jobs.get(&name.tuning_job_id()))
+            .ok_or_else(|| job_not_found(name))
+    }
+
+    pub(super) fn job_mut(&mut self, name: &TuningJobName) -> Result<&mut JobRecord, ApiError> {
+        self.spaces
+            .get_mut(name.location_name())
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .ok_or_else(|| job_not_found(name))
+    }
+
+    /// The jobs of `location` with ids below `before` (every job with `None`), newest first.
+    #[allow(
+        dead_code,
+        reason = "for the list handlers, which read the namespace's maps until they switch"
+    )]
+    pub fn jobs_newest_first(
+        &self,
+        location: &LocationName,
+        before: Option<TuningJobId>,
+    ) -> impl Iterator<Item = &JobRecord> {
+        self.spaces
+            .get(location)
+            .into_iter()
+            .flat_map(move |space| space.jobs_newest_first(before))
+    }
+
+    /// Requests cancellation of a job at `now` (`retune_model::job_state::request_cancel`).
+    pub fn cancel_job(&mut self, name: &TuningJobName, now: Timestamp) -> Result<(), ApiError> {
+        let delay = cancel_delay(self.speed);
+        let job = self
+            .spaces
+            .get_mut(name.location_name())
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .ok_or_else(|| job_not_found(name))?;
+        let view = job.view(now);
+        let outcome = request_cancel(view.progress.state)
+            .map_err(|e| ApiError::new(e.code(), format!("{e} (TuningJob {name})")))?;
+        if !outcome.changed() {
+            return Ok(());
+        }
+        let old_event = job.event.take();
+        job.phase = Phase::Cancelling {
+            at: now,
+            progress: view.progress,
+        };
+        if let Some(key) = old_event {
+            self.unschedule(key);
+        }
+        let key = self.schedule(name, now.saturating_add(delay));
+        if let Some(job) = self
+            .spaces
+            .get_mut(name.location_name())
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+        {
+            job.event = Some(key);
+        }
+        Ok(())
+    }
+}
