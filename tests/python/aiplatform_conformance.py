@@ -11,7 +11,8 @@ Flow per module: create a job from gemini-2.5-flash, get it until it ends, read 
 continue from checkpoint 1 through `pre_tuned_model`; list versions and checkpoints; merge,
 move and remove version aliases and get by alias; set the default checkpoint with an update
 mask; continue with a new display name; list jobs and tuned models; get a missing job (404);
-cancel; delete a version (refused for the only one, a finished operation otherwise).
+cancel a job the emulator holds in PENDING (accepted: it ends CANCELLED) and a finished one
+(refused); delete a version (refused for the only one, a finished operation otherwise).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from conformance_support import (
     VALIDATION_URI,
     Runner,
     Transcript,
+    answered_requests,
     emulator_url,
+    hold_next_job,
     model_id,
     split_model,
     unique_project,
@@ -97,9 +100,10 @@ class Flow:
             ("list_tuning_jobs_across_pages", self.list_tuning_jobs_across_pages),
             ("list_tuned_models", self.list_tuned_models),
             ("get_missing_job_is_not_found", self.get_missing_job_is_not_found),
-            ("cancel_job", self.cancel_job),
+            ("cancel_a_running_job", self.cancel_a_running_job),
+            ("cancel_a_finished_job_is_failed_precondition", self.cancel_a_finished_job_is_failed_precondition),
             ("delete_model_version", self.delete_model_version),
-            ("create_answers_that_say_succeeded_are_complete", self.create_answers_that_say_succeeded_are_complete),
+            ("create_answers_are_pending_without_results", self.create_answers_are_pending_without_results),
         ]
 
     # --- helpers ----------------------------------------------------------------------------
@@ -294,22 +298,41 @@ class Flow:
         else:
             raise AssertionError(f"GET {name} succeeded")
 
-    def cancel_job(self) -> None:
+    def cancel_a_running_job(self) -> None:
+        # The emulator holds the next job in PENDING, so the cancel reaches a job that has not
+        # ended and must be accepted.
+        JobState = self.api.JobState
+        hold_next_job()
         created = self.create(
             self.api.TuningJob(base_model=BASE_MODEL, supervised_tuning_spec=self.supervised_spec(epochs=1))
         )
+        held = self.tuning.get_tuning_job(name=created.name)
+        assert held.state == JobState.JOB_STATE_PENDING, held.state.name
+        # CancelTuningJob answers google.protobuf.Empty, which the generated client returns as None.
+        answer = self.tuning.cancel_tuning_job(name=created.name)
+        assert answer is None, f"cancel answered {answer!r}"
+        cancels = [e for e in answered_requests("CancelTuningJob") if e["path"].endswith(f"{created.name}:cancel")]
+        assert [e["status"] for e in cancels] == [200], f"the emulator answered the cancel with {cancels}"
+        job = self.wait_until_ended(created.name)
+        assert job.state == JobState.JOB_STATE_CANCELLED, job.state.name
+        assert job.error.code == 1, job.error
+        assert job.end_time and job.end_time >= job.create_time, (job.create_time, job.end_time)
+        assert not job.tuned_model.model, f"a cancelled job has a model: {job.tuned_model}"
+
+    def cancel_a_finished_job_is_failed_precondition(self) -> None:
+        created = self.create(
+            self.api.TuningJob(base_model=BASE_MODEL, supervised_tuning_spec=self.supervised_spec(epochs=1))
+        )
+        self.succeeded(created.name)
         try:
             self.tuning.cancel_tuning_job(name=created.name)
         except exceptions.BadRequest as error:
-            # Already finished (instant jobs): FAILED_PRECONDITION, HTTP 400 (which google-api-core
-            # maps to BadRequest by HTTP status).
+            # FAILED_PRECONDITION is HTTP 400, which google-api-core maps to BadRequest by status.
             assert_error_status(error, "FAILED_PRECONDITION")
-            job = self.tuning.get_tuning_job(name=created.name)
-            assert job.state == self.api.JobState.JOB_STATE_SUCCEEDED, job.state.name
-            return
-        job = self.wait_until_ended(created.name)
-        assert job.state == self.api.JobState.JOB_STATE_CANCELLED, job.state.name
-        assert job.error.code == 1, job.error
+        else:
+            raise AssertionError(f"cancelling the finished job {created.name} was accepted")
+        job = self.tuning.get_tuning_job(name=created.name)
+        assert job.state == self.api.JobState.JOB_STATE_SUCCEEDED, f"the refused cancel changed the job: {job.state.name}"
 
     def delete_model_version(self) -> None:
         try:
@@ -327,14 +350,14 @@ class Flow:
         remaining = sorted(m.version_id for m in self.models.list_model_versions(name=base))
         assert remaining == ["1"], remaining
 
-    def create_answers_that_say_succeeded_are_complete(self) -> None:
-        # A caller may read the result straight from the create answer when it says SUCCEEDED.
+    def create_answers_are_pending_without_results(self) -> None:
+        # Vertex AI answers a create with the job as accepted: PENDING, with no end time and no
+        # tuned model yet. A caller reads the result from a later get, never from the create.
         assert self.create_answers, "no job was created"
         for job in self.create_answers:
-            if job.state == self.api.JobState.JOB_STATE_SUCCEEDED:
-                assert job.end_time and job.tuned_model.model, (
-                    f"create of {job.name} answered JOB_STATE_SUCCEEDED without endTime/tunedModel"
-                )
+            assert job.state == self.api.JobState.JOB_STATE_PENDING, f"create of {job.name} answered {job.state.name}"
+            assert job.create_time and not job.end_time, (job.name, job.create_time, job.end_time)
+            assert not job.tuned_model.model, f"create of {job.name}: {job.tuned_model}"
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""Shared helpers of the official-client conformance scripts: the emulator address, the sample
-data sets, a wire transcript for failure reports, and a tiny check runner.
+"""Shared helpers of the official-client conformance scripts: the emulator address and its test
+controls (`/_emulator/`), the sample data sets, a wire transcript for failure reports, and a tiny
+check runner.
 
 The scripts are plain programs (no pytest): each check is a function of a shared context, run in
 order; a failing check is reported with its traceback and the last requests and responses, and
@@ -8,10 +9,12 @@ the run ends with one `N passed, M failed` line and a non-zero exit status on an
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
 import traceback
+import urllib.request
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -46,6 +49,33 @@ def emulator_url() -> str:
         print("RETUNE_EMULATOR_URL is not set (expected e.g. http://127.0.0.1:8080)", file=sys.stderr)
         sys.exit(2)
     return url
+
+
+def emulator_admin(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Calls the emulator's own control API (`/_emulator/...`, not part of Vertex AI) and returns
+    its JSON answer; any HTTP error raises."""
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(
+        f"{emulator_url()}{path}",
+        data=data,
+        method=method,
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read().decode("utf-8")
+    return json.loads(text) if text else {}
+
+
+def hold_next_job() -> None:
+    """Makes the next tuning job created stay PENDING until it is released or cancelled, so a
+    cancel reaches a job that has not ended (instant jobs otherwise end at the next read)."""
+    emulator_admin("POST", "/_emulator/faults", {"holdJob": "next"})
+
+
+def answered_requests(rpc: str) -> list[dict[str, Any]]:
+    """The emulator's journal entries for one RPC (e.g. `CancelTuningJob`), oldest first."""
+    entries = emulator_admin("GET", "/_emulator/requests").get("requests", [])
+    return [entry for entry in entries if entry.get("rpc") == rpc]
 
 
 def split_model(name: str) -> tuple[str, str | None]:

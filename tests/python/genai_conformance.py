@@ -7,7 +7,8 @@ Needs RETUNE_EMULATOR_URL (e.g. http://127.0.0.1:8080) of an emulator started wi
 Flow per API version: tune gemini-2.5-flash on the sample data, poll until it ends, read the
 tuned model; continue tuning from checkpoint 1 (same model, next version); continue with a new
 display name (new model); move the default checkpoint; list jobs and tuned models across pages;
-get a missing job and a missing model (404); cancel a job.
+get a missing job and a missing model (404); cancel a job the emulator holds in PENDING (accepted:
+it ends CANCELLED) and a finished one (refused); every create answer is PENDING.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from conformance_support import (
     VALIDATION_URI,
     Runner,
     Transcript,
+    answered_requests,
     emulator_url,
+    hold_next_job,
     model_id,
     split_model,
     unique_project,
@@ -107,8 +110,9 @@ class Flow:
             ("list_tuning_jobs_with_a_filter", self.list_tuning_jobs_with_a_filter),
             ("get_missing_job_is_404", self.get_missing_job_is_404),
             ("get_missing_model_is_404", self.get_missing_model_is_404),
-            ("cancel_job", self.cancel_job),
-            ("create_answers_that_say_succeeded_are_complete", self.create_answers_that_say_succeeded_are_complete),
+            ("cancel_a_running_job", self.cancel_a_running_job),
+            ("cancel_a_finished_job_is_failed_precondition", self.cancel_a_finished_job_is_failed_precondition),
+            ("create_answers_are_pending_without_results", self.create_answers_are_pending_without_results),
         ]
 
     def tune(self, base_model: str, config: types.CreateTuningJobConfig) -> types.TuningJob:
@@ -332,31 +336,46 @@ class Flow:
             else:
                 raise AssertionError(f"GET {name} succeeded")
 
-    def cancel_job(self) -> None:
+    def cancel_a_running_job(self) -> None:
+        # The emulator holds the next job in PENDING, so the cancel reaches a job that has not
+        # ended and must be accepted.
+        hold_next_job()
         created = self.tune(BASE_MODEL, types.CreateTuningJobConfig(epoch_count=1))
+        held = self.client.tunings.get(name=created.name)
+        assert held.state == types.JobState.JOB_STATE_PENDING and not held.has_ended, held.state
+        answer = self.client.tunings.cancel(name=created.name)
+        assert isinstance(answer, types.CancelTuningJobResponse), f"cancel answered {answer!r}"
+        cancels = [e for e in answered_requests("CancelTuningJob") if e["path"].endswith(f"{created.name}:cancel")]
+        assert [e["status"] for e in cancels] == [200], f"the emulator answered the cancel with {cancels}"
+        # Accepted: the job moves to CANCELLED with error.code 1 (CANCELLED) and is not deleted.
+        job = wait_until_ended(self.client, created.name)
+        assert job.state == types.JobState.JOB_STATE_CANCELLED, job.state
+        assert job.has_ended and not job.has_succeeded, job.state
+        assert job.error is not None and job.error.code == 1, job.error
+        assert job.end_time is not None and job.end_time >= job.create_time, (job.create_time, job.end_time)
+        assert job.tuned_model is None or not job.tuned_model.model, f"a cancelled job has a model: {job.tuned_model}"
+
+    def cancel_a_finished_job_is_failed_precondition(self) -> None:
+        created = self.tune(BASE_MODEL, types.CreateTuningJobConfig(epoch_count=1))
+        self.succeeded(created.name)
         try:
             self.client.tunings.cancel(name=created.name)
         except errors.ClientError as error:
-            # The job had already finished (instant jobs): cancelling a finished job is a
-            # FAILED_PRECONDITION (spec 8.3), and the job stays as it ended.
+            # Cancelling a job that has ended is a FAILED_PRECONDITION (spec 8.3).
             assert_client_error(error, 400, "FAILED_PRECONDITION")
-            job = self.client.tunings.get(name=created.name)
-            assert job.has_ended and job.state != types.JobState.JOB_STATE_CANCELLED, job.state
-            return
-        # Accepted: the job moves to CANCELLED with error.code 1 and is not deleted.
-        job = wait_until_ended(self.client, created.name)
-        assert job.state == types.JobState.JOB_STATE_CANCELLED, job.state
-        assert job.error is not None and job.error.code == 1, job.error
+        else:
+            raise AssertionError(f"cancelling the finished job {created.name} was accepted")
+        job = self.client.tunings.get(name=created.name)
+        assert job.state == types.JobState.JOB_STATE_SUCCEEDED, f"the refused cancel changed the job: {job.state}"
 
-    def create_answers_that_say_succeeded_are_complete(self) -> None:
-        # A user may read the result straight from the create answer when it says SUCCEEDED
-        # (`if job.has_succeeded: use(job.tuned_model)`), so such an answer must carry it.
+    def create_answers_are_pending_without_results(self) -> None:
+        # Vertex AI answers a create with the job as accepted: PENDING, with no end time and no
+        # tuned model yet. A caller reads the result from a later get, never from the create.
         assert self.create_answers, "no job was created"
         for job in self.create_answers:
-            if job.has_succeeded:
-                assert job.end_time is not None and job.tuned_model and job.tuned_model.model, (
-                    f"create of {job.name} answered JOB_STATE_SUCCEEDED without endTime/tunedModel"
-                )
+            assert job.state == types.JobState.JOB_STATE_PENDING, f"create of {job.name} answered {job.state}"
+            assert job.create_time is not None and job.end_time is None, (job.name, job.create_time, job.end_time)
+            assert job.tuned_model is None or not job.tuned_model.model, f"create of {job.name}: {job.tuned_model}"
 
 
 def main() -> None:

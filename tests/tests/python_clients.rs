@@ -1,58 +1,46 @@
 //! The official Python clients (google-genai, google-cloud-aiplatform's REST transport,
 //! google-cloud-storage) against a real emulator over TCP.
 //!
-//! Each test starts its own emulator in this process on a free loopback port with instant jobs
-//! (the same router and server the `mock-vertex` binary runs; the clients talk real HTTP to it)
-//! and runs one script of `tests/python/` with `RETUNE_EMULATOR_URL` and `STORAGE_EMULATOR_HOST`
-//! pointing at it. The interpreter is `RETUNE_PYTHON` or `target/python-venv/bin/python`, made by
-//! `scripts/python-env.sh`. Without it the tests fail under CI and are skipped loudly elsewhere.
+//! Each test starts its own server in this process on a free loopback port and runs one script of
+//! `tests/python/` with `RETUNE_EMULATOR_URL` and `STORAGE_EMULATOR_HOST` pointing at it: the
+//! whole emulator (the router and server the `mock-vertex` binary runs) with instant jobs, or the
+//! Cloud Storage router alone over each object store backend. The clients talk real HTTP to it.
+//!
+//! The interpreter is `RETUNE_PYTHON` or `target/python-venv/bin/python`, made by
+//! `scripts/python-env.sh` (which `cargo xtask test` runs first). Without it a test fails and says
+//! how to create it. A script passes only when exactly the number of checks below passed, and is
+//! killed (the test fails) if it runs longer than `SCRIPT_TIMEOUT`.
 
-use std::io::Write;
+use std::path::Path;
 
+use mock_vertex::storage::{ObjectStore, gcs_router};
 use mock_vertex::{JobSpeed, MockVertex};
 use retune_tests::python::{
-    EMULATOR_URL_ENV_VAR, PythonEnv, ScriptRun, python_env, run_script, running_in_ci, script_path,
+    EMULATOR_URL_ENV_VAR, SCRIPT_TIMEOUT, ScriptRun, python_env, run_script, script_path,
 };
 
-/// Runs `tests/python/{file_name}` against a fresh emulator, or returns `None` when the Python
-/// environment is missing outside CI.
-fn run_against_emulator(file_name: &str) -> Option<ScriptRun> {
-    let python = match python_env() {
-        PythonEnv::Ready(python) => python,
-        PythonEnv::Missing { looked_at } => {
-            let message = format!(
-                "no Python environment at {}: run scripts/python-env.sh (or set RETUNE_PYTHON) \
-                 to create it",
-                looked_at.display()
-            );
-            assert!(!running_in_ci(), "{message}");
-            // Straight to the process's stderr: the test harness captures eprintln!.
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "\n*** SKIPPED {file_name}: {message} ***\n"
-            );
-            return None;
-        }
-    };
+/// Checks in `genai_conformance.py`: 16 per API version, under v1beta1 and v1.
+const GENAI_CHECKS: u32 = 32;
+/// Checks in `aiplatform_conformance.py`: 15 per module, `aiplatform_v1beta1` and `aiplatform_v1`.
+const AIPLATFORM_CHECKS: u32 = 30;
+/// Checks in `gcs_conformance.py`.
+const GCS_CHECKS: u32 = 10;
+
+/// Runs `tests/python/{file_name}` with the emulator at `url`; panics when there is no Python
+/// environment or the script cannot start.
+fn run_python_script(file_name: &str, url: &str) -> ScriptRun {
+    let python = python_env().require();
     let script = script_path(file_name);
     assert!(
         script.is_file(),
         "missing conformance script {}",
         script.display()
     );
-
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let server = runtime
-        .block_on(MockVertex::builder().jobs(JobSpeed::Instant).start())
-        .expect("the emulator starts on a loopback port");
-    let url = server.base_url();
     let run = run_script(
         &python,
         &script,
-        &[
-            (EMULATOR_URL_ENV_VAR, &url),
-            ("STORAGE_EMULATOR_HOST", &url),
-        ],
+        &[(EMULATOR_URL_ENV_VAR, url), ("STORAGE_EMULATOR_HOST", url)],
+        SCRIPT_TIMEOUT,
     )
     .unwrap_or_else(|err| {
         panic!(
@@ -61,41 +49,64 @@ fn run_against_emulator(file_name: &str) -> Option<ScriptRun> {
             python.display()
         )
     });
-    drop(server);
     // The script's output is shown with --nocapture and on failure.
     println!("{}", run.report());
-    Some(run)
+    run
 }
 
-/// Asserts a check script succeeded and ran checks, none of which failed.
-fn assert_all_checks_passed(run: &ScriptRun) {
-    assert!(run.succeeded(), "{}", run.report());
-    match run.summary() {
-        Some((passed, 0)) if passed > 0 => {}
-        other => panic!(
-            "expected 'N passed, 0 failed' with N > 0, got {other:?}\n{}",
-            run.report()
-        ),
-    }
+/// Runs `tests/python/{file_name}` against a fresh emulator with instant jobs.
+fn run_against_emulator(file_name: &str) -> ScriptRun {
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let server = runtime
+        .block_on(MockVertex::builder().jobs(JobSpeed::Instant).start())
+        .expect("the emulator starts on a loopback port");
+    let run = run_python_script(file_name, &server.base_url());
+    drop(server);
+    run
+}
+
+/// Runs `gcs_conformance.py` against the Cloud Storage router alone, over `store`.
+fn run_against_storage(store: ObjectStore) -> ScriptRun {
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a loopback port");
+    let address = listener.local_addr().expect("the listener's address");
+    let server = runtime.spawn(async move { axum::serve(listener, gcs_router(store)).await });
+    let run = run_python_script("gcs_conformance.py", &format!("http://{address}"));
+    server.abort();
+    run
 }
 
 #[test]
-fn google_genai_sdk_tunes_continues_and_lists_against_emulator() {
-    if let Some(run) = run_against_emulator("genai_conformance.py") {
-        assert_all_checks_passed(&run);
-    }
+fn google_genai_sdk_tunes_continues_cancels_and_lists_against_emulator() {
+    run_against_emulator("genai_conformance.py").assert_passed(GENAI_CHECKS);
 }
 
 #[test]
-fn google_cloud_aiplatform_rest_clients_tune_and_manage_versions_against_emulator() {
-    if let Some(run) = run_against_emulator("aiplatform_conformance.py") {
-        assert_all_checks_passed(&run);
-    }
+fn google_cloud_aiplatform_rest_clients_tune_cancel_and_manage_versions_against_emulator() {
+    run_against_emulator("aiplatform_conformance.py").assert_passed(AIPLATFORM_CHECKS);
 }
 
 #[test]
 fn google_cloud_storage_client_round_trips_objects_against_emulator() {
-    if let Some(run) = run_against_emulator("gcs_conformance.py") {
-        assert_all_checks_passed(&run);
-    }
+    run_against_emulator("gcs_conformance.py").assert_passed(GCS_CHECKS);
+}
+
+#[test]
+fn google_cloud_storage_client_round_trips_objects_on_the_in_memory_store() {
+    run_against_storage(ObjectStore::with_samples()).assert_passed(GCS_CHECKS);
+}
+
+#[test]
+fn google_cloud_storage_client_round_trips_objects_on_a_directory_store() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    run_against_storage(ObjectStore::directory(dir.path())).assert_passed(GCS_CHECKS);
+    assert!(
+        Path::new(dir.path())
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some()),
+        "the script's buckets were not written under {}",
+        dir.path().display()
+    );
 }

@@ -1,16 +1,23 @@
-//! Project automation: `cargo xtask test`, `cargo xtask ci`, `cargo xtask bench`.
+//! Project automation: `cargo xtask test`, `ci`, `bench`, `conformance` and `live`.
 //!
-//! `test` is the one test command the README gives and CI runs: the whole workspace under
-//! cargo-nextest when it is installed (else `cargo test`), then the doctests, which nextest does
-//! not run.
+//! `test` is the one test command the README gives and CI runs: it prepares the Python virtual
+//! environment of the official-client tests, runs the whole workspace under cargo-nextest when it
+//! is installed (else `cargo test --all-targets`), then the doctests, which nextest does not run.
+//!
+//! `conformance` builds `conformance/gapic-rust` (its own workspace; the first build takes
+//! minutes, so CI does not run it) and runs it against a `mock-vertex` it starts on
+//! 127.0.0.1:0. `live` runs the client's contract suite against real Vertex AI: it compiles the
+//! live target (`--cfg retune_live`) into `target/live` and needs Application Default Credentials.
 //!
 //! `bench emulator` runs mock-vertex's benchmarks, `bench client` retune-client's, and
 //! `bench cli` times the release `retune` binary (`--help` and `quickstart`, fresh processes).
 //! BENCHMARKS.md records the figures.
 
 use std::env;
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -40,7 +47,11 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   test            run every test (nextest when installed, else cargo test) and the doctests
   ci              cargo fmt --check, cargo clippy -D warnings, then `test`
-  bench [what]    run the benchmarks (what: emulator, client, cli, or all) and print the figures";
+  bench [what]    run the benchmarks (what: emulator, client, cli, or all) and print the figures
+  conformance     build conformance/gapic-rust (minutes the first time) and run it against a
+                  mock-vertex started on 127.0.0.1:0
+  live            run the client's contract suite against real Vertex AI (needs Application
+                  Default Credentials and RETUNE_LIVE_PROJECT or GOOGLE_CLOUD_PROJECT)";
 
 fn run(args: Vec<String>) -> Result<()> {
     let Some(task) = args.first() else {
@@ -64,6 +75,8 @@ fn run(args: Vec<String>) -> Result<()> {
             test(rest)
         }
         "bench" => bench(rest),
+        "conformance" => conformance(),
+        "live" => live(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())
@@ -84,9 +97,26 @@ fn test(extra: &[String]) -> Result<()> {
     cargo(&["test", "--workspace", "--doc"])
 }
 
+/// Whether this runs under CI: `CI` set to anything but empty, `0` or `false` (in any case).
+/// CI services set `CI=true`; `CI=false` or `CI=0` is how a developer says "not CI".
+fn running_in_ci() -> bool {
+    is_ci_value(env::var_os("CI").as_deref())
+}
+
+/// The reading of a `CI` value behind [`running_in_ci`].
+fn is_ci_value(value: Option<&OsStr>) -> bool {
+    value.is_some_and(|v| {
+        let v = v.to_string_lossy();
+        let v = v.trim();
+        !(v.is_empty() || v == "0" || v.eq_ignore_ascii_case("false"))
+    })
+}
+
 /// Prepares the virtual environment with the official Python clients that the conformance tests
-/// drive (idempotent and quick once it exists). Outside CI a failure only warns: those tests
-/// then say they were skipped. `RETUNE_SKIP_PYTHON=1` skips the step.
+/// drive (idempotent and quick once it exists). Under CI a failure stops here; elsewhere it warns
+/// and the tests go on: the official-client tests then fail, each saying how to create the
+/// environment. `RETUNE_SKIP_PYTHON=1` skips the step (the tests use `RETUNE_PYTHON` or an
+/// existing `target/python-venv`).
 fn python_env() -> Result<()> {
     let script = Path::new("scripts/python-env.sh");
     if env::var_os("RETUNE_SKIP_PYTHON").is_some() || !script.exists() {
@@ -97,7 +127,7 @@ fn python_env() -> Result<()> {
         .arg(script)
         .status()
         .is_ok_and(|s| s.success());
-    match (ok, env::var_os("CI").is_some()) {
+    match (ok, running_in_ci()) {
         (true, _) => Ok(()),
         (false, true) => {
             bail!("could not prepare the Python environment for the conformance tests")
@@ -105,11 +135,134 @@ fn python_env() -> Result<()> {
         (false, false) => {
             eprintln!(
                 "xtask: warning: the Python environment could not be prepared; \
-                 the official-client conformance tests will be skipped"
+                 the official-client conformance tests will fail"
             );
             Ok(())
         }
     }
+}
+
+/// The gapic-rust conformance check's package.
+const GAPIC_MANIFEST: &str = "conformance/gapic-rust/Cargo.toml";
+
+/// Builds the emulator and `conformance/gapic-rust`, starts the emulator on a free loopback port
+/// with instant jobs, and runs the check against it.
+fn conformance() -> Result<()> {
+    cargo(&["build", "--package", "mock-vertex", "--bin", "mock-vertex"])?;
+    // Its own workspace: it builds into conformance/gapic-rust/target unless CARGO_TARGET_DIR
+    // says otherwise, so it never waits on the workspace's build lock.
+    cargo(&["build", "--locked", "--manifest-path", GAPIC_MANIFEST])?;
+    let emulator = Emulator::start(
+        &target_dir()
+            .join("debug")
+            .join(format!("mock-vertex{}", env::consts::EXE_SUFFIX)),
+    )?;
+    eprintln!("xtask: mock-vertex listening on {}", emulator.url);
+    cargo(&[
+        "run",
+        "--locked",
+        "--quiet",
+        "--manifest-path",
+        GAPIC_MANIFEST,
+        "--",
+        &emulator.url,
+    ])
+    .context("the gapic-rust conformance check failed")
+}
+
+/// A `mock-vertex` process this task started, killed when dropped.
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    /// Starts `binary --port 0 --jobs instant` and reads its address from the ready line.
+    fn start(binary: &Path) -> Result<Emulator> {
+        let mut child = Command::new(binary)
+            .args(["--host", "127.0.0.1", "--port", "0", "--jobs", "instant"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("could not start {}", binary.display()))?;
+        let mut line = String::new();
+        let read = child
+            .stdout
+            .take()
+            .map(|stdout| BufReader::new(stdout).read_line(&mut line));
+        let url = match read {
+            Some(Ok(_)) => ready_line_url(&line),
+            _ => None,
+        };
+        let emulator = Emulator {
+            child,
+            url: url.unwrap_or_default(),
+        };
+        if emulator.url.is_empty() {
+            bail!("mock-vertex printed no ready line with its address (got {line:?})");
+        }
+        Ok(emulator)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // Ours to end: the child started above, by its handle.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The URL in `mock-vertex listening on http://127.0.0.1:PORT`.
+fn ready_line_url(line: &str) -> Option<String> {
+    let (_, address) = line.trim().split_once("listening on ")?;
+    address
+        .starts_with("http://")
+        .then(|| address.trim_end_matches('/').to_owned())
+}
+
+/// The live contract's test, compiled only under `--cfg retune_live`.
+const LIVE_TEST: &str = "live::contract_holds_against_live_vertex";
+
+/// Runs the client's contract suite with its live target compiled in, in a target directory of
+/// its own (another `RUSTFLAGS` would otherwise rebuild the workspace's `target/` from scratch).
+fn live(extra: &[String]) -> Result<()> {
+    let mut rustflags = env::var("RUSTFLAGS").unwrap_or_default();
+    rustflags.push_str(" --cfg retune_live");
+    let mut args = vec![
+        "test",
+        "--package",
+        "retune-client",
+        "--test",
+        "contract",
+        "--",
+        "--exact",
+        LIVE_TEST,
+        "--nocapture",
+    ];
+    args.extend(extra.iter().map(String::as_str));
+    eprintln!(
+        "$ RUSTFLAGS={:?} cargo {}",
+        rustflags.trim(),
+        args.join(" ")
+    );
+    let output = Command::new(cargo_bin())
+        .args(&args)
+        .env("RUSTFLAGS", rustflags.trim())
+        .env("CARGO_TARGET_DIR", target_dir().join("live"))
+        .stderr(Stdio::inherit())
+        .output()
+        .context("could not start cargo test")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    print!("{stdout}");
+    if !output.status.success() {
+        bail!("the live contract failed ({})", output.status);
+    }
+    // A filter that matches nothing passes with 0 tests: make sure the live check ran.
+    if !stdout.contains("test result: ok. 1 passed") {
+        bail!("the live contract did not run ({LIVE_TEST} not found)");
+    }
+    Ok(())
 }
 
 fn bench(extra: &[String]) -> Result<()> {
@@ -228,4 +381,34 @@ fn cargo(args: &[&str]) -> Result<()> {
         bail!("cargo {} failed ({status})", args.join(" "));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ci_set_by_a_ci_service_is_ci() {
+        for value in ["true", "TRUE", "1", "yes", "woodpecker"] {
+            assert!(is_ci_value(Some(OsStr::new(value))), "CI={value}");
+        }
+    }
+
+    #[test]
+    fn ci_unset_empty_zero_or_false_is_not_ci() {
+        assert!(!is_ci_value(None));
+        for value in ["", " ", "0", "false", "False", "FALSE"] {
+            assert!(!is_ci_value(Some(OsStr::new(value))), "CI={value:?}");
+        }
+    }
+
+    #[test]
+    fn ready_line_gives_the_emulator_url() {
+        assert_eq!(
+            ready_line_url("mock-vertex listening on http://127.0.0.1:40123\n").as_deref(),
+            Some("http://127.0.0.1:40123")
+        );
+        assert_eq!(ready_line_url(""), None);
+        assert_eq!(ready_line_url("error: cannot listen"), None);
+    }
 }

@@ -4,6 +4,11 @@
 //! Run with `cargo bench -p mock-vertex --bench system` (or `cargo xtask bench emulator`); it
 //! prints one line per figure. BENCHMARKS.md at the workspace root records them.
 //!
+//! `cargo bench` passes `--bench`. Without it (`cargo test --all-targets` runs every bench target
+//! once, as libtest and criterion do in test mode) each figure runs as a smoke test: a few jobs,
+//! requests and starts, in well under a second of work, to show the code still runs; its figures
+//! are not measurements.
+//!
 //! - **Loopback load**: starts the release binary (`--port 0 --jobs instant`), creates one job,
 //!   then `BENCH_CONNECTIONS` (default 16) keep-alive HTTP/1.1 connections on 127.0.0.1 send
 //!   `BENCH_REQUESTS` (default 200,000) GETs of that job in a closed loop from one client thread
@@ -38,17 +43,54 @@ use tower::ServiceExt;
 const BINARY: &str = env!("CARGO_BIN_EXE_mock-vertex");
 const CHILD_ENV: &str = "MOCK_VERTEX_BENCH_CHILD";
 const PARENT: &str = "/v1/projects/bench/locations/us-central1";
-const MEMORY_JOBS: usize = 100_000;
-const START_RUNS: usize = 20;
-const WARM_UP_REQUESTS: usize = 10_000;
+/// The memory child's count of jobs to create, set by the parent.
+const JOBS_ENV: &str = "MOCK_VERTEX_BENCH_JOBS";
+
+/// How much work each figure does: the measurement under `cargo bench`, or a smoke run.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    /// Jobs created per memory child.
+    memory_jobs: usize,
+    /// Starts of the binary timed by `start_to_ready`.
+    start_runs: usize,
+    /// Requests of the loopback warm-up.
+    warm_up_requests: usize,
+    /// Requests of the loopback load (`BENCH_REQUESTS` under `cargo bench`).
+    requests: usize,
+    /// Connections of the loopback load (`BENCH_CONNECTIONS` under `cargo bench`).
+    connections: usize,
+}
+
+impl Sizes {
+    fn measurement() -> Sizes {
+        Sizes {
+            memory_jobs: 100_000,
+            start_runs: 20,
+            warm_up_requests: 10_000,
+            requests: env_usize("BENCH_REQUESTS", 200_000).max(1),
+            connections: env_usize("BENCH_CONNECTIONS", 16).max(1),
+        }
+    }
+
+    fn smoke() -> Sizes {
+        Sizes {
+            memory_jobs: 100,
+            start_runs: 2,
+            warm_up_requests: 10,
+            requests: 100,
+            connections: 2,
+        }
+    }
+}
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 fn main() {
+    let jobs = || env_usize(JOBS_ENV, Sizes::measurement().memory_jobs).max(1);
     let outcome = match env::var(CHILD_ENV).as_deref() {
-        Ok("memory-manual") => memory_child(JobSpeed::Manual),
-        Ok("memory-instant") => memory_child(JobSpeed::Instant),
-        Ok("memory-no-data") => memory_child(JobSpeed::Manual),
+        Ok("memory-manual") => memory_child(JobSpeed::Manual, jobs()),
+        Ok("memory-instant") => memory_child(JobSpeed::Instant, jobs()),
+        Ok("memory-no-data") => memory_child(JobSpeed::Manual, jobs()),
         _ => run_all(),
     };
     if let Err(err) = outcome {
@@ -58,20 +100,25 @@ fn main() {
 }
 
 fn run_all() -> BenchResult<()> {
-    // `cargo bench` passes `--bench`; any other argument selects benchmarks by name.
-    let filters: Vec<String> = env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let selected = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f));
+    let args: Vec<String> = env::args().skip(1).collect();
+    // `cargo bench` passes `--bench`; `cargo test` does not. Any other argument that is not a
+    // flag selects benchmarks by name.
+    let sizes = if args.iter().any(|a| a == "--bench") {
+        Sizes::measurement()
+    } else {
+        println!("system bench: smoke run (no --bench): the figures below are not measurements");
+        Sizes::smoke()
+    };
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let selected = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(*f));
     if selected("start_to_ready") {
-        start_to_ready()?;
+        start_to_ready(sizes)?;
     }
     if selected("memory_per_job") {
-        memory_per_job()?;
+        memory_per_job(sizes)?;
     }
     if selected("loopback_get") {
-        loopback_get()?;
+        loopback_get(sizes)?;
     }
     Ok(())
 }
@@ -124,9 +171,10 @@ fn spawn_server(jobs: &str) -> BenchResult<(Server, Duration)> {
     Ok((Server { child, addr }, ready))
 }
 
-fn start_to_ready() -> BenchResult<()> {
-    let mut times = Vec::with_capacity(START_RUNS);
-    for _ in 0..START_RUNS {
+fn start_to_ready(sizes: Sizes) -> BenchResult<()> {
+    let runs = sizes.start_runs;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
         let (server, ready) = spawn_server("scaled")?;
         drop(server);
         times.push(ready);
@@ -135,7 +183,7 @@ fn start_to_ready() -> BenchResult<()> {
     let median = times[times.len() / 2];
     let max = times[times.len() - 1];
     println!(
-        "start_to_ready: runs {START_RUNS}, median {:.1} ms, min {:.1} ms, max {:.1} ms",
+        "start_to_ready: runs {runs}, median {:.1} ms, min {:.1} ms, max {:.1} ms",
         ms(median),
         ms(times[0]),
         ms(max)
@@ -151,7 +199,7 @@ fn ms(d: Duration) -> f64 {
 // Memory per stored job
 // ---------------------------------------------------------------------------------------------
 
-fn memory_per_job() -> BenchResult<()> {
+fn memory_per_job(sizes: Sizes) -> BenchResult<()> {
     for (mode, what) in [
         ("memory-manual", "pending jobs"),
         (
@@ -164,7 +212,10 @@ fn memory_per_job() -> BenchResult<()> {
         ),
     ] {
         let exe = env::current_exe()?;
-        let output = Command::new(exe).env(CHILD_ENV, mode).output()?;
+        let output = Command::new(exe)
+            .env(CHILD_ENV, mode)
+            .env(JOBS_ENV, sizes.memory_jobs.to_string())
+            .output()?;
         if !output.status.success() {
             return Err(format!(
                 "memory child {mode} failed: {}",
@@ -189,7 +240,7 @@ fn rss_bytes() -> BenchResult<u64> {
     Ok(kib * 1024)
 }
 
-fn memory_child(speed: JobSpeed) -> BenchResult<()> {
+fn memory_child(speed: JobSpeed, jobs: usize) -> BenchResult<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -222,7 +273,7 @@ fn memory_child(speed: JobSpeed) -> BenchResult<()> {
         call("GET", format!("{PARENT}/tuningJobs"), String::new()).await?;
         let before = rss_bytes()?;
         let started = Instant::now();
-        for _ in 0..MEMORY_JOBS {
+        for _ in 0..jobs {
             call("POST", uri.clone(), body.clone()).await?;
         }
         // Lets the last job's end event fire (instant speed).
@@ -234,9 +285,9 @@ fn memory_child(speed: JobSpeed) -> BenchResult<()> {
         .await?;
         let took = started.elapsed();
         let after = rss_bytes()?;
-        let per_job = after.saturating_sub(before) as f64 / MEMORY_JOBS as f64;
+        let per_job = after.saturating_sub(before) as f64 / jobs as f64;
         println!(
-            "{MEMORY_JOBS} jobs, RSS {:.1} MiB -> {:.1} MiB, {per_job:.0} bytes/job \
+            "{jobs} jobs, RSS {:.1} MiB -> {:.1} MiB, {per_job:.0} bytes/job \
              ({:.2} KiB/job; created in {:.1} s; inline sizes: JobRecord {} B, \
              wire::TuningJob {} B, wire::SupervisedTuningDataStats {} B)",
             before as f64 / 1048576.0,
@@ -338,9 +389,13 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[rank.clamp(1, sorted.len()) - 1]) / 1e3
 }
 
-fn loopback_get() -> BenchResult<()> {
-    let connections = env_usize("BENCH_CONNECTIONS", 16).max(1);
-    let total = env_usize("BENCH_REQUESTS", 200_000).max(1);
+fn loopback_get(sizes: Sizes) -> BenchResult<()> {
+    let Sizes {
+        connections,
+        requests: total,
+        warm_up_requests,
+        ..
+    } = sizes;
     let (server, _) = spawn_server("instant")?;
     let addr = server.addr;
     // One client thread, as `wrk -t1`: on two cores the server keeps the other.
@@ -370,7 +425,7 @@ fn loopback_get() -> BenchResult<()> {
         let body_len = bytes.len();
         drop(sender);
 
-        load(addr, &path, connections, WARM_UP_REQUESTS).await?;
+        load(addr, &path, connections, warm_up_requests).await?;
         let (mut latencies, took) = load(addr, &path, connections, total).await?;
         latencies.sort_unstable();
         println!(
