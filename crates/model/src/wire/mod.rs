@@ -75,6 +75,7 @@ pub mod fields;
 mod model;
 mod operation;
 mod status;
+mod strict;
 mod tuning_job;
 
 use std::fmt;
@@ -386,7 +387,7 @@ fn root_object<T: WireMessage>(value: serde_json::Value) -> Result<serde_json::V
 fn deserialize_tracked<T: DeserializeOwned>(
     value: serde_json::Value,
 ) -> Result<T, (Vec<RawSegment>, String)> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(strict::Strict(value)).map_err(|e| {
         let segments = e
             .path()
             .iter()
