@@ -17,6 +17,8 @@
 //! - [`checkpoints`]: which checkpoints a tuning job exports.
 //! - [`job_state`]: the job state machine and cancel semantics.
 //! - [`dataset`]: Gemini SFT JSONL checks and the data statistics the service reports.
+//! - [`request`]: request validators (CreateTuningJob, UpdateModel, MergeVersionAliases, the
+//!   lists), the filter and order_by grammars and page tokens: a typed command or every violation.
 //! - [`wire`]: the REST JSON shapes shared by the client and the emulator.
 //!
 //! Domain types never derive serde; only [`wire`] (and [`dataset`], which reads JSONL) touch JSON.
@@ -35,6 +37,7 @@ pub mod labels;
 pub mod names;
 pub mod proto_enum;
 pub mod registry;
+pub mod request;
 pub mod time;
 pub mod wire;
 
