@@ -7,7 +7,7 @@ use super::{MAX_DISPLAY_NAME_CHARS, Violation, finish, violations_error};
 use crate::base_model::BaseModel;
 use crate::encryption::check_kms_key_location;
 use crate::gcs::GcsUri;
-use crate::hyperparameters::HyperParameters;
+use crate::hyperparameters::{HyperParameters, ValidHyperParameters};
 use crate::names::{CheckpointId, KmsKeyName, LocationName, ModelRef};
 use crate::wire::{self, WireError};
 
@@ -126,12 +126,9 @@ pub fn check_create_tuning_job(
         })
         .unwrap_or_default();
     if let Some(TuningSource::Base(base)) = &source
-        && let Err(errors) = hyper_parameters.validate(base)
+        && let Err(e) = check_hyper_parameters(&hyper_parameters, base)
     {
-        violations.extend(errors.iter().map(|e| {
-            Violation::invalid(format!("tuning_job.{}", e.field()), e.to_string())
-                .with_code(e.code())
-        }));
+        violations.extend(e.violations);
     }
     let display_chars = job.tuned_model_display_name.chars().count();
     if display_chars > MAX_DISPLAY_NAME_CHARS {
@@ -167,6 +164,36 @@ pub fn check_create_tuning_job(
         },
         CreateTuningJobError::new,
     )
+}
+
+/// Checks hyperparameters against the job's base model (for continuous tuning, the root base
+/// model of the pre-tuned model, which only the registry knows), naming each field under
+/// `tuning_job`.
+///
+/// ```
+/// use retune_model::base_model::BaseModel;
+/// use retune_model::hyperparameters::HyperParameters;
+/// use retune_model::request::check_hyper_parameters;
+/// let flash = BaseModel::lookup("gemini-2.5-flash").unwrap();
+/// let bad = HyperParameters { epoch_count: Some(0), ..Default::default() };
+/// let err = check_hyper_parameters(&bad, flash).unwrap_err();
+/// assert_eq!(err.violations()[0].field, "tuning_job.supervised_tuning_spec.hyper_parameters.epoch_count");
+/// ```
+pub fn check_hyper_parameters(
+    hyper_parameters: &HyperParameters,
+    base: &BaseModel,
+) -> Result<ValidHyperParameters, CreateTuningJobError> {
+    hyper_parameters.validate(base).map_err(|errors| {
+        CreateTuningJobError::new(
+            errors
+                .iter()
+                .map(|e| {
+                    Violation::invalid(format!("tuning_job.{}", e.field()), e.to_string())
+                        .with_code(e.code())
+                })
+                .collect(),
+        )
+    })
 }
 
 fn check_source(job: &wire::TuningJob, violations: &mut Vec<Violation>) -> Option<TuningSource> {

@@ -12,12 +12,14 @@
 //! | CreateTuningJob | [`check_create_tuning_job`] | [`CreateTuningJob`] |
 //! | UpdateModel | [`check_update_model`] | [`ModelUpdate`] |
 //! | MergeVersionAliases | [`check_merge_version_aliases`] | `Vec<AliasChange>` |
+//! | (the data a job reads) | [`check_dataset_file`] | `DatasetReport` |
 //! | ListTuningJobs, ListModels, ListModelVersions, ListModelVersionCheckpoints, ListOperations | [`check_list`] | [`ListRequest`] |
 //!
 //! The list grammars live beside them: [`Filter`] (AIP-160 subset), [`OrderBy`], and
 //! [`PageToken`] (opaque, tamper-evident, bound to the list, the filter and the order).
 
 mod create_tuning_job;
+mod dataset_file;
 mod filter;
 mod list;
 mod merge_aliases;
@@ -30,15 +32,17 @@ use std::fmt;
 use crate::Code;
 
 pub use create_tuning_job::{
-    CreateTuningJob, CreateTuningJobError, TuningSource, check_create_tuning_job, strip_output_only,
+    CreateTuningJob, CreateTuningJobError, TuningSource, check_create_tuning_job,
+    check_hyper_parameters, strip_output_only,
 };
-pub use filter::{Filter, Filterable, Op, Term};
+pub use dataset_file::{DatasetFileError, check_dataset_file};
+pub use filter::{Filter, FilterError, Filterable, Op, Term};
 pub use list::{
     CheckpointsVersion, DEFAULT_PAGE_SIZE, ListKind, ListQuery, ListRequest, ListRequestError,
     MAX_PAGE_SIZE, check_list, check_model_versions_parent, checkpoints_version,
 };
 pub use merge_aliases::{MergeVersionAliasesError, check_merge_version_aliases};
-pub use order_by::{Direction, OrderBy, OrderKey};
+pub use order_by::{Direction, OrderBy, OrderByError, OrderKey};
 pub use page_token::{PageToken, PageTokenError};
 pub use update_model::{
     ModelUpdate, OUTPUT_ONLY_MODEL_FIELDS, UpdateModelError, UpdateModelRequest, check_update_model,
