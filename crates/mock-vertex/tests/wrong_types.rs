@@ -371,7 +371,10 @@ fn the_valid_bodies_are_not_refused() {
     let (rt, app) = (runtime(), app());
     let uri = format!("/v1/{LOC}/tuningJobs");
     assert_eq!(send(&rt, &app, Method::POST, &uri, &valid_job()).0, 200);
-    assert_eq!(send(&rt, &app, Method::POST, &uri, &valid_continuous_job()).0, 404);
+    assert_eq!(
+        send(&rt, &app, Method::POST, &uri, &valid_continuous_job()).0,
+        404
+    );
     let model = format!("/v1/{LOC}/models/1");
     let body = json!({"displayName": "m"});
     assert_eq!(send(&rt, &app, Method::PATCH, &model, &body).0, 404);

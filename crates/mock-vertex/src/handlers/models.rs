@@ -255,11 +255,12 @@ pub(super) fn list_checkpoints(
     emulator.with_store(|store, _| {
         let record = store.model(model.name())?;
         let version = match checkpoints_version(model) {
-            CheckpointsVersion::Latest => {
-                record.versions.values().next_back().ok_or_else(|| {
-                    ApiError::not_found(format!("Model {} has no versions.", model.name()))
-                })?
-            }
+            // A stored model always has a version; without one, the store's answer for the
+            // default version is the error.
+            CheckpointsVersion::Latest => match record.versions.values().next_back() {
+                Some(latest) => latest,
+                None => record.select(None)?,
+            },
             CheckpointsVersion::Selected(selector) => record.select(Some(selector))?,
         };
         let items: Vec<wire::ModelVersionCheckpoint> = version
