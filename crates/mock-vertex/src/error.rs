@@ -16,7 +16,8 @@ use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
 use retune_model::Code;
 use retune_model::request::{
-    CreateTuningJobError, ListRequestError, MergeVersionAliasesError, UpdateModelError, Violation,
+    CreateTuningJobError, DeleteModelError, ListRequestError, MergeVersionAliasesError,
+    UpdateModelError, Violation,
 };
 use retune_model::wire::WireError;
 use serde_json::{Value, json};
@@ -192,6 +193,7 @@ macro_rules! from_violations {
 
 from_violations!(
     CreateTuningJobError,
+    DeleteModelError,
     UpdateModelError,
     MergeVersionAliasesError,
     ListRequestError,

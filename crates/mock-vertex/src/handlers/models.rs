@@ -5,9 +5,9 @@ use std::cmp::Ordering;
 
 use retune_model::names::{LocationName, ModelRef, VersionSelector};
 use retune_model::request::{
-    CheckpointsVersion, Direction, ListKind, OrderBy, OrderKey, UpdateModelRequest, check_list,
-    check_merge_version_aliases, check_model_versions_parent, check_update_model,
-    checkpoints_version,
+    CheckpointsVersion, Direction, ListKind, OrderBy, OrderKey, UpdateModelRequest,
+    check_delete_model, check_list, check_merge_version_aliases, check_model_versions_parent,
+    check_update_model, checkpoints_version,
 };
 use retune_model::wire;
 
@@ -69,6 +69,7 @@ pub(super) fn delete(
     model: &ModelRef,
     request: &Request,
 ) -> Result<wire::Operation, ApiError> {
+    check_delete_model(model)?;
     emulator.with_store(|store, now| {
         let op = store.delete_model(model, now)?;
         Ok(for_version(op.render(), request.version))
@@ -94,9 +95,9 @@ pub(super) fn merge_aliases(
     request: &Request,
 ) -> Result<wire::Model, ApiError> {
     let body: wire::MergeVersionAliasesRequest = wire::decode(&request.body)?;
-    let changes = check_merge_version_aliases(&body)?;
+    let merge = check_merge_version_aliases(model, &body)?;
     emulator.with_store(|store, now| {
-        let id = store.merge_aliases(model, &changes, now)?;
+        let id = store.merge_aliases(model, &merge.changes, now)?;
         let record = store.model(model.name())?;
         let version = record.select(Some(&VersionSelector::Id(id)))?;
         Ok(render::model(record, version, ModelNameStyle::Versioned))

@@ -11,7 +11,8 @@
 //! |---|---|---|
 //! | CreateTuningJob | [`check_create_tuning_job`] | [`CreateTuningJob`] |
 //! | UpdateModel | [`check_update_model`] | [`ModelUpdate`] |
-//! | MergeVersionAliases | [`check_merge_version_aliases`] | `Vec<AliasChange>` |
+//! | MergeVersionAliases | [`check_merge_version_aliases`] | [`MergeVersionAliases`] |
+//! | DeleteModel | [`check_delete_model`] | the `ModelName` |
 //! | (the data a job reads) | [`check_dataset_file`] | `DatasetReport` |
 //! | ListTuningJobs, ListModels, ListModelVersions, ListModelVersionCheckpoints, ListOperations | [`check_list`] | [`ListRequest`] |
 //!
@@ -20,6 +21,7 @@
 
 mod create_tuning_job;
 mod dataset_file;
+mod delete_model;
 mod filter;
 mod list;
 mod merge_aliases;
@@ -36,12 +38,15 @@ pub use create_tuning_job::{
     check_hyper_parameters, strip_output_only,
 };
 pub use dataset_file::{DatasetFileError, check_dataset_file};
+pub use delete_model::{DeleteModelError, check_delete_model};
 pub use filter::{Filter, FilterError, Filterable, Op, Term};
 pub use list::{
     CheckpointsVersion, DEFAULT_PAGE_SIZE, ListKind, ListQuery, ListRequest, ListRequestError,
     MAX_PAGE_SIZE, check_list, check_model_versions_parent, checkpoints_version,
 };
-pub use merge_aliases::{MergeVersionAliasesError, check_merge_version_aliases};
+pub use merge_aliases::{
+    MergeVersionAliases, MergeVersionAliasesError, check_merge_version_aliases,
+};
 pub use order_by::{Direction, OrderBy, OrderByError, OrderKey};
 pub use page_token::{PageToken, PageTokenError};
 pub use update_model::{
