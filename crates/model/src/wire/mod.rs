@@ -11,6 +11,9 @@
 //!   name or number, `null` as "not set"; unknown fields, wrongly typed values and two members of one
 //!   oneof are rejected with a [`WireError`] naming the snake_case proto path of the field, worded
 //!   like Google's front end.
+//!   A message is a JSON object only: serde would also read a struct from a JSON list, so
+//!   decoding goes through a deserializer that refuses anything else where a message belongs, at
+//!   every depth (`"hyperParameters": []` names `...hyper_parameters`).
 //!
 //! | Method | Request body | Response |
 //! |---|---|---|
