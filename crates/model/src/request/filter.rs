@@ -254,6 +254,34 @@ impl Filter {
         &self.terms
     }
 
+    /// One spelling for every way of writing the same filter (camelCase or snake_case fields,
+    /// spaces around operators, quotes, `AND` or `&filter=`); page tokens are bound to it.
+    ///
+    /// ```
+    /// use retune_model::request::Filter;
+    /// let a = Filter::parse(Some("displayName = \"m\" AND labels.a:*")).unwrap();
+    /// let b = Filter::parse(Some("display_name=m&filter=labels.a:*")).unwrap();
+    /// assert_eq!(a.canonical(), b.canonical());
+    /// ```
+    pub fn canonical(&self) -> String {
+        self.terms
+            .iter()
+            .map(|t| {
+                let op = match t.op {
+                    Op::Eq => "=",
+                    Op::Ne => "!=",
+                    Op::Has => ":",
+                    Op::Lt => "<",
+                    Op::Le => "<=",
+                    Op::Gt => ">",
+                    Op::Ge => ">=",
+                };
+                format!("{}{op}{:?}", t.field, t.value)
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
     /// Checks that every field of the filter is `known` (`labels:k` is asked as `labels.k`).
     pub fn check_fields(&self, known: impl Fn(&str) -> bool) -> Result<(), FilterError> {
         match self.terms.iter().find(|t| !known(&normalized_field(t))) {

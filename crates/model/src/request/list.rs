@@ -221,8 +221,10 @@ pub fn check_list(
         filter: filter.clone().unwrap_or_default(),
         order_by: order_by.clone().unwrap_or_default(),
     };
-    if let (Some(_), Some(order_by)) = (&filter, &order_by) {
-        request.binding = format!("{scope}\n{filter_text}\n{}", order_by.canonical());
+    // A token is read only against a request whose filter and order parse: the binding is
+    // their canonical forms.
+    if let (Some(filter), Some(order_by)) = (&filter, &order_by) {
+        request.binding = format!("{scope}\n{}\n{}", filter.canonical(), order_by.canonical());
         if let Some(token) = query.page_token.filter(|t| !t.is_empty()) {
             match PageToken::decode(token, kind, &request.binding) {
                 Ok(token) => request.start = Some(token.position()),
@@ -441,8 +443,9 @@ mod tests {
             )
         };
         assert_eq!(with(base, "p").unwrap().start(), Some(3));
-        // Another spelling of the same order is the same order.
+        // Another spelling of the same filter or order is the same filter or order.
         assert!(with(query("", "labels.a:*", "createTime DESC"), "p").is_ok());
+        assert!(with(query("", " labels.a : * ", "create_time desc"), "p").is_ok());
         assert!(with(query("", "", "create_time desc"), "p").is_err());
         assert!(with(query("", "labels.a:*", "create_time"), "p").is_err());
         assert!(with(base, "q").is_err());
