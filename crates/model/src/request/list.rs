@@ -31,7 +31,8 @@ pub enum ListKind {
     Operations,
 }
 
-/// Filter fields of ListTuningJobs (and `labels.{key}`).
+/// Filter fields of ListTuningJobs (and `labels.{key}`). Google documents none (spec §4: a
+/// "standard list filter"); these are the fields a `TuningJob` has that the SDKs filter on.
 const JOB_FILTER_FIELDS: &[&str] = &[
     "state",
     "display_name",
@@ -43,7 +44,7 @@ const JOB_FILTER_FIELDS: &[&str] = &[
     "description",
 ];
 
-/// Filter fields of ListModels (and `labels.{key}`).
+/// Filter fields of ListModels (and `labels.{key}`): spec §5.2, plus the times and `version_id`.
 const MODEL_FILTER_FIELDS: &[&str] = &[
     "model",
     "display_name",
@@ -114,7 +115,9 @@ impl ListKind {
             || (self.filters_on_labels() && field.starts_with("labels."))
     }
 
-    /// The keys `order_by` may name (none: the list has one order).
+    /// The keys `order_by` may name (none: the list has one order). Spec §5.2: ListModels takes
+    /// `display_name`, `create_time` and `update_time`; ListModelVersions the two times; the
+    /// other requests have no `order_by` field.
     pub fn order_by_keys(self) -> &'static [OrderKey] {
         match self {
             ListKind::Models => &[
