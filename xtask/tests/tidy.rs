@@ -160,3 +160,129 @@ fn tracked_text_names_no_machine_paths() {
         "files naming a machine path: {offenders:#?}"
     );
 }
+
+/// What in one line of a handler looks like a rule, if anything.
+///
+/// Three signs, each precise enough not to flag rendering code: a `Code::` variant (a status
+/// chosen in the handler instead of carried by the model's error), a `const` of an integer type
+/// (a limit), and an integer literal compared with a `.len()` or `.count()` (a size check).
+/// Comment lines are skipped.
+fn rule_smell(line: &str) -> Option<&'static str> {
+    let code = line.trim_start();
+    if code.starts_with("//") {
+        return None;
+    }
+    let is_variant = |rest: &str| rest.starts_with(|c: char| c.is_ascii_uppercase());
+    if code
+        .match_indices("Code::")
+        .any(|(i, m)| is_variant(&code[i + m.len()..]))
+    {
+        return Some("a `Code::` variant: the model's error carries the status");
+    }
+    let ints = [
+        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+    ];
+    let declaration = code
+        .strip_prefix("pub ")
+        .or_else(|| code.strip_prefix("pub(crate) "))
+        .or_else(|| code.strip_prefix("pub(super) "))
+        .unwrap_or(code);
+    if let Some(rest) = declaration.strip_prefix("const ")
+        && let Some((_, ty)) = rest.split_once(':')
+        && let Some(ty) = ty.split('=').next()
+        && ints.contains(&ty.trim())
+    {
+        return Some("an integer constant: limits belong in retune-model");
+    }
+    let comparators = ["<=", ">=", "==", "!=", "<", ">"];
+    let starts_with_digit = |s: &str| s.trim_start().starts_with(|c: char| c.is_ascii_digit());
+    for size in [".len()", ".count()"] {
+        for (i, _) in code.match_indices(size) {
+            let after = code[i + size.len()..].trim_start();
+            if comparators
+                .iter()
+                .any(|op| after.strip_prefix(op).is_some_and(starts_with_digit))
+            {
+                return Some("a length compared with a number: size limits belong in retune-model");
+            }
+            let before = code[..i].trim_end();
+            let operand_start = before
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .map_or(0, |p| p + 1);
+            let left = before[..operand_start].trim_end();
+            if let Some(op) = comparators.iter().find(|op| left.ends_with(**op)) {
+                let literal = left[..left.len() - op.len()].trim_end();
+                if literal.ends_with(|c: char| c.is_ascii_digit())
+                    && literal
+                        .rsplit(|c: char| !c.is_alphanumeric() && c != '_')
+                        .next()
+                        .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+                {
+                    return Some(
+                        "a number compared with a length: size limits belong in retune-model",
+                    );
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The emulator's handlers parse, ask `retune_model` and render; a rule that creeps in (a status
+/// code chosen there, a numeric limit, a size check) is reported with its line.
+/// See [`rule_smell`] for the exact signs, checked first on known lines.
+#[test]
+fn handlers_hold_no_rules() {
+    for rule in [
+        "return Err(ApiError::new(Code::InvalidArgument, message));",
+        "    .map_or(Code::InvalidArgument, HyperParameterError::code);",
+        "const MAX_DISPLAY_NAME_CHARS: usize = 128;",
+        "pub const LIMIT: u64 = 10;",
+        "if name.chars().count() > 128 {",
+        "if items.len() >= 1000 {",
+        "if 128 < name.len() {",
+    ] {
+        assert!(rule_smell(rule).is_some(), "not flagged: {rule}");
+    }
+    for fine in [
+        "// Code::InvalidArgument is decided by the model",
+        "fn failed_status(code: Code, message: String) -> wire::Status {",
+        "code: code.number(),",
+        "let end = start.saturating_add(page.len());",
+        "if end < total {",
+        "format!(\"{}\", items.len())",
+        "const FIELD: &str = \"tuning_job.base_model\";",
+        "let steps = u64::from(epochs).saturating_mul(steps_per_epoch(examples));",
+        "epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),",
+    ] {
+        assert_eq!(rule_smell(fine), None, "flagged: {fine}");
+    }
+
+    let mut files = Vec::new();
+    rust_files(
+        &workspace_root().join("crates/mock-vertex/src/handlers"),
+        &mut files,
+    );
+    assert!(
+        !files.is_empty(),
+        "crates/mock-vertex/src/handlers/ has no Rust files"
+    );
+    let mut offenders = Vec::new();
+    for path in files {
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            if let Some(why) = rule_smell(line) {
+                offenders.push(format!(
+                    "{}:{}: {why}: {}",
+                    path.display(),
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "rules in the emulator's handlers (move them to retune-model): {offenders:#?}"
+    );
+}

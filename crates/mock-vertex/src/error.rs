@@ -15,6 +15,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
 use retune_model::Code;
+use retune_model::request::{
+    CreateTuningJobError, DeleteModelError, ListRequestError, MergeVersionAliasesError,
+    UpdateModelError, Violation,
+};
 use retune_model::wire::WireError;
 use serde_json::{Value, json};
 
@@ -163,6 +167,37 @@ impl From<WireError> for ApiError {
             .with_field_violations([(err.field(), err.message())])
     }
 }
+
+impl ApiError {
+    /// A refused request: its code, the descriptions as the message, and a
+    /// `google.rpc.BadRequest` naming every violating field.
+    pub fn from_violations(code: Code, message: String, violations: &[Violation]) -> ApiError {
+        ApiError::new(code, message).with_field_violations(
+            violations
+                .iter()
+                .map(|v| (v.field.as_str(), v.description.as_str())),
+        )
+    }
+}
+
+/// `From` for each request validator's error: [`ApiError::from_violations`].
+macro_rules! from_violations {
+    ($($error:ty),+ $(,)?) => {
+        $(impl From<$error> for ApiError {
+            fn from(err: $error) -> ApiError {
+                ApiError::from_violations(err.code(), err.message(), err.violations())
+            }
+        })+
+    };
+}
+
+from_violations!(
+    CreateTuningJobError,
+    DeleteModelError,
+    UpdateModelError,
+    MergeVersionAliasesError,
+    ListRequestError,
+);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -18,6 +18,7 @@ use retune_model::names::{
     EndpointName, LocationName, ModelName, ModelRef, NameError, OperationId, OperationName,
     OperationParent, TuningJobName,
 };
+use retune_model::request::ListQuery;
 use retune_model::wire::EnumEncoding;
 
 use crate::error::ApiError;
@@ -352,11 +353,6 @@ pub struct QueryParams {
     enum_encoding: EnumEncoding,
 }
 
-/// Default `pageSize` when the request gives none (or 0): the emulator's choice.
-pub const DEFAULT_PAGE_SIZE: usize = 100;
-/// Larger `pageSize` values are lowered to this (AIP-158: coerce, do not reject).
-pub const MAX_PAGE_SIZE: usize = 1000;
-
 impl QueryParams {
     /// Parses a raw query string (without the `?`).
     pub fn parse(raw: Option<&str>) -> QueryParams {
@@ -380,12 +376,23 @@ impl QueryParams {
         self.enum_encoding
     }
 
-    /// Every non-empty value of a parameter spelled `camel` or `snake`.
-    fn values<'a>(&'a self, camel: &'a str, snake: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    /// Every value of a parameter spelled `camel` or `snake`, as sent, except empty ones.
+    fn raw_values<'a>(
+        &'a self,
+        camel: &'a str,
+        snake: &'a str,
+    ) -> impl Iterator<Item = &'a str> + 'a {
         self.pairs
             .iter()
             .filter(move |(k, _)| k == camel || k == snake)
-            .map(|(_, v)| v.trim())
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every non-blank value of a parameter spelled `camel` or `snake`, trimmed.
+    fn values<'a>(&'a self, camel: &'a str, snake: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.raw_values(camel, snake)
+            .map(str::trim)
             .filter(|v| !v.is_empty())
     }
 
@@ -393,33 +400,14 @@ impl QueryParams {
         self.values(camel, snake).next()
     }
 
-    /// `pageSize`: absent or 0 = [`DEFAULT_PAGE_SIZE`]; above [`MAX_PAGE_SIZE`] = the maximum;
-    /// negative or not a number = 400.
-    pub fn page_size(&self) -> Result<usize, ApiError> {
-        let Some(raw) = self.first("pageSize", "page_size") else {
-            return Ok(DEFAULT_PAGE_SIZE);
-        };
-        let n: i64 = raw.parse().map_err(|_| {
-            ApiError::invalid_field(
-                "page_size",
-                format!("Invalid value at 'page_size' (TYPE_INT32), \"{raw}\""),
-            )
-        })?;
-        match n {
-            0 => Ok(DEFAULT_PAGE_SIZE),
-            n if n < 0 => Err(ApiError::invalid_field(
-                "page_size",
-                format!("page_size must not be negative (got {n})."),
-            )),
-            n => Ok(usize::try_from(n)
-                .unwrap_or(MAX_PAGE_SIZE)
-                .min(MAX_PAGE_SIZE)),
-        }
+    /// `pageSize` as sent (not trimmed: a blank number is an error, not "unset").
+    pub fn page_size(&self) -> Option<&str> {
+        self.raw_values("pageSize", "page_size").next()
     }
 
-    /// `pageToken`, if set.
+    /// `pageToken` as sent (not trimmed: a blank token is an error, not "unset").
     pub fn page_token(&self) -> Option<&str> {
-        self.first("pageToken", "page_token")
+        self.raw_values("pageToken", "page_token").next()
     }
 
     /// `filter`: every non-empty `filter` parameter, joined with ` AND `.
@@ -431,6 +419,17 @@ impl QueryParams {
     /// `orderBy`, if set.
     pub fn order_by(&self) -> Option<&str> {
         self.first("orderBy", "order_by")
+    }
+
+    /// The list parameters, for [`retune_model::request::check_list`] (`filter` is joined
+    /// first, so the result borrows it).
+    pub fn list_query<'a>(&'a self, filter: Option<&'a str>) -> ListQuery<'a> {
+        ListQuery {
+            page_size: self.page_size(),
+            page_token: self.page_token(),
+            filter,
+            order_by: self.order_by(),
+        }
     }
 
     /// `updateMask` as field paths, or `None` when absent or empty.
@@ -595,29 +594,21 @@ mod tests {
     #[test]
     fn empty_and_zero_query_values_mean_unset() {
         let q = QueryParams::parse(Some("filter=&pageSize=0&pageToken=&orderBy="));
-        assert_eq!(q.page_size().unwrap(), DEFAULT_PAGE_SIZE);
+        // 0 is passed on: the list validator reads it as the default page size.
+        assert_eq!(q.page_size(), Some("0"));
         assert_eq!(q.page_token(), None);
         assert_eq!(q.filter(), None);
         assert_eq!(q.order_by(), None);
     }
 
     #[test]
-    fn page_size_is_capped_and_negative_is_refused() {
+    fn blank_page_size_and_token_are_kept_for_the_validator() {
+        let q = QueryParams::parse(Some("pageSize=%20&page_token=+"));
+        assert_eq!(q.page_size(), Some(" "));
+        assert_eq!(q.page_token(), Some(" "));
         assert_eq!(
-            QueryParams::parse(Some("pageSize=5000"))
-                .page_size()
-                .unwrap(),
-            MAX_PAGE_SIZE
-        );
-        assert_eq!(
-            QueryParams::parse(Some("page_size=7")).page_size().unwrap(),
-            7
-        );
-        assert!(QueryParams::parse(Some("pageSize=-1")).page_size().is_err());
-        assert!(
-            QueryParams::parse(Some("pageSize=ten"))
-                .page_size()
-                .is_err()
+            QueryParams::parse(Some("page_size=7")).page_size(),
+            Some("7")
         );
     }
 

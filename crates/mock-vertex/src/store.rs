@@ -258,20 +258,8 @@ impl Store {
     }
 }
 
-/// The fields an UpdateModel changes (`None` = leave as is).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ModelUpdate {
-    /// `displayName` (model level).
-    pub display_name: Option<String>,
-    /// `description` (model level).
-    pub description: Option<String>,
-    /// `versionDescription` (version level).
-    pub version_description: Option<String>,
-    /// `defaultCheckpointId` (version level).
-    pub default_checkpoint: Option<CheckpointId>,
-    /// `labels` (the level the name targets).
-    pub labels: Option<BTreeMap<String, String>>,
-}
+/// The fields an UpdateModel changes: the model's type, decided by its UpdateModel validator.
+pub use retune_model::request::ModelUpdate;
 
 /// The store's id counters: the next id of each kind, and the next event sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

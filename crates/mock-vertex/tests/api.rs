@@ -992,6 +992,47 @@ async fn models_order_by_display_name_and_create_time() {
     }
 }
 
+/// AIP-158: a page token carries on the order it was issued for, and only that order.
+#[tokio::test]
+async fn a_models_page_token_follows_its_order_and_refuses_another() {
+    let app = App::instant();
+    for name in ["charlie", "alpha", "bravo"] {
+        let body = sft(json!({"baseModel": "gemini-2.5-flash", "tunedModelDisplayName": name}));
+        let created = app.create_job(body).await;
+        app.job(created["name"].as_str().unwrap()).await;
+    }
+    let list = |query: &str| format!("/v1/{LOC}/models?pageSize=2&{query}");
+    let first = app
+        .ok(Method::GET, &list("orderBy=display_name"), None)
+        .await;
+    assert_eq!(
+        names_of(&first, "models", "displayName"),
+        ["alpha", "bravo"]
+    );
+    let token = first["nextPageToken"].as_str().unwrap();
+    let second = app
+        .ok(
+            Method::GET,
+            &list(&format!("orderBy=displayName%20asc&pageToken={token}")),
+            None,
+        )
+        .await;
+    assert_eq!(names_of(&second, "models", "displayName"), ["charlie"]);
+    assert!(second.get("nextPageToken").is_none());
+    for other in [
+        "orderBy=display_name%20desc",
+        "",
+        "filter=labels.a%3A*&orderBy=display_name",
+    ] {
+        let (status, err) = app.get(&list(&format!("{other}&pageToken={token}"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{other}");
+        assert_eq!(
+            err["error"]["details"][0]["fieldViolations"][0]["field"], "page_token",
+            "{other}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_bad_filter_is_invalid_argument_naming_it() {
     let app = App::instant();

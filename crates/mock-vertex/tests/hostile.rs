@@ -549,3 +549,174 @@ async fn wrong_json_types_name_the_field() {
         }
     }
 }
+
+/// The `field`s of the `google.rpc.BadRequest` detail of an error body.
+fn violated_fields(body: &[u8]) -> Vec<String> {
+    let value: Value = serde_json::from_slice(body).unwrap_or_default();
+    value["error"]["details"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["@type"] == "type.googleapis.com/google.rpc.BadRequest")
+        .flat_map(|d| d["fieldViolations"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v["field"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_list_or_scalar_where_a_message_belongs_names_the_message() {
+    let app = app();
+    let spec = |hyper: Value| {
+        json!({"baseModel": "gemini-2.5-flash",
+               "supervisedTuningSpec": {"trainingDatasetUri": SAMPLE_TRAIN_URI, "hyperParameters": hyper}})
+    };
+    let cases = [
+        (
+            spec(json!([])),
+            "tuning_job.supervised_tuning_spec.hyper_parameters",
+        ),
+        (
+            spec(json!("x")),
+            "tuning_job.supervised_tuning_spec.hyper_parameters",
+        ),
+        (
+            json!({"baseModel": "gemini-2.5-flash", "supervisedTuningSpec": [1]}),
+            "tuning_job.supervised_tuning_spec",
+        ),
+        (
+            json!({"preTunedModel": [], "supervisedTuningSpec": {"trainingDatasetUri": SAMPLE_TRAIN_URI}}),
+            "tuning_job.pre_tuned_model",
+        ),
+        (
+            json!({"baseModel": "gemini-2.5-flash", "encryptionSpec": [], "supervisedTuningSpec": {"trainingDatasetUri": SAMPLE_TRAIN_URI}}),
+            "tuning_job.encryption_spec",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, response) = send(
+            &app,
+            Method::POST,
+            &format!("/v1/{LOC}/tuningJobs"),
+            None,
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(violated_fields(&response), [field], "{body}");
+    }
+    let (status, response) = send(
+        &app,
+        Method::PATCH,
+        &format!("/v1/{LOC}/models/1"),
+        None,
+        br#"{"encryptionSpec": [], "displayName": "m"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(violated_fields(&response), ["model.encryption_spec"]);
+}
+
+#[tokio::test]
+async fn a_base_model_with_surrounding_whitespace_is_invalid_argument() {
+    let app = app();
+    for base in [
+        "gemini-2.5-flash ",
+        "gemini-2.5-flash\n",
+        "\tgemini-2.5-flash",
+        " ",
+    ] {
+        let mut body = valid_job();
+        body["baseModel"] = json!(base);
+        let (status, response) = send(
+            &app,
+            Method::POST,
+            &format!("/v1/{LOC}/tuningJobs"),
+            None,
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{base:?}");
+        assert_eq!(
+            violated_fields(&response),
+            ["tuning_job.base_model"],
+            "{base:?}"
+        );
+    }
+}
+
+const LISTS: [&str; 6] = [
+    "tuningJobs",
+    "models",
+    "models/1:listVersions",
+    "models/1:listCheckpoints",
+    "models/1@2:listCheckpoints",
+    "operations",
+];
+
+#[tokio::test]
+async fn a_blank_page_size_is_invalid_argument_on_every_list() {
+    let app = app();
+    for list in LISTS {
+        for size in ["%20", "+", "1%0A"] {
+            let uri = format!("/v1/{LOC}/{list}?pageSize={size}");
+            let (status, response) = send(&app, Method::GET, &uri, None, Vec::new()).await;
+            assert_eq!(status, 400, "{uri}");
+            assert_eq!(violated_fields(&response), ["page_size"], "{uri}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unparsable_page_token_is_invalid_argument_on_every_list() {
+    let app = app();
+    for list in LISTS {
+        for token in ["c3a9", "%20", "j5eed5eef", "AQxAAAAAAAAAAGQAAAAAAAAAAA"] {
+            let uri = format!("/v1/{LOC}/{list}?pageToken={token}");
+            let (status, response) = send(&app, Method::GET, &uri, None, Vec::new()).await;
+            assert_eq!(status, 400, "{uri}");
+            assert_eq!(violated_fields(&response), ["page_token"], "{uri}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_page_token_is_bound_to_the_filter_it_was_issued_for() {
+    let app = app();
+    for _ in 0..3 {
+        let (status, _) = send(
+            &app,
+            Method::POST,
+            &format!("/v1/{LOC}/tuningJobs"),
+            None,
+            serde_json::to_vec(&valid_job()).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let first = format!("/v1/{LOC}/tuningJobs?pageSize=1&filter=base_model%3Dgemini-2.5-flash");
+    let (status, page) = send(&app, Method::GET, &first, None, Vec::new()).await;
+    assert_eq!(status, 200);
+    let page: Value = serde_json::from_slice(&page).unwrap();
+    let token = page["nextPageToken"].as_str().unwrap().to_owned();
+
+    let same = format!("{first}&pageToken={token}");
+    let (status, next) = send(&app, Method::GET, &same, None, Vec::new()).await;
+    assert_eq!(status, 200);
+    let next: Value = serde_json::from_slice(&next).unwrap();
+    assert_ne!(next["tuningJobs"][0]["name"], page["tuningJobs"][0]["name"]);
+
+    let other = format!("/v1/{LOC}/tuningJobs?pageSize=1&pageToken={token}");
+    let (status, response) = send(&app, Method::GET, &other, None, Vec::new()).await;
+    assert_eq!(status, 400);
+    assert_eq!(violated_fields(&response), ["page_token"]);
+    let text = String::from_utf8_lossy(&response);
+    assert!(
+        text.contains("another parent, filter or order_by"),
+        "{text}"
+    );
+
+    let other_list = format!("/v1/{LOC}/models?pageToken={token}");
+    let (status, response) = send(&app, Method::GET, &other_list, None, Vec::new()).await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&response).contains("issued by ListTuningJobs"));
+}

@@ -17,6 +17,8 @@
 //! - [`checkpoints`]: which checkpoints a tuning job exports, and which one a request means.
 //! - [`job_state`]: the job state machine and cancel semantics.
 //! - [`dataset`]: Gemini SFT JSONL checks and the data statistics the service reports.
+//! - [`request`]: request validators (CreateTuningJob, UpdateModel, MergeVersionAliases, the
+//!   lists), the filter and order_by grammars and page tokens: a typed command or every violation.
 //! - [`wire`]: the REST JSON shapes shared by the client and the emulator.
 //! - [`emulator_policy`]: what the emulator chooses where Google documents nothing (batch size,
 //!   default epochs, stage timings, the default display name), kept apart from Google's rules.
@@ -38,6 +40,7 @@ pub mod labels;
 pub mod names;
 pub mod proto_enum;
 pub mod registry;
+pub mod request;
 pub mod time;
 pub mod wire;
 

@@ -809,3 +809,29 @@ fn null_inside_a_list_is_rejected_naming_the_element() {
         "Invalid value at 'version_aliases[1]' (TYPE_STRING), null"
     );
 }
+
+#[test]
+fn a_list_where_a_message_belongs_is_refused_with_the_field_path() {
+    for (body, field) in [
+        (
+            r#"{"supervisedTuningSpec": {"trainingDatasetUri": "gs://b/t.jsonl", "hyperParameters": []}}"#,
+            "tuning_job.supervised_tuning_spec.hyper_parameters",
+        ),
+        (
+            r#"{"supervisedTuningSpec": [1]}"#,
+            "tuning_job.supervised_tuning_spec",
+        ),
+        (r#"{"preTunedModel": []}"#, "tuning_job.pre_tuned_model"),
+        (r#"{"encryptionSpec": ["k"]}"#, "tuning_job.encryption_spec"),
+    ] {
+        let err = job_err(body);
+        assert_eq!(err.kind(), WireErrorKind::InvalidValue, "{body}");
+        assert_eq!(err.field(), field, "{body}");
+        assert!(
+            err.message().contains("a JSON object is expected here"),
+            "{body}: {err}"
+        );
+    }
+    let err = wire::decode::<Model>(br#"{"encryptionSpec": []}"#).unwrap_err();
+    assert_eq!(err.field(), "model.encryption_spec");
+}

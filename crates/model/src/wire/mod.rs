@@ -11,6 +11,9 @@
 //!   name or number, `null` as "not set"; unknown fields, wrongly typed values and two members of one
 //!   oneof are rejected with a [`WireError`] naming the snake_case proto path of the field, worded
 //!   like Google's front end.
+//!   A message is a JSON object only: serde would also read a struct from a JSON list, so
+//!   decoding goes through a deserializer that refuses anything else where a message belongs, at
+//!   every depth (`"hyperParameters": []` names `...hyper_parameters`).
 //!
 //! | Method | Request body | Response |
 //! |---|---|---|
@@ -75,6 +78,7 @@ pub mod fields;
 mod model;
 mod operation;
 mod status;
+mod strict;
 mod tuning_job;
 
 use std::fmt;
@@ -386,7 +390,7 @@ fn root_object<T: WireMessage>(value: serde_json::Value) -> Result<serde_json::V
 fn deserialize_tracked<T: DeserializeOwned>(
     value: serde_json::Value,
 ) -> Result<T, (Vec<RawSegment>, String)> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(strict::Strict(value)).map_err(|e| {
         let segments = e
             .path()
             .iter()

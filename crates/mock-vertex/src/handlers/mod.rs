@@ -1,0 +1,95 @@
+//! Request handlers, one module per resource: each parses the request, asks `retune_model`
+//! (a `request` validator, then the rules the store applies) and renders the answer with
+//! `retune_model::wire`.
+//!
+//! No rule lives here: no limits, no status codes, no grammar. A refusal carries its code from
+//! the model (`<Concept>Error::code`, `continuous::refusal_status`), and the tidy test
+//! `handlers_hold_no_rules` keeps it that way.
+
+mod endpoints;
+mod models;
+mod operations;
+mod tuning_jobs;
+
+use bytes::Bytes;
+use retune_model::wire::{self, EnumEncoding};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::routes::{ApiVersion, QueryParams, Route};
+use crate::state::Emulator;
+
+/// What a handler gets besides the route.
+#[derive(Debug)]
+pub struct Request {
+    /// `/v1` or `/v1beta1`.
+    pub version: ApiVersion,
+    /// The query parameters.
+    pub query: QueryParams,
+    /// The body (possibly empty).
+    pub body: Bytes,
+}
+
+fn encode<T: Serialize>(value: &T, enums: EnumEncoding) -> Bytes {
+    Bytes::from(wire::encode(value, enums))
+}
+
+/// Serves one matched route; the answer is the JSON body of a 200.
+pub async fn handle(
+    emulator: &Emulator,
+    route: Route,
+    request: Request,
+) -> Result<Bytes, ApiError> {
+    let enums = request.query.enum_encoding();
+    match route {
+        Route::CreateTuningJob { parent } => {
+            let job = tuning_jobs::create(emulator, &parent, &request).await?;
+            Ok(encode(&job, enums))
+        }
+        Route::GetTuningJob { name } => tuning_jobs::get(emulator, &name, &request),
+        Route::ListTuningJobs { parent } => {
+            let page = tuning_jobs::list(emulator, &parent, &request)?;
+            Ok(encode(&page, enums))
+        }
+        Route::CancelTuningJob { name } => tuning_jobs::cancel(emulator, &name, &request),
+        Route::RebaseTunedModel { parent } => Err(ApiError::unimplemented(format!(
+            "RebaseTunedModel is not implemented by mock-vertex (parent {parent})."
+        ))),
+        Route::ListModels { parent } => {
+            Ok(encode(&models::list(emulator, &parent, &request)?, enums))
+        }
+        Route::GetModel { model } => Ok(encode(&models::get(emulator, &model)?, enums)),
+        Route::UpdateModel { model } => {
+            Ok(encode(&models::update(emulator, &model, &request)?, enums))
+        }
+        Route::DeleteModel { model } => {
+            Ok(encode(&models::delete(emulator, &model, &request)?, enums))
+        }
+        Route::DeleteModelVersion { model } => Ok(encode(
+            &models::delete_version(emulator, &model, &request)?,
+            enums,
+        )),
+        Route::MergeVersionAliases { model } => Ok(encode(
+            &models::merge_aliases(emulator, &model, &request)?,
+            enums,
+        )),
+        Route::ListModelVersions { model } => Ok(encode(
+            &models::list_versions(emulator, &model, &request)?,
+            enums,
+        )),
+        Route::ListModelVersionCheckpoints { model } => Ok(encode(
+            &models::list_checkpoints(emulator, &model, &request)?,
+            enums,
+        )),
+        Route::GetEndpoint { name } => Ok(encode(&endpoints::get(emulator, &name)?, enums)),
+        Route::GetOperation { name } | Route::WaitOperation { name } => {
+            Ok(encode(&operations::get(emulator, &name, &request)?, enums))
+        }
+        Route::CancelOperation { name } => operations::cancel(emulator, &name),
+        Route::DeleteOperation { name } => operations::delete(emulator, &name),
+        Route::ListOperations { parent } => Ok(encode(
+            &operations::list(emulator, &parent, &request)?,
+            enums,
+        )),
+    }
+}

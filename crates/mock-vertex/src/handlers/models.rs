@@ -1,0 +1,282 @@
+//! Models in the Model Registry: Get, Update, Delete, DeleteVersion, MergeVersionAliases and the
+//! three lists (models, versions, checkpoints).
+
+use std::cmp::Ordering;
+
+use retune_model::names::{LocationName, ModelRef, VersionSelector};
+use retune_model::request::{
+    CheckpointsVersion, Direction, ListKind, OrderBy, OrderKey, UpdateModelRequest,
+    check_delete_model, check_list, check_merge_version_aliases, check_model_versions_parent,
+    check_update_model, checkpoints_version,
+};
+use retune_model::wire;
+
+use super::Request;
+use super::operations::for_version;
+use crate::error::ApiError;
+use crate::filter::Filterable;
+use crate::render::{self, ModelNameStyle};
+use crate::state::Emulator;
+use crate::store::{LABEL_BASE_MODEL, ModelRecord, VersionRecord};
+
+/// GetModel (bare, `@version` or `@alias`).
+pub(super) fn get(emulator: &Emulator, model: &ModelRef) -> Result<wire::Model, ApiError> {
+    emulator.with_store(|store, _| {
+        let record = store.model(model.name())?;
+        let version = record.select(model.selector())?;
+        Ok(render::model(
+            record,
+            version,
+            ModelNameStyle::for_request(model),
+        ))
+    })
+}
+
+/// UpdateModel (PATCH) at the level the name targets.
+pub(super) fn update(
+    emulator: &Emulator,
+    model: &ModelRef,
+    request: &Request,
+) -> Result<wire::Model, ApiError> {
+    let mask = request.query.update_mask();
+    let update = check_update_model(UpdateModelRequest {
+        model,
+        update_mask: mask.as_deref(),
+        body: &request.body,
+    })?;
+    emulator.with_store(|store, now| {
+        let target = match model.selector() {
+            None | Some(VersionSelector::ModelLevel) => None,
+            Some(selector) => Some(store.model(model.name())?.select(Some(selector))?.id),
+        };
+        store.update_model(model.name(), target, &update, now)?;
+        let record = store.model(model.name())?;
+        let version = match target {
+            Some(id) => record.select(Some(&VersionSelector::Id(id)))?,
+            None => record.select(None)?,
+        };
+        Ok(render::model(
+            record,
+            version,
+            ModelNameStyle::for_request(model),
+        ))
+    })
+}
+
+/// DeleteModel.
+pub(super) fn delete(
+    emulator: &Emulator,
+    model: &ModelRef,
+    request: &Request,
+) -> Result<wire::Operation, ApiError> {
+    check_delete_model(model)?;
+    emulator.with_store(|store, now| {
+        let op = store.delete_model(model, now)?;
+        Ok(for_version(op.render(), request.version))
+    })
+}
+
+/// DeleteModelVersion.
+pub(super) fn delete_version(
+    emulator: &Emulator,
+    model: &ModelRef,
+    request: &Request,
+) -> Result<wire::Operation, ApiError> {
+    emulator.with_store(|store, now| {
+        let op = store.delete_version(model, now)?;
+        Ok(for_version(op.render(), request.version))
+    })
+}
+
+/// MergeVersionAliases.
+pub(super) fn merge_aliases(
+    emulator: &Emulator,
+    model: &ModelRef,
+    request: &Request,
+) -> Result<wire::Model, ApiError> {
+    let body: wire::MergeVersionAliasesRequest = wire::decode(&request.body)?;
+    let merge = check_merge_version_aliases(model, &body)?;
+    emulator.with_store(|store, now| {
+        let id = store.merge_aliases(model, &merge.changes, now)?;
+        let record = store.model(model.name())?;
+        let version = record.select(Some(&VersionSelector::Id(id)))?;
+        Ok(render::model(record, version, ModelNameStyle::Versioned))
+    })
+}
+
+/// What a model version exposes to `filter` (the fields are `ListKind::Models.filter_fields()`).
+struct ModelFields<'a> {
+    record: &'a ModelRecord,
+    version: &'a VersionRecord,
+}
+
+impl Filterable for ModelFields<'_> {
+    fn field(&self, field: &str) -> Option<Option<String>> {
+        if let Some(key) = field.strip_prefix("labels.") {
+            let value = self
+                .version
+                .labels
+                .get(key)
+                .or_else(|| self.record.labels.get(key));
+            return Some(value.cloned());
+        }
+        match field {
+            "model" => Some(Some(self.record.name.model_id().to_string())),
+            "display_name" => Some(Some(self.record.display_name.clone())),
+            "base_model_name" => Some(
+                self.version
+                    .provenance
+                    .as_ref()
+                    .map(|p| p.root_base_model.id().to_owned())
+                    .or_else(|| self.version.labels.get(LABEL_BASE_MODEL).cloned()),
+            ),
+            "create_time" => Some(Some(self.record.created.to_string())),
+            "update_time" => Some(Some(self.record.updated.to_string())),
+            "version_id" => Some(Some(self.version.id.to_string())),
+            _ => None,
+        }
+    }
+}
+
+/// Sorts model versions by a parsed `order_by` (times: the version's, then the model's).
+fn sort(items: &mut [(&ModelRecord, &VersionRecord)], order: &OrderBy) {
+    if order.keys().is_empty() {
+        return;
+    }
+    items.sort_by(|a, b| {
+        for (key, direction) in order.keys() {
+            let ordering = match key {
+                OrderKey::DisplayName => a.0.display_name.cmp(&b.0.display_name),
+                OrderKey::CreateTime => {
+                    a.1.created
+                        .cmp(&b.1.created)
+                        .then(a.0.created.cmp(&b.0.created))
+                }
+                OrderKey::UpdateTime => {
+                    a.1.updated
+                        .cmp(&b.1.updated)
+                        .then(a.0.updated.cmp(&b.0.updated))
+                }
+            };
+            let ordering = match direction {
+                Direction::Ascending => ordering,
+                Direction::Descending => ordering.reverse(),
+            };
+            if ordering.is_ne() {
+                return ordering;
+            }
+        }
+        Ordering::Equal
+    });
+}
+
+/// ListModels: the default version of each model.
+pub(super) fn list(
+    emulator: &Emulator,
+    parent: &LocationName,
+    request: &Request,
+) -> Result<wire::ListModelsResponse, ApiError> {
+    let filter = request.query.filter();
+    let list = check_list(
+        ListKind::Models,
+        &parent.to_string(),
+        &request.query.list_query(filter.as_deref()),
+    )?;
+    emulator.with_store(|store, _| {
+        let mut items: Vec<(&ModelRecord, &VersionRecord)> = store
+            .space(parent)
+            .map(|space| {
+                space
+                    .models
+                    .values()
+                    .filter_map(|record| record.select(None).ok().map(|v| (record, v)))
+                    .filter(|(record, version)| {
+                        list.filter().matches(&ModelFields { record, version })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        sort(&mut items, list.order_by());
+        let (page, next_page_token) = list.page(items);
+        Ok(wire::ListModelsResponse {
+            models: page
+                .into_iter()
+                .map(|(r, v)| render::model(r, v, ModelNameStyle::Bare))
+                .collect(),
+            next_page_token,
+        })
+    })
+}
+
+/// ListModelVersions.
+pub(super) fn list_versions(
+    emulator: &Emulator,
+    model: &ModelRef,
+    request: &Request,
+) -> Result<wire::ListModelVersionsResponse, ApiError> {
+    check_model_versions_parent(model)?;
+    let filter = request.query.filter();
+    let list = check_list(
+        ListKind::ModelVersions,
+        &model.to_string(),
+        &request.query.list_query(filter.as_deref()),
+    )?;
+    emulator.with_store(|store, _| {
+        let record = store.model(model.name())?;
+        let mut items: Vec<(&ModelRecord, &VersionRecord)> = record
+            .versions
+            .values()
+            .map(|v| (record, v))
+            .filter(|(record, version)| list.filter().matches(&ModelFields { record, version }))
+            .collect();
+        sort(&mut items, list.order_by());
+        let (page, next_page_token) = list.page(items);
+        Ok(wire::ListModelVersionsResponse {
+            models: page
+                .into_iter()
+                .map(|(r, v)| render::model(r, v, ModelNameStyle::Versioned))
+                .collect(),
+            next_page_token,
+        })
+    })
+}
+
+/// ListModelVersionCheckpoints, of the version `checkpoints_version` picks.
+pub(super) fn list_checkpoints(
+    emulator: &Emulator,
+    model: &ModelRef,
+    request: &Request,
+) -> Result<wire::ListModelVersionCheckpointsResponse, ApiError> {
+    let filter = request.query.filter();
+    let list = check_list(
+        ListKind::ModelVersionCheckpoints,
+        &model.to_string(),
+        &request.query.list_query(filter.as_deref()),
+    )?;
+    emulator.with_store(|store, _| {
+        let record = store.model(model.name())?;
+        let version = match checkpoints_version(model) {
+            // A stored model always has a version; without one, the store's answer for the
+            // default version is the error.
+            CheckpointsVersion::Latest => match record.versions.values().next_back() {
+                Some(latest) => latest,
+                None => record.select(None)?,
+            },
+            CheckpointsVersion::Selected(selector) => record.select(Some(selector))?,
+        };
+        let items: Vec<wire::ModelVersionCheckpoint> = version
+            .checkpoints
+            .iter()
+            .map(|c| wire::ModelVersionCheckpoint {
+                checkpoint_id: c.id.to_string(),
+                epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),
+                step: i64::try_from(c.step).unwrap_or(i64::MAX),
+            })
+            .collect();
+        let (checkpoints, next_page_token) = list.page(items);
+        Ok(wire::ListModelVersionCheckpointsResponse {
+            checkpoints,
+            next_page_token,
+        })
+    })
+}

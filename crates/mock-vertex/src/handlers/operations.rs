@@ -1,0 +1,90 @@
+//! Long-running operations: Get, Wait, Cancel, Delete and List. Every emulator operation is
+//! done when it is created (deletions finish at once).
+
+use bytes::Bytes;
+use retune_model::names::{OperationName, OperationParent};
+use retune_model::request::{ListKind, check_list};
+use retune_model::wire;
+
+use super::Request;
+use crate::error::ApiError;
+use crate::routes::ApiVersion;
+use crate::state::Emulator;
+
+/// An operation as the API version of the request shows it: the `@type` of its metadata names
+/// that version's proto package (`google.cloud.aiplatform.v1beta1.DeleteOperationMetadata`).
+pub(super) fn for_version(mut op: wire::Operation, version: ApiVersion) -> wire::Operation {
+    let type_url = op.metadata.as_mut().and_then(|m| m.get_mut("@type"));
+    if let Some(serde_json::Value::String(url)) = type_url {
+        *url = url.replace(
+            "google.cloud.aiplatform.v1.",
+            &format!("{}.", version.proto_package()),
+        );
+    }
+    op
+}
+
+/// GetOperation and WaitOperation (the operation is already done).
+pub(super) fn get(
+    emulator: &Emulator,
+    name: &OperationName,
+    request: &Request,
+) -> Result<wire::Operation, ApiError> {
+    emulator.with_store(|store, _| {
+        Ok(for_version(
+            store.operation(name)?.render(),
+            request.version,
+        ))
+    })
+}
+
+/// CancelOperation: cancelling a done operation is a no-op.
+pub(super) fn cancel(emulator: &Emulator, name: &OperationName) -> Result<Bytes, ApiError> {
+    emulator.with_store(|store, _| {
+        store.operation(name)?;
+        Ok(Bytes::from_static(b"{}"))
+    })
+}
+
+/// DeleteOperation.
+pub(super) fn delete(emulator: &Emulator, name: &OperationName) -> Result<Bytes, ApiError> {
+    emulator.with_store(|store, _| {
+        store.delete_operation(name)?;
+        Ok(Bytes::from_static(b"{}"))
+    })
+}
+
+/// ListOperations under a location, a model or a tuning job.
+pub(super) fn list(
+    emulator: &Emulator,
+    parent: &OperationParent,
+    request: &Request,
+) -> Result<wire::ListOperationsResponse, ApiError> {
+    let filter = request.query.filter();
+    let list = check_list(
+        ListKind::Operations,
+        &parent.to_string(),
+        &request.query.list_query(filter.as_deref()),
+    )?;
+    emulator.with_store(|store, _| {
+        if let OperationParent::Model(model) = parent {
+            store.model(model)?;
+        }
+        let items: Vec<wire::Operation> = store
+            .space(parent.location_name())
+            .map(|space| {
+                space
+                    .operations
+                    .values()
+                    .filter(|op| op.name.parent() == parent)
+                    .map(|op| for_version(op.render(), request.version))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (operations, next_page_token) = list.page(items);
+        Ok(wire::ListOperationsResponse {
+            operations,
+            next_page_token,
+        })
+    })
+}

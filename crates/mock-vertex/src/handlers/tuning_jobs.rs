@@ -1,0 +1,237 @@
+//! Tuning jobs: Create, Get, List and Cancel.
+//!
+//! Create decodes the body, runs `retune_model::request::check_create_tuning_job`, reads the
+//! data sets (outside the store lock), plans continuous tuning with `retune_model::continuous`
+//! when the source is a tuned model, and stores the job before answering.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use retune_model::Code;
+use retune_model::checkpoints::steps_per_epoch;
+use retune_model::continuous::{
+    ContinuousTuningRequest, Refusal, plan_continuous_tuning, refusal_status,
+};
+use retune_model::dataset::{DatasetKind, DatasetReport};
+use retune_model::names::{LocationName, ModelRef, TuningJobId, TuningJobName};
+use retune_model::proto_enum::ProtoEnum;
+use retune_model::request::{
+    ListKind, TuningSource, check_create_tuning_job, check_dataset_file, check_hyper_parameters,
+    check_list,
+};
+use retune_model::wire;
+
+use super::Request;
+use crate::error::ApiError;
+use crate::filter::Filterable;
+use crate::jobs::{self, DataOutcome, JobRecord, JobView};
+use crate::state::Emulator;
+use crate::storage::ObjectStore;
+use crate::store::NewJob;
+
+/// GetTuningJob.
+pub(super) fn get(
+    emulator: &Emulator,
+    name: &TuningJobName,
+    request: &Request,
+) -> Result<Bytes, ApiError> {
+    let enums = request.query.enum_encoding();
+    emulator.with_store(|store, now| store.encoded_job(name, now, request.version, enums))
+}
+
+/// CancelTuningJob. The body may be absent (google-genai) or `{}` / `{"name": ...}` (GAPIC).
+pub(super) fn cancel(
+    emulator: &Emulator,
+    name: &TuningJobName,
+    request: &Request,
+) -> Result<Bytes, ApiError> {
+    wire::decode::<wire::CancelTuningJobRequest>(&request.body)?;
+    emulator.with_store(|store, now| store.cancel_job(name, now))?;
+    Ok(Bytes::from_static(b"{}"))
+}
+
+/// What a job exposes to `filter` (the fields are `ListKind::TuningJobs.filter_fields()`).
+struct JobFields<'a> {
+    job: &'a JobRecord,
+    view: JobView,
+}
+
+impl Filterable for JobFields<'_> {
+    fn field(&self, field: &str) -> Option<Option<String>> {
+        if let Some(key) = field.strip_prefix("labels.") {
+            return Some(self.job.labels().get(key).cloned());
+        }
+        let set = |s: &str| Some((!s.is_empty()).then(|| s.to_owned()));
+        match field {
+            "state" => Some(Some(self.view.progress.state.proto_name().to_owned())),
+            "display_name" | "tuned_model_display_name" => {
+                set(&self.job.request.tuned_model_display_name)
+            }
+            "base_model" => Some(Some(self.job.base_model.id().to_owned())),
+            "name" => Some(Some(self.job.name.to_string())),
+            "create_time" => Some(Some(self.job.created.to_string())),
+            "update_time" => Some(Some(self.view.update_time.to_string())),
+            "description" => set(&self.job.request.description),
+            _ => None,
+        }
+    }
+}
+
+/// ListTuningJobs: newest first; the page token holds the id of the last job shown.
+pub(super) fn list(
+    emulator: &Emulator,
+    parent: &LocationName,
+    request: &Request,
+) -> Result<wire::ListTuningJobsResponse, ApiError> {
+    let filter = request.query.filter();
+    let list = check_list(
+        ListKind::TuningJobs,
+        &parent.to_string(),
+        &request.query.list_query(filter.as_deref()),
+    )?;
+    emulator.with_store(|store, now| {
+        let mut response = wire::ListTuningJobsResponse::default();
+        let Some(space) = store.space(parent) else {
+            return Ok(response);
+        };
+        let range = match list.start() {
+            Some(id) => space.jobs.range(..TuningJobId::from_number(id)),
+            None => space.jobs.range(..),
+        };
+        let mut matching = range.rev().map(|(_, job)| job).filter(|job| {
+            list.filter().matches(&JobFields {
+                job,
+                view: job.view(now),
+            })
+        });
+        let mut last = None;
+        for job in matching.by_ref().take(list.page_size()) {
+            last = Some(job.name.tuning_job_id());
+            response
+                .tuning_jobs
+                .push(store.render_job(job, now, request.version));
+        }
+        if let (Some(last), Some(_)) = (last, matching.next()) {
+            response.next_page_token = list.next_page_token(last.get());
+        }
+        Ok(response)
+    })
+}
+
+/// CreateTuningJob.
+pub(super) async fn create(
+    emulator: &Emulator,
+    parent: &LocationName,
+    request: &Request,
+) -> Result<wire::TuningJob, ApiError> {
+    let job: wire::TuningJob = wire::decode(&request.body)?;
+    let create = check_create_tuning_job(parent, job)?;
+
+    // Data is read outside the store lock.
+    let objects = emulator.objects();
+    let training = read_dataset(
+        objects,
+        &create.training_dataset.to_string(),
+        DatasetKind::Training,
+    )
+    .await;
+    let validation = match &create.validation_dataset {
+        Some(uri) => Some(read_dataset(objects, &uri.to_string(), DatasetKind::Validation).await),
+        None => None,
+    };
+
+    emulator.with_store(|store, now| {
+        let (base_model, plan) = match &create.source {
+            TuningSource::Base(base) => (*base, None),
+            TuningSource::PreTuned { model, checkpoint } => {
+                let record = store.model(model.name())?;
+                let mut continuous = ContinuousTuningRequest::new(model.clone(), parent.clone());
+                continuous.checkpoint = *checkpoint;
+                continuous
+                    .tuned_model_display_name
+                    .clone_from(&create.tuned_model_display_name);
+                continuous.kms_key.clone_from(&create.kms_key);
+                let plan = plan_continuous_tuning(&continuous, &record.facts())
+                    .map_err(|refusals| refusal_error(model, &refusals))?;
+                (plan.root_base_model, Some(plan))
+            }
+        };
+        let hyper = check_hyper_parameters(&create.hyper_parameters, base_model)?;
+
+        let (examples, data) = match (&training, &validation) {
+            (Err(status), _) | (Ok(_), Some(Err(status))) => {
+                (0, DataOutcome::Invalid(status.clone()))
+            }
+            (Ok(report), _) => {
+                let examples = report.stats.tuning_dataset_example_count;
+                let epochs = hyper.epoch_count_for(examples);
+                let steps = u64::from(epochs).saturating_mul(steps_per_epoch(examples));
+                let stats = report.stats.clone().with_tuning_step_count(steps);
+                (
+                    examples,
+                    DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats::from(&stats))),
+                )
+            }
+        };
+        let epochs = hyper.epoch_count_for(examples);
+        let timeline = jobs::timeline(store.speed(), epochs, steps_per_epoch(examples));
+        let name = store.insert_job(
+            parent,
+            NewJob {
+                request: create.job.clone(),
+                base_model,
+                plan,
+                timeline,
+                export_last_checkpoint_only: create.export_last_checkpoint_only,
+                data,
+                kms_key: create.kms_key.clone(),
+            },
+            now,
+        );
+        let record = store.job(&name)?;
+        Ok(store.render_job(record, now, request.version))
+    })
+}
+
+/// A job's `error`: the code and message a failed data check reports.
+fn failed_status(code: Code, message: String) -> wire::Status {
+    wire::Status {
+        code: code.number(),
+        message,
+        ..wire::Status::default()
+    }
+}
+
+/// Reads and checks one data set; a failure is the `error` the job will fail with.
+async fn read_dataset(
+    objects: &ObjectStore,
+    uri: &str,
+    kind: DatasetKind,
+) -> Result<DatasetReport, wire::Status> {
+    let bytes = objects.read_uri(uri).await.map_err(|e| {
+        failed_status(
+            e.code(),
+            format!("Failed to read the {kind} dataset {uri}: {e}."),
+        )
+    })?;
+    check_dataset_file(uri, kind, &bytes).map_err(|e| failed_status(e.code(), e.to_string()))
+}
+
+/// All the refusals of a continuous-tuning request as one error, with the status
+/// `refusal_status` decides; every reason in the message and as a `PreconditionFailure`
+/// violation.
+fn refusal_error(model: &ModelRef, refusals: &[Refusal]) -> ApiError {
+    let code = refusal_status(refusals);
+    let reasons: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+    let message = format!(
+        "Continuous tuning from {model} is not possible: {}.",
+        reasons.join("; ")
+    );
+    ApiError::new(code, message).with_precondition_violations(refusals.iter().map(|r| {
+        (
+            format!("CONTINUOUS_TUNING_{}", r.code().as_str()),
+            model.to_string(),
+            r.to_string(),
+        )
+    }))
+}
