@@ -32,7 +32,7 @@ use retune_model::Timestamp;
 use retune_model::emulator_policy::{
     FIRST_ENDPOINT_ID, FIRST_JOB_ID, FIRST_MODEL_ID, FIRST_OPERATION_ID,
 };
-use retune_model::names::{CheckpointId, LocationName, ModelName, TuningJobName, VersionId};
+use retune_model::names::{LocationName, ModelName, TuningJobName, VersionId};
 use retune_model::registry::resolve_checkpoint;
 use retune_model::wire;
 
