@@ -91,7 +91,7 @@ impl ContinueTuning {
 
     /// Checks the request against the registry and returns the plan without sending a job.
     pub async fn dry_run(&self) -> Result<ContinuousTuningPlan, Error> {
-        self.spec.check()?;
+        self.spec.check(self.client.location())?;
         let request = ContinuousTuningRequest {
             pre_tuned_model: self.model.clone(),
             checkpoint: self.checkpoint,
