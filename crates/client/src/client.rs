@@ -313,6 +313,25 @@ impl Client {
         &self.config.location
     }
 
+    /// A client for `location` over the same transport: the host the official SDKs use for it
+    /// when this client talks to its own location's host, else the same endpoint (an emulator,
+    /// or `GOOGLE_VERTEX_BASE_URL`). Reads of a resource in another project or location go
+    /// through it.
+    pub(crate) fn for_location(&self, location: &LocationName) -> Client {
+        let own = self.config.location.location();
+        let endpoint = if self.config.endpoint == Endpoint::for_location(own) {
+            Endpoint::for_location(location.location())
+        } else {
+            self.config.endpoint.clone()
+        };
+        let config = ClientConfig {
+            location: location.clone(),
+            endpoint,
+            ..ClientConfig::clone(&self.config)
+        };
+        Client::from_transport(self.transport.clone(), config)
+    }
+
     fn check_location(&self, what: &'static str, location: &LocationId) -> Result<(), Error> {
         if location != self.config.location.location() {
             return Err(BuildError::new(
@@ -422,8 +441,8 @@ impl Client {
     /// Creates a supervised tuning job (`POST .../tuningJobs`). Never retried once it may have
     /// reached the server, so a flaky network cannot create two jobs.
     pub async fn create_tuning_job(&self, spec: &TuningJobSpec) -> Result<wire::TuningJob, Error> {
-        let job = spec.check(&self.config.location)?;
-        let body = wire::encode(&job, EnumEncoding::Names);
+        let create = spec.check(&self.config.location)?;
+        let body = wire::encode(&create.job, EnumEncoding::Names);
         let call = Call::new(
             http::Method::POST,
             format!("{}/tuningJobs", self.config.location),

@@ -13,7 +13,7 @@ use retune_model::hyperparameters::AdapterSize;
 use retune_model::labels::Label;
 use retune_model::names::{CheckpointId, KmsKeyName, LocationName, ModelRef, ServiceAccount};
 pub use retune_model::request::ModelUpdate;
-use retune_model::request::check_create_tuning_job;
+use retune_model::request::{CreateTuningJob, check_create_tuning_job};
 use retune_model::wire;
 
 use crate::error::BuildError;
@@ -276,18 +276,17 @@ impl TuningJobSpec {
     }
 
     /// The checks made before the job is sent to `parent`: the body [`TuningJobSpec::to_wire`]
-    /// makes, by [`check_create_tuning_job`], the validator the emulator runs on receipt.
-    pub(crate) fn check(&self, parent: &LocationName) -> Result<wire::TuningJob, BuildError> {
-        let job = self.to_wire();
-        check_create_tuning_job(parent, job.clone()).map_err(|e| {
+    /// makes, by [`check_create_tuning_job`], the validator the emulator runs on receipt. The
+    /// checked request's `job` is the body to send.
+    pub(crate) fn check(&self, parent: &LocationName) -> Result<CreateTuningJob, BuildError> {
+        check_create_tuning_job(parent, self.to_wire()).map_err(|e| {
             BuildError::refused_by_validator(
                 "CreateTuningJob request",
                 e.violations().to_vec(),
                 e.code(),
                 e,
             )
-        })?;
-        Ok(job)
+        })
     }
 
     /// The `TuningJob` body sent to `tuningJobs.create`.
