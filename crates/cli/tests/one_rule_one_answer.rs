@@ -83,19 +83,8 @@ impl Emulator {
     /// 2, one line); anything else fails the test.
     #[track_caller]
     fn retune(&self, args: &[&str]) -> bool {
-        let output = Command::cargo_bin("retune")
-            .expect("the retune binary is built")
-            .env("GOOGLE_VERTEX_BASE_URL", self.server.base_url())
-            .env("GOOGLE_CLOUD_PROJECT", PROJECT)
-            .env("GOOGLE_CLOUD_LOCATION", "us-central1")
-            .env_remove("RETUNE_ACCESS_TOKEN")
-            .env_remove("RUST_LOG")
-            .args(["-q", "--format", "json"])
-            .args(args)
-            .output()
-            .expect("retune runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        match output.status.code() {
+        let (exit, _, stderr) = self.run(args);
+        match exit {
             Some(0) => true,
             Some(2) => {
                 assert_eq!(stderr.lines().count(), 1, "retune {args:?}: {stderr}");
@@ -456,51 +445,37 @@ fn update_fields_of_the_other_level_are_refused_by_all_three_with_the_same_code(
     let emu = Emulator::start(JobSpeed::Manual);
     let version = emu.seed(json!({ "project": PROJECT, "location": "us-central1" }));
     let model: ModelRef = version.name().clone().into();
-    let checkpoint = CheckpointId::from_number(1);
-    // (name, CLI flag and value, client update, mask and body sent raw, refused?)
-    let cases: [(&ModelRef, [&str; 2], ModelUpdate, &str, Value, bool); 5] = [
-        (
-            &model,
-            ["--version-description", "v"],
-            ModelUpdate::new().with_version_description("v"),
-            "versionDescription",
-            json!({ "versionDescription": "v" }),
-            true,
-        ),
-        (
-            &model,
-            ["--default-checkpoint", "1"],
-            ModelUpdate::new().with_default_checkpoint(checkpoint),
-            "defaultCheckpointId",
-            json!({ "defaultCheckpointId": "1" }),
-            true,
-        ),
-        (
-            &version,
-            ["--display-name", "renamed"],
-            ModelUpdate::new().with_display_name("renamed"),
-            "displayName",
-            json!({ "displayName": "renamed" }),
-            true,
-        ),
-        (
-            &version,
-            ["--version-description", "v"],
-            ModelUpdate::new().with_version_description("v"),
-            "versionDescription",
-            json!({ "versionDescription": "v" }),
-            false,
-        ),
-        (
-            &model,
-            ["--display-name", "renamed"],
-            ModelUpdate::new().with_display_name("renamed"),
-            "displayName",
-            json!({ "displayName": "renamed" }),
-            false,
-        ),
+    // Each field: the CLI flag and value, the client's update, and the JSON key sent raw (as the
+    // body's only field and the mask), with the same value.
+    let version_description = (
+        "--version-description",
+        "v",
+        ModelUpdate::new().with_version_description("v"),
+        "versionDescription",
+    );
+    let default_checkpoint = (
+        "--default-checkpoint",
+        "1",
+        ModelUpdate::new().with_default_checkpoint(CheckpointId::from_number(1)),
+        "defaultCheckpointId",
+    );
+    let display_name = (
+        "--display-name",
+        "renamed",
+        ModelUpdate::new().with_display_name("renamed"),
+        "displayName",
+    );
+    // (name, field, refused?)
+    let cases = [
+        (&model, &version_description, true),
+        (&model, &default_checkpoint, true),
+        (&version, &display_name, true),
+        (&version, &version_description, false),
+        (&model, &display_name, false),
     ];
-    for (name, [flag, value], update, mask, body, refused) in cases {
+    for (name, (flag, value, update, key), refused) in cases {
+        let (flag, value, mask) = (*flag, *value, *key);
+        let body = json!({ mask: value });
         let shown = format!("{flag} on {name}");
         let path = format!("/v1/{name}?updateMask={mask}");
         let (exit, _, stderr) = emu.run(&["models", "update", &name.to_string(), flag, value]);
@@ -508,7 +483,7 @@ fn update_fields_of_the_other_level_are_refused_by_all_three_with_the_same_code(
             assert_eq!(exit, Some(0), "{shown}: {stderr}");
             assert!(
                 emu.runtime
-                    .block_on(emu.client.update_model(name, &update))
+                    .block_on(emu.client.update_model(name, update))
                     .is_ok()
             );
             let (status, json) = emu.answer(http::Method::PATCH, &path, &body);
@@ -516,8 +491,7 @@ fn update_fields_of_the_other_level_are_refused_by_all_three_with_the_same_code(
             continue;
         }
         let (emulator, emulator_violations) = emu.refusal(http::Method::PATCH, &path, &body);
-        let (client, client_violations) =
-            emu.client_refuses(emu.client.update_model(name, &update));
+        let (client, client_violations) = emu.client_refuses(emu.client.update_model(name, update));
         assert_eq!(emulator, Code::FailedPrecondition, "{shown}");
         assert_eq!(client, emulator, "{shown}");
         assert_eq!(fields_of(&client_violations), ["update_mask"], "{shown}");
