@@ -22,7 +22,9 @@ use crate::error::BuildError;
 /// [`GcsUri`] by Cloud Storage's rules, or a Vertex AI dataset resource
 /// (`projects/{project}/locations/{location}/datasets/{id}`), which the API also accepts in
 /// `trainingDatasetUri` and `validationDatasetUri` (the SDK passes `vertex_dataset_resource`
-/// through unchanged).
+/// through unchanged). The CreateTuningJob validator of `retune_model::request`, which the
+/// emulator runs too, takes Cloud Storage objects only, so a job naming a dataset resource is
+/// refused before it is sent.
 ///
 /// ```
 /// use retune_client::DatasetUri;
@@ -163,8 +165,9 @@ impl TuningJobSpec {
 
     /// Continue tuning a tuned model (default version and checkpoint unless given).
     ///
-    /// Sending this with [`crate::Client::create_tuning_job`] leaves every check to the server;
-    /// [`crate::Client::continue_tuning`] checks eligibility first and refuses with reasons.
+    /// Sending this with [`crate::Client::create_tuning_job`] checks the request alone and
+    /// leaves the registry's checks to the server; [`crate::Client::continue_tuning`] checks
+    /// eligibility first and refuses with reasons.
     pub fn from_pre_tuned(
         model: ModelRef,
         checkpoint: Option<CheckpointId>,

@@ -440,6 +440,25 @@ async fn update_levels_are_decided_by_the_registry_rule() -> TestResult {
 }
 
 #[tokio::test]
+async fn an_empty_alias_merge_is_refused_for_the_validators_field_before_sending() -> TestResult {
+    let emulator = instant_emulator();
+    let recorder = Recorder::new(emulator_transport(&emulator));
+    let client = client_over(recorder.clone());
+    let model: ModelName = format!("{LOCATION}/models/1").parse()?;
+    let err = client
+        .merge_version_aliases(&model, VersionId::FIRST, &[])
+        .await
+        .err()
+        .ok_or("refused")?;
+    assert!(matches!(err, Error::Build(_)), "{err}");
+    assert_eq!(err.code(), Some(Code::InvalidArgument));
+    let fields: Vec<&str> = err.violations().iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(fields, ["version_aliases"]);
+    assert!(recorder.requests().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
 async fn labels_are_checked_by_the_model_rule_before_sending() -> TestResult {
     let emulator = instant_emulator();
     let recorder = Recorder::new(emulator_transport(&emulator));
