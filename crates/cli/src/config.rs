@@ -422,15 +422,8 @@ fn resolve_tune(global: &Global, tune: TuneArgs) -> Result<Command, ConfigError>
 }
 
 fn resolve_continue(global: &Global, cont: ContinueArgs) -> Result<Command, ConfigError> {
-    let input = cont.model.to_string();
+    // `@-` is refused by the continuous-tuning rules, with the status the service gives it.
     let model = global.model_ref(cont.model)?;
-    if model.selector() == Some(&VersionSelector::ModelLevel) {
-        return Err(ConfigError::invalid(
-            "model",
-            &input,
-            "name a version (@VERSION or @ALIAS) or none for the default version, not @-",
-        ));
-    }
     Ok(Command::Continue {
         connection: global.connection(Some(model.name().location_name()))?,
         model,

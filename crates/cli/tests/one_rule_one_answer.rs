@@ -728,3 +728,33 @@ fn hostile_values_are_refused_by_the_client_for_the_field_the_emulator_names() {
         assert_eq!(client_violations, emulator_violations, "{what}");
     }
 }
+
+#[test]
+fn continuing_from_the_model_level_name_is_refused_by_all_three_with_one_status() {
+    let emu = Emulator::start(JobSpeed::Manual);
+    let version = emu.seed(json!({ "project": PROJECT, "location": "us-central1" }));
+    let model_level = format!("{}@-", version.name());
+    let cli = cli_refusal_status(
+        &emu,
+        &["continue", &model_level, "--train", TRAIN, "--dry-run"],
+    );
+    let client = emu
+        .runtime
+        .block_on(
+            emu.client
+                .continue_tuning(model_level.parse().expect("a name"), train())
+                .dry_run(),
+        )
+        .expect_err("refused")
+        .code();
+    let (emulator, _) = emu.refusal(
+        http::Method::POST,
+        &format!("/v1/{LOCATION}/tuningJobs"),
+        &json!({
+            "preTunedModel": { "tunedModelName": model_level },
+            "supervisedTuningSpec": { "trainingDatasetUri": TRAIN },
+        }),
+    );
+    assert_eq!(emulator, Code::InvalidArgument);
+    assert_eq!((cli, client), (emulator, Some(emulator)));
+}
