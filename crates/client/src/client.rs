@@ -710,3 +710,54 @@ impl Client {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::{TransportError, TransportErrorKind};
+
+    /// A transport these tests never call.
+    #[derive(Debug)]
+    struct Unused;
+
+    #[async_trait::async_trait]
+    impl Transport for Unused {
+        async fn send(
+            &self,
+            _: http::Request<Bytes>,
+        ) -> Result<http::Response<Bytes>, TransportError> {
+            Err(TransportError::not_sent(
+                TransportErrorKind::Connect,
+                "unused",
+            ))
+        }
+    }
+
+    fn client(endpoint: &str) -> Client {
+        let config = ClientConfig::new(
+            "projects/p/locations/us-central1".parse().unwrap(),
+            endpoint.parse().unwrap(),
+        );
+        Client::from_transport(Arc::new(Unused), config)
+    }
+
+    #[test]
+    fn another_location_is_read_on_its_regional_host() {
+        let elsewhere: LocationName = "projects/q/locations/europe-west4".parse().unwrap();
+        let other =
+            client("https://us-central1-aiplatform.googleapis.com").for_location(&elsewhere);
+        assert_eq!(other.location(), &elsewhere);
+        assert_eq!(
+            other.config().endpoint().as_str(),
+            "https://europe-west4-aiplatform.googleapis.com"
+        );
+    }
+
+    #[test]
+    fn an_explicit_endpoint_serves_every_location() {
+        let elsewhere: LocationName = "projects/q/locations/europe-west4".parse().unwrap();
+        let other = client("http://127.0.0.1:8080").for_location(&elsewhere);
+        assert_eq!(other.location(), &elsewhere);
+        assert_eq!(other.config().endpoint().as_str(), "http://127.0.0.1:8080");
+    }
+}
