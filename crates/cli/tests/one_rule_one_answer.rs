@@ -523,6 +523,36 @@ fn cli_refusal_status(emu: &Emulator, args: &[&str]) -> Code {
     code
 }
 
+/// A continuation of `model` (with the KMS key `key`) refused three ways: the status of the
+/// binary's dry run, the client's refusal, and the status of the emulator's CreateTuningJob.
+#[track_caller]
+fn refused_continuation(emu: &Emulator, model: &str, key: Option<&str>) -> (Code, Error, Code) {
+    let mut args = vec!["continue", model, "--train", TRAIN, "--dry-run"];
+    let mut request = emu
+        .client
+        .continue_tuning(model.parse().expect("a model name"), train());
+    let mut body = json!({
+        "preTunedModel": { "tunedModelName": model },
+        "supervisedTuningSpec": { "trainingDatasetUri": TRAIN },
+    });
+    if let Some(key) = key {
+        args.extend(["--kms-key", key]);
+        request = request.kms_key(key.parse().expect("a key"));
+        body["encryptionSpec"] = json!({ "kmsKeyName": key });
+    }
+    let cli = cli_refusal_status(emu, &args);
+    let client = emu
+        .runtime
+        .block_on(request.dry_run())
+        .expect_err("the client refuses");
+    let (emulator, _) = emu.refusal(
+        http::Method::POST,
+        &format!("/v1/{LOCATION}/tuningJobs"),
+        &body,
+    );
+    (cli, client, emulator)
+}
+
 #[test]
 fn a_refusal_with_several_reasons_gets_one_status_from_all_three() {
     let emu = Emulator::start(JobSpeed::Manual);
@@ -534,63 +564,18 @@ fn a_refusal_with_several_reasons_gets_one_status_from_all_three() {
         "location": "us-central1",
         "finishedAt": "2025-06-01T00:00:00Z",
     }));
-    let cli = cli_refusal_status(
-        &emu,
-        &[
-            "continue",
-            &early.to_string(),
-            "--train",
-            TRAIN,
-            "--kms-key",
-            &key,
-            "--dry-run",
-        ],
-    );
-    let client = emu
-        .runtime
-        .block_on(
-            emu.client
-                .continue_tuning(early.clone(), train())
-                .kms_key(key.parse().expect("a key"))
-                .dry_run(),
-        )
-        .expect_err("refused")
-        .code();
-    let (emulator, _) = emu.refusal(
-        http::Method::POST,
-        &format!("/v1/{LOCATION}/tuningJobs"),
-        &json!({
-            "preTunedModel": { "tunedModelName": early.to_string() },
-            "supervisedTuningSpec": { "trainingDatasetUri": TRAIN },
-            "encryptionSpec": { "kmsKeyName": key },
-        }),
-    );
+    let (cli, client, emulator) = refused_continuation(&emu, &early.to_string(), Some(&key));
+    assert_eq!(client.refusals().len(), 2, "{client}");
     assert_eq!(emulator, Code::InvalidArgument);
-    assert_eq!((cli, client), (emulator, Some(emulator)));
+    assert_eq!((cli, client.code()), (emulator, Some(emulator)));
 
     // A model in another project (INVALID_ARGUMENT) and a version it does not have
     // (NOT_FOUND). The binary creates the job beside the model, so for it only the version is
     // wrong; the status is the same.
     let elsewhere = emu.seed(json!({ "project": "elsewhere", "location": "us-central1" }));
     let missing = format!("{}@7", elsewhere.name());
-    let cli = cli_refusal_status(&emu, &["continue", &missing, "--train", TRAIN, "--dry-run"]);
-    let client = emu
-        .runtime
-        .block_on(
-            emu.client
-                .continue_tuning(missing.parse().expect("a name"), train())
-                .dry_run(),
-        )
-        .expect_err("refused");
+    let (cli, client, emulator) = refused_continuation(&emu, &missing, None);
     assert_eq!(client.refusals().len(), 2, "{client}");
-    let (emulator, _) = emu.refusal(
-        http::Method::POST,
-        &format!("/v1/{LOCATION}/tuningJobs"),
-        &json!({
-            "preTunedModel": { "tunedModelName": missing },
-            "supervisedTuningSpec": { "trainingDatasetUri": TRAIN },
-        }),
-    );
     assert_eq!(emulator, Code::NotFound);
     assert_eq!((cli, client.code()), (emulator, Some(emulator)));
 }
@@ -734,27 +719,7 @@ fn continuing_from_the_model_level_name_is_refused_by_all_three_with_one_status(
     let emu = Emulator::start(JobSpeed::Manual);
     let version = emu.seed(json!({ "project": PROJECT, "location": "us-central1" }));
     let model_level = format!("{}@-", version.name());
-    let cli = cli_refusal_status(
-        &emu,
-        &["continue", &model_level, "--train", TRAIN, "--dry-run"],
-    );
-    let client = emu
-        .runtime
-        .block_on(
-            emu.client
-                .continue_tuning(model_level.parse().expect("a name"), train())
-                .dry_run(),
-        )
-        .expect_err("refused")
-        .code();
-    let (emulator, _) = emu.refusal(
-        http::Method::POST,
-        &format!("/v1/{LOCATION}/tuningJobs"),
-        &json!({
-            "preTunedModel": { "tunedModelName": model_level },
-            "supervisedTuningSpec": { "trainingDatasetUri": TRAIN },
-        }),
-    );
+    let (cli, client, emulator) = refused_continuation(&emu, &model_level, None);
     assert_eq!(emulator, Code::InvalidArgument);
-    assert_eq!((cli, client), (emulator, Some(emulator)));
+    assert_eq!((cli, client.code()), (emulator, Some(emulator)));
 }
