@@ -273,6 +273,29 @@ pub enum ModelsArgs {
     Alias(AliasArgs),
     /// Delete one version of a model.
     DeleteVersion(ModelArg),
+    /// Change a model's display name or description (MODEL), or a version's description or
+    /// default checkpoint (MODEL@VERSION or @ALIAS); labels go with either.
+    Update(UpdateArgs),
+}
+
+/// `retune models update`: the fields to change, sent to the name as given.
+#[derive(Debug, ClapArgs)]
+pub struct UpdateArgs {
+    /// The model (model-level fields) or one of its versions (version-level fields).
+    #[arg(value_name = "MODEL[@VERSION|@ALIAS]")]
+    pub model: ModelInput,
+    /// Model level: the display name.
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
+    /// Model level: the description.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Version level: the version description.
+    #[arg(long, value_name = "TEXT")]
+    pub version_description: Option<String>,
+    /// Version level: the default checkpoint.
+    #[arg(long, value_name = "ID", value_parser = values::default_checkpoint_flag)]
+    pub default_checkpoint: Option<CheckpointId>,
 }
 
 /// `retune models set-default-checkpoint`.

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use retune_client::DatasetUri;
 use retune_client::endpoint::{ApiVersion, Endpoint};
+use retune_client::{DatasetUri, ModelUpdate};
 use retune_model::base_model::BaseModel;
 use retune_model::gcs::GcsUri;
 use retune_model::hyperparameters::AdapterSize;
@@ -265,6 +265,8 @@ pub enum ModelAction {
     RemoveAliases(Vec<VersionAlias>),
     /// Delete the version.
     DeleteVersion(VersionId),
+    /// Change the fields of the model or version, as named (no version is resolved first).
+    Update(ModelUpdate),
 }
 
 /// Filter and limits of a list command.
@@ -420,15 +422,8 @@ fn resolve_tune(global: &Global, tune: TuneArgs) -> Result<Command, ConfigError>
 }
 
 fn resolve_continue(global: &Global, cont: ContinueArgs) -> Result<Command, ConfigError> {
-    let input = cont.model.to_string();
+    // `@-` is refused by the continuous-tuning rules, with the status the service gives it.
     let model = global.model_ref(cont.model)?;
-    if model.selector() == Some(&VersionSelector::ModelLevel) {
-        return Err(ConfigError::invalid(
-            "model",
-            &input,
-            "name a version (@VERSION or @ALIAS) or none for the default version, not @-",
-        ));
-    }
     Ok(Command::Continue {
         connection: global.connection(Some(model.name().location_name()))?,
         model,
@@ -519,6 +514,22 @@ fn resolve_models(global: &Global, models: ModelsArgs) -> Result<Command, Config
         }
         ModelsArgs::Alias(AliasArgs::Add(a)) => (a.model, ModelAction::AddAliases(a.aliases)),
         ModelsArgs::Alias(AliasArgs::Remove(a)) => (a.model, ModelAction::RemoveAliases(a.aliases)),
+        ModelsArgs::Update(u) => {
+            let mut update = ModelUpdate::new();
+            if let Some(name) = u.display_name {
+                update = update.with_display_name(name);
+            }
+            if let Some(description) = u.description {
+                update = update.with_description(description);
+            }
+            if let Some(description) = u.version_description {
+                update = update.with_version_description(description);
+            }
+            if let Some(checkpoint) = u.default_checkpoint {
+                update = update.with_default_checkpoint(checkpoint);
+            }
+            (u.model, ModelAction::Update(update))
+        }
         ModelsArgs::DeleteVersion(m) => {
             let input = m.model.to_string();
             let model = global.model_ref(m.model)?;

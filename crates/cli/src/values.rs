@@ -92,6 +92,11 @@ pub fn checkpoint_flag(input: &str) -> Result<CheckpointId, ConfigError> {
     named("--checkpoint")(input)
 }
 
+/// `--default-checkpoint` of `models update`.
+pub fn default_checkpoint_flag(input: &str) -> Result<CheckpointId, ConfigError> {
+    named("--default-checkpoint")(input)
+}
+
 /// The `CHECKPOINT` argument of `models set-default-checkpoint`.
 pub fn checkpoint(input: &str) -> Result<CheckpointId, ConfigError> {
     named("checkpoint")(input)

@@ -22,6 +22,9 @@ use crate::tracing::TracingTransport;
 use crate::transport::Transport;
 use crate::wait::{JobPoller, PollPolicy, WaitError};
 use retune_model::registry::AliasChange;
+use retune_model::request::{
+    UpdateModelRequest, check_delete_model, check_merge_version_aliases, check_update_model,
+};
 
 /// Where a [`Client`] sends requests: location, base URL, API version, polling defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -310,6 +313,25 @@ impl Client {
         &self.config.location
     }
 
+    /// A client for `location` over the same transport: the host the official SDKs use for it
+    /// when this client talks to its own location's host, else the same endpoint (an emulator,
+    /// or `GOOGLE_VERTEX_BASE_URL`). Reads of a resource in another project or location go
+    /// through it.
+    pub(crate) fn for_location(&self, location: &LocationName) -> Client {
+        let own = self.config.location.location();
+        let endpoint = if self.config.endpoint == Endpoint::for_location(own) {
+            Endpoint::for_location(location.location())
+        } else {
+            self.config.endpoint.clone()
+        };
+        let config = ClientConfig {
+            location: location.clone(),
+            endpoint,
+            ..ClientConfig::clone(&self.config)
+        };
+        Client::from_transport(self.transport.clone(), config)
+    }
+
     fn check_location(&self, what: &'static str, location: &LocationId) -> Result<(), Error> {
         if location != self.config.location.location() {
             return Err(BuildError::new(
@@ -419,8 +441,8 @@ impl Client {
     /// Creates a supervised tuning job (`POST .../tuningJobs`). Never retried once it may have
     /// reached the server, so a flaky network cannot create two jobs.
     pub async fn create_tuning_job(&self, spec: &TuningJobSpec) -> Result<wire::TuningJob, Error> {
-        spec.check()?;
-        let body = wire::encode(&spec.to_wire(), EnumEncoding::Names);
+        let create = spec.check(&self.config.location)?;
+        let body = wire::encode(&create.job, EnumEncoding::Names);
         let call = Call::new(
             http::Method::POST,
             format!("{}/tuningJobs", self.config.location),
@@ -540,20 +562,33 @@ impl Client {
     /// Updates a model (model-level fields, `model` without a version or `@-`) or a version
     /// (version-level fields, `model@{id or alias}`), sending `updateMask`.
     ///
-    /// Nothing is sent when the fields and the name disagree on the level, or a label is
-    /// malformed: [`Error::Build`], whose source is the
-    /// [`retune_model::registry::UpdateMaskError`] or [`retune_model::labels::LabelError`] of
-    /// the rule the emulator applies too.
+    /// The body and mask are checked by [`check_update_model`], the validator the emulator runs
+    /// on receipt; nothing is sent when it refuses them (the fields and the name disagree on the
+    /// level, a label is malformed, a display name is too long): [`Error::Build`], whose
+    /// [`Error::violations`] name the fields as the service does.
     pub async fn update_model(
         &self,
         model: &ModelRef,
         update: &ModelUpdate,
     ) -> Result<wire::Model, Error> {
         self.check_location("model name", model.name().location())?;
-        update.check(model)?;
         let body = wire::encode(&update.to_wire(model), EnumEncoding::Names);
+        let mask = update.update_mask_paths();
+        check_update_model(UpdateModelRequest {
+            model,
+            update_mask: Some(&mask),
+            body: &body,
+        })
+        .map_err(|e| {
+            BuildError::refused_by_validator(
+                "UpdateModel request",
+                e.violations().to_vec(),
+                e.code(),
+                e,
+            )
+        })?;
         let call = Call::new(http::Method::PATCH, display(model), Idempotency::Idempotent)
-            .query(vec![("updateMask", update.update_mask())])
+            .query(vec![("updateMask", mask.join(","))])
             .body(body);
         self.execute(call).await
     }
@@ -561,6 +596,15 @@ impl Client {
     /// Deletes a model and all its versions; returns the long-running operation.
     pub async fn delete_model(&self, model: &ModelName) -> Result<wire::Operation, Error> {
         self.check_location("model name", model.location())?;
+        let whole = ModelRef::from(model.clone());
+        let model = check_delete_model(&whole).map_err(|e| {
+            BuildError::refused_by_validator(
+                "DeleteModel request",
+                e.violations().to_vec(),
+                e.code(),
+                e,
+            )
+        })?;
         self.execute(Call::new(
             http::Method::DELETE,
             display(model),
@@ -585,7 +629,8 @@ impl Client {
         .await
     }
 
-    /// Adds and removes aliases of one version; returns that version.
+    /// Adds and removes aliases of one version; returns that version. The request is checked by
+    /// [`check_merge_version_aliases`] first (at least one change).
     pub async fn merge_version_aliases(
         &self,
         model: &ModelName,
@@ -593,20 +638,22 @@ impl Client {
         changes: &[AliasChange],
     ) -> Result<wire::Model, Error> {
         self.check_location("model name", model.location())?;
-        if changes.is_empty() {
-            return Err(BuildError::new(
-                "alias changes",
-                "at least one alias to add or remove is required",
-            )
-            .into());
-        }
+        let target = model.at_version(version);
         let body = wire::MergeVersionAliasesRequest {
             version_aliases: changes.iter().map(AliasChange::to_string).collect(),
             ..wire::MergeVersionAliasesRequest::default()
         };
+        check_merge_version_aliases(&target, &body).map_err(|e| {
+            BuildError::refused_by_validator(
+                "MergeVersionAliases request",
+                e.violations().to_vec(),
+                e.code(),
+                e,
+            )
+        })?;
         let call = Call::new(
             http::Method::POST,
-            format!("{}:mergeVersionAliases", model.at_version(version)),
+            format!("{target}:mergeVersionAliases"),
             Idempotency::Idempotent,
         )
         .body(wire::encode(&body, EnumEncoding::Names));
@@ -661,5 +708,56 @@ impl Client {
             Idempotency::Idempotent,
         ))
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::{TransportError, TransportErrorKind};
+
+    /// A transport these tests never call.
+    #[derive(Debug)]
+    struct Unused;
+
+    #[async_trait::async_trait]
+    impl Transport for Unused {
+        async fn send(
+            &self,
+            _: http::Request<Bytes>,
+        ) -> Result<http::Response<Bytes>, TransportError> {
+            Err(TransportError::not_sent(
+                TransportErrorKind::Connect,
+                "unused",
+            ))
+        }
+    }
+
+    fn client(endpoint: &str) -> Client {
+        let config = ClientConfig::new(
+            "projects/p/locations/us-central1".parse().unwrap(),
+            endpoint.parse().unwrap(),
+        );
+        Client::from_transport(Arc::new(Unused), config)
+    }
+
+    #[test]
+    fn another_location_is_read_on_its_regional_host() {
+        let elsewhere: LocationName = "projects/q/locations/europe-west4".parse().unwrap();
+        let other =
+            client("https://us-central1-aiplatform.googleapis.com").for_location(&elsewhere);
+        assert_eq!(other.location(), &elsewhere);
+        assert_eq!(
+            other.config().endpoint().as_str(),
+            "https://europe-west4-aiplatform.googleapis.com"
+        );
+    }
+
+    #[test]
+    fn an_explicit_endpoint_serves_every_location() {
+        let elsewhere: LocationName = "projects/q/locations/europe-west4".parse().unwrap();
+        let other = client("http://127.0.0.1:8080").for_location(&elsewhere);
+        assert_eq!(other.location(), &elsewhere);
+        assert_eq!(other.config().endpoint().as_str(), "http://127.0.0.1:8080");
     }
 }

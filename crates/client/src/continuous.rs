@@ -1,8 +1,9 @@
 //! Continuous tuning with the rules checked before anything is sent.
 //!
-//! [`Client::continue_tuning`] gathers the facts the rules of `retune_model::continuous` need
-//! (the pre-tuned model's versions, aliases and checkpoints, and the job that produced the chosen
-//! version: its method, end time, root base model and KMS key), runs
+//! [`Client::continue_tuning`] checks the job with `retune_model::request`, gathers the facts the
+//! rules of `retune_model::continuous` need where the pre-tuned model lives (its versions,
+//! aliases and checkpoints, and the job that produced the chosen version: its method, end time,
+//! root base model and KMS key), runs
 //! [`plan_continuous_tuning`], and either refuses with every reason at once
 //! ([`Error::Refused`]), returns the plan ([`ContinueTuning::dry_run`]), or creates the job
 //! pinned to the resolved version and checkpoint ([`ContinueTuning::send`]).
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 use futures::TryStreamExt;
 use retune_model::base_model::{BASE_MODELS, BaseModel};
 use retune_model::continuous::{
-    ContinuousTuningPlan, ContinuousTuningRequest, PreTunedModelFacts, Refusal, TuningMethod,
+    ContinuousTuningPlan, ContinuousTuningRequest, PreTunedModelFacts, TuningMethod,
     TuningProvenance, plan_continuous_tuning,
 };
 use retune_model::names::{
@@ -91,37 +92,15 @@ impl ContinueTuning {
 
     /// Checks the request against the registry and returns the plan without sending a job.
     pub async fn dry_run(&self) -> Result<ContinuousTuningPlan, Error> {
-        self.spec.check()?;
+        // The display name and key as the service reads them (trimmed; blank is unset).
+        let create = self.spec.check(self.client.location())?;
         let request = ContinuousTuningRequest {
             pre_tuned_model: self.model.clone(),
             checkpoint: self.checkpoint,
-            tuned_model_display_name: self.spec.display_name().map(str::to_owned),
-            kms_key: self.spec.kms_key().cloned(),
+            tuned_model_display_name: create.tuned_model_display_name,
+            kms_key: create.kms_key,
             location: self.client.location().clone(),
         };
-        if self.model.name().location_name() != self.client.location() {
-            // The model lives behind another host (or project): its facts cannot be read through
-            // this client, and the job could not use it anyway. Report only that.
-            let facts = PreTunedModelFacts {
-                name: self.model.name().clone(),
-                display_name: String::new(),
-                versions: Vec::new(),
-                provenance: BTreeMap::new(),
-            };
-            let refusals = match plan_continuous_tuning(&request, &facts) {
-                Err(all) => all
-                    .into_iter()
-                    .filter(|r| {
-                        matches!(
-                            r,
-                            Refusal::DifferentProject { .. } | Refusal::DifferentLocation { .. }
-                        )
-                    })
-                    .collect(),
-                Ok(_) => Vec::new(),
-            };
-            return Err(Error::Refused(refusals));
-        }
         let facts = self.facts().await?;
         plan_continuous_tuning(&request, &facts).map_err(Error::Refused)
     }
@@ -139,10 +118,13 @@ impl ContinueTuning {
         Ok(ContinuedJob { plan, job })
     }
 
+    /// The registry's facts about the pre-tuned model, read where the model lives (its project
+    /// and location, which may differ from the job's: the plan then refuses for that too, with
+    /// the status the service gives the same request).
     async fn facts(&self) -> Result<PreTunedModelFacts, Error> {
         let name = self.model.name();
-        let versions: Vec<wire::Model> = self
-            .client
+        let registry = self.client.for_location(name.location_name());
+        let versions: Vec<wire::Model> = registry
             .list_model_versions(name, ListOptions::new())
             .try_collect()
             .await?;
@@ -158,7 +140,7 @@ impl ContinueTuning {
                 .iter()
                 .find(|m| m.version_id.parse().ok() == Some(version));
             if let Some(model) = model
-                && let Some(p) = self.provenance(model).await?
+                && let Some(p) = self.provenance(&registry, model).await?
             {
                 provenance.insert(version, p);
             }
@@ -173,7 +155,11 @@ impl ContinueTuning {
 
     /// How a version was made: from the job its label names. `None` when it was not made by a
     /// tuning job we can find.
-    async fn provenance(&self, model: &wire::Model) -> Result<Option<TuningProvenance>, Error> {
+    async fn provenance(
+        &self,
+        registry: &Client,
+        model: &wire::Model,
+    ) -> Result<Option<TuningProvenance>, Error> {
         let Some(id) = model
             .labels
             .get(TUNING_JOB_LABEL)
@@ -182,7 +168,7 @@ impl ContinueTuning {
             return Ok(None);
         };
         let name = TuningJobName::new(self.model.name().location_name().clone(), id);
-        let job = match self.client.get_tuning_job(&name).await {
+        let job = match registry.get_tuning_job(&name).await {
             Ok(job) => job,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e),

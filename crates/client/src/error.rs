@@ -2,7 +2,7 @@
 //!
 //! | stage | variant | was the request sent? |
 //! |---|---|---|
-//! | building the request from the caller's input | [`Error::Build`] | no |
+//! | building the request from the caller's input, and the request validators of `retune_model::request` | [`Error::Build`] | no |
 //! | client-side rules (continuous-tuning eligibility) | [`Error::Refused`] | no |
 //! | moving bytes | [`Error::Transport`] | [`TransportError::may_have_been_sent`] |
 //! | reading a 2xx body | [`Error::Decode`] | yes |
@@ -12,7 +12,8 @@ use std::fmt;
 
 use bytes::Bytes;
 use retune_model::Code;
-use retune_model::continuous::Refusal;
+use retune_model::continuous::{Refusal, refusal_status};
+use retune_model::request::Violation;
 
 use crate::transport::{BoxError, TransportError, TransportErrorKind};
 
@@ -28,7 +29,7 @@ pub enum Error {
     Build(#[from] BuildError),
     /// The client refused to send, for every listed reason (for example, a pre-tuned model that
     /// cannot be continued). Nothing was sent.
-    #[error("refused before sending: {}", Refusals(.0))]
+    #[error("refused before sending ({}): {}", refusal_status(.0), Refusals(.0))]
     Refused(Vec<Refusal>),
     /// No response arrived.
     #[error(transparent)]
@@ -64,13 +65,23 @@ impl Error {
         }
     }
 
-    /// The canonical code: the service's, or the code a refusal maps to (the one the server
-    /// would have answered).
+    /// The canonical code: the service's, the code a refusal maps to, or the code of the
+    /// violations a request validator found (the one the server would have answered).
     pub fn code(&self) -> Option<Code> {
         match self {
             Error::Service(s) => Some(s.code()),
-            Error::Refused(r) => Some(retune_model::continuous::refusal_status(r)),
+            Error::Refused(r) => Some(refusal_status(r)),
+            Error::Build(b) => b.code(),
             _ => None,
+        }
+    }
+
+    /// The fields a request validator of `retune_model::request` refused, for
+    /// [`Error::Build`]; empty otherwise.
+    pub fn violations(&self) -> &[Violation] {
+        match self {
+            Error::Build(b) => b.violations(),
+            _ => &[],
         }
     }
 
@@ -127,13 +138,30 @@ impl Error {
 }
 
 /// The caller's input cannot become a request.
+///
+/// When a request validator of `retune_model::request` (the one the emulator runs on receipt)
+/// refused the request, the error carries its violations, each with the field path and code the
+/// service would answer with: [`BuildError::violations`], [`BuildError::code`].
 #[derive(Debug, thiserror::Error)]
-#[error("invalid {what}: {reason}")]
+#[error("invalid {what}{}: {reason}", CodeSuffix(.code))]
 pub struct BuildError {
     what: &'static str,
     reason: String,
+    violations: Vec<Violation>,
+    code: Option<Code>,
     #[source]
     source: Option<BoxError>,
+}
+
+struct CodeSuffix<'a>(&'a Option<Code>);
+
+impl fmt::Display for CodeSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(code) => write!(f, " ({code})"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl BuildError {
@@ -141,7 +169,31 @@ impl BuildError {
         BuildError {
             what,
             reason: reason.into(),
+            violations: Vec::new(),
+            code: None,
             source: None,
+        }
+    }
+
+    /// The request `what` (`"CreateTuningJob request"`), refused by a validator whose error
+    /// `source` holds `violations` and `code`: each violation is `field: description`.
+    pub(crate) fn refused_by_validator(
+        what: &'static str,
+        violations: Vec<Violation>,
+        code: Code,
+        source: impl Into<BoxError>,
+    ) -> BuildError {
+        let reason = violations
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        BuildError {
+            what,
+            reason,
+            violations,
+            code: Some(code),
+            source: Some(source.into()),
         }
     }
 
@@ -158,6 +210,17 @@ impl BuildError {
     /// Why it was rejected.
     pub fn reason(&self) -> &str {
         &self.reason
+    }
+
+    /// The fields the request validator refused, each with its snake_case path (as the
+    /// service's `fieldViolations` name it) and code; empty when no validator was involved.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The code the service would answer with, when a request validator refused the request.
+    pub fn code(&self) -> Option<Code> {
+        self.code
     }
 }
 

@@ -1,5 +1,5 @@
 //! Typed requests: what a tuning job should do ([`TuningJobSpec`]), what a model update changes
-//! ([`ModelUpdate`]), alias edits ([`AliasChange`]) and list options ([`ListOptions`]).
+//! ([`ModelUpdate`], the model's own type) and list options ([`ListOptions`]).
 //!
 //! Each becomes its `retune_model::wire` body in one place, so callers never fill wire structs.
 
@@ -10,11 +10,11 @@ use std::str::FromStr;
 use retune_model::base_model::BaseModel;
 use retune_model::gcs::GcsUri;
 use retune_model::hyperparameters::AdapterSize;
-use retune_model::labels::{Label, check_labels};
+use retune_model::labels::Label;
 use retune_model::names::{CheckpointId, KmsKeyName, LocationName, ModelRef, ServiceAccount};
-use retune_model::registry::{UpdatableField, check_update_mask};
+pub use retune_model::request::ModelUpdate;
+use retune_model::request::{CreateTuningJob, check_create_tuning_job};
 use retune_model::wire;
-use retune_model::wire::fields::snake_to_camel;
 
 use crate::error::BuildError;
 
@@ -22,7 +22,9 @@ use crate::error::BuildError;
 /// [`GcsUri`] by Cloud Storage's rules, or a Vertex AI dataset resource
 /// (`projects/{project}/locations/{location}/datasets/{id}`), which the API also accepts in
 /// `trainingDatasetUri` and `validationDatasetUri` (the SDK passes `vertex_dataset_resource`
-/// through unchanged).
+/// through unchanged). The CreateTuningJob validator of `retune_model::request`, which the
+/// emulator runs too, takes Cloud Storage objects only, so a job naming a dataset resource is
+/// refused before it is sent.
 ///
 /// ```
 /// use retune_client::DatasetUri;
@@ -163,8 +165,9 @@ impl TuningJobSpec {
 
     /// Continue tuning a tuned model (default version and checkpoint unless given).
     ///
-    /// Sending this with [`crate::Client::create_tuning_job`] leaves every check to the server;
-    /// [`crate::Client::continue_tuning`] checks eligibility first and refuses with reasons.
+    /// Sending this with [`crate::Client::create_tuning_job`] checks the request alone and
+    /// leaves the registry's checks to the server; [`crate::Client::continue_tuning`] checks
+    /// eligibility first and refuses with reasons.
     pub fn from_pre_tuned(
         model: ModelRef,
         checkpoint: Option<CheckpointId>,
@@ -229,9 +232,9 @@ impl TuningJobSpec {
         self.description = Some(description.into());
         self
     }
-    /// A label for the job and the model it creates. The labels are checked by
-    /// `retune_model::labels` before the job is sent: a bad one fails the call with
-    /// [`crate::Error::Build`], whose source is the [`retune_model::labels::LabelError`].
+    /// A label for the job and the model it creates. The job is checked by
+    /// `retune_model::request::check_create_tuning_job` before it is sent: a bad label fails the
+    /// call with [`crate::Error::Build`], whose violation names `tuning_job.labels["key"]`.
     pub fn with_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.labels.insert(key.into(), value.into());
         self
@@ -275,9 +278,18 @@ impl TuningJobSpec {
         self.source = source;
     }
 
-    /// The checks made before the job is sent: the labels, by `retune_model::labels`.
-    pub(crate) fn check(&self) -> Result<(), BuildError> {
-        check_label_map(&self.labels)
+    /// The checks made before the job is sent to `parent`: the body [`TuningJobSpec::to_wire`]
+    /// makes, by [`check_create_tuning_job`], the validator the emulator runs on receipt. The
+    /// checked request's `job` is the body to send.
+    pub(crate) fn check(&self, parent: &LocationName) -> Result<CreateTuningJob, BuildError> {
+        check_create_tuning_job(parent, self.to_wire()).map_err(|e| {
+            BuildError::refused_by_validator(
+                "CreateTuningJob request",
+                e.violations().to_vec(),
+                e.code(),
+                e,
+            )
+        })
     }
 
     /// The `TuningJob` body sent to `tuningJobs.create`.
@@ -328,111 +340,6 @@ impl TuningJobSpec {
             ..wire::TuningJob::default()
         }
     }
-}
-
-/// Fields to change on a model or a model version (`models.patch`), sent with an `updateMask`.
-///
-/// Model-level fields (display name, description) need a model without a version (or `@-`);
-/// version-level fields (default checkpoint, version description) need a version. Labels go
-/// with either. One request cannot mix the two levels. Which field belongs to which level is
-/// `retune_model::registry`'s rule ([`check_update_mask`]), the same one the emulator applies.
-///
-/// ```
-/// use retune_client::ModelUpdate;
-/// let u = ModelUpdate::new().with_display_name("bot").with_description("tuned weekly");
-/// assert_eq!(u.update_mask(), "displayName,description");
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelUpdate {
-    display_name: Option<String>,
-    description: Option<String>,
-    version_description: Option<String>,
-    default_checkpoint: Option<CheckpointId>,
-    labels: Option<BTreeMap<String, String>>,
-}
-
-impl ModelUpdate {
-    /// An empty update.
-    pub fn new() -> ModelUpdate {
-        ModelUpdate::default()
-    }
-    /// Model level: the display name.
-    pub fn with_display_name(mut self, name: impl Into<String>) -> Self {
-        self.display_name = Some(name.into());
-        self
-    }
-    /// Model level: the description.
-    pub fn with_description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-    /// Version level: the version description.
-    pub fn with_version_description(mut self, description: impl Into<String>) -> Self {
-        self.version_description = Some(description.into());
-        self
-    }
-    /// Version level: the default checkpoint.
-    pub fn with_default_checkpoint(mut self, checkpoint: CheckpointId) -> Self {
-        self.default_checkpoint = Some(checkpoint);
-        self
-    }
-    /// Either level: replaces the labels.
-    pub fn with_labels(mut self, labels: BTreeMap<String, String>) -> Self {
-        self.labels = Some(labels);
-        self
-    }
-
-    /// The fields this update sets, in [`UpdatableField::ALL`] order.
-    pub fn fields(&self) -> Vec<UpdatableField> {
-        UpdatableField::ALL
-            .into_iter()
-            .filter(|field| match field {
-                UpdatableField::DisplayName => self.display_name.is_some(),
-                UpdatableField::Description => self.description.is_some(),
-                UpdatableField::VersionDescription => self.version_description.is_some(),
-                UpdatableField::DefaultCheckpointId => self.default_checkpoint.is_some(),
-                UpdatableField::Labels => self.labels.is_some(),
-            })
-            .collect()
-    }
-
-    /// The `updateMask` value: the camelCase paths of the set fields.
-    pub fn update_mask(&self) -> String {
-        self.fields()
-            .into_iter()
-            .map(|f| snake_to_camel(f.mask_path()))
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-
-    /// The checks made before the update is sent to `model`: the fields against the level the
-    /// name targets ([`check_update_mask`]) and the labels.
-    pub(crate) fn check(&self, model: &ModelRef) -> Result<(), BuildError> {
-        let paths: Vec<&str> = self.fields().into_iter().map(|f| f.mask_path()).collect();
-        check_update_mask(model.selector(), &paths)
-            .map_err(|e| BuildError::new("model update", e.to_string()).with_source(e))?;
-        self.labels.as_ref().map_or(Ok(()), check_label_map)
-    }
-
-    pub(crate) fn to_wire(&self, name: &ModelRef) -> wire::Model {
-        wire::Model {
-            name: name.to_string(),
-            display_name: self.display_name.clone().unwrap_or_default(),
-            description: self.description.clone().unwrap_or_default(),
-            version_description: self.version_description.clone().unwrap_or_default(),
-            default_checkpoint_id: self
-                .default_checkpoint
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
-            labels: self.labels.clone().unwrap_or_default(),
-            ..wire::Model::default()
-        }
-    }
-}
-
-fn check_label_map(labels: &BTreeMap<String, String>) -> Result<(), BuildError> {
-    check_labels(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| BuildError::new("labels", e.to_string()).with_source(e))
 }
 
 /// Filter and page size of a list call; pages are followed automatically.

@@ -15,7 +15,7 @@ use retune_client::transport::{InProcess, Transport, TransportErrorKind};
 use retune_client::{Client, Error, ListOptions, ModelUpdate, TuningJobSpec, WaitError};
 use retune_model::Code;
 use retune_model::job_state::JobState;
-use retune_model::labels::LabelError;
+use retune_model::labels::{LabelError, check_labels};
 use retune_model::names::{CheckpointId, ModelName, VersionAlias, VersionId};
 use retune_model::registry::AliasChange;
 use retune_model::registry::{UpdatableField, UpdateLevel, UpdateMaskError};
@@ -416,18 +416,44 @@ async fn update_levels_are_decided_by_the_registry_rule() -> TestResult {
     let Some(Error::Build(build)) = &err else {
         panic!("{err:?}");
     };
-    let source = std::error::Error::source(build).ok_or("a source")?;
-    assert_eq!(
-        source.downcast_ref::<UpdateMaskError>(),
-        Some(&UpdateMaskError::WrongLevel {
-            level: UpdateLevel::Model,
-            fields: vec![UpdatableField::VersionDescription],
-        })
+    // The registry's rule, as the request validator reports it (and the emulator answers).
+    let rule = UpdateMaskError::WrongLevel {
+        level: UpdateLevel::Model,
+        fields: vec![UpdatableField::VersionDescription],
+    };
+    let [violation] = build.violations() else {
+        panic!("{build:?}");
+    };
+    assert_eq!(violation.field, "update_mask");
+    assert_eq!(violation.code, rule.code());
+    assert!(
+        violation.description.contains(&rule.to_string()),
+        "{violation}"
     );
+    assert_eq!(err.as_ref().and_then(Error::code), Some(rule.code()));
     let nothing = client
         .update_model(&model.into(), &ModelUpdate::new())
         .await;
     assert!(matches!(nothing, Err(Error::Build(_))), "{nothing:?}");
+    assert!(recorder.requests().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_empty_alias_merge_is_refused_for_the_validators_field_before_sending() -> TestResult {
+    let emulator = instant_emulator();
+    let recorder = Recorder::new(emulator_transport(&emulator));
+    let client = client_over(recorder.clone());
+    let model: ModelName = format!("{LOCATION}/models/1").parse()?;
+    let err = client
+        .merge_version_aliases(&model, VersionId::FIRST, &[])
+        .await
+        .err()
+        .ok_or("refused")?;
+    assert!(matches!(err, Error::Build(_)), "{err}");
+    assert_eq!(err.code(), Some(Code::InvalidArgument));
+    let fields: Vec<&str> = err.violations().iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(fields, ["version_aliases"]);
     assert!(recorder.requests().is_empty());
     Ok(())
 }
@@ -447,10 +473,18 @@ async fn labels_are_checked_by_the_model_rule_before_sending() -> TestResult {
         let Some(Error::Build(build)) = &err else {
             panic!("{key}={value}: {err:?}");
         };
-        let source = std::error::Error::source(build).ok_or("a source")?;
+        let rule: LabelError =
+            check_labels([(key, value)]).expect_err("the model refuses this label");
+        let [violation] = build.violations() else {
+            panic!("{key}={value}: {build:?}");
+        };
         assert!(
-            source.downcast_ref::<LabelError>().is_some(),
-            "{key}={value}: {source}"
+            violation.field.starts_with("tuning_job.labels"),
+            "{key}={value}: {violation:?}"
+        );
+        assert!(
+            violation.description.contains(&rule.to_string()),
+            "{key}={value}: {violation}"
         );
     }
     let long = "v".repeat(65);

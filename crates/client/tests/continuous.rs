@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use mock_vertex::{Emulator, JobSpeed, ManualClock};
+use mock_vertex::{Emulator, JobSpeed, ManualClock, SeedTunedModel};
 use retune_client::lineage::Origin;
 use retune_client::transport::{InProcess, Transport, TransportError};
 use retune_client::{Client, ClientConfig, Error};
@@ -17,7 +17,7 @@ use retune_model::Code;
 use retune_model::Timestamp;
 use retune_model::continuous::{Refusal, TuningOutcome};
 use retune_model::job_state::JobState;
-use retune_model::names::{CheckpointId, KmsKeyName, ModelRef, VersionId};
+use retune_model::names::{CheckpointId, KmsKeyName, LocationName, ModelRef, VersionId};
 use support::*;
 
 const KEY: &str = "projects/test-project/locations/us-central1/keyRings/ring/cryptoKeys/key";
@@ -343,21 +343,15 @@ async fn several_reasons_give_the_emulators_status_whatever_their_order() -> Tes
 }
 
 #[tokio::test]
-async fn model_in_another_location_or_project_is_refused_without_any_request() -> TestResult {
+async fn model_in_another_location_or_project_is_read_where_it_lives_and_nothing_is_created()
+-> TestResult {
     let emulator = instant_emulator();
     let (client, recorder) = recorded(&emulator);
-    let elsewhere: ModelRef = "projects/test-project/locations/europe-west4/models/1".parse()?;
-    let r = refusals(
-        client
-            .continue_tuning(elsewhere, sample_data())
-            .send()
-            .await,
-    );
-    assert!(
-        matches!(r.as_slice(), [Refusal::DifferentLocation { .. }]),
-        "{r:?}"
-    );
-    let other_project: ModelRef = "projects/other/locations/us-central1/models/1".parse()?;
+
+    // A model elsewhere that exists: refused for its project, as the emulator refuses the job.
+    let other: LocationName = "projects/other/locations/us-central1".parse()?;
+    let seeded = emulator.seed_tuned_model(SeedTunedModel::new(other, "gemini-2.5-flash"))?;
+    let other_project: ModelRef = seeded.model.name().clone().into();
     let r = refusals(
         client
             .continue_tuning(other_project, sample_data())
@@ -368,7 +362,26 @@ async fn model_in_another_location_or_project_is_refused_without_any_request() -
         matches!(r.as_slice(), [Refusal::DifferentProject { .. }]),
         "{r:?}"
     );
-    assert!(recorder.requests().is_empty());
+
+    // One that does not exist, in another location: NOT_FOUND, the emulator's answer too.
+    let elsewhere: ModelRef = "projects/test-project/locations/europe-west4/models/1".parse()?;
+    let err = client
+        .continue_tuning(elsewhere, sample_data())
+        .send()
+        .await
+        .err()
+        .ok_or("refused")?;
+    assert!(err.is_not_found(), "{err}");
+
+    // Only the registry was read; no job was created.
+    let requests = recorder.requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests
+            .iter()
+            .all(|(method, _)| method == http::Method::GET),
+        "{requests:?}"
+    );
     Ok(())
 }
 

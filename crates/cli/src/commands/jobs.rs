@@ -216,7 +216,10 @@ fn refused(model: &str, err: ClientError, out: &Out) -> anyhow::Result<anyhow::E
             .iter()
             .map(|r| serde_json::json!({ "status": r.code().as_str(), "message": r.to_string() }))
             .collect();
-        out.json_value(&serde_json::json!({ "refusals": refusals }))?;
+        out.json_value(&serde_json::json!({
+            "status": refusal_status(reasons).as_str(),
+            "refusals": refusals,
+        }))?;
     } else {
         out.line(format!(
             "Continuing {model} is refused for {} {}:",

@@ -1,4 +1,4 @@
-//! `retune models list|get|versions|checkpoints|lineage|set-default-checkpoint|alias|delete-version`.
+//! `retune models list|get|versions|checkpoints|lineage|set-default-checkpoint|alias|delete-version|update`.
 
 use std::collections::BTreeMap;
 
@@ -126,6 +126,17 @@ pub async fn run(
                     model.name(),
                     updated.version_aliases.join(", ")
                 ))?;
+            }
+        }
+        ModelAction::Update(update) => {
+            let updated = client
+                .update_model(model, &update)
+                .await
+                .with_context(|| format!("cannot update {model}"))?;
+            if out.is_json() {
+                print_json(out, &updated)?;
+            } else {
+                out.line(format!("Updated {} of {model}.", update.update_mask()))?;
             }
         }
         ModelAction::RemoveAliases(aliases) => {

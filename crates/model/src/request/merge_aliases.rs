@@ -3,7 +3,7 @@
 
 use super::{Violation, finish, violations_error};
 use crate::names::{ModelRef, VersionId, VersionSelector};
-use crate::registry::AliasChange;
+use crate::registry::{AliasChange, AliasMergeError};
 use crate::wire::MergeVersionAliasesRequest;
 
 violations_error! {
@@ -21,8 +21,8 @@ pub struct MergeVersionAliases {
     pub changes: Vec<AliasChange>,
 }
 
-/// Checks that `model` names an explicit version id and parses every entry of
-/// `version_aliases` with [`AliasChange::parse`].
+/// Checks that `model` names an explicit version id, that `version_aliases` is not empty
+/// ([`AliasMergeError::NoChanges`]), and parses every entry with [`AliasChange::parse`].
 ///
 /// ```
 /// use retune_model::names::ModelRef;
@@ -43,6 +43,10 @@ pub struct MergeVersionAliases {
 /// let err = check_merge_version_aliases(&golden, &bad).unwrap_err();
 /// let fields: Vec<_> = err.violations().iter().map(|v| v.field.as_str()).collect();
 /// assert_eq!(fields, ["name", "version_aliases[0]", "version_aliases[2]"]);
+///
+/// let empty = MergeVersionAliasesRequest::default();
+/// let err = check_merge_version_aliases(&v2, &empty).unwrap_err();
+/// assert_eq!(err.violations()[0].field, "version_aliases");
 /// ```
 pub fn check_merge_version_aliases(
     model: &ModelRef,
@@ -63,6 +67,11 @@ pub fn check_merge_version_aliases(
             None
         }
     };
+    if request.version_aliases.is_empty() {
+        let err = AliasMergeError::NoChanges;
+        violations
+            .push(Violation::invalid("version_aliases", format!("{err}.")).with_code(err.code()));
+    }
     let mut changes = Vec::new();
     for (i, raw) in request.version_aliases.iter().enumerate() {
         match AliasChange::parse(raw) {

@@ -27,7 +27,20 @@ pub const OUTPUT_ONLY_MODEL_FIELDS: &[&str] = &[
     "base_model_source",
 ];
 
-/// The fields an UpdateModel changes (`None` = leave as is).
+/// The fields an UpdateModel changes (`None` = leave as is): what [`check_update_model`] returns
+/// on receipt, and what a caller builds before sending.
+///
+/// Model-level fields (display name, description) need a model name without a version (or
+/// `@-`); version-level fields (default checkpoint, version description) need a version. Labels
+/// go with either. One request cannot mix the two levels ([`check_update_mask`]).
+///
+/// ```
+/// use retune_model::request::ModelUpdate;
+/// let update = ModelUpdate::new().with_display_name("bot").with_description("tuned weekly");
+/// assert_eq!(update.update_mask(), "displayName,description");
+/// let name = "projects/p/locations/us-central1/models/9".parse().unwrap();
+/// assert_eq!(update.to_wire(&name).display_name, "bot");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModelUpdate {
     /// `displayName` (model level), trimmed.
@@ -40,6 +53,81 @@ pub struct ModelUpdate {
     pub default_checkpoint: Option<CheckpointId>,
     /// `labels` (the level the name targets).
     pub labels: Option<BTreeMap<String, String>>,
+}
+
+impl ModelUpdate {
+    /// An empty update.
+    pub fn new() -> ModelUpdate {
+        ModelUpdate::default()
+    }
+    /// Model level: the display name.
+    pub fn with_display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+    /// Model level: the description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+    /// Version level: the version description.
+    pub fn with_version_description(mut self, description: impl Into<String>) -> Self {
+        self.version_description = Some(description.into());
+        self
+    }
+    /// Version level: the default checkpoint.
+    pub fn with_default_checkpoint(mut self, checkpoint: CheckpointId) -> Self {
+        self.default_checkpoint = Some(checkpoint);
+        self
+    }
+    /// Either level: replaces the labels.
+    pub fn with_labels(mut self, labels: BTreeMap<String, String>) -> Self {
+        self.labels = Some(labels);
+        self
+    }
+
+    /// The fields this update sets, in [`UpdatableField::ALL`] order.
+    pub fn fields(&self) -> Vec<UpdatableField> {
+        UpdatableField::ALL
+            .into_iter()
+            .filter(|field| match field {
+                UpdatableField::DisplayName => self.display_name.is_some(),
+                UpdatableField::Description => self.description.is_some(),
+                UpdatableField::VersionDescription => self.version_description.is_some(),
+                UpdatableField::DefaultCheckpointId => self.default_checkpoint.is_some(),
+                UpdatableField::Labels => self.labels.is_some(),
+            })
+            .collect()
+    }
+
+    /// The `updateMask` paths of the set fields, in camelCase as the REST API spells them.
+    pub fn update_mask_paths(&self) -> Vec<String> {
+        self.fields()
+            .into_iter()
+            .map(|f| wire::fields::snake_to_camel(f.mask_path()))
+            .collect()
+    }
+
+    /// The `updateMask` query value: [`ModelUpdate::update_mask_paths`] joined with commas.
+    pub fn update_mask(&self) -> String {
+        self.update_mask_paths().join(",")
+    }
+
+    /// The `Model` body of an UpdateModel of `model` that sends this update.
+    pub fn to_wire(&self, model: &ModelRef) -> wire::Model {
+        wire::Model {
+            name: model.to_string(),
+            display_name: self.display_name.clone().unwrap_or_default(),
+            description: self.description.clone().unwrap_or_default(),
+            version_description: self.version_description.clone().unwrap_or_default(),
+            default_checkpoint_id: self
+                .default_checkpoint
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            labels: self.labels.clone().unwrap_or_default(),
+            ..wire::Model::default()
+        }
+    }
 }
 
 /// An UpdateModel request as received.
@@ -239,6 +327,28 @@ mod tests {
         assert_eq!(err.violations()[0].field, "model.labels");
         let err = check(MODEL, None, r#"{"displayName": 5}"#).unwrap_err();
         assert_eq!(err.violations()[0].field, "model.display_name");
+    }
+
+    #[test]
+    fn a_built_update_comes_back_from_its_own_body_and_mask() {
+        let version: ModelRef = VERSION.parse().unwrap();
+        let update = ModelUpdate::new()
+            .with_version_description("v2")
+            .with_default_checkpoint(CheckpointId::from_number(2))
+            .with_labels(BTreeMap::from([("team".to_owned(), "nlp".to_owned())]));
+        let body = wire::encode(&update.to_wire(&version), wire::EnumEncoding::Names);
+        let mask = update.update_mask_paths();
+        assert_eq!(
+            mask,
+            ["versionDescription", "defaultCheckpointId", "labels"]
+        );
+        let checked = check_update_model(UpdateModelRequest {
+            model: &version,
+            update_mask: Some(&mask),
+            body: &body,
+        })
+        .unwrap();
+        assert_eq!(checked, update);
     }
 
     #[test]
