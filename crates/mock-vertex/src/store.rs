@@ -38,17 +38,14 @@ use retune_model::wire;
 
 pub use events::EventKey;
 pub use job_faults::{EpochFailure, JobFaults};
-pub use records::{
-    CheckpointRecord, EndpointRecord, ModelRecord, Namespace, OperationRecord, VersionRecord,
-};
-/// A system label of a tuned version, as the registry rules name it (the handlers read it here).
-pub use retune_model::registry::LABEL_BASE_MODEL;
+pub use records::{CheckpointRecord, EndpointRecord, ModelRecord, OperationRecord, VersionRecord};
 pub use tuning_jobs::NewJob;
 
 use crate::error::ApiError;
 use crate::jobs::JobRecord;
 use crate::state::JobSpeed;
 use models::model_not_found;
+use records::Namespace;
 use rendering::{RenderKey, RenderedJob};
 
 /// All the emulator's data.
@@ -103,13 +100,15 @@ impl Store {
     }
 
     /// The namespace of a location, if anything was ever stored there.
-    pub fn space(&self, location: &LocationName) -> Option<&Namespace> {
+    fn space(&self, location: &LocationName) -> Option<&Namespace> {
         self.spaces.get(location)
     }
 
-    /// Every location anything was ever stored in, and its namespace (in no particular order).
-    pub fn locations(&self) -> impl Iterator<Item = (&LocationName, &Namespace)> {
-        self.spaces.iter()
+    /// Every location anything was ever stored in (in no particular order); what is stored
+    /// there is read with [`jobs_in`](Store::jobs_in), [`models_in`](Store::models_in),
+    /// [`endpoints_in`](Store::endpoints_in) and [`operations_in`](Store::operations_in).
+    pub fn locations(&self) -> impl Iterator<Item = &LocationName> {
+        self.spaces.keys()
     }
 
     fn space_mut(&mut self, location: &LocationName) -> &mut Namespace {

@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 
 use retune_model::names::{LocationName, ModelRef, VersionSelector};
+use retune_model::registry::LABEL_BASE_MODEL;
 use retune_model::request::{
     CheckpointsVersion, Direction, ListKind, OrderBy, OrderKey, UpdateModelRequest,
     check_delete_model, check_list, check_merge_version_aliases, check_model_versions_parent,
@@ -17,7 +18,7 @@ use crate::error::ApiError;
 use crate::filter::Filterable;
 use crate::render::{self, ModelNameStyle};
 use crate::state::Emulator;
-use crate::store::{LABEL_BASE_MODEL, ModelRecord, VersionRecord};
+use crate::store::{ModelRecord, VersionRecord};
 
 /// GetModel (bare, `@version` or `@alias`).
 pub(super) fn get(emulator: &Emulator, model: &ModelRef) -> Result<wire::Model, ApiError> {
@@ -184,18 +185,10 @@ pub(super) fn list(
     )?;
     emulator.with_store(|store, _| {
         let mut items: Vec<(&ModelRecord, &VersionRecord)> = store
-            .space(parent)
-            .map(|space| {
-                space
-                    .models
-                    .values()
-                    .filter_map(|record| record.select(None).ok().map(|v| (record, v)))
-                    .filter(|(record, version)| {
-                        list.filter().matches(&ModelFields { record, version })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+            .models_in(parent)
+            .filter_map(|record| record.select(None).ok().map(|v| (record, v)))
+            .filter(|(record, version)| list.filter().matches(&ModelFields { record, version }))
+            .collect();
         sort(&mut items, list.order_by());
         let (page, next_page_token) = list.page(items);
         Ok(wire::ListModelsResponse {
@@ -224,8 +217,7 @@ pub(super) fn list_versions(
     emulator.with_store(|store, _| {
         let record = store.model(model.name())?;
         let mut items: Vec<(&ModelRecord, &VersionRecord)> = record
-            .versions
-            .values()
+            .versions()
             .map(|v| (record, v))
             .filter(|(record, version)| list.filter().matches(&ModelFields { record, version }))
             .collect();
@@ -258,7 +250,7 @@ pub(super) fn list_checkpoints(
         let version = match checkpoints_version(model) {
             // A stored model always has a version; without one, the store's answer for the
             // default version is the error.
-            CheckpointsVersion::Latest => match record.versions.values().next_back() {
+            CheckpointsVersion::Latest => match record.latest_version() {
                 Some(latest) => latest,
                 None => record.select(None)?,
             },

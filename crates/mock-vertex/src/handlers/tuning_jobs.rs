@@ -91,14 +91,8 @@ pub(super) fn list(
     )?;
     emulator.with_store(|store, now| {
         let mut response = wire::ListTuningJobsResponse::default();
-        let Some(space) = store.space(parent) else {
-            return Ok(response);
-        };
-        let range = match list.start() {
-            Some(id) => space.jobs.range(..TuningJobId::from_number(id)),
-            None => space.jobs.range(..),
-        };
-        let mut matching = range.rev().map(|(_, job)| job).filter(|job| {
+        let before = list.start().map(TuningJobId::from_number);
+        let mut matching = store.jobs_newest_first(parent, before).filter(|job| {
             list.filter().matches(&JobFields {
                 job,
                 view: job.view(now),

@@ -35,15 +35,17 @@ impl Store {
     }
 
     /// The models of `location`, by id (creation order).
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn models_in(&self, location: &LocationName) -> impl Iterator<Item = &ModelRecord> {
-        self.spaces
-            .get(location)
+        self.space(location)
             .into_iter()
-            .flat_map(|space| space.models())
+            .flat_map(|space| space.models.values())
+    }
+
+    /// The endpoints of `location`, by id.
+    pub fn endpoints_in(&self, location: &LocationName) -> impl Iterator<Item = &EndpointRecord> {
+        self.space(location)
+            .into_iter()
+            .flat_map(|space| space.endpoints.values())
     }
 
     fn new_operation(&mut self, parent: OperationParent, now: Timestamp) -> OperationRecord {
@@ -164,18 +166,20 @@ impl Store {
     }
 
     /// The operations whose parent is `parent`, by id.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn operations_under<'a>(
         &'a self,
         parent: &'a OperationParent,
     ) -> impl Iterator<Item = &'a OperationRecord> {
-        self.spaces
-            .get(parent.location_name())
+        self.space(parent.location_name())
             .into_iter()
             .flat_map(move |space| space.operations_under(parent))
+    }
+
+    /// Every operation of `location`, whatever its parent, by id.
+    pub fn operations_in(&self, location: &LocationName) -> impl Iterator<Item = &OperationRecord> {
+        self.space(location)
+            .into_iter()
+            .flat_map(|space| space.operations.values())
     }
 
     /// Deletes the operation called `name`.

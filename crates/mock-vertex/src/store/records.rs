@@ -99,12 +99,44 @@ pub struct ModelRecord {
     /// `updateTime`.
     pub updated: Timestamp,
     /// The versions.
-    pub versions: BTreeMap<VersionId, VersionRecord>,
+    pub(super) versions: BTreeMap<VersionId, VersionRecord>,
     /// The highest version id ever issued (never reused).
-    pub highest_version: Option<VersionId>,
+    pub(super) highest_version: Option<VersionId>,
 }
 
 impl ModelRecord {
+    /// A model without versions yet, created and last updated at `created`.
+    pub fn new(
+        name: ModelName,
+        display_name: String,
+        description: String,
+        labels: BTreeMap<String, String>,
+        created: Timestamp,
+    ) -> ModelRecord {
+        ModelRecord {
+            name,
+            display_name,
+            description,
+            labels,
+            created,
+            updated: created,
+            versions: BTreeMap::new(),
+            highest_version: None,
+        }
+    }
+
+    /// The model with `versions` and the high-water mark `highest_version`, as a snapshot had
+    /// them (a version id given twice keeps the last one).
+    pub fn with_versions(
+        mut self,
+        versions: impl IntoIterator<Item = VersionRecord>,
+        highest_version: Option<VersionId>,
+    ) -> ModelRecord {
+        self.versions = versions.into_iter().map(|v| (v.id, v)).collect();
+        self.highest_version = highest_version;
+        self
+    }
+
     /// The registry's view of every version.
     pub fn entries(&self) -> Vec<VersionEntry> {
         self.versions.values().map(VersionRecord::entry).collect()
@@ -141,19 +173,11 @@ impl ModelRecord {
     }
 
     /// Version `id`, if the model has it.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn version(&self, id: VersionId) -> Option<&VersionRecord> {
         self.versions.get(&id)
     }
 
     /// The version with the highest id (ListModelVersionCheckpoints without a version).
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn latest_version(&self) -> Option<&VersionRecord> {
         self.versions.values().next_back()
     }
@@ -216,26 +240,22 @@ impl OperationRecord {
     }
 }
 
-/// Everything under one `projects/{p}/locations/{l}`.
+/// Everything under one `projects/{p}/locations/{l}`: the store's own, read through its methods.
 #[derive(Debug, Default)]
-pub struct Namespace {
+pub(super) struct Namespace {
     /// Tuning jobs by id (ids grow with creation, so reverse order is newest first).
-    pub jobs: BTreeMap<TuningJobId, JobRecord>,
+    pub(super) jobs: BTreeMap<TuningJobId, JobRecord>,
     /// Models by id.
-    pub models: BTreeMap<ModelId, ModelRecord>,
+    pub(super) models: BTreeMap<ModelId, ModelRecord>,
     /// Endpoints by id.
     pub(super) endpoints: BTreeMap<EndpointId, EndpointRecord>,
     /// Operations by id.
-    pub operations: BTreeMap<OperationId, OperationRecord>,
+    pub(super) operations: BTreeMap<OperationId, OperationRecord>,
 }
 
 impl Namespace {
     /// The jobs with ids below `before` (every job with `None`), newest first.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
-    pub fn jobs_newest_first(
+    pub(super) fn jobs_newest_first(
         &self,
         before: Option<TuningJobId>,
     ) -> impl Iterator<Item = &JobRecord> {
@@ -246,27 +266,8 @@ impl Namespace {
         range.rev().map(|(_, job)| job)
     }
 
-    /// The jobs, by id (creation order).
-    pub fn jobs(&self) -> impl Iterator<Item = &JobRecord> {
-        self.jobs.values()
-    }
-
-    /// The endpoints, by id.
-    pub fn endpoints(&self) -> impl Iterator<Item = &EndpointRecord> {
-        self.endpoints.values()
-    }
-
-    /// The models, by id (creation order).
-    pub fn models(&self) -> impl Iterator<Item = &ModelRecord> {
-        self.models.values()
-    }
-
     /// The operations whose parent is `parent`, by id.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
-    pub fn operations_under<'a>(
+    pub(super) fn operations_under<'a>(
         &'a self,
         parent: &'a OperationParent,
     ) -> impl Iterator<Item = &'a OperationRecord> {

@@ -116,19 +116,21 @@ impl Store {
     }
 
     /// The jobs of `location` with ids below `before` (every job with `None`), newest first.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn jobs_newest_first(
         &self,
         location: &LocationName,
         before: Option<TuningJobId>,
     ) -> impl Iterator<Item = &JobRecord> {
-        self.spaces
-            .get(location)
+        self.space(location)
             .into_iter()
             .flat_map(move |space| space.jobs_newest_first(before))
+    }
+
+    /// The jobs of `location`, by id (creation order).
+    pub fn jobs_in(&self, location: &LocationName) -> impl Iterator<Item = &JobRecord> {
+        self.space(location)
+            .into_iter()
+            .flat_map(|space| space.jobs.values())
     }
 
     /// Requests cancellation of a job at `now` (`retune_model::job_state::request_cancel`).

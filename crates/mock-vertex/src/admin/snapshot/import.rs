@@ -230,18 +230,21 @@ fn model(s: &ModelSnapshot) -> Result<ModelRecord, SnapshotError> {
     let versions = s
         .versions
         .iter()
-        .map(|v| version(v).map(|v| (v.id, v)))
-        .collect::<Result<_, _>>()?;
-    Ok(ModelRecord {
-        name: parse("model.name", &s.name)?,
-        display_name: s.display_name.clone(),
-        description: s.description.clone(),
-        labels: s.labels.clone(),
-        created: parse("model.createTime", &s.create_time)?,
-        updated: parse("model.updateTime", &s.update_time)?,
+        .map(version)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut record = ModelRecord::new(
+        parse("model.name", &s.name)?,
+        s.display_name.clone(),
+        s.description.clone(),
+        s.labels.clone(),
+        parse("model.createTime", &s.create_time)?,
+    )
+    .with_versions(
         versions,
-        highest_version: optional("model.highestVersion", s.highest_version.as_ref())?,
-    })
+        optional("model.highestVersion", s.highest_version.as_ref())?,
+    );
+    record.updated = parse("model.updateTime", &s.update_time)?;
+    Ok(record)
 }
 
 fn endpoint(s: &EndpointSnapshot) -> Result<EndpointRecord, SnapshotError> {
