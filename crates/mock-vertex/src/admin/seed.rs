@@ -18,6 +18,7 @@ use retune_model::continuous::{ContinuousTuningPlan, TuningMethod};
 use retune_model::job_state::{JobState, progress_at};
 use retune_model::names::{
     CheckpointId, KmsKeyName, LocationName, ModelName, ModelRef, TuningJobName, VersionAlias,
+    VersionSelector,
 };
 use retune_model::registry::{AliasChange, tuning_outcome};
 use retune_model::wire;
@@ -286,8 +287,9 @@ pub(crate) fn seed_tuned_model(
     };
     let output = store.register_tuned_model(&job, seed.method, finished)?;
     let model_ref = output.model.clone();
-    if !aliases.is_empty() {
-        store.merge_aliases(&model_ref, &aliases, finished)?;
+    if let (false, Some(VersionSelector::Id(version))) = (aliases.is_empty(), model_ref.selector())
+    {
+        store.merge_aliases(model_ref.name(), *version, &aliases, finished)?;
     }
     job.phase = Phase::Ended {
         state: JobState::Succeeded,

@@ -70,9 +70,9 @@ pub(super) fn delete(
     model: &ModelRef,
     request: &Request,
 ) -> Result<wire::Operation, ApiError> {
-    check_delete_model(model)?;
+    let name = check_delete_model(model)?;
     emulator.with_store(|store, now| {
-        let op = store.delete_model(model, now)?;
+        let op = store.delete_model(name, now)?;
         Ok(for_version(op.render(), request.version))
     })
 }
@@ -98,9 +98,9 @@ pub(super) fn merge_aliases(
     let body: wire::MergeVersionAliasesRequest = wire::decode(&request.body)?;
     let merge = check_merge_version_aliases(model, &body)?;
     emulator.with_store(|store, now| {
-        let id = store.merge_aliases(model, &merge.changes, now)?;
+        store.merge_aliases(model.name(), merge.version, &merge.changes, now)?;
         let record = store.model(model.name())?;
-        let version = record.select(Some(&VersionSelector::Id(id)))?;
+        let version = record.select(Some(&VersionSelector::Id(merge.version)))?;
         Ok(render::model(record, version, ModelNameStyle::Versioned))
     })
 }

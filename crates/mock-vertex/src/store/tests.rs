@@ -91,7 +91,7 @@ fn operations_are_listed_under_their_own_parent() {
     let (mut store, _, now) = store();
     let here = location("projects/p/locations/us-central1");
     let models: Vec<_> = store.models_in(&here).map(|m| m.name.clone()).collect();
-    let op = store.delete_model(&models[0].clone().into(), now).unwrap();
+    let op = store.delete_model(&models[0], now).unwrap();
 
     let under = |store: &Store, parent: &OperationParent| -> Vec<String> {
         store

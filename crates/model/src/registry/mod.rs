@@ -40,9 +40,7 @@ use std::fmt;
 use crate::names::{CheckpointId, VersionAlias, VersionId};
 
 pub use crate::checkpoints::{CheckpointError, resolve_checkpoint};
-pub use aliases::{
-    AliasAssignment, AliasChange, AliasMergeError, merge_target, merge_version_aliases,
-};
+pub use aliases::{AliasAssignment, AliasChange, AliasMergeError, merge_version_aliases};
 pub use deletion::{
     Deletion, DeletionRefusal, check_model_deletion, check_version_deletion, model_deletion,
     version_deletion,
