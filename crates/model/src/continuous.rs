@@ -59,7 +59,7 @@ use crate::names::{
     CheckpointId, KmsKeyName, LocationId, LocationName, ModelName, ModelRef, ProjectId, VersionId,
 };
 use crate::registry::{
-    CheckpointError, ResolveError, VersionEntry, resolve_checkpoint, select_version,
+    CheckpointError, ResolveError, VersionEntry, resolve_checkpoint, select_version, tuning_outcome,
 };
 use crate::{Code, Timestamp};
 
@@ -383,22 +383,15 @@ pub fn plan_continuous_tuning(
                 model: facts.name.clone(),
                 version: entry.id,
                 checkpoint,
-                outcome: outcome(request, facts),
+                outcome: tuning_outcome(
+                    &facts.name,
+                    &facts.display_name,
+                    request.tuned_model_display_name.as_deref(),
+                ),
                 root_base_model,
             })
         }
         _ => Err(refusals),
-    }
-}
-
-fn outcome(request: &ContinuousTuningRequest, facts: &PreTunedModelFacts) -> TuningOutcome {
-    match request.tuned_model_display_name.as_deref() {
-        Some(name) if !name.is_empty() && name != facts.display_name => TuningOutcome::NewModel {
-            display_name: name.to_owned(),
-        },
-        _ => TuningOutcome::NewVersion {
-            parent: facts.name.clone(),
-        },
     }
 }
 
