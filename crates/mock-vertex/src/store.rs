@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use retune_model::Timestamp;
 use retune_model::emulator_policy::{
-    FIRST_ENDPOINT_ID, FIRST_JOB_ID, FIRST_MODEL_ID, FIRST_OPERATION_ID,
+    FIRST_ENDPOINT_ID, FIRST_JOB_ID, FIRST_MODEL_ID, FIRST_OPERATION_ID, Pace,
 };
 use retune_model::names::{LocationName, ModelName, TuningJobName, VersionId};
 use retune_model::registry::resolve_checkpoint;
@@ -97,6 +97,11 @@ impl Store {
     /// How fast jobs move.
     pub fn speed(&self) -> JobSpeed {
         self.speed
+    }
+
+    /// The `emulator_policy` pace of jobs created now.
+    pub fn pace(&self) -> Pace {
+        self.speed.pace()
     }
 
     /// The namespace of a location, if anything was ever stored there.

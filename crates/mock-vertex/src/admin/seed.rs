@@ -15,6 +15,7 @@ use std::sync::Arc;
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
 use retune_model::continuous::{ContinuousTuningPlan, TuningMethod};
+use retune_model::emulator_policy::{Pace, timeline};
 use retune_model::job_state::{JobState, progress_at};
 use retune_model::names::{
     CheckpointId, KmsKeyName, LocationName, ModelName, ModelRef, TuningJobName, VersionAlias,
@@ -24,8 +25,7 @@ use retune_model::registry::{AliasChange, tuning_outcome};
 use retune_model::wire;
 
 use crate::error::ApiError;
-use crate::jobs::{self, Continuation, DataOutcome, JobRecord, Phase};
-use crate::state::JobSpeed;
+use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase};
 use crate::storage::SAMPLE_TRAIN_URI;
 use crate::store::Store;
 
@@ -262,7 +262,7 @@ pub(crate) fn seed_tuned_model(
         .map_err(|e| ApiError::invalid_field("aliases", e.to_string()))?;
 
     let epochs = seed.checkpoints;
-    let timeline = jobs::timeline(JobSpeed::Scaled, epochs, SEED_STEPS_PER_EPOCH);
+    let timeline = timeline(Pace::Scaled, epochs, SEED_STEPS_PER_EPOCH);
     let took = i128::try_from(timeline.succeeded_after().as_nanos()).unwrap_or(i128::MAX);
     let created = Timestamp::from_unix_nanos(finished.unix_nanos().saturating_sub(took));
     let id = store.new_job_id();

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
+use retune_model::emulator_policy::{Pace, timeline};
 use retune_model::names::{LocationName, OperationParent, TuningJobName, VersionId};
 use retune_model::wire;
 
 use super::{NewJob, Store};
-use crate::jobs::{self, DataOutcome};
+use crate::jobs::DataOutcome;
 use crate::state::JobSpeed;
 
 fn location(s: &str) -> LocationName {
@@ -21,7 +22,7 @@ fn new_job() -> NewJob {
         request: wire::TuningJob::default(),
         base_model: BaseModel::lookup("gemini-2.5-flash").unwrap(),
         plan: None,
-        timeline: jobs::timeline(JobSpeed::Instant, 2, 1),
+        timeline: timeline(Pace::Instant, 2, 1),
         export_last_checkpoint_only: false,
         data: DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats::default())),
         kms_key: None,

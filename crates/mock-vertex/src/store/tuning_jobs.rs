@@ -5,13 +5,14 @@ use std::sync::Arc;
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
 use retune_model::continuous::ContinuousTuningPlan;
+use retune_model::emulator_policy::cancel_delay;
 use retune_model::job_state::request_cancel;
 use retune_model::names::{KmsKeyName, LocationName, TuningJobId, TuningJobName};
 use retune_model::wire;
 
 use super::Store;
 use crate::error::ApiError;
-use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase, cancel_delay};
+use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase};
 
 /// What a new tuning job is, once its request has been checked.
 #[derive(Debug)]
@@ -133,9 +134,10 @@ impl Store {
             .flat_map(|space| space.jobs.values())
     }
 
-    /// Requests cancellation of a job at `now` (`retune_model::job_state::request_cancel`).
+    /// Requests cancellation of a job at `now` (`retune_model::job_state::request_cancel`); it
+    /// ends after `emulator_policy::cancel_delay`.
     pub fn cancel_job(&mut self, name: &TuningJobName, now: Timestamp) -> Result<(), ApiError> {
-        let delay = cancel_delay(self.speed);
+        let delay = cancel_delay(self.pace());
         let job = self
             .spaces
             .get_mut(name.location_name())
