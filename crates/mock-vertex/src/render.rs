@@ -25,15 +25,13 @@ impl ModelNameStyle {
     }
 }
 
-/// One version of a model as a `Model`: model-level fields plus that version's, labels merged
-/// (the version's win).
+/// One version of a model as a `Model`: model-level fields plus that version's, with the labels
+/// the version shows (`ModelRecord::labels_of`).
 pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyle) -> wire::Model {
     let name = match style {
         ModelNameStyle::Bare => record.name.to_string(),
         ModelNameStyle::Versioned => record.name.at_version(version.id).to_string(),
     };
-    let mut labels = record.labels.clone();
-    labels.extend(version.labels.clone());
     wire::Model {
         name,
         version_id: version.id.to_string(),
@@ -67,7 +65,7 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
                 checkpoint_id: c.id.to_string(),
             })
             .collect(),
-        labels,
+        labels: record.labels_of(version),
         encryption_spec: version.kms_key.as_ref().map(|k| wire::EncryptionSpec {
             kms_key_name: k.to_string(),
         }),

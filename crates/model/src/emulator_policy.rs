@@ -80,6 +80,13 @@ pub fn epoch_count(requested: Option<u32>, example_count: u64) -> u32 {
     requested.unwrap_or_else(|| default_epoch_count(example_count))
 }
 
+/// Training steps per epoch of a tuned model the emulator's test controls seed (no data set is
+/// read): 10, the step of the first checkpoint in the checkpoint samples (`epoch=1 step=10`).
+pub const SEEDED_STEPS_PER_EPOCH: u64 = 10;
+
+/// The training example count a seeded job's data-set statistics report (emulator's choice).
+pub const SEEDED_EXAMPLE_COUNT: u64 = 5;
+
 // ---------------------------------------------------------------------------------------------
 // Stage timings
 // ---------------------------------------------------------------------------------------------

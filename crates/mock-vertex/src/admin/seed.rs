@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
+use retune_model::checkpoints::MAX_EVENLY_SPACED_CHECKPOINTS;
 use retune_model::continuous::{ContinuousTuningPlan, TuningMethod};
-use retune_model::emulator_policy::{Pace, timeline};
+use retune_model::emulator_policy::{Pace, SEEDED_EXAMPLE_COUNT, SEEDED_STEPS_PER_EPOCH, timeline};
 use retune_model::job_state::{JobState, progress_at};
 use retune_model::names::{
     CheckpointId, KmsKeyName, LocationName, ModelName, ModelRef, TuningJobName, VersionAlias,
@@ -28,11 +29,6 @@ use crate::error::ApiError;
 use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase};
 use crate::storage::SAMPLE_TRAIN_URI;
 use crate::store::Store;
-
-/// Training steps per epoch of a seeded job.
-pub const SEED_STEPS_PER_EPOCH: u64 = 10;
-/// Most checkpoints a seeded version can have (one per epoch, as a job of up to 10 epochs).
-pub const SEED_MAX_CHECKPOINTS: u32 = 10;
 
 /// The facts of a tuned model version to seed.
 ///
@@ -61,8 +57,9 @@ pub struct SeedTunedModel {
     pub finished_at: Option<Timestamp>,
     /// The CMEK key of its job.
     pub kms_key: Option<KmsKeyName>,
-    /// How many checkpoints (default 1, at most [`SEED_MAX_CHECKPOINTS`]; 0 gives a version
-    /// without checkpoints).
+    /// How many checkpoints (default 1; 0 gives a version without checkpoints). A seeded job
+    /// has one epoch per checkpoint, so at most `checkpoints::MAX_EVENLY_SPACED_CHECKPOINTS`
+    /// (the most epochs that save one checkpoint each).
     pub checkpoints: u32,
     /// Add the version to this model instead of creating a model.
     pub parent: Option<ModelName>,
@@ -209,11 +206,12 @@ pub(crate) fn seed_tuned_model(
     seed: &SeedTunedModel,
     now: Timestamp,
 ) -> Result<SeededModel, ApiError> {
-    if seed.checkpoints > SEED_MAX_CHECKPOINTS {
+    if seed.checkpoints > MAX_EVENLY_SPACED_CHECKPOINTS {
         return Err(ApiError::invalid_field(
             "checkpoints",
             format!(
-                "A seeded version has at most {SEED_MAX_CHECKPOINTS} checkpoints; asked for {}.",
+                "A seeded version has at most {MAX_EVENLY_SPACED_CHECKPOINTS} checkpoints; asked \
+                 for {}.",
                 seed.checkpoints
             ),
         ));
@@ -262,7 +260,7 @@ pub(crate) fn seed_tuned_model(
         .map_err(|e| ApiError::invalid_field("aliases", e.to_string()))?;
 
     let epochs = seed.checkpoints;
-    let timeline = timeline(Pace::Scaled, epochs, SEED_STEPS_PER_EPOCH);
+    let timeline = timeline(Pace::Scaled, epochs, SEEDED_STEPS_PER_EPOCH);
     let took = i128::try_from(timeline.succeeded_after().as_nanos()).unwrap_or(i128::MAX);
     let created = Timestamp::from_unix_nanos(finished.unix_nanos().saturating_sub(took));
     let id = store.new_job_id();
@@ -277,7 +275,7 @@ pub(crate) fn seed_tuned_model(
         timeline,
         export_last_checkpoint_only: false,
         data: DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats {
-            tuning_dataset_example_count: 5,
+            tuning_dataset_example_count: i64::try_from(SEEDED_EXAMPLE_COUNT).unwrap_or(i64::MAX),
             tuning_step_count: steps,
             ..wire::SupervisedTuningDataStats::default()
         })),

@@ -4,7 +4,6 @@
 use std::cmp::Ordering;
 
 use retune_model::names::{LocationName, ModelRef, VersionSelector};
-use retune_model::registry::LABEL_BASE_MODEL;
 use retune_model::request::{
     CheckpointsVersion, Direction, ListKind, OrderBy, OrderKey, UpdateModelRequest,
     check_delete_model, check_list, check_merge_version_aliases, check_model_versions_parent,
@@ -114,23 +113,12 @@ struct ModelFields<'a> {
 impl Filterable for ModelFields<'_> {
     fn field(&self, field: &str) -> Option<Option<String>> {
         if let Some(key) = field.strip_prefix("labels.") {
-            let value = self
-                .version
-                .labels
-                .get(key)
-                .or_else(|| self.record.labels.get(key));
-            return Some(value.cloned());
+            return Some(self.record.labels_of(self.version).remove(key));
         }
         match field {
             "model" => Some(Some(self.record.name.model_id().to_string())),
             "display_name" => Some(Some(self.record.display_name.clone())),
-            "base_model_name" => Some(
-                self.version
-                    .provenance
-                    .as_ref()
-                    .map(|p| p.root_base_model.id().to_owned())
-                    .or_else(|| self.version.labels.get(LABEL_BASE_MODEL).cloned()),
-            ),
+            "base_model_name" => Some(self.version.base_model().map(str::to_owned)),
             "create_time" => Some(Some(self.record.created.to_string())),
             "update_time" => Some(Some(self.record.updated.to_string())),
             "version_id" => Some(Some(self.version.id.to_string())),

@@ -11,7 +11,9 @@ use retune_model::names::{
     OperationName, OperationParent, TuningJobId, TuningJobName, VersionAlias, VersionId,
     VersionSelector,
 };
-use retune_model::registry::{ParentModel, VersionEntry, select_version};
+use retune_model::registry::{
+    ParentModel, VersionEntry, select_version, version_base_model, version_labels,
+};
 use retune_model::wire;
 
 use crate::error::ApiError;
@@ -71,6 +73,11 @@ impl VersionRecord {
                 self.default_checkpoint,
             )
             .with_deployed(TUNING_ENDPOINTS_BLOCK_DELETION)
+    }
+
+    /// The base model id it was tuned from (`registry::version_base_model`).
+    pub fn base_model(&self) -> Option<&str> {
+        version_base_model(self.provenance.as_ref(), &self.labels)
     }
 
     /// The endpoint of the default checkpoint (else the last one).
@@ -165,6 +172,12 @@ impl ModelRecord {
                 .filter_map(|v| v.provenance.clone().map(|p| (v.id, p)))
                 .collect(),
         }
+    }
+
+    /// The labels `version` shows: the model's, with the version's winning
+    /// (`registry::version_labels`).
+    pub fn labels_of(&self, version: &VersionRecord) -> BTreeMap<String, String> {
+        version_labels(&self.labels, &version.labels)
     }
 
     /// Every version, by id (so the last one is the latest).

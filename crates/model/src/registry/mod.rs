@@ -35,8 +35,10 @@ mod new_version;
 mod resolve;
 mod update_mask;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::continuous::TuningProvenance;
 use crate::names::{CheckpointId, VersionAlias, VersionId};
 
 pub use crate::checkpoints::{CheckpointError, resolve_checkpoint};
@@ -112,6 +114,46 @@ impl VersionEntry {
     pub fn is_default(&self) -> bool {
         self.holds(&VersionAlias::DEFAULT)
     }
+}
+
+/// The labels one version of a model shows (GetModel's `labels`, and what a `labels.{key}` list
+/// filter matches): the model-level labels, with the version's own winning on a shared key.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use retune_model::registry::version_labels;
+/// let model = BTreeMap::from([("team".to_owned(), "a".to_owned()), ("env".to_owned(), "dev".to_owned())]);
+/// let version = BTreeMap::from([("env".to_owned(), "prod".to_owned())]);
+/// let shown = version_labels(&model, &version);
+/// assert_eq!((shown["team"].as_str(), shown["env"].as_str()), ("a", "prod"));
+/// ```
+pub fn version_labels(
+    model: &BTreeMap<String, String>,
+    version: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut labels = model.clone();
+    labels.extend(version.iter().map(|(k, v)| (k.clone(), v.clone())));
+    labels
+}
+
+/// The base model id a version was tuned from, as the `base_model_name` list filter reads it:
+/// the root base model of its tuning provenance, else its [`LABEL_BASE_MODEL`] system label
+/// (a version with neither has none).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use retune_model::registry::{LABEL_BASE_MODEL, version_base_model};
+/// let labels = BTreeMap::from([(LABEL_BASE_MODEL.to_owned(), "gemini-2.5-flash".to_owned())]);
+/// assert_eq!(version_base_model(None, &labels), Some("gemini-2.5-flash"));
+/// assert_eq!(version_base_model(None, &BTreeMap::new()), None);
+/// ```
+pub fn version_base_model<'a>(
+    provenance: Option<&'a TuningProvenance>,
+    labels: &'a BTreeMap<String, String>,
+) -> Option<&'a str> {
+    provenance
+        .map(|p| p.root_base_model.id())
+        .or_else(|| labels.get(LABEL_BASE_MODEL).map(String::as_str))
 }
 
 /// Writes `1, 2, 3`, or `none` for an empty list.
