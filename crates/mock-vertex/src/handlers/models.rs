@@ -1,13 +1,12 @@
 //! Models in the Model Registry: Get, Update, Delete, DeleteVersion, MergeVersionAliases and the
 //! three lists (models, versions, checkpoints).
 
-use std::cmp::Ordering;
-
 use retune_model::names::{LocationName, ModelRef, VersionSelector};
+use retune_model::registry::{VersionOrderFacts, compare_versions};
 use retune_model::request::{
-    CheckpointsVersion, Direction, ListKind, OrderBy, OrderKey, UpdateModelRequest,
-    check_delete_model, check_list, check_merge_version_aliases, check_model_versions_parent,
-    check_update_model, checkpoints_version,
+    CheckpointsVersion, ListKind, OrderBy, UpdateModelRequest, check_delete_model, check_list,
+    check_merge_version_aliases, check_model_versions_parent, check_update_model,
+    checkpoints_version,
 };
 use retune_model::wire;
 
@@ -127,36 +126,22 @@ impl Filterable for ModelFields<'_> {
     }
 }
 
-/// Sorts model versions by a parsed `order_by` (times: the version's, then the model's).
+/// Sorts model versions by a parsed `order_by` (`registry::compare_versions`).
 fn sort(items: &mut [(&ModelRecord, &VersionRecord)], order: &OrderBy) {
     if order.keys().is_empty() {
         return;
     }
-    items.sort_by(|a, b| {
-        for (key, direction) in order.keys() {
-            let ordering = match key {
-                OrderKey::DisplayName => a.0.display_name.cmp(&b.0.display_name),
-                OrderKey::CreateTime => {
-                    a.1.created
-                        .cmp(&b.1.created)
-                        .then(a.0.created.cmp(&b.0.created))
-                }
-                OrderKey::UpdateTime => {
-                    a.1.updated
-                        .cmp(&b.1.updated)
-                        .then(a.0.updated.cmp(&b.0.updated))
-                }
-            };
-            let ordering = match direction {
-                Direction::Ascending => ordering,
-                Direction::Descending => ordering.reverse(),
-            };
-            if ordering.is_ne() {
-                return ordering;
-            }
-        }
-        Ordering::Equal
-    });
+    items.sort_by(|a, b| compare_versions(&order_facts(a), &order_facts(b), order));
+}
+
+fn order_facts<'a>((record, version): &(&'a ModelRecord, &VersionRecord)) -> VersionOrderFacts<'a> {
+    VersionOrderFacts {
+        display_name: &record.display_name,
+        version_created: version.created,
+        model_created: record.created,
+        version_updated: version.updated,
+        model_updated: record.updated,
+    }
 }
 
 /// ListModels: the default version of each model.

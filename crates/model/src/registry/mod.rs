@@ -1,6 +1,7 @@
 //! The Model Registry rules as pure functions over plain values: resolving a version selector,
 //! merging version aliases, issuing version ids, deciding whether a version or a model may be
-//! deleted, and which level of a model an UpdateModel request changes. Checkpoint resolution lives
+//! deleted, which level of a model an UpdateModel request changes, and how listed versions are
+//! ordered. Checkpoint resolution lives
 //! in [`crate::checkpoints`] and is re-exported here.
 //!
 //! Nothing here stores anything: callers pass in a view of a model's versions
@@ -32,6 +33,7 @@
 mod aliases;
 mod deletion;
 mod new_version;
+mod order;
 mod resolve;
 mod update_mask;
 
@@ -52,6 +54,7 @@ pub use new_version::{
     TUNE_TYPE_SUPERVISED, TunedJob, VersionHome, initial_aliases, new_version, next_version_id,
     tune_type_label, tuning_outcome,
 };
+pub use order::{VersionOrderFacts, compare_versions};
 pub use resolve::{ResolveError, resolve_version, select_version};
 pub use update_mask::{UpdatableField, UpdateLevel, UpdateMaskError, check_update_mask};
 
