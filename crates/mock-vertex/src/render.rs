@@ -29,8 +29,8 @@ impl ModelNameStyle {
 /// the version shows (`ModelRecord::labels_of`).
 pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyle) -> wire::Model {
     let name = match style {
-        ModelNameStyle::Bare => record.name.to_string(),
-        ModelNameStyle::Versioned => record.name.at_version(version.id).to_string(),
+        ModelNameStyle::Bare => record.name().to_string(),
+        ModelNameStyle::Versioned => record.name().at_version(version.id).to_string(),
     };
     wire::Model {
         name,
@@ -38,8 +38,8 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
         version_aliases: version.aliases.iter().map(ToString::to_string).collect(),
         version_create_time: Some(version.created),
         version_update_time: Some(version.updated),
-        display_name: record.display_name.clone(),
-        description: record.description.clone(),
+        display_name: record.display_name().to_owned(),
+        description: record.description().to_owned(),
         version_description: version.description.clone(),
         default_checkpoint_id: version
             .default_checkpoint
@@ -54,8 +54,8 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
                 step: i64::try_from(c.step).unwrap_or(i64::MAX),
             })
             .collect(),
-        create_time: Some(record.created),
-        update_time: Some(record.updated.max(version.updated)),
+        create_time: Some(record.created()),
+        update_time: Some(record.update_time_of(version)),
         deployed_models: version
             .checkpoints
             .iter()

@@ -246,7 +246,7 @@ pub(crate) fn seed_tuned_model(
                 checkpoint: version
                     .default_checkpoint
                     .unwrap_or(CheckpointId::from_number(1)),
-                outcome: tuning_outcome(parent, &record.display_name, requested),
+                outcome: tuning_outcome(parent, record.display_name(), requested),
                 root_base_model: base,
             };
             (base, Some(plan))

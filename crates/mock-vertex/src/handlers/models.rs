@@ -115,11 +115,11 @@ impl Filterable for ModelFields<'_> {
             return Some(self.record.labels_of(self.version).remove(key));
         }
         match field {
-            "model" => Some(Some(self.record.name.model_id().to_string())),
-            "display_name" => Some(Some(self.record.display_name.clone())),
+            "model" => Some(Some(self.record.name().model_id().to_string())),
+            "display_name" => Some(Some(self.record.display_name().to_owned())),
             "base_model_name" => Some(self.version.base_model().map(str::to_owned)),
-            "create_time" => Some(Some(self.record.created.to_string())),
-            "update_time" => Some(Some(self.record.updated.to_string())),
+            "create_time" => Some(Some(self.record.created().to_string())),
+            "update_time" => Some(Some(self.record.updated().to_string())),
             "version_id" => Some(Some(self.version.id.to_string())),
             _ => None,
         }
@@ -136,11 +136,11 @@ fn sort(items: &mut [(&ModelRecord, &VersionRecord)], order: &OrderBy) {
 
 fn order_facts<'a>((record, version): &(&'a ModelRecord, &VersionRecord)) -> VersionOrderFacts<'a> {
     VersionOrderFacts {
-        display_name: &record.display_name,
+        display_name: record.display_name(),
         version_created: version.created,
-        model_created: record.created,
+        model_created: record.created(),
         version_updated: version.updated,
-        model_updated: record.updated,
+        model_updated: record.updated(),
     }
 }
 

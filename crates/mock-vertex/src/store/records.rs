@@ -90,21 +90,21 @@ impl VersionRecord {
     }
 }
 
-/// A model and its versions.
+/// A model and its versions; read through its methods, changed only by the store.
 #[derive(Debug, Clone)]
 pub struct ModelRecord {
     /// The model's name.
-    pub name: ModelName,
+    pub(super) name: ModelName,
     /// `displayName`.
-    pub display_name: String,
+    pub(super) display_name: String,
     /// `description`.
-    pub description: String,
+    pub(super) description: String,
     /// Model-level labels (merged under the version's on read).
-    pub labels: BTreeMap<String, String>,
+    pub(super) labels: BTreeMap<String, String>,
     /// `createTime`.
-    pub created: Timestamp,
+    pub(super) created: Timestamp,
     /// `updateTime`.
-    pub updated: Timestamp,
+    pub(super) updated: Timestamp,
     /// The versions.
     pub(super) versions: BTreeMap<VersionId, VersionRecord>,
     /// The highest version id ever issued (never reused).
@@ -132,16 +132,48 @@ impl ModelRecord {
         }
     }
 
-    /// The model with `versions` and the high-water mark `highest_version`, as a snapshot had
-    /// them (a version id given twice keeps the last one).
-    pub fn with_versions(
+    /// The model last updated at `updated`, with `versions` and the high-water mark
+    /// `highest_version`, as a snapshot had them (a version id given twice keeps the last one).
+    pub fn restored(
         mut self,
+        updated: Timestamp,
         versions: impl IntoIterator<Item = VersionRecord>,
         highest_version: Option<VersionId>,
     ) -> ModelRecord {
+        self.updated = updated;
         self.versions = versions.into_iter().map(|v| (v.id, v)).collect();
         self.highest_version = highest_version;
         self
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &ModelName {
+        &self.name
+    }
+
+    /// `displayName`.
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    /// `description`.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The model-level labels (a version shows them under its own: [`labels_of`](Self::labels_of)).
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+
+    /// `createTime`.
+    pub fn created(&self) -> Timestamp {
+        self.created
+    }
+
+    /// `updateTime` of the model level.
+    pub fn updated(&self) -> Timestamp {
+        self.updated
     }
 
     /// The registry's view of every version.
@@ -178,6 +210,12 @@ impl ModelRecord {
     /// (`registry::version_labels`).
     pub fn labels_of(&self, version: &VersionRecord) -> BTreeMap<String, String> {
         version_labels(&self.labels, &version.labels)
+    }
+
+    /// `updateTime` as `version` shows it: the later of the model-level and the version's
+    /// updates.
+    pub fn update_time_of(&self, version: &VersionRecord) -> Timestamp {
+        self.updated.max(version.updated)
     }
 
     /// Every version, by id (so the last one is the latest).

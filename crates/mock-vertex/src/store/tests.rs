@@ -75,8 +75,8 @@ fn a_location_lists_its_own_models_and_a_model_its_versions() {
     let here = location("projects/p/locations/us-central1");
     let models: Vec<_> = store.models_in(&here).collect();
     assert_eq!(models.len(), 3);
-    assert!(models.iter().all(|m| m.name.location_name() == &here));
-    assert!(models.windows(2).all(|w| w[0].name < w[1].name));
+    assert!(models.iter().all(|m| m.name().location_name() == &here));
+    assert!(models.windows(2).all(|w| w[0].name() < w[1].name()));
 
     let model = models[0];
     let first = VersionId::FIRST;
@@ -91,7 +91,7 @@ fn a_location_lists_its_own_models_and_a_model_its_versions() {
 fn operations_are_listed_under_their_own_parent() {
     let (mut store, _, now) = store();
     let here = location("projects/p/locations/us-central1");
-    let models: Vec<_> = store.models_in(&here).map(|m| m.name.clone()).collect();
+    let models: Vec<_> = store.models_in(&here).map(|m| m.name().clone()).collect();
     let op = store.delete_model(&models[0], now).unwrap();
 
     let under = |store: &Store, parent: &OperationParent| -> Vec<String> {

@@ -155,12 +155,12 @@ fn version_snapshot(v: &VersionRecord) -> VersionSnapshot {
 
 fn model_snapshot(m: &ModelRecord) -> ModelSnapshot {
     ModelSnapshot {
-        name: m.name.to_string(),
-        display_name: m.display_name.clone(),
-        description: m.description.clone(),
-        labels: m.labels.clone(),
-        create_time: m.created.to_string(),
-        update_time: m.updated.to_string(),
+        name: m.name().to_string(),
+        display_name: m.display_name().to_owned(),
+        description: m.description().to_owned(),
+        labels: m.labels().clone(),
+        create_time: m.created().to_string(),
+        update_time: m.updated().to_string(),
         highest_version: m.highest_version().map(|v| v.to_string()),
         versions: m.versions().map(version_snapshot).collect(),
     }

@@ -232,19 +232,18 @@ fn model(s: &ModelSnapshot) -> Result<ModelRecord, SnapshotError> {
         .iter()
         .map(version)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut record = ModelRecord::new(
+    Ok(ModelRecord::new(
         parse("model.name", &s.name)?,
         s.display_name.clone(),
         s.description.clone(),
         s.labels.clone(),
         parse("model.createTime", &s.create_time)?,
     )
-    .with_versions(
+    .restored(
+        parse("model.updateTime", &s.update_time)?,
         versions,
         optional("model.highestVersion", s.highest_version.as_ref())?,
-    );
-    record.updated = parse("model.updateTime", &s.update_time)?;
-    Ok(record)
+    ))
 }
 
 fn endpoint(s: &EndpointSnapshot) -> Result<EndpointRecord, SnapshotError> {
@@ -298,8 +297,8 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
         }
         for s in &location.models {
             let record = model(s)?;
-            if record.name.location_name() != &name {
-                return Err(not_under(format!("model {}", record.name)));
+            if record.name().location_name() != &name {
+                return Err(not_under(format!("model {}", record.name())));
             }
             store.restore_model(record);
         }
