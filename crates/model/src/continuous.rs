@@ -283,6 +283,23 @@ impl Refusal {
             | Refusal::DifferentLocation { .. } => Code::InvalidArgument,
         }
     }
+
+    /// The `type` of this reason as a `google.rpc.PreconditionFailure` violation:
+    /// `CONTINUOUS_TUNING_` and its status name. The service's violation types are undocumented;
+    /// this spelling is the emulator's.
+    ///
+    /// ```
+    /// use retune_model::continuous::Refusal;
+    /// use retune_model::names::ModelRef;
+    /// let model: ModelRef = "projects/p/locations/us-central1/models/9".parse().unwrap();
+    /// assert_eq!(
+    ///     Refusal::NotTuned { model }.violation_type(),
+    ///     "CONTINUOUS_TUNING_FAILED_PRECONDITION"
+    /// );
+    /// ```
+    pub fn violation_type(&self) -> String {
+        format!("CONTINUOUS_TUNING_{}", self.code().as_str())
+    }
 }
 
 /// The status of a refusal with several reasons: `NOT_FOUND` when something named does not exist,

@@ -222,11 +222,9 @@ fn refusal_error(model: &ModelRef, refusals: &[Refusal]) -> ApiError {
         "Continuous tuning from {model} is not possible: {}.",
         reasons.join("; ")
     );
-    ApiError::new(code, message).with_precondition_violations(refusals.iter().map(|r| {
-        (
-            format!("CONTINUOUS_TUNING_{}", r.code().as_str()),
-            model.to_string(),
-            r.to_string(),
-        )
-    }))
+    ApiError::new(code, message).with_precondition_violations(
+        refusals
+            .iter()
+            .map(|r| (r.violation_type(), model.to_string(), r.to_string())),
+    )
 }
