@@ -50,8 +50,8 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
             .iter()
             .map(|c| wire::Checkpoint {
                 checkpoint_id: c.id.to_string(),
-                epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),
-                step: i64::try_from(c.step).unwrap_or(i64::MAX),
+                epoch: int64(c.epoch),
+                step: int64(c.step),
             })
             .collect(),
         create_time: Some(record.created()),
@@ -71,6 +71,24 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
         }),
         ..wire::Model::default()
     }
+}
+
+/// A version's checkpoints as ListModelVersionCheckpoints lists them.
+pub fn version_checkpoints(version: &VersionRecord) -> Vec<wire::ModelVersionCheckpoint> {
+    version
+        .checkpoints
+        .iter()
+        .map(|c| wire::ModelVersionCheckpoint {
+            checkpoint_id: c.id.to_string(),
+            epoch: int64(c.epoch),
+            step: int64(c.step),
+        })
+        .collect()
+}
+
+/// A count as the wire's int64 (counts never come near `i64::MAX`; past it, it saturates).
+fn int64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// An endpoint with the one checkpoint deployed on it.

@@ -4,7 +4,7 @@
 use retune_model::names::{LocationName, ModelRef, VersionSelector};
 use retune_model::registry::{VersionOrderFacts, compare_versions};
 use retune_model::request::{
-    CheckpointsVersion, ListKind, OrderBy, UpdateModelRequest, check_delete_model, check_list,
+    ListKind, OrderBy, UpdateModelRequest, check_delete_model, check_list,
     check_merge_version_aliases, check_model_versions_parent, check_update_model,
     checkpoints_version,
 };
@@ -220,25 +220,8 @@ pub(super) fn list_checkpoints(
     )?;
     emulator.with_store(|store, _| {
         let record = store.model(model.name())?;
-        let version = match checkpoints_version(model) {
-            // A stored model always has a version; without one, the store's answer for the
-            // default version is the error.
-            CheckpointsVersion::Latest => match record.latest_version() {
-                Some(latest) => latest,
-                None => record.select(None)?,
-            },
-            CheckpointsVersion::Selected(selector) => record.select(Some(selector))?,
-        };
-        let items: Vec<wire::ModelVersionCheckpoint> = version
-            .checkpoints
-            .iter()
-            .map(|c| wire::ModelVersionCheckpoint {
-                checkpoint_id: c.id.to_string(),
-                epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),
-                step: i64::try_from(c.step).unwrap_or(i64::MAX),
-            })
-            .collect();
-        let (checkpoints, next_page_token) = list.page(items);
+        let version = record.checkpoints_version(checkpoints_version(model))?;
+        let (checkpoints, next_page_token) = list.page(render::version_checkpoints(version));
         Ok(wire::ListModelVersionCheckpointsResponse {
             checkpoints,
             next_page_token,

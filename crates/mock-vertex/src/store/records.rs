@@ -14,6 +14,7 @@ use retune_model::names::{
 use retune_model::registry::{
     ParentModel, VersionEntry, select_version, version_base_model, version_labels,
 };
+use retune_model::request::CheckpointsVersion;
 use retune_model::wire;
 
 use crate::error::ApiError;
@@ -190,6 +191,22 @@ impl ModelRecord {
         self.versions
             .get(&id)
             .ok_or_else(|| ApiError::not_found(format!("Model {}@{id} not found.", self.name)))
+    }
+
+    /// The version ListModelVersionCheckpoints lists (`request::checkpoints_version` says
+    /// which): the latest, or the one a selector names. A stored model always has a version;
+    /// one without any answers as a read of its default version does.
+    pub fn checkpoints_version(
+        &self,
+        which: CheckpointsVersion<'_>,
+    ) -> Result<&VersionRecord, ApiError> {
+        match which {
+            CheckpointsVersion::Latest => match self.latest_version() {
+                Some(latest) => Ok(latest),
+                None => self.select(None),
+            },
+            CheckpointsVersion::Selected(selector) => self.select(Some(selector)),
+        }
     }
 
     /// The facts continuous tuning needs.
