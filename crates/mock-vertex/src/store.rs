@@ -34,6 +34,7 @@ use retune_model::emulator_policy::{
 };
 use retune_model::names::{LocationName, ModelName, TuningJobName, VersionId};
 use retune_model::registry::resolve_checkpoint;
+use retune_model::request::ModelUpdate;
 use retune_model::wire;
 
 pub use events::EventKey;
@@ -210,7 +211,8 @@ impl Store {
     // UpdateModel
     // -----------------------------------------------------------------------------------------
 
-    /// Applies an UpdateModel to the model (`version` = `None`) or to one version.
+    /// Applies an UpdateModel (the fields its validator, `request::check_update_model`, decided
+    /// to change) to the model (`version` = `None`) or to one version.
     pub fn update_model(
         &mut self,
         name: &ModelName,
@@ -261,9 +263,6 @@ impl Store {
         Ok(())
     }
 }
-
-/// The fields an UpdateModel changes: the model's type, decided by its UpdateModel validator.
-pub use retune_model::request::ModelUpdate;
 
 /// The store's id counters: the next id of each kind, and the next event sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
