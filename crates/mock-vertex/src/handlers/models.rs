@@ -2,7 +2,7 @@
 //! three lists (models, versions, checkpoints).
 
 use retune_model::names::{LocationName, ModelRef, VersionSelector};
-use retune_model::registry::{VersionOrderFacts, compare_versions};
+use retune_model::registry::{UpdateLevel, VersionOrderFacts, compare_versions};
 use retune_model::request::{
     ListKind, OrderBy, UpdateModelRequest, check_delete_model, check_list,
     check_merge_version_aliases, check_model_versions_parent, check_update_model,
@@ -44,9 +44,9 @@ pub(super) fn update(
         body: &request.body,
     })?;
     emulator.with_store(|store, now| {
-        let target = match model.selector() {
-            None | Some(VersionSelector::ModelLevel) => None,
-            Some(selector) => Some(store.model(model.name())?.select(Some(selector))?.id),
+        let target = match UpdateLevel::of_selector(model.selector()) {
+            UpdateLevel::Model => None,
+            UpdateLevel::Version => Some(store.model(model.name())?.select(model.selector())?.id),
         };
         store.update_model(model.name(), target, &update, now)?;
         let record = store.model(model.name())?;
