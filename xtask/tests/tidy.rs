@@ -161,16 +161,32 @@ fn tracked_text_names_no_machine_paths() {
     );
 }
 
+/// Whether a line splits a string on `/` (`split('/')`, `rsplit_once("/")`, `splitn(2, '/')`,
+/// ...): a resource name taken apart again instead of kept as its typed name.
+fn splits_on_slash(code: &str) -> bool {
+    code.match_indices("split").any(|(i, m)| {
+        let rest = &code[i + m.len()..];
+        let rest = rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+        rest.strip_prefix('(')
+            .and_then(|args| args.split(')').next())
+            .is_some_and(|args| args.contains("'/'") || args.contains("\"/\""))
+    })
+}
+
 /// What in one line of a handler looks like a rule, if anything.
 ///
-/// Three signs, each precise enough not to flag rendering code: a `Code::` variant (a status
+/// Four signs, each precise enough not to flag rendering code: a `Code::` variant (a status
 /// chosen in the handler instead of carried by the model's error), a `const` of an integer type
-/// (a limit), and an integer literal compared with a `.len()` or `.count()` (a size check).
-/// Comment lines are skipped.
+/// (a limit), an integer literal compared with a `.len()` or `.count()` (a size check), and a
+/// string split on `/` (a name re-split instead of parsed once into its type). Comment lines
+/// are skipped.
 fn rule_smell(line: &str) -> Option<&'static str> {
     let code = line.trim_start();
     if code.starts_with("//") {
         return None;
+    }
+    if splits_on_slash(code) {
+        return Some("a string split on `/`: names are parsed once, into retune_model::names");
     }
     let is_variant = |rest: &str| rest.starts_with(|c: char| c.is_ascii_uppercase());
     if code
@@ -228,8 +244,9 @@ fn rule_smell(line: &str) -> Option<&'static str> {
     None
 }
 
-/// The emulator's handlers parse, ask `retune_model` and render; a rule that creeps in (a status
-/// code chosen there, a numeric limit, a size check) is reported with its line.
+/// The emulator's handlers parse, ask `retune_model` and render, and `render.rs` maps records to
+/// wire shapes; a rule that creeps into either (a status code chosen there, a numeric limit, a
+/// size check, a re-split name) is reported with its line.
 /// See [`rule_smell`] for the exact signs, checked first on known lines.
 #[test]
 fn handlers_hold_no_rules() {
@@ -241,6 +258,10 @@ fn handlers_hold_no_rules() {
         "if name.chars().count() > 128 {",
         "if items.len() >= 1000 {",
         "if 128 < name.len() {",
+        "let id = name.rsplit('/').next().unwrap_or_default();",
+        "let (parent, id) = job.name.rsplit_once('/').unwrap();",
+        "let parts: Vec<&str> = model.split(\"/\").collect();",
+        "let mut it = name.splitn(4, '/');",
     ] {
         assert!(rule_smell(rule).is_some(), "not flagged: {rule}");
     }
@@ -254,6 +275,8 @@ fn handlers_hold_no_rules() {
         "const FIELD: &str = \"tuning_job.base_model\";",
         "let steps = u64::from(epochs).saturating_mul(steps_per_epoch(examples));",
         "epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),",
+        "let (k, v) = pair.split_once('=').unwrap_or((pair, \"\"));",
+        "let words = message.split(' ');",
     ] {
         assert_eq!(rule_smell(fine), None, "flagged: {fine}");
     }
@@ -267,6 +290,7 @@ fn handlers_hold_no_rules() {
         !files.is_empty(),
         "crates/mock-vertex/src/handlers/ has no Rust files"
     );
+    files.push(workspace_root().join("crates/mock-vertex/src/render.rs"));
     let mut offenders = Vec::new();
     for path in files {
         let text = fs::read_to_string(&path).unwrap_or_default();

@@ -15,32 +15,11 @@ use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
 use retune_model::checkpoints::ScheduledCheckpoint;
 use retune_model::continuous::ContinuousTuningPlan;
-use retune_model::emulator_policy::{self, Pace};
 use retune_model::job_state::{JobProgress, JobState, JobTimeline, TuningJobState, progress_at};
 use retune_model::names::{EndpointName, KmsKeyName, ModelRef, TuningJobName};
 use retune_model::wire;
 
 use crate::routes::ApiVersion;
-use crate::state::JobSpeed;
-
-/// The stages of a job of `epochs` epochs of `steps_per_epoch` steps at `speed`: the emulator's
-/// timings (`retune_model::emulator_policy::timeline`); manual jobs take scaled timings, on a
-/// clock the test moves.
-pub fn timeline(speed: JobSpeed, epochs: u32, steps_per_epoch: u64) -> JobTimeline {
-    emulator_policy::timeline(pace(speed), epochs, steps_per_epoch)
-}
-
-/// The delay between a cancel request and `CANCELLED` (`emulator_policy::cancel_delay`).
-pub fn cancel_delay(speed: JobSpeed) -> Duration {
-    emulator_policy::cancel_delay(pace(speed))
-}
-
-fn pace(speed: JobSpeed) -> Pace {
-    match speed {
-        JobSpeed::Instant => Pace::Instant,
-        JobSpeed::Scaled | JobSpeed::Manual => Pace::Scaled,
-    }
-}
 
 /// Where a job's data stand: read and valid (with statistics), or the reason the job will fail
 /// while processing the data set.

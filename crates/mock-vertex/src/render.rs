@@ -25,23 +25,21 @@ impl ModelNameStyle {
     }
 }
 
-/// One version of a model as a `Model`: model-level fields plus that version's, labels merged
-/// (the version's win).
+/// One version of a model as a `Model`: model-level fields plus that version's, with the labels
+/// the version shows (`ModelRecord::labels_of`).
 pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyle) -> wire::Model {
     let name = match style {
-        ModelNameStyle::Bare => record.name.to_string(),
-        ModelNameStyle::Versioned => record.name.at_version(version.id).to_string(),
+        ModelNameStyle::Bare => record.name().to_string(),
+        ModelNameStyle::Versioned => record.name().at_version(version.id).to_string(),
     };
-    let mut labels = record.labels.clone();
-    labels.extend(version.labels.clone());
     wire::Model {
         name,
         version_id: version.id.to_string(),
         version_aliases: version.aliases.iter().map(ToString::to_string).collect(),
         version_create_time: Some(version.created),
         version_update_time: Some(version.updated),
-        display_name: record.display_name.clone(),
-        description: record.description.clone(),
+        display_name: record.display_name().to_owned(),
+        description: record.description().to_owned(),
         version_description: version.description.clone(),
         default_checkpoint_id: version
             .default_checkpoint
@@ -52,12 +50,12 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
             .iter()
             .map(|c| wire::Checkpoint {
                 checkpoint_id: c.id.to_string(),
-                epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),
-                step: i64::try_from(c.step).unwrap_or(i64::MAX),
+                epoch: int64(c.epoch),
+                step: int64(c.step),
             })
             .collect(),
-        create_time: Some(record.created),
-        update_time: Some(record.updated.max(version.updated)),
+        create_time: Some(record.created()),
+        update_time: Some(record.update_time_of(version)),
         deployed_models: version
             .checkpoints
             .iter()
@@ -67,12 +65,30 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
                 checkpoint_id: c.id.to_string(),
             })
             .collect(),
-        labels,
+        labels: record.labels_of(version),
         encryption_spec: version.kms_key.as_ref().map(|k| wire::EncryptionSpec {
             kms_key_name: k.to_string(),
         }),
         ..wire::Model::default()
     }
+}
+
+/// A version's checkpoints as ListModelVersionCheckpoints lists them.
+pub fn version_checkpoints(version: &VersionRecord) -> Vec<wire::ModelVersionCheckpoint> {
+    version
+        .checkpoints
+        .iter()
+        .map(|c| wire::ModelVersionCheckpoint {
+            checkpoint_id: c.id.to_string(),
+            epoch: int64(c.epoch),
+            step: int64(c.step),
+        })
+        .collect()
+}
+
+/// A count as the wire's int64 (counts never come near `i64::MAX`; past it, it saturates).
+fn int64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// An endpoint with the one checkpoint deployed on it.

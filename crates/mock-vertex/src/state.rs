@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use retune_model::Timestamp;
+use retune_model::emulator_policy::Pace;
 use tokio::sync::watch;
 
 use crate::auth::AuthMode;
@@ -27,7 +28,8 @@ pub enum JobSpeed {
     /// Every phase takes no time: create answers `PENDING`, the next read shows the final state.
     Instant,
     /// Phases take time scaled from the data set size and the epoch count (see
-    /// [`crate::jobs::timeline`]); with the default data sets a job ends in about 3 s.
+    /// `retune_model::emulator_policy::timeline`); with the default data sets a job ends in
+    /// about 3 s.
     #[default]
     Scaled,
     /// The scaled durations, on a [`ManualClock`]: jobs move only when the clock is advanced.
@@ -39,6 +41,17 @@ pub enum JobSpeed {
 #[error("invalid job speed {input:?}: expected instant, scaled or manual")]
 pub struct JobSpeedError {
     input: String,
+}
+
+impl JobSpeed {
+    /// The pace of `retune_model::emulator_policy` that jobs at this speed follow: manual jobs
+    /// take the scaled timings, on a clock the test moves.
+    pub fn pace(self) -> Pace {
+        match self {
+            JobSpeed::Instant => Pace::Instant,
+            JobSpeed::Scaled | JobSpeed::Manual => Pace::Scaled,
+        }
+    }
 }
 
 impl FromStr for JobSpeed {

@@ -30,25 +30,23 @@ use std::sync::Arc;
 
 use retune_model::Timestamp;
 use retune_model::emulator_policy::{
-    FIRST_ENDPOINT_ID, FIRST_JOB_ID, FIRST_MODEL_ID, FIRST_OPERATION_ID,
+    FIRST_ENDPOINT_ID, FIRST_JOB_ID, FIRST_MODEL_ID, FIRST_OPERATION_ID, Pace,
 };
 use retune_model::names::{LocationName, ModelName, TuningJobName, VersionId};
 use retune_model::registry::resolve_checkpoint;
+use retune_model::request::ModelUpdate;
 use retune_model::wire;
 
 pub use events::EventKey;
 pub use job_faults::{EpochFailure, JobFaults};
-pub use records::{
-    CheckpointRecord, EndpointRecord, ModelRecord, Namespace, OperationRecord, VersionRecord,
-};
-/// A system label of a tuned version, as the registry rules name it (the handlers read it here).
-pub use retune_model::registry::LABEL_BASE_MODEL;
+pub use records::{CheckpointRecord, EndpointRecord, ModelRecord, OperationRecord, VersionRecord};
 pub use tuning_jobs::NewJob;
 
 use crate::error::ApiError;
 use crate::jobs::JobRecord;
 use crate::state::JobSpeed;
 use models::model_not_found;
+use records::Namespace;
 use rendering::{RenderKey, RenderedJob};
 
 /// All the emulator's data.
@@ -102,14 +100,21 @@ impl Store {
         self.speed
     }
 
+    /// The `emulator_policy` pace of jobs created now.
+    pub fn pace(&self) -> Pace {
+        self.speed.pace()
+    }
+
     /// The namespace of a location, if anything was ever stored there.
-    pub fn space(&self, location: &LocationName) -> Option<&Namespace> {
+    fn space(&self, location: &LocationName) -> Option<&Namespace> {
         self.spaces.get(location)
     }
 
-    /// Every location anything was ever stored in, and its namespace (in no particular order).
-    pub fn locations(&self) -> impl Iterator<Item = (&LocationName, &Namespace)> {
-        self.spaces.iter()
+    /// Every location anything was ever stored in (in no particular order); what is stored
+    /// there is read with [`jobs_in`](Store::jobs_in), [`models_in`](Store::models_in),
+    /// [`endpoints_in`](Store::endpoints_in) and [`operations_in`](Store::operations_in).
+    pub fn locations(&self) -> impl Iterator<Item = &LocationName> {
+        self.spaces.keys()
     }
 
     fn space_mut(&mut self, location: &LocationName) -> &mut Namespace {
@@ -206,7 +211,8 @@ impl Store {
     // UpdateModel
     // -----------------------------------------------------------------------------------------
 
-    /// Applies an UpdateModel to the model (`version` = `None`) or to one version.
+    /// Applies an UpdateModel (the fields its validator, `request::check_update_model`, decided
+    /// to change) to the model (`version` = `None`) or to one version.
     pub fn update_model(
         &mut self,
         name: &ModelName,
@@ -257,9 +263,6 @@ impl Store {
         Ok(())
     }
 }
-
-/// The fields an UpdateModel changes: the model's type, decided by its UpdateModel validator.
-pub use retune_model::request::ModelUpdate;
 
 /// The store's id counters: the next id of each kind, and the next event sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -623,6 +623,41 @@ async fn version_deletion_aliases_and_operations() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// DeleteModel naming a version, and MergeVersionAliases naming anything but an explicit version
+/// id, are refused by their request validators: 400 before any lookup, so a missing model gets
+/// the same answer.
+#[tokio::test]
+async fn model_calls_refuse_a_name_of_the_wrong_kind_before_the_lookup() {
+    let app = App::instant();
+    let parent = model_of(&tuned(&app).await);
+    let missing = format!("{LOC}/models/999");
+    for model in [&parent, &missing] {
+        for selector in ["@1", "@default", "@-"] {
+            let (status, err) = app
+                .call(Method::DELETE, &format!("/v1/{model}{selector}"), None)
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{model}{selector}: {err}");
+            let message = err["error"]["message"].as_str().unwrap();
+            assert!(message.contains(":deleteVersion"), "{message}");
+        }
+        for selector in ["", "@default", "@-"] {
+            let (status, err) = app
+                .call(
+                    Method::POST,
+                    &format!("/v1/{model}{selector}:mergeVersionAliases"),
+                    Some(json!({"versionAliases": ["golden"]})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{model}{selector}: {err}");
+            let message = err["error"]["message"].as_str().unwrap();
+            assert!(message.contains("explicit version id"), "{message}");
+        }
+    }
+    // The model and its aliases are untouched.
+    let model = app.ok(Method::GET, &format!("/v1/{parent}"), None).await;
+    assert_eq!(model["versionAliases"], json!(["default"]));
+}
+
 #[tokio::test]
 async fn endpoints_exist_for_every_checkpoint() {
     let app = App::instant();

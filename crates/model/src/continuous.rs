@@ -59,7 +59,7 @@ use crate::names::{
     CheckpointId, KmsKeyName, LocationId, LocationName, ModelName, ModelRef, ProjectId, VersionId,
 };
 use crate::registry::{
-    CheckpointError, ResolveError, VersionEntry, resolve_checkpoint, select_version,
+    CheckpointError, ResolveError, VersionEntry, resolve_checkpoint, select_version, tuning_outcome,
 };
 use crate::{Code, Timestamp};
 
@@ -283,6 +283,23 @@ impl Refusal {
             | Refusal::DifferentLocation { .. } => Code::InvalidArgument,
         }
     }
+
+    /// The `type` of this reason as a `google.rpc.PreconditionFailure` violation:
+    /// `CONTINUOUS_TUNING_` and its status name. The service's violation types are undocumented;
+    /// this spelling is the emulator's.
+    ///
+    /// ```
+    /// use retune_model::continuous::Refusal;
+    /// use retune_model::names::ModelRef;
+    /// let model: ModelRef = "projects/p/locations/us-central1/models/9".parse().unwrap();
+    /// assert_eq!(
+    ///     Refusal::NotTuned { model }.violation_type(),
+    ///     "CONTINUOUS_TUNING_FAILED_PRECONDITION"
+    /// );
+    /// ```
+    pub fn violation_type(&self) -> String {
+        format!("CONTINUOUS_TUNING_{}", self.code().as_str())
+    }
 }
 
 /// The status of a refusal with several reasons: `NOT_FOUND` when something named does not exist,
@@ -383,22 +400,15 @@ pub fn plan_continuous_tuning(
                 model: facts.name.clone(),
                 version: entry.id,
                 checkpoint,
-                outcome: outcome(request, facts),
+                outcome: tuning_outcome(
+                    &facts.name,
+                    &facts.display_name,
+                    request.tuned_model_display_name.as_deref(),
+                ),
                 root_base_model,
             })
         }
         _ => Err(refusals),
-    }
-}
-
-fn outcome(request: &ContinuousTuningRequest, facts: &PreTunedModelFacts) -> TuningOutcome {
-    match request.tuned_model_display_name.as_deref() {
-        Some(name) if !name.is_empty() && name != facts.display_name => TuningOutcome::NewModel {
-            display_name: name.to_owned(),
-        },
-        _ => TuningOutcome::NewVersion {
-            parent: facts.name.clone(),
-        },
     }
 }
 

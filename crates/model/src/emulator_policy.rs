@@ -3,8 +3,8 @@
 //!
 //! Nothing here is Google's rule. Each item says what it stands in for, so a reader can tell a
 //! documented behaviour (in [`crate::registry`], [`crate::checkpoints`], [`crate::job_state`],
-//! ...) from a guess. One more choice lives elsewhere because its file belongs to its concept:
-//! `hyperparameters::ValidHyperParameters::epoch_count_for` applies [`default_epoch_count`].
+//! ...) from a guess. The emulator calls these directly: its handlers and store pick no number
+//! of their own.
 
 use std::time::Duration;
 
@@ -48,6 +48,12 @@ pub fn steps_per_epoch(example_count: u64) -> u64 {
     example_count.div_ceil(EMULATOR_BATCH_SIZE).max(1)
 }
 
+/// The largest `epochCount` accepted ([`crate::hyperparameters::HyperParameters::validate`]).
+///
+/// Google documents no range (spec §7.2, open question 7). This bound is ours and deliberately
+/// high: it only keeps the emulator's step arithmetic (epochs times steps per epoch) in range.
+pub const MAX_EPOCH_COUNT: i64 = 10_000;
+
 /// The epoch count the emulator uses when the request gives none.
 ///
 /// [`SMALL_DATASET_EPOCH_COUNT`] below [`SMALL_DATASET_EXAMPLES`] examples, else
@@ -60,6 +66,26 @@ pub fn default_epoch_count(example_count: u64) -> u32 {
         LARGE_DATASET_EPOCH_COUNT
     }
 }
+
+/// The epoch count a job trains: the `requested` one (already checked by
+/// [`crate::hyperparameters::HyperParameters::validate`]), else [`default_epoch_count`] for
+/// `example_count` training examples.
+///
+/// ```
+/// use retune_model::emulator_policy::{default_epoch_count, epoch_count};
+/// assert_eq!(epoch_count(Some(2), 100), 2);
+/// assert_eq!(epoch_count(None, 100), default_epoch_count(100));
+/// ```
+pub fn epoch_count(requested: Option<u32>, example_count: u64) -> u32 {
+    requested.unwrap_or_else(|| default_epoch_count(example_count))
+}
+
+/// Training steps per epoch of a tuned model the emulator's test controls seed (no data set is
+/// read): 10, the step of the first checkpoint in the checkpoint samples (`epoch=1 step=10`).
+pub const SEEDED_STEPS_PER_EPOCH: u64 = 10;
+
+/// The training example count a seeded job's data-set statistics report (emulator's choice).
+pub const SEEDED_EXAMPLE_COUNT: u64 = 5;
 
 // ---------------------------------------------------------------------------------------------
 // Stage timings
@@ -125,6 +151,23 @@ pub fn timeline(pace: Pace, epochs: u32, steps_per_epoch: u64) -> JobTimeline {
             }
         }
     }
+}
+
+/// The stages of a job over `example_count` training examples at `pace`: [`epoch_count`] epochs
+/// (the `requested` one, else the default) of [`steps_per_epoch`] steps. Its `total_steps()` is
+/// the job's `tuningStepCount`.
+///
+/// ```
+/// use retune_model::emulator_policy::{Pace, job_timeline, timeline};
+/// assert_eq!(job_timeline(Pace::Scaled, Some(2), 17), timeline(Pace::Scaled, 2, 3));
+/// assert_eq!(job_timeline(Pace::Instant, None, 17).total_steps(), 5 * 3);
+/// ```
+pub fn job_timeline(pace: Pace, requested_epochs: Option<u32>, example_count: u64) -> JobTimeline {
+    timeline(
+        pace,
+        epoch_count(requested_epochs, example_count),
+        steps_per_epoch(example_count),
+    )
 }
 
 /// The delay between a cancel request and `CANCELLED` at `pace`.
@@ -201,6 +244,29 @@ mod tests {
             default_epoch_count(SMALL_DATASET_EXAMPLES),
             LARGE_DATASET_EPOCH_COUNT
         );
+    }
+
+    #[test]
+    fn steps_per_epoch_rounds_up_to_whole_batches() {
+        let cases = [(0, 1), (1, 1), (8, 1), (9, 2), (100, 13), (1_000, 125)];
+        for (examples, steps) in cases {
+            assert_eq!(steps_per_epoch(examples), steps, "{examples} examples");
+        }
+    }
+
+    #[test]
+    fn default_epoch_count_gives_small_data_sets_more_epochs() {
+        assert_eq!(default_epoch_count(100), SMALL_DATASET_EPOCH_COUNT);
+        assert_eq!(default_epoch_count(999), SMALL_DATASET_EPOCH_COUNT);
+        assert_eq!(default_epoch_count(1_000), LARGE_DATASET_EPOCH_COUNT);
+        assert!(default_epoch_count(0) > default_epoch_count(u64::MAX));
+    }
+
+    #[test]
+    fn a_requested_epoch_count_wins_over_the_default() {
+        assert_eq!(epoch_count(Some(7), 0), 7);
+        assert_eq!(epoch_count(None, 0), SMALL_DATASET_EPOCH_COUNT);
+        assert_eq!(epoch_count(None, 5_000), LARGE_DATASET_EPOCH_COUNT);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 use crate::Code;
 use crate::base_model::BaseModel;
+use crate::emulator_policy::MAX_EPOCH_COUNT;
 
 /// The LoRA adapter size (`SupervisedHyperParameters.adapter_size`).
 ///
@@ -67,12 +68,6 @@ impl AdapterSize {
 ///
 /// Source: the Japanese supervised-tuning page ("default value is 1"), spec §3.4.
 pub const DEFAULT_LEARNING_RATE_MULTIPLIER: f64 = 1.0;
-
-/// The largest `epochCount` we accept.
-///
-/// Google documents no range (spec §7.2, open question 7). This bound is ours and deliberately
-/// high: it only keeps the emulator's step arithmetic (epochs times steps per epoch) in range.
-pub const MAX_EPOCH_COUNT: i64 = 10_000;
 
 /// The verbatim message a real server returns for an unsupported adapter size (spec §7.1,
 /// python-genai issue #908).
@@ -207,16 +202,9 @@ pub struct ValidHyperParameters {
 
 impl ValidHyperParameters {
     /// The requested epoch count; `None` means the service picks one from the data set size
-    /// (see [`ValidHyperParameters::epoch_count_for`]).
+    /// (the emulator's pick: [`crate::emulator_policy::epoch_count`]).
     pub fn epoch_count(&self) -> Option<u32> {
         self.epoch_count
-    }
-
-    /// The epoch count to train: the requested one, else
-    /// [`crate::checkpoints::default_epoch_count`] for `example_count` training examples.
-    pub fn epoch_count_for(&self, example_count: u64) -> u32 {
-        self.epoch_count
-            .unwrap_or_else(|| crate::checkpoints::default_epoch_count(example_count))
     }
 
     /// The learning-rate multiplier, [`DEFAULT_LEARNING_RATE_MULTIPLIER`] when not requested.
@@ -352,8 +340,8 @@ mod tests {
         );
         assert_eq!(valid.adapter_size(), AdapterSize::Unspecified);
         assert_eq!(
-            valid.epoch_count_for(100),
-            crate::checkpoints::default_epoch_count(100)
+            crate::emulator_policy::epoch_count(valid.epoch_count(), 100),
+            crate::emulator_policy::default_epoch_count(100)
         );
     }
 
@@ -391,7 +379,7 @@ mod tests {
             };
             let got = params
                 .validate(flash())
-                .map(|v| v.epoch_count_for(0))
+                .map(|v| crate::emulator_policy::epoch_count(v.epoch_count(), 0))
                 .map_err(|mut e| e.remove(0));
             assert_eq!(got, expected, "epochCount {value}");
             if let Err(err) = got {

@@ -14,24 +14,21 @@ use std::sync::Arc;
 
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
+use retune_model::checkpoints::MAX_EVENLY_SPACED_CHECKPOINTS;
 use retune_model::continuous::{ContinuousTuningPlan, TuningMethod};
+use retune_model::emulator_policy::{Pace, SEEDED_EXAMPLE_COUNT, SEEDED_STEPS_PER_EPOCH, timeline};
 use retune_model::job_state::{JobState, progress_at};
 use retune_model::names::{
     CheckpointId, KmsKeyName, LocationName, ModelName, ModelRef, TuningJobName, VersionAlias,
+    VersionSelector,
 };
 use retune_model::registry::{AliasChange, tuning_outcome};
 use retune_model::wire;
 
 use crate::error::ApiError;
-use crate::jobs::{self, Continuation, DataOutcome, JobRecord, Phase};
-use crate::state::JobSpeed;
+use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase};
 use crate::storage::SAMPLE_TRAIN_URI;
 use crate::store::Store;
-
-/// Training steps per epoch of a seeded job.
-pub const SEED_STEPS_PER_EPOCH: u64 = 10;
-/// Most checkpoints a seeded version can have (one per epoch, as a job of up to 10 epochs).
-pub const SEED_MAX_CHECKPOINTS: u32 = 10;
 
 /// The facts of a tuned model version to seed.
 ///
@@ -60,8 +57,9 @@ pub struct SeedTunedModel {
     pub finished_at: Option<Timestamp>,
     /// The CMEK key of its job.
     pub kms_key: Option<KmsKeyName>,
-    /// How many checkpoints (default 1, at most [`SEED_MAX_CHECKPOINTS`]; 0 gives a version
-    /// without checkpoints).
+    /// How many checkpoints (default 1; 0 gives a version without checkpoints). A seeded job
+    /// has one epoch per checkpoint, so at most `checkpoints::MAX_EVENLY_SPACED_CHECKPOINTS`
+    /// (the most epochs that save one checkpoint each).
     pub checkpoints: u32,
     /// Add the version to this model instead of creating a model.
     pub parent: Option<ModelName>,
@@ -208,11 +206,12 @@ pub(crate) fn seed_tuned_model(
     seed: &SeedTunedModel,
     now: Timestamp,
 ) -> Result<SeededModel, ApiError> {
-    if seed.checkpoints > SEED_MAX_CHECKPOINTS {
+    if seed.checkpoints > MAX_EVENLY_SPACED_CHECKPOINTS {
         return Err(ApiError::invalid_field(
             "checkpoints",
             format!(
-                "A seeded version has at most {SEED_MAX_CHECKPOINTS} checkpoints; asked for {}.",
+                "A seeded version has at most {MAX_EVENLY_SPACED_CHECKPOINTS} checkpoints; asked \
+                 for {}.",
                 seed.checkpoints
             ),
         ));
@@ -247,7 +246,7 @@ pub(crate) fn seed_tuned_model(
                 checkpoint: version
                     .default_checkpoint
                     .unwrap_or(CheckpointId::from_number(1)),
-                outcome: tuning_outcome(parent, &record.display_name, requested),
+                outcome: tuning_outcome(parent, record.display_name(), requested),
                 root_base_model: base,
             };
             (base, Some(plan))
@@ -261,7 +260,7 @@ pub(crate) fn seed_tuned_model(
         .map_err(|e| ApiError::invalid_field("aliases", e.to_string()))?;
 
     let epochs = seed.checkpoints;
-    let timeline = jobs::timeline(JobSpeed::Scaled, epochs, SEED_STEPS_PER_EPOCH);
+    let timeline = timeline(Pace::Scaled, epochs, SEEDED_STEPS_PER_EPOCH);
     let took = i128::try_from(timeline.succeeded_after().as_nanos()).unwrap_or(i128::MAX);
     let created = Timestamp::from_unix_nanos(finished.unix_nanos().saturating_sub(took));
     let id = store.new_job_id();
@@ -276,7 +275,7 @@ pub(crate) fn seed_tuned_model(
         timeline,
         export_last_checkpoint_only: false,
         data: DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats {
-            tuning_dataset_example_count: 5,
+            tuning_dataset_example_count: i64::try_from(SEEDED_EXAMPLE_COUNT).unwrap_or(i64::MAX),
             tuning_step_count: steps,
             ..wire::SupervisedTuningDataStats::default()
         })),
@@ -286,8 +285,9 @@ pub(crate) fn seed_tuned_model(
     };
     let output = store.register_tuned_model(&job, seed.method, finished)?;
     let model_ref = output.model.clone();
-    if !aliases.is_empty() {
-        store.merge_aliases(&model_ref, &aliases, finished)?;
+    if let (false, Some(VersionSelector::Id(version))) = (aliases.is_empty(), model_ref.selector())
+    {
+        store.merge_aliases(model_ref.name(), *version, &aliases, finished)?;
     }
     job.phase = Phase::Ended {
         state: JobState::Succeeded,

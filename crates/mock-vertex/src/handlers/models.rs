@@ -1,13 +1,12 @@
 //! Models in the Model Registry: Get, Update, Delete, DeleteVersion, MergeVersionAliases and the
 //! three lists (models, versions, checkpoints).
 
-use std::cmp::Ordering;
-
 use retune_model::names::{LocationName, ModelRef, VersionSelector};
+use retune_model::registry::{UpdateLevel, VersionOrderFacts, compare_versions};
 use retune_model::request::{
-    CheckpointsVersion, Direction, ListKind, OrderBy, OrderKey, UpdateModelRequest,
-    check_delete_model, check_list, check_merge_version_aliases, check_model_versions_parent,
-    check_update_model, checkpoints_version,
+    ListKind, OrderBy, UpdateModelRequest, check_delete_model, check_list,
+    check_merge_version_aliases, check_model_versions_parent, check_update_model,
+    checkpoints_version,
 };
 use retune_model::wire;
 
@@ -17,7 +16,7 @@ use crate::error::ApiError;
 use crate::filter::Filterable;
 use crate::render::{self, ModelNameStyle};
 use crate::state::Emulator;
-use crate::store::{LABEL_BASE_MODEL, ModelRecord, VersionRecord};
+use crate::store::{ModelRecord, VersionRecord};
 
 /// GetModel (bare, `@version` or `@alias`).
 pub(super) fn get(emulator: &Emulator, model: &ModelRef) -> Result<wire::Model, ApiError> {
@@ -45,9 +44,9 @@ pub(super) fn update(
         body: &request.body,
     })?;
     emulator.with_store(|store, now| {
-        let target = match model.selector() {
-            None | Some(VersionSelector::ModelLevel) => None,
-            Some(selector) => Some(store.model(model.name())?.select(Some(selector))?.id),
+        let target = match UpdateLevel::of_selector(model.selector()) {
+            UpdateLevel::Model => None,
+            UpdateLevel::Version => Some(store.model(model.name())?.select(model.selector())?.id),
         };
         store.update_model(model.name(), target, &update, now)?;
         let record = store.model(model.name())?;
@@ -69,9 +68,9 @@ pub(super) fn delete(
     model: &ModelRef,
     request: &Request,
 ) -> Result<wire::Operation, ApiError> {
-    check_delete_model(model)?;
+    let name = check_delete_model(model)?;
     emulator.with_store(|store, now| {
-        let op = store.delete_model(model, now)?;
+        let op = store.delete_model(name, now)?;
         Ok(for_version(op.render(), request.version))
     })
 }
@@ -97,9 +96,9 @@ pub(super) fn merge_aliases(
     let body: wire::MergeVersionAliasesRequest = wire::decode(&request.body)?;
     let merge = check_merge_version_aliases(model, &body)?;
     emulator.with_store(|store, now| {
-        let id = store.merge_aliases(model, &merge.changes, now)?;
+        store.merge_aliases(model.name(), merge.version, &merge.changes, now)?;
         let record = store.model(model.name())?;
-        let version = record.select(Some(&VersionSelector::Id(id)))?;
+        let version = record.select(Some(&VersionSelector::Id(merge.version)))?;
         Ok(render::model(record, version, ModelNameStyle::Versioned))
     })
 }
@@ -113,61 +112,36 @@ struct ModelFields<'a> {
 impl Filterable for ModelFields<'_> {
     fn field(&self, field: &str) -> Option<Option<String>> {
         if let Some(key) = field.strip_prefix("labels.") {
-            let value = self
-                .version
-                .labels
-                .get(key)
-                .or_else(|| self.record.labels.get(key));
-            return Some(value.cloned());
+            return Some(self.record.labels_of(self.version).remove(key));
         }
         match field {
-            "model" => Some(Some(self.record.name.model_id().to_string())),
-            "display_name" => Some(Some(self.record.display_name.clone())),
-            "base_model_name" => Some(
-                self.version
-                    .provenance
-                    .as_ref()
-                    .map(|p| p.root_base_model.id().to_owned())
-                    .or_else(|| self.version.labels.get(LABEL_BASE_MODEL).cloned()),
-            ),
-            "create_time" => Some(Some(self.record.created.to_string())),
-            "update_time" => Some(Some(self.record.updated.to_string())),
+            "model" => Some(Some(self.record.name().model_id().to_string())),
+            "display_name" => Some(Some(self.record.display_name().to_owned())),
+            "base_model_name" => Some(self.version.base_model().map(str::to_owned)),
+            "create_time" => Some(Some(self.record.created().to_string())),
+            "update_time" => Some(Some(self.record.updated().to_string())),
             "version_id" => Some(Some(self.version.id.to_string())),
             _ => None,
         }
     }
 }
 
-/// Sorts model versions by a parsed `order_by` (times: the version's, then the model's).
+/// Sorts model versions by a parsed `order_by` (`registry::compare_versions`).
 fn sort(items: &mut [(&ModelRecord, &VersionRecord)], order: &OrderBy) {
     if order.keys().is_empty() {
         return;
     }
-    items.sort_by(|a, b| {
-        for (key, direction) in order.keys() {
-            let ordering = match key {
-                OrderKey::DisplayName => a.0.display_name.cmp(&b.0.display_name),
-                OrderKey::CreateTime => {
-                    a.1.created
-                        .cmp(&b.1.created)
-                        .then(a.0.created.cmp(&b.0.created))
-                }
-                OrderKey::UpdateTime => {
-                    a.1.updated
-                        .cmp(&b.1.updated)
-                        .then(a.0.updated.cmp(&b.0.updated))
-                }
-            };
-            let ordering = match direction {
-                Direction::Ascending => ordering,
-                Direction::Descending => ordering.reverse(),
-            };
-            if ordering.is_ne() {
-                return ordering;
-            }
-        }
-        Ordering::Equal
-    });
+    items.sort_by(|a, b| compare_versions(&order_facts(a), &order_facts(b), order));
+}
+
+fn order_facts<'a>((record, version): &(&'a ModelRecord, &VersionRecord)) -> VersionOrderFacts<'a> {
+    VersionOrderFacts {
+        display_name: record.display_name(),
+        version_created: version.created,
+        model_created: record.created(),
+        version_updated: version.updated,
+        model_updated: record.updated(),
+    }
 }
 
 /// ListModels: the default version of each model.
@@ -184,18 +158,10 @@ pub(super) fn list(
     )?;
     emulator.with_store(|store, _| {
         let mut items: Vec<(&ModelRecord, &VersionRecord)> = store
-            .space(parent)
-            .map(|space| {
-                space
-                    .models
-                    .values()
-                    .filter_map(|record| record.select(None).ok().map(|v| (record, v)))
-                    .filter(|(record, version)| {
-                        list.filter().matches(&ModelFields { record, version })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+            .models_in(parent)
+            .filter_map(|record| record.select(None).ok().map(|v| (record, v)))
+            .filter(|(record, version)| list.filter().matches(&ModelFields { record, version }))
+            .collect();
         sort(&mut items, list.order_by());
         let (page, next_page_token) = list.page(items);
         Ok(wire::ListModelsResponse {
@@ -224,8 +190,7 @@ pub(super) fn list_versions(
     emulator.with_store(|store, _| {
         let record = store.model(model.name())?;
         let mut items: Vec<(&ModelRecord, &VersionRecord)> = record
-            .versions
-            .values()
+            .versions()
             .map(|v| (record, v))
             .filter(|(record, version)| list.filter().matches(&ModelFields { record, version }))
             .collect();
@@ -255,25 +220,8 @@ pub(super) fn list_checkpoints(
     )?;
     emulator.with_store(|store, _| {
         let record = store.model(model.name())?;
-        let version = match checkpoints_version(model) {
-            // A stored model always has a version; without one, the store's answer for the
-            // default version is the error.
-            CheckpointsVersion::Latest => match record.versions.values().next_back() {
-                Some(latest) => latest,
-                None => record.select(None)?,
-            },
-            CheckpointsVersion::Selected(selector) => record.select(Some(selector))?,
-        };
-        let items: Vec<wire::ModelVersionCheckpoint> = version
-            .checkpoints
-            .iter()
-            .map(|c| wire::ModelVersionCheckpoint {
-                checkpoint_id: c.id.to_string(),
-                epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),
-                step: i64::try_from(c.step).unwrap_or(i64::MAX),
-            })
-            .collect();
-        let (checkpoints, next_page_token) = list.page(items);
+        let version = record.checkpoints_version(checkpoints_version(model))?;
+        let (checkpoints, next_page_token) = list.page(render::version_checkpoints(version));
         Ok(wire::ListModelVersionCheckpointsResponse {
             checkpoints,
             next_page_token,

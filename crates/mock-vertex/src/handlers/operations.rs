@@ -71,16 +71,9 @@ pub(super) fn list(
             store.model(model)?;
         }
         let items: Vec<wire::Operation> = store
-            .space(parent.location_name())
-            .map(|space| {
-                space
-                    .operations
-                    .values()
-                    .filter(|op| op.name.parent() == parent)
-                    .map(|op| for_version(op.render(), request.version))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .operations_under(parent)
+            .map(|op| for_version(op.render(), request.version))
+            .collect();
         let (operations, next_page_token) = list.page(items);
         Ok(wire::ListOperationsResponse {
             operations,

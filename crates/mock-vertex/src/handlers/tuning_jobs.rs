@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use retune_model::Code;
-use retune_model::checkpoints::steps_per_epoch;
 use retune_model::continuous::{
     ContinuousTuningRequest, Refusal, plan_continuous_tuning, refusal_status,
 };
 use retune_model::dataset::{DatasetKind, DatasetReport};
+use retune_model::emulator_policy::job_timeline;
 use retune_model::names::{LocationName, ModelRef, TuningJobId, TuningJobName};
 use retune_model::proto_enum::ProtoEnum;
 use retune_model::request::{
@@ -24,7 +24,7 @@ use retune_model::wire;
 use super::Request;
 use crate::error::ApiError;
 use crate::filter::Filterable;
-use crate::jobs::{self, DataOutcome, JobRecord, JobView};
+use crate::jobs::{DataOutcome, JobRecord, JobView};
 use crate::state::Emulator;
 use crate::storage::ObjectStore;
 use crate::store::NewJob;
@@ -91,14 +91,8 @@ pub(super) fn list(
     )?;
     emulator.with_store(|store, now| {
         let mut response = wire::ListTuningJobsResponse::default();
-        let Some(space) = store.space(parent) else {
-            return Ok(response);
-        };
-        let range = match list.start() {
-            Some(id) => space.jobs.range(..TuningJobId::from_number(id)),
-            None => space.jobs.range(..),
-        };
-        let mut matching = range.rev().map(|(_, job)| job).filter(|job| {
+        let before = list.start().map(TuningJobId::from_number);
+        let mut matching = store.jobs_newest_first(parent, before).filter(|job| {
             list.filter().matches(&JobFields {
                 job,
                 view: job.view(now),
@@ -158,23 +152,24 @@ pub(super) async fn create(
         };
         let hyper = check_hyper_parameters(&create.hyper_parameters, base_model)?;
 
-        let (examples, data) = match (&training, &validation) {
-            (Err(status), _) | (Ok(_), Some(Err(status))) => {
-                (0, DataOutcome::Invalid(status.clone()))
-            }
-            (Ok(report), _) => {
-                let examples = report.stats.tuning_dataset_example_count;
-                let epochs = hyper.epoch_count_for(examples);
-                let steps = u64::from(epochs).saturating_mul(steps_per_epoch(examples));
-                let stats = report.stats.clone().with_tuning_step_count(steps);
-                (
-                    examples,
-                    DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats::from(&stats))),
-                )
+        let data = match (&training, &validation) {
+            (Err(status), _) | (Ok(_), Some(Err(status))) => Err(status.clone()),
+            (Ok(report), _) => Ok(report),
+        };
+        let examples = data
+            .as_ref()
+            .map_or(0, |report| report.stats.tuning_dataset_example_count);
+        let timeline = job_timeline(store.pace(), hyper.epoch_count(), examples);
+        let data = match data {
+            Err(status) => DataOutcome::Invalid(status),
+            Ok(report) => {
+                let stats = report
+                    .stats
+                    .clone()
+                    .with_tuning_step_count(timeline.total_steps());
+                DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats::from(&stats)))
             }
         };
-        let epochs = hyper.epoch_count_for(examples);
-        let timeline = jobs::timeline(store.speed(), epochs, steps_per_epoch(examples));
         let name = store.insert_job(
             parent,
             NewJob {
@@ -227,11 +222,9 @@ fn refusal_error(model: &ModelRef, refusals: &[Refusal]) -> ApiError {
         "Continuous tuning from {model} is not possible: {}.",
         reasons.join("; ")
     );
-    ApiError::new(code, message).with_precondition_violations(refusals.iter().map(|r| {
-        (
-            format!("CONTINUOUS_TUNING_{}", r.code().as_str()),
-            model.to_string(),
-            r.to_string(),
-        )
-    }))
+    ApiError::new(code, message).with_precondition_violations(
+        refusals
+            .iter()
+            .map(|r| (r.violation_type(), model.to_string(), r.to_string())),
+    )
 }

@@ -7,8 +7,7 @@ use retune_model::names::{
     VersionId,
 };
 use retune_model::registry::{
-    AliasChange, Deletion, DeletionRefusal, merge_target, merge_version_aliases, model_deletion,
-    version_deletion,
+    AliasChange, Deletion, merge_version_aliases, model_deletion, version_deletion,
 };
 
 use super::{EndpointRecord, ModelRecord, OperationRecord, Store};
@@ -35,15 +34,17 @@ impl Store {
     }
 
     /// The models of `location`, by id (creation order).
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn models_in(&self, location: &LocationName) -> impl Iterator<Item = &ModelRecord> {
-        self.spaces
-            .get(location)
+        self.space(location)
             .into_iter()
-            .flat_map(|space| space.models())
+            .flat_map(|space| space.models.values())
+    }
+
+    /// The endpoints of `location`, by id.
+    pub fn endpoints_in(&self, location: &LocationName) -> impl Iterator<Item = &EndpointRecord> {
+        self.space(location)
+            .into_iter()
+            .flat_map(|space| space.endpoints.values())
     }
 
     fn new_operation(&mut self, parent: OperationParent, now: Timestamp) -> OperationRecord {
@@ -93,21 +94,16 @@ impl Store {
         self.new_operation(operation_parent, now)
     }
 
-    /// Deletes a model (`registry::model_deletion`) and its managed endpoints.
+    /// Deletes a model (`registry::model_deletion`) and its managed endpoints. `model` is the
+    /// name `retune_model::request::check_delete_model` accepted.
     pub fn delete_model(
         &mut self,
-        model: &ModelRef,
+        model: &ModelName,
         now: Timestamp,
     ) -> Result<OperationRecord, ApiError> {
-        // The request is checked before the lookup: a name with a version is refused even when
-        // the model does not exist.
-        let record = self.model(model.name());
-        let entries = record.as_ref().map(|r| r.entries()).unwrap_or_default();
-        let deletion = model_deletion(model, &entries).map_err(|e| match e {
-            DeletionRefusal::VersionGiven { .. } => ApiError::new(e.code(), format!("{e}.")),
-            _ => ApiError::new(e.code(), format!("Model {}: {e}.", model.name())),
-        })?;
-        record?;
+        let record = self.model(model)?;
+        let deletion = model_deletion(model, &record.entries())
+            .map_err(|e| ApiError::new(e.code(), format!("Model {model}: {e}.")))?;
         Ok(self.apply_deletion(deletion, now))
     }
 
@@ -123,16 +119,17 @@ impl Store {
         Ok(self.apply_deletion(deletion, now))
     }
 
-    /// Merges alias changes into the version `model` names (`registry::merge_target`, then
-    /// `registry::merge_version_aliases`).
+    /// Merges alias changes into version `target` of `model`
+    /// (`registry::merge_version_aliases`); the version is the one
+    /// `retune_model::request::check_merge_version_aliases` read from the request's name.
     pub fn merge_aliases(
         &mut self,
-        model: &ModelRef,
+        model: &ModelName,
+        target: VersionId,
         changes: &[AliasChange],
         now: Timestamp,
-    ) -> Result<VersionId, ApiError> {
-        let target = merge_target(model).map_err(|e| ApiError::new(e.code(), format!("{e}.")))?;
-        let record = self.model_mut(model.name())?;
+    ) -> Result<(), ApiError> {
+        let record = self.model_mut(model)?;
         let assignment = merge_version_aliases(&record.entries(), target, changes)
             .map_err(|e| ApiError::new(e.code(), format!("Model {}: {e}.", record.name)))?;
         for (id, aliases) in assignment {
@@ -143,7 +140,7 @@ impl Store {
                 version.updated = now;
             }
         }
-        Ok(target)
+        Ok(())
     }
 
     /// The endpoint called `name`.
@@ -164,18 +161,20 @@ impl Store {
     }
 
     /// The operations whose parent is `parent`, by id.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn operations_under<'a>(
         &'a self,
         parent: &'a OperationParent,
     ) -> impl Iterator<Item = &'a OperationRecord> {
-        self.spaces
-            .get(parent.location_name())
+        self.space(parent.location_name())
             .into_iter()
             .flat_map(move |space| space.operations_under(parent))
+    }
+
+    /// Every operation of `location`, whatever its parent, by id.
+    pub fn operations_in(&self, location: &LocationName) -> impl Iterator<Item = &OperationRecord> {
+        self.space(location)
+            .into_iter()
+            .flat_map(|space| space.operations.values())
     }
 
     /// Deletes the operation called `name`.

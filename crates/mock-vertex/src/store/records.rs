@@ -11,7 +11,10 @@ use retune_model::names::{
     OperationName, OperationParent, TuningJobId, TuningJobName, VersionAlias, VersionId,
     VersionSelector,
 };
-use retune_model::registry::{ParentModel, VersionEntry, select_version};
+use retune_model::registry::{
+    ParentModel, VersionEntry, select_version, version_base_model, version_labels,
+};
+use retune_model::request::CheckpointsVersion;
 use retune_model::wire;
 
 use crate::error::ApiError;
@@ -73,6 +76,11 @@ impl VersionRecord {
             .with_deployed(TUNING_ENDPOINTS_BLOCK_DELETION)
     }
 
+    /// The base model id it was tuned from (`registry::version_base_model`).
+    pub fn base_model(&self) -> Option<&str> {
+        version_base_model(self.provenance.as_ref(), &self.labels)
+    }
+
     /// The endpoint of the default checkpoint (else the last one).
     pub fn default_endpoint(&self) -> Option<&EndpointName> {
         self.checkpoints
@@ -83,28 +91,92 @@ impl VersionRecord {
     }
 }
 
-/// A model and its versions.
+/// A model and its versions; read through its methods, changed only by the store.
 #[derive(Debug, Clone)]
 pub struct ModelRecord {
     /// The model's name.
-    pub name: ModelName,
+    pub(super) name: ModelName,
     /// `displayName`.
-    pub display_name: String,
+    pub(super) display_name: String,
     /// `description`.
-    pub description: String,
+    pub(super) description: String,
     /// Model-level labels (merged under the version's on read).
-    pub labels: BTreeMap<String, String>,
+    pub(super) labels: BTreeMap<String, String>,
     /// `createTime`.
-    pub created: Timestamp,
+    pub(super) created: Timestamp,
     /// `updateTime`.
-    pub updated: Timestamp,
+    pub(super) updated: Timestamp,
     /// The versions.
-    pub versions: BTreeMap<VersionId, VersionRecord>,
+    pub(super) versions: BTreeMap<VersionId, VersionRecord>,
     /// The highest version id ever issued (never reused).
-    pub highest_version: Option<VersionId>,
+    pub(super) highest_version: Option<VersionId>,
 }
 
 impl ModelRecord {
+    /// A model without versions yet, created and last updated at `created`.
+    pub fn new(
+        name: ModelName,
+        display_name: String,
+        description: String,
+        labels: BTreeMap<String, String>,
+        created: Timestamp,
+    ) -> ModelRecord {
+        ModelRecord {
+            name,
+            display_name,
+            description,
+            labels,
+            created,
+            updated: created,
+            versions: BTreeMap::new(),
+            highest_version: None,
+        }
+    }
+
+    /// The model last updated at `updated`, with `versions` and the high-water mark
+    /// `highest_version`, as a snapshot had them (a version id given twice keeps the last one).
+    pub fn restored(
+        mut self,
+        updated: Timestamp,
+        versions: impl IntoIterator<Item = VersionRecord>,
+        highest_version: Option<VersionId>,
+    ) -> ModelRecord {
+        self.updated = updated;
+        self.versions = versions.into_iter().map(|v| (v.id, v)).collect();
+        self.highest_version = highest_version;
+        self
+    }
+
+    /// The model's name.
+    pub fn name(&self) -> &ModelName {
+        &self.name
+    }
+
+    /// `displayName`.
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    /// `description`.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The model-level labels (a version shows them under its own: [`labels_of`](Self::labels_of)).
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+
+    /// `createTime`.
+    pub fn created(&self) -> Timestamp {
+        self.created
+    }
+
+    /// `updateTime` of the model level.
+    pub fn updated(&self) -> Timestamp {
+        self.updated
+    }
+
     /// The registry's view of every version.
     pub fn entries(&self) -> Vec<VersionEntry> {
         self.versions.values().map(VersionRecord::entry).collect()
@@ -121,6 +193,22 @@ impl ModelRecord {
             .ok_or_else(|| ApiError::not_found(format!("Model {}@{id} not found.", self.name)))
     }
 
+    /// The version ListModelVersionCheckpoints lists (`request::checkpoints_version` says
+    /// which): the latest, or the one a selector names. A stored model always has a version;
+    /// one without any answers as a read of its default version does.
+    pub fn checkpoints_version(
+        &self,
+        which: CheckpointsVersion<'_>,
+    ) -> Result<&VersionRecord, ApiError> {
+        match which {
+            CheckpointsVersion::Latest => match self.latest_version() {
+                Some(latest) => Ok(latest),
+                None => self.select(None),
+            },
+            CheckpointsVersion::Selected(selector) => self.select(Some(selector)),
+        }
+    }
+
     /// The facts continuous tuning needs.
     pub fn facts(&self) -> PreTunedModelFacts {
         PreTunedModelFacts {
@@ -135,25 +223,29 @@ impl ModelRecord {
         }
     }
 
+    /// The labels `version` shows: the model's, with the version's winning
+    /// (`registry::version_labels`).
+    pub fn labels_of(&self, version: &VersionRecord) -> BTreeMap<String, String> {
+        version_labels(&self.labels, &version.labels)
+    }
+
+    /// `updateTime` as `version` shows it: the later of the model-level and the version's
+    /// updates.
+    pub fn update_time_of(&self, version: &VersionRecord) -> Timestamp {
+        self.updated.max(version.updated)
+    }
+
     /// Every version, by id (so the last one is the latest).
     pub fn versions(&self) -> impl DoubleEndedIterator<Item = &VersionRecord> {
         self.versions.values()
     }
 
     /// Version `id`, if the model has it.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn version(&self, id: VersionId) -> Option<&VersionRecord> {
         self.versions.get(&id)
     }
 
     /// The version with the highest id (ListModelVersionCheckpoints without a version).
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn latest_version(&self) -> Option<&VersionRecord> {
         self.versions.values().next_back()
     }
@@ -216,26 +308,22 @@ impl OperationRecord {
     }
 }
 
-/// Everything under one `projects/{p}/locations/{l}`.
+/// Everything under one `projects/{p}/locations/{l}`: the store's own, read through its methods.
 #[derive(Debug, Default)]
-pub struct Namespace {
+pub(super) struct Namespace {
     /// Tuning jobs by id (ids grow with creation, so reverse order is newest first).
-    pub jobs: BTreeMap<TuningJobId, JobRecord>,
+    pub(super) jobs: BTreeMap<TuningJobId, JobRecord>,
     /// Models by id.
-    pub models: BTreeMap<ModelId, ModelRecord>,
+    pub(super) models: BTreeMap<ModelId, ModelRecord>,
     /// Endpoints by id.
     pub(super) endpoints: BTreeMap<EndpointId, EndpointRecord>,
     /// Operations by id.
-    pub operations: BTreeMap<OperationId, OperationRecord>,
+    pub(super) operations: BTreeMap<OperationId, OperationRecord>,
 }
 
 impl Namespace {
     /// The jobs with ids below `before` (every job with `None`), newest first.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
-    pub fn jobs_newest_first(
+    pub(super) fn jobs_newest_first(
         &self,
         before: Option<TuningJobId>,
     ) -> impl Iterator<Item = &JobRecord> {
@@ -246,27 +334,8 @@ impl Namespace {
         range.rev().map(|(_, job)| job)
     }
 
-    /// The jobs, by id (creation order).
-    pub fn jobs(&self) -> impl Iterator<Item = &JobRecord> {
-        self.jobs.values()
-    }
-
-    /// The endpoints, by id.
-    pub fn endpoints(&self) -> impl Iterator<Item = &EndpointRecord> {
-        self.endpoints.values()
-    }
-
-    /// The models, by id (creation order).
-    pub fn models(&self) -> impl Iterator<Item = &ModelRecord> {
-        self.models.values()
-    }
-
     /// The operations whose parent is `parent`, by id.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
-    pub fn operations_under<'a>(
+    pub(super) fn operations_under<'a>(
         &'a self,
         parent: &'a OperationParent,
     ) -> impl Iterator<Item = &'a OperationRecord> {

@@ -65,16 +65,13 @@ impl Store {
                 let name = ModelName::new(location.clone(), id.clone());
                 self.space_mut(&location).models.insert(
                     id,
-                    ModelRecord {
-                        name: name.clone(),
-                        display_name: display_name.clone(),
-                        description: job.request.description.clone(),
-                        labels: BTreeMap::new(),
-                        created: at,
-                        updated: at,
-                        versions: BTreeMap::new(),
-                        highest_version: None,
-                    },
+                    ModelRecord::new(
+                        name.clone(),
+                        display_name.clone(),
+                        job.request.description.clone(),
+                        BTreeMap::new(),
+                        at,
+                    ),
                 );
                 name
             }

@@ -95,14 +95,10 @@ impl Store {
     }
 
     fn current_default_endpoint(&self, model: &ModelRef) -> Option<&EndpointName> {
-        let record = self
-            .spaces
-            .get(model.name().location_name())?
-            .models
-            .get(model.name().model_id())?;
+        let record = self.model(model.name()).ok()?;
         let Some(VersionSelector::Id(id)) = model.selector() else {
             return None;
         };
-        record.versions.get(id)?.default_endpoint()
+        record.version(*id)?.default_endpoint()
     }
 }

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
+use retune_model::emulator_policy::{Pace, timeline};
 use retune_model::names::{LocationName, OperationParent, TuningJobName, VersionId};
 use retune_model::wire;
 
 use super::{NewJob, Store};
-use crate::jobs::{self, DataOutcome};
+use crate::jobs::DataOutcome;
 use crate::state::JobSpeed;
 
 fn location(s: &str) -> LocationName {
@@ -21,7 +22,7 @@ fn new_job() -> NewJob {
         request: wire::TuningJob::default(),
         base_model: BaseModel::lookup("gemini-2.5-flash").unwrap(),
         plan: None,
-        timeline: jobs::timeline(JobSpeed::Instant, 2, 1),
+        timeline: timeline(Pace::Instant, 2, 1),
         export_last_checkpoint_only: false,
         data: DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats::default())),
         kms_key: None,
@@ -74,8 +75,8 @@ fn a_location_lists_its_own_models_and_a_model_its_versions() {
     let here = location("projects/p/locations/us-central1");
     let models: Vec<_> = store.models_in(&here).collect();
     assert_eq!(models.len(), 3);
-    assert!(models.iter().all(|m| m.name.location_name() == &here));
-    assert!(models.windows(2).all(|w| w[0].name < w[1].name));
+    assert!(models.iter().all(|m| m.name().location_name() == &here));
+    assert!(models.windows(2).all(|w| w[0].name() < w[1].name()));
 
     let model = models[0];
     let first = VersionId::FIRST;
@@ -90,8 +91,8 @@ fn a_location_lists_its_own_models_and_a_model_its_versions() {
 fn operations_are_listed_under_their_own_parent() {
     let (mut store, _, now) = store();
     let here = location("projects/p/locations/us-central1");
-    let models: Vec<_> = store.models_in(&here).map(|m| m.name.clone()).collect();
-    let op = store.delete_model(&models[0].clone().into(), now).unwrap();
+    let models: Vec<_> = store.models_in(&here).map(|m| m.name().clone()).collect();
+    let op = store.delete_model(&models[0], now).unwrap();
 
     let under = |store: &Store, parent: &OperationParent| -> Vec<String> {
         store

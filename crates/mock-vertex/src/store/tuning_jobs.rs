@@ -5,13 +5,14 @@ use std::sync::Arc;
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
 use retune_model::continuous::ContinuousTuningPlan;
+use retune_model::emulator_policy::cancel_delay;
 use retune_model::job_state::request_cancel;
 use retune_model::names::{KmsKeyName, LocationName, TuningJobId, TuningJobName};
 use retune_model::wire;
 
 use super::Store;
 use crate::error::ApiError;
-use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase, cancel_delay};
+use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase};
 
 /// What a new tuning job is, once its request has been checked.
 #[derive(Debug)]
@@ -116,24 +117,27 @@ impl Store {
     }
 
     /// The jobs of `location` with ids below `before` (every job with `None`), newest first.
-    #[allow(
-        dead_code,
-        reason = "for the list handlers, which read the namespace's maps until they switch"
-    )]
     pub fn jobs_newest_first(
         &self,
         location: &LocationName,
         before: Option<TuningJobId>,
     ) -> impl Iterator<Item = &JobRecord> {
-        self.spaces
-            .get(location)
+        self.space(location)
             .into_iter()
             .flat_map(move |space| space.jobs_newest_first(before))
     }
 
-    /// Requests cancellation of a job at `now` (`retune_model::job_state::request_cancel`).
+    /// The jobs of `location`, by id (creation order).
+    pub fn jobs_in(&self, location: &LocationName) -> impl Iterator<Item = &JobRecord> {
+        self.space(location)
+            .into_iter()
+            .flat_map(|space| space.jobs.values())
+    }
+
+    /// Requests cancellation of a job at `now` (`retune_model::job_state::request_cancel`); it
+    /// ends after `emulator_policy::cancel_delay`.
     pub fn cancel_job(&mut self, name: &TuningJobName, now: Timestamp) -> Result<(), ApiError> {
-        let delay = cancel_delay(self.speed);
+        let delay = cancel_delay(self.pace());
         let job = self
             .spaces
             .get_mut(name.location_name())

@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::Code;
-use crate::names::{ModelRef, NameError, NameKind, VersionAlias, VersionId, VersionSelector};
+use crate::names::{NameError, NameKind, VersionAlias, VersionId};
 
 use super::{VersionEntry, list};
 
@@ -75,12 +75,6 @@ impl fmt::Display for AliasChange {
 /// Why a `mergeVersionAliases` request is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AliasMergeError {
-    /// The request names the model, an alias or `@-` instead of an explicit version id.
-    #[error(
-        "MergeVersionAliases needs a model name with an explicit version id, such as {}@1; \
-         found {model}", .model.name()
-    )]
-    VersionIdRequired { model: ModelRef },
     /// The request lists no aliases.
     #[error("versionAliases is empty: give at least one alias to add, or `-alias` to remove")]
     NoChanges,
@@ -112,9 +106,7 @@ impl AliasMergeError {
     /// The status code: `INVALID_ARGUMENT`, `NOT_FOUND` or `FAILED_PRECONDITION`.
     pub fn code(&self) -> Code {
         match self {
-            AliasMergeError::NoChanges | AliasMergeError::VersionIdRequired { .. } => {
-                Code::InvalidArgument
-            }
+            AliasMergeError::NoChanges => Code::InvalidArgument,
             AliasMergeError::UnknownVersion { .. } => Code::NotFound,
             AliasMergeError::NotHeld { .. } | AliasMergeError::DefaultRemoved { .. } => {
                 Code::FailedPrecondition
@@ -123,31 +115,12 @@ impl AliasMergeError {
     }
 }
 
-/// The version a MergeVersionAliases request targets: its name must carry an explicit version id
-/// (`models/9@2`), not an alias, `@-` or nothing.
-///
-/// ```
-/// use retune_model::names::{ModelRef, VersionId};
-/// use retune_model::registry::merge_target;
-/// let at = |s: &str| s.parse::<ModelRef>().unwrap();
-/// assert_eq!(merge_target(&at("projects/p/locations/us-central1/models/9@2")), Ok(VersionId::from_number(2).unwrap()));
-/// assert!(merge_target(&at("projects/p/locations/us-central1/models/9@golden")).is_err());
-/// assert!(merge_target(&at("projects/p/locations/us-central1/models/9")).is_err());
-/// ```
-pub fn merge_target(model: &ModelRef) -> Result<VersionId, AliasMergeError> {
-    match model.selector() {
-        Some(VersionSelector::Id(id)) => Ok(*id),
-        _ => Err(AliasMergeError::VersionIdRequired {
-            model: model.clone(),
-        }),
-    }
-}
-
 /// The aliases of every version after a merge, by version id.
 pub type AliasAssignment = BTreeMap<VersionId, Vec<VersionAlias>>;
 
 /// The aliases of every version after merging `changes` into version `target`
-/// (`MergeVersionAliases`).
+/// (`MergeVersionAliases`; `target` is the explicit version id that
+/// [`crate::request::check_merge_version_aliases`] requires in the request's name).
 ///
 /// - Adding an alias gives it to `target` and takes it from whichever version held it.
 /// - `-alias` takes it from `target`.
@@ -264,6 +237,7 @@ pub fn merge_version_aliases(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names::VersionSelector;
     use crate::registry::resolve_version;
     use proptest::prelude::*;
 

@@ -8,12 +8,6 @@ use super::{VersionEntry, list};
 /// Why a version or a model may not be deleted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeletionRefusal {
-    /// `DeleteModel` on a name with a version (`@2`, `@golden`, `@-`).
-    #[error(
-        "DeleteModel takes a model name without a version, such as {}; found {model}; use \
-         :deleteVersion to delete one version", .model.name()
-    )]
-    VersionGiven { model: ModelRef },
     /// `deleteVersion` without an explicit version id (no selector, an alias, or `@-`).
     #[error(
         "deleteVersion needs an explicit version id, such as `models/{{model}}@2`; found {found}"
@@ -45,9 +39,7 @@ impl DeletionRefusal {
     /// The status code: `INVALID_ARGUMENT`, `NOT_FOUND` or `FAILED_PRECONDITION`.
     pub fn code(&self) -> Code {
         match self {
-            DeletionRefusal::VersionIdRequired { .. } | DeletionRefusal::VersionGiven { .. } => {
-                Code::InvalidArgument
-            }
+            DeletionRefusal::VersionIdRequired { .. } => Code::InvalidArgument,
             DeletionRefusal::UnknownVersion { .. } => Code::NotFound,
             DeletionRefusal::OnlyVersion { .. }
             | DeletionRefusal::VersionDeployed { .. }
@@ -151,35 +143,28 @@ pub struct Deletion {
     pub operation_parent: OperationParent,
 }
 
-/// `DeleteModel`: the name must carry no version, and the model must pass
-/// [`check_model_deletion`].
+/// `DeleteModel` of `model`, which must pass [`check_model_deletion`]. The name comes from
+/// [`crate::request::check_delete_model`], which refuses a name with a version.
 ///
 /// ```
-/// use retune_model::names::{ModelRef, OperationParent, VersionId};
-/// use retune_model::registry::{model_deletion, DeletionRefusal, VersionEntry};
+/// use retune_model::names::{ModelName, OperationParent, VersionId};
+/// use retune_model::registry::{model_deletion, VersionEntry};
 /// let versions = [VersionEntry::new(VersionId::FIRST)];
-/// let bare: ModelRef = "projects/p/locations/us-central1/models/9".parse().unwrap();
-/// let deletion = model_deletion(&bare, &versions).unwrap();
+/// let model: ModelName = "projects/p/locations/us-central1/models/9".parse().unwrap();
+/// let deletion = model_deletion(&model, &versions).unwrap();
 /// assert_eq!(deletion.version, None);
 /// assert!(matches!(deletion.operation_parent, OperationParent::Location(_)));
-/// let versioned: ModelRef = "projects/p/locations/us-central1/models/9@1".parse().unwrap();
-/// assert!(matches!(model_deletion(&versioned, &versions), Err(DeletionRefusal::VersionGiven { .. })));
+/// assert!(model_deletion(&model, &[versions[0].clone().with_deployed(true)]).is_err());
 /// ```
 pub fn model_deletion(
-    model: &ModelRef,
+    model: &ModelName,
     versions: &[VersionEntry],
 ) -> Result<Deletion, DeletionRefusal> {
-    if model.selector().is_some() {
-        return Err(DeletionRefusal::VersionGiven {
-            model: model.clone(),
-        });
-    }
     check_model_deletion(versions)?;
-    let name = model.name();
     Ok(Deletion {
-        model: name.clone(),
+        model: model.clone(),
         version: None,
-        operation_parent: OperationParent::Location(name.location_name().clone()),
+        operation_parent: OperationParent::Location(model.location_name().clone()),
     })
 }
 
@@ -299,15 +284,16 @@ mod tests {
         );
         assert!(version_deletion(&model.clone().into(), &versions).is_err());
 
-        let deletion = model_deletion(&model.clone().into(), &versions).unwrap();
+        let deletion = model_deletion(&model, &versions).unwrap();
         assert_eq!(deletion.version, None);
         assert_eq!(
             deletion.operation_parent,
             OperationParent::Location(model.location_name().clone())
         );
+        // A DeleteModel naming a version is refused once, by its request validator.
         for selector in ["@2", "@rc", "@-"] {
             let named: ModelRef = format!("{model}{selector}").parse().unwrap();
-            let err = model_deletion(&named, &versions).unwrap_err();
+            let err = crate::request::check_delete_model(&named).unwrap_err();
             assert_eq!(err.code(), Code::InvalidArgument, "{selector}");
             assert!(err.to_string().contains(":deleteVersion"), "{err}");
         }

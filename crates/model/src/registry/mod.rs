@@ -1,6 +1,7 @@
 //! The Model Registry rules as pure functions over plain values: resolving a version selector,
 //! merging version aliases, issuing version ids, deciding whether a version or a model may be
-//! deleted, and which level of a model an UpdateModel request changes. Checkpoint resolution lives
+//! deleted, which level of a model an UpdateModel request changes, and how listed versions are
+//! ordered. Checkpoint resolution lives
 //! in [`crate::checkpoints`] and is re-exported here.
 //!
 //! Nothing here stores anything: callers pass in a view of a model's versions
@@ -32,17 +33,18 @@
 mod aliases;
 mod deletion;
 mod new_version;
+mod order;
 mod resolve;
 mod update_mask;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::continuous::TuningProvenance;
 use crate::names::{CheckpointId, VersionAlias, VersionId};
 
 pub use crate::checkpoints::{CheckpointError, resolve_checkpoint};
-pub use aliases::{
-    AliasAssignment, AliasChange, AliasMergeError, merge_target, merge_version_aliases,
-};
+pub use aliases::{AliasAssignment, AliasChange, AliasMergeError, merge_version_aliases};
 pub use deletion::{
     Deletion, DeletionRefusal, check_model_deletion, check_version_deletion, model_deletion,
     version_deletion,
@@ -52,6 +54,7 @@ pub use new_version::{
     TUNE_TYPE_SUPERVISED, TunedJob, VersionHome, initial_aliases, new_version, next_version_id,
     tune_type_label, tuning_outcome,
 };
+pub use order::{VersionOrderFacts, compare_versions};
 pub use resolve::{ResolveError, resolve_version, select_version};
 pub use update_mask::{UpdatableField, UpdateLevel, UpdateMaskError, check_update_mask};
 
@@ -114,6 +117,46 @@ impl VersionEntry {
     pub fn is_default(&self) -> bool {
         self.holds(&VersionAlias::DEFAULT)
     }
+}
+
+/// The labels one version of a model shows (GetModel's `labels`, and what a `labels.{key}` list
+/// filter matches): the model-level labels, with the version's own winning on a shared key.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use retune_model::registry::version_labels;
+/// let model = BTreeMap::from([("team".to_owned(), "a".to_owned()), ("env".to_owned(), "dev".to_owned())]);
+/// let version = BTreeMap::from([("env".to_owned(), "prod".to_owned())]);
+/// let shown = version_labels(&model, &version);
+/// assert_eq!((shown["team"].as_str(), shown["env"].as_str()), ("a", "prod"));
+/// ```
+pub fn version_labels(
+    model: &BTreeMap<String, String>,
+    version: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut labels = model.clone();
+    labels.extend(version.iter().map(|(k, v)| (k.clone(), v.clone())));
+    labels
+}
+
+/// The base model id a version was tuned from, as the `base_model_name` list filter reads it:
+/// the root base model of its tuning provenance, else its [`LABEL_BASE_MODEL`] system label
+/// (a version with neither has none).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use retune_model::registry::{LABEL_BASE_MODEL, version_base_model};
+/// let labels = BTreeMap::from([(LABEL_BASE_MODEL.to_owned(), "gemini-2.5-flash".to_owned())]);
+/// assert_eq!(version_base_model(None, &labels), Some("gemini-2.5-flash"));
+/// assert_eq!(version_base_model(None, &BTreeMap::new()), None);
+/// ```
+pub fn version_base_model<'a>(
+    provenance: Option<&'a TuningProvenance>,
+    labels: &'a BTreeMap<String, String>,
+) -> Option<&'a str> {
+    provenance
+        .map(|p| p.root_base_model.id())
+        .or_else(|| labels.get(LABEL_BASE_MODEL).map(String::as_str))
 }
 
 /// Writes `1, 2, 3`, or `none` for an empty list.

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::jobs::{DataOutcome, JobRecord, Phase};
 use crate::store::{
-    CheckpointRecord, EndpointRecord, JobFaults, ModelRecord, Namespace, Store, VersionRecord,
+    CheckpointRecord, EndpointRecord, JobFaults, ModelRecord, Store, VersionRecord,
 };
 
 // The snapshot shapes and their parsing helpers.
@@ -155,12 +155,12 @@ fn version_snapshot(v: &VersionRecord) -> VersionSnapshot {
 
 fn model_snapshot(m: &ModelRecord) -> ModelSnapshot {
     ModelSnapshot {
-        name: m.name.to_string(),
-        display_name: m.display_name.clone(),
-        description: m.description.clone(),
-        labels: m.labels.clone(),
-        create_time: m.created.to_string(),
-        update_time: m.updated.to_string(),
+        name: m.name().to_string(),
+        display_name: m.display_name().to_owned(),
+        description: m.description().to_owned(),
+        labels: m.labels().clone(),
+        create_time: m.created().to_string(),
+        update_time: m.updated().to_string(),
         highest_version: m.highest_version().map(|v| v.to_string()),
         versions: m.versions().map(version_snapshot).collect(),
     }
@@ -181,8 +181,8 @@ fn endpoint_snapshot(e: &EndpointRecord) -> EndpointSnapshot {
 
 /// The snapshot of `store`, with the clock at `now` in `mode`.
 pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
-    let mut locations: Vec<(&LocationName, &Namespace)> = store.locations().collect();
-    locations.sort_by_key(|(name, _)| name.to_string());
+    let mut locations: Vec<&LocationName> = store.locations().collect();
+    locations.sort_by_key(|name| name.to_string());
     let counters = store.counters();
     StateSnapshot {
         format: SNAPSHOT_FORMAT,
@@ -202,17 +202,16 @@ pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot
             .then(|| faults_snapshot(store.next_job_faults())),
         locations: locations
             .into_iter()
-            .map(|(name, space)| LocationSnapshot {
+            .map(|name| LocationSnapshot {
                 name: name.to_string(),
-                jobs: space
-                    .jobs()
+                jobs: store
+                    .jobs_in(name)
                     .map(|j| job_snapshot(j, store.faults_of(&j.name)))
                     .collect(),
-                models: space.models().map(model_snapshot).collect(),
-                endpoints: space.endpoints().map(endpoint_snapshot).collect(),
-                operations: space
-                    .operations
-                    .values()
+                models: store.models_in(name).map(model_snapshot).collect(),
+                endpoints: store.endpoints_in(name).map(endpoint_snapshot).collect(),
+                operations: store
+                    .operations_in(name)
                     .map(|o| OperationSnapshot {
                         name: o.name.to_string(),
                         create_time: o.created.to_string(),

@@ -230,18 +230,20 @@ fn model(s: &ModelSnapshot) -> Result<ModelRecord, SnapshotError> {
     let versions = s
         .versions
         .iter()
-        .map(|v| version(v).map(|v| (v.id, v)))
-        .collect::<Result<_, _>>()?;
-    Ok(ModelRecord {
-        name: parse("model.name", &s.name)?,
-        display_name: s.display_name.clone(),
-        description: s.description.clone(),
-        labels: s.labels.clone(),
-        created: parse("model.createTime", &s.create_time)?,
-        updated: parse("model.updateTime", &s.update_time)?,
+        .map(version)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ModelRecord::new(
+        parse("model.name", &s.name)?,
+        s.display_name.clone(),
+        s.description.clone(),
+        s.labels.clone(),
+        parse("model.createTime", &s.create_time)?,
+    )
+    .restored(
+        parse("model.updateTime", &s.update_time)?,
         versions,
-        highest_version: optional("model.highestVersion", s.highest_version.as_ref())?,
-    })
+        optional("model.highestVersion", s.highest_version.as_ref())?,
+    ))
 }
 
 fn endpoint(s: &EndpointSnapshot) -> Result<EndpointRecord, SnapshotError> {
@@ -295,8 +297,8 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
         }
         for s in &location.models {
             let record = model(s)?;
-            if record.name.location_name() != &name {
-                return Err(not_under(format!("model {}", record.name)));
+            if record.name().location_name() != &name {
+                return Err(not_under(format!("model {}", record.name())));
             }
             store.restore_model(record);
         }
