@@ -22,10 +22,6 @@ pub const MAX_EVENLY_SPACED_CHECKPOINTS: u32 = 10;
 /// The most checkpoints a schedule holds: the evenly spaced ones plus the final one.
 pub const MAX_CHECKPOINTS: usize = MAX_EVENLY_SPACED_CHECKPOINTS as usize + 1;
 
-// The emulator's step and epoch choices, for the CLI's data-set summary, which still reads
-// them here; they are defined, documented and tested in `emulator_policy`.
-pub use crate::emulator_policy::{default_epoch_count, steps_per_epoch};
-
 /// A checkpoint a tuning job will export: 1-based id, the epoch it belongs to, the exact step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ScheduledCheckpoint {

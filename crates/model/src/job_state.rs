@@ -453,7 +453,7 @@ pub struct JobTimeline {
     pub tuning_per_step: Duration,
     /// Time in `RUNNING` / `POST_PROCESSING`.
     pub post_processing: Duration,
-    /// Training steps per epoch (see `checkpoints::steps_per_epoch`).
+    /// Training steps per epoch (see `emulator_policy::steps_per_epoch`).
     pub steps_per_epoch: u64,
     /// Epochs to train.
     pub epochs: u32,

@@ -8,10 +8,10 @@ use bytes::Bytes;
 use retune_client::auth::AuthTransport;
 use retune_client::endpoint::Endpoint;
 use retune_client::transport::{ReqwestTransport, Transport};
-use retune_model::checkpoints::{default_epoch_count, steps_per_epoch};
 use retune_model::dataset::{
     DatasetKind, DatasetLimits, DatasetReport, Distribution, validate_dataset,
 };
+use retune_model::emulator_policy::{default_epoch_count, steps_per_epoch};
 use retune_model::gcs::GcsUri;
 use retune_model::wire::{self, EnumEncoding};
 

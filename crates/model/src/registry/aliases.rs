@@ -238,30 +238,14 @@ pub fn merge_version_aliases(
 mod tests {
     use super::*;
     use crate::names::VersionSelector;
+    use crate::registry::fixtures::{a, three_versions, v};
     use crate::registry::resolve_version;
     use proptest::prelude::*;
-
-    fn v(n: u64) -> VersionId {
-        VersionId::from_number(n).unwrap()
-    }
-
-    fn a(s: &str) -> VersionAlias {
-        s.parse().unwrap()
-    }
 
     fn changes(list: &[&str]) -> Vec<AliasChange> {
         list.iter()
             .map(|s| AliasChange::parse(s).unwrap())
             .collect()
-    }
-
-    /// Version 1 holds `default` and `golden`, version 2 holds `rc`, version 3 holds nothing.
-    fn three_versions() -> Vec<VersionEntry> {
-        vec![
-            VersionEntry::new(v(1)).with_aliases(vec![VersionAlias::DEFAULT, a("golden")]),
-            VersionEntry::new(v(2)).with_aliases(vec![a("rc")]),
-            VersionEntry::new(v(3)),
-        ]
     }
 
     #[test]

@@ -32,6 +32,8 @@
 
 mod aliases;
 mod deletion;
+#[cfg(test)]
+mod fixtures;
 mod new_version;
 mod order;
 mod resolve;

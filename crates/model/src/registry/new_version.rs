@@ -289,11 +289,8 @@ pub fn next_version_id(highest_ever_issued: Option<VersionId>) -> VersionId {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::fixtures::v;
     use proptest::prelude::*;
-
-    fn v(n: u64) -> VersionId {
-        VersionId::from_number(n).unwrap()
-    }
 
     #[test]
     fn version_ids_are_never_reused_after_deletes() {

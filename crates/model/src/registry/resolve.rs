@@ -97,23 +97,7 @@ pub fn resolve_version(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(n: u64) -> VersionId {
-        VersionId::from_number(n).unwrap()
-    }
-
-    fn a(s: &str) -> VersionAlias {
-        s.parse().unwrap()
-    }
-
-    /// Version 1 holds `default` and `golden`, version 2 holds `rc`, version 3 holds nothing.
-    fn three_versions() -> Vec<VersionEntry> {
-        vec![
-            VersionEntry::new(v(1)).with_aliases(vec![VersionAlias::DEFAULT, a("golden")]),
-            VersionEntry::new(v(2)).with_aliases(vec![a("rc")]),
-            VersionEntry::new(v(3)),
-        ]
-    }
+    use crate::registry::fixtures::{a, three_versions, v};
 
     #[test]
     fn model_without_selector_resolves_to_the_default_version() {

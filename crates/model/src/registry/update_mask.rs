@@ -192,15 +192,7 @@ pub fn check_update_mask<S: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::{VersionAlias, VersionId};
-
-    fn v(n: u64) -> VersionId {
-        VersionId::from_number(n).unwrap()
-    }
-
-    fn a(s: &str) -> VersionAlias {
-        s.parse().unwrap()
-    }
+    use crate::registry::fixtures::{a, v};
 
     #[test]
     fn update_mask_level_table() {
