@@ -6,6 +6,7 @@ use retune_client::{Lineage, Origin};
 use retune_model::Timestamp;
 use retune_model::continuous::{ContinuousTuningPlan, TuningOutcome};
 use retune_model::job_state::{JobState, TuningJobState};
+use retune_model::names::{ModelRef, TuningJobName};
 use retune_model::proto_enum::ProtoEnum;
 use retune_model::wire;
 
@@ -23,9 +24,19 @@ pub fn sub_state_name(state: TuningJobState) -> &'static str {
     name.strip_prefix("TUNING_JOB_STATE_").unwrap_or(name)
 }
 
-/// The last path segment of a resource name: `42` for `.../tuningJobs/42`.
-pub fn short_name(name: &str) -> &str {
-    name.rsplit('/').next().unwrap_or(name)
+/// A tuning job's id, `42` for `.../tuningJobs/42`; a name that does not parse is shown whole.
+pub fn job_id(name: &str) -> String {
+    name.parse::<TuningJobName>()
+        .map_or_else(|_| name.to_owned(), |job| job.tuning_job_id().to_string())
+}
+
+/// A model's id, `7` for `.../models/7` (or `.../models/7@2`); a name that does not parse is
+/// shown whole.
+pub fn model_id(name: &str) -> String {
+    name.parse::<ModelRef>().map_or_else(
+        |_| name.to_owned(),
+        |model| model.name().model_id().to_string(),
+    )
 }
 
 fn time(t: Option<Timestamp>) -> String {
@@ -75,7 +86,7 @@ pub fn jobs_table(jobs: &[wire::TuningJob]) -> Table {
     let mut table = Table::new(&["JOB", "STATE", "SOURCE", "TUNED MODEL", "CREATED"]);
     for job in jobs {
         table.row(vec![
-            short_name(&job.name).to_owned(),
+            job_id(&job.name),
             job_status(job),
             job_source(job),
             job.tuned_model
@@ -187,8 +198,7 @@ pub fn models_table(models: &[wire::Model]) -> Table {
         "CREATED",
     ]);
     for model in models {
-        let id = short_name(&model.name);
-        let id = id.split_once('@').map_or(id, |(id, _)| id);
+        let id = model_id(&model.name);
         table.row(vec![
             id.to_owned(),
             model.version_id.clone(),

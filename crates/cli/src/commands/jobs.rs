@@ -113,7 +113,7 @@ async fn created(
     out.say(format!("Created tuning job {}", job.name))?;
     if !wait {
         show_job(&job, out)?;
-        let id = render::short_name(&job.name);
+        let id = render::job_id(&job.name);
         out.say(format!("Follow it with: retune jobs wait {id}"))?;
         return Ok(Exit::Ok);
     }

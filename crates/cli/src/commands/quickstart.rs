@@ -145,7 +145,7 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
     let model = first_version.name().clone();
     n.detail(format!(
         "Job {} {}: it made model {}, version {}.",
-        render::short_name(&job.name),
+        render::job_id(&job.name),
         render::state_name(job.state.unwrap_or(JobState::Unspecified)),
         model.model_id(),
         version_of(&first_version)
@@ -193,7 +193,7 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
     let second_version = tuned_version(&job)?;
     n.detail(format!(
         "Job {} {}: it made version {} of the same model {}.",
-        render::short_name(&job.name),
+        render::job_id(&job.name),
         render::state_name(job.state.unwrap_or(JobState::Unspecified)),
         version_of(&second_version),
         model.model_id()
