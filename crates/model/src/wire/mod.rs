@@ -80,6 +80,7 @@ mod operation;
 mod status;
 mod strict;
 mod tuning_job;
+mod tuning_spec;
 
 use std::fmt;
 
@@ -96,6 +97,7 @@ pub use model::*;
 pub use operation::*;
 pub use status::*;
 pub use tuning_job::*;
+pub use tuning_spec::*;
 
 /// How [`encode`] writes enums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
