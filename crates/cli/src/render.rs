@@ -328,15 +328,8 @@ pub fn plan_fields(plan: &ContinuousTuningPlan) -> Fields {
     let mut f = Fields::new();
     f.add("continues from", plan.pre_tuned_version().to_string())
         .add("checkpoint", plan.checkpoint.to_string())
-        .add("root base model", plan.root_base_model.id());
-    match &plan.outcome {
-        TuningOutcome::NewVersion { parent } => {
-            f.add("result", format!("a new version of {parent}"));
-        }
-        TuningOutcome::NewModel { display_name } => {
-            f.add("result", format!("a new model named {display_name:?}"));
-        }
-    }
+        .add("root base model", plan.root_base_model.id())
+        .add("result", plan.outcome.to_string());
     f
 }
 
