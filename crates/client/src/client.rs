@@ -6,8 +6,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::Stream;
 use retune_model::names::{
-    EndpointName, LocationId, LocationName, ModelName, ModelRef, OperationName, ProjectId,
-    TuningJobName, VersionId,
+    EndpointName, LocationId, LocationName, ModelName, ModelRef, NameError, OperationName,
+    ProjectId, TuningJobName,
 };
 use retune_model::wire::{self, EnumEncoding, WireMessage};
 use serde::de::DeserializeOwned;
@@ -16,6 +16,7 @@ use crate::auth::{AuthTransport, TokenProvider};
 use crate::decode::decode_response;
 use crate::endpoint::{ApiVersion, BASE_URL_ENV, Endpoint, resolve_endpoint};
 use crate::error::{ApiStatus, BuildError, DecodeError, Error};
+use crate::resource::{Checkpoint, Model, TuningJob};
 use crate::retry::{Idempotency, RetryPolicy, RetryTransport};
 use crate::spec::{ListOptions, ModelUpdate, TuningJobSpec};
 use crate::tracing::TracingTransport;
@@ -292,6 +293,64 @@ impl Client {
         }
     }
 
+    /// A client of the emulator (`mock-vertex`) at `base_url`, such as
+    /// `http://127.0.0.1:8080`: no credentials, no environment read, and
+    /// [`PollPolicy::fast`], so waiting for an emulated job takes milliseconds.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), retune_client::Error> {
+    /// use retune_client::Client;
+    /// let client = Client::for_emulator(
+    ///     "http://127.0.0.1:8080".parse()?,
+    ///     "my-project".parse()?,
+    ///     "us-central1".parse()?,
+    /// )?;
+    /// assert_eq!(client.location().to_string(), "projects/my-project/locations/us-central1");
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "reqwest")]
+    pub fn for_emulator(
+        base_url: Endpoint,
+        project: ProjectId,
+        location: LocationId,
+    ) -> Result<Client, Error> {
+        Client::builder()
+            .project(project)
+            .location(location)
+            .endpoint(base_url)
+            .read_environment(false)
+            .token_provider(Arc::new(crate::auth::NoAuth))
+            .poll_policy(PollPolicy::fast())
+            .build()
+    }
+
+    /// A client of a service in this process, such as the emulator's router
+    /// (`mock_vertex::router`), through [`InProcess`](crate::transport::InProcess): no
+    /// credentials, no retries, and [`PollPolicy::fast`]. The client does not depend on the
+    /// emulator; the caller brings it (as a dev-dependency, in tests).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), retune_client::Error> {
+    /// use retune_client::Client;
+    /// let emulator = mock_vertex::router(mock_vertex::Emulator::new());
+    /// let client = Client::in_process(emulator, "my-project".parse()?, "us-central1".parse()?);
+    /// let missing = "projects/my-project/locations/us-central1/models/404".parse()?;
+    /// assert!(client.get_model(&missing).await.unwrap_err().is_not_found());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn in_process<S>(service: S, project: ProjectId, location: LocationId) -> Client
+    where
+        crate::transport::InProcess<S>: Transport,
+    {
+        let config =
+            ClientConfig::new(LocationName::new(project, location), Endpoint::in_process())
+                .with_poll_policy(PollPolicy::fast());
+        Client::from_transport(Arc::new(crate::transport::InProcess::new(service)), config)
+    }
+
     /// A client over `transport`, used as is: no auth, retry or tracing unless the transport
     /// already does them. The seam for tests and custom stacks.
     pub fn from_transport(transport: Arc<dyn Transport>, config: ClientConfig) -> Client {
@@ -380,7 +439,8 @@ impl Client {
         Ok(req)
     }
 
-    async fn execute<T: DeserializeOwned + WireMessage>(&self, call: Call) -> Result<T, Error> {
+    /// Sends `call`; a success status and its body, or the service's error.
+    async fn respond(&self, call: Call) -> Result<(http::StatusCode, Bytes), Error> {
         let req = self.request(call)?;
         let response = self.transport.as_ref().send(req).await?;
         let status = response.status();
@@ -388,17 +448,36 @@ impl Client {
         if !status.is_success() {
             return Err(ApiStatus::from_response(status, &body).into());
         }
+        Ok((status, body))
+    }
+
+    async fn execute<T: DeserializeOwned + WireMessage>(&self, call: Call) -> Result<T, Error> {
+        let (status, body) = self.respond(call).await?;
         decode_response::<T>(&body).map_err(|e| DecodeError::new(status, body, e).into())
     }
 
-    fn list_pages<T, R>(
+    /// Sends `call`, decodes a `W` and parses its names into a `T`: a name that does not parse
+    /// is a [`DecodeError`], so the accessors of `T` need not fail.
+    async fn execute_typed<W, T>(&self, call: Call) -> Result<T, Error>
+    where
+        W: DeserializeOwned + WireMessage,
+        T: TryFrom<W, Error = NameError>,
+    {
+        let (status, body) = self.respond(call).await?;
+        let wire =
+            decode_response::<W>(&body).map_err(|e| DecodeError::new(status, body.clone(), e))?;
+        T::try_from(wire).map_err(|e| DecodeError::new(status, body, e).into())
+    }
+
+    fn list_pages<W, T, R>(
         &self,
         path: String,
         options: ListOptions,
-        split: fn(R) -> (Vec<T>, String),
+        split: fn(R) -> (Vec<W>, String),
     ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
     where
-        T: Send + 'static,
+        W: Send + 'static,
+        T: TryFrom<W, Error = NameError> + Send + 'static,
         R: DeserializeOwned + WireMessage + Send + 'static,
     {
         enum Page {
@@ -419,7 +498,15 @@ impl Client {
                 };
                 let call = Call::new(http::Method::GET, path, Idempotency::Idempotent)
                     .query(options.query(token.as_deref()));
-                let (items, next) = split(client.execute::<R>(call).await?);
+                let (status, body) = client.respond(call).await?;
+                let page = decode_response::<R>(&body)
+                    .map_err(|e| DecodeError::new(status, body.clone(), e))?;
+                let (items, next) = split(page);
+                let items = items
+                    .into_iter()
+                    .map(T::try_from)
+                    .collect::<Result<Vec<T>, _>>()
+                    .map_err(|e| DecodeError::new(status, body, e))?;
                 let next = if next.is_empty() {
                     Page::Done
                 } else {
@@ -440,7 +527,7 @@ impl Client {
 
     /// Creates a supervised tuning job (`POST .../tuningJobs`). Never retried once it may have
     /// reached the server, so a flaky network cannot create two jobs.
-    pub async fn create_tuning_job(&self, spec: &TuningJobSpec) -> Result<wire::TuningJob, Error> {
+    pub async fn create_tuning_job(&self, spec: &TuningJobSpec) -> Result<TuningJob, Error> {
         let create = spec.check(&self.config.location)?;
         let body = wire::encode(&create.job, EnumEncoding::Names);
         let call = Call::new(
@@ -449,13 +536,13 @@ impl Client {
             Idempotency::NonIdempotent,
         )
         .body(body);
-        self.execute(call).await
+        self.execute_typed::<wire::TuningJob, _>(call).await
     }
 
     /// Gets a tuning job.
-    pub async fn get_tuning_job(&self, name: &TuningJobName) -> Result<wire::TuningJob, Error> {
+    pub async fn get_tuning_job(&self, name: &TuningJobName) -> Result<TuningJob, Error> {
         self.check_location("tuning job name", name.location())?;
-        self.execute(Call::new(
+        self.execute_typed::<wire::TuningJob, _>(Call::new(
             http::Method::GET,
             display(name),
             Idempotency::Idempotent,
@@ -482,7 +569,7 @@ impl Client {
     pub fn list_tuning_jobs(
         &self,
         options: ListOptions,
-    ) -> impl Stream<Item = Result<wire::TuningJob, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<TuningJob, Error>> + Send + 'static {
         self.list_pages(
             format!("{}/tuningJobs", self.config.location),
             options,
@@ -512,9 +599,9 @@ impl Client {
     // ----------------------------------------------------------------------------------------
 
     /// Gets a model version: by id, by alias, or the default version when `model` has no `@`.
-    pub async fn get_model(&self, model: &ModelRef) -> Result<wire::Model, Error> {
+    pub async fn get_model(&self, model: &ModelRef) -> Result<Model, Error> {
         self.check_location("model name", model.name().location())?;
-        self.execute(Call::new(
+        self.execute_typed::<wire::Model, _>(Call::new(
             http::Method::GET,
             display(model),
             Idempotency::Idempotent,
@@ -526,7 +613,7 @@ impl Client {
     pub fn list_models(
         &self,
         options: ListOptions,
-    ) -> impl Stream<Item = Result<wire::Model, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Model, Error>> + Send + 'static {
         self.list_pages(
             format!("{}/models", self.config.location),
             options,
@@ -539,7 +626,7 @@ impl Client {
         &self,
         model: &ModelName,
         options: ListOptions,
-    ) -> impl Stream<Item = Result<wire::Model, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Model, Error>> + Send + 'static {
         self.list_pages(
             format!("{model}:listVersions"),
             options,
@@ -551,7 +638,7 @@ impl Client {
     pub fn list_checkpoints(
         &self,
         model: &ModelRef,
-    ) -> impl Stream<Item = Result<wire::ModelVersionCheckpoint, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Checkpoint, Error>> + Send + 'static {
         self.list_pages(
             format!("{model}:listCheckpoints"),
             ListOptions::new(),
@@ -570,7 +657,7 @@ impl Client {
         &self,
         model: &ModelRef,
         update: &ModelUpdate,
-    ) -> Result<wire::Model, Error> {
+    ) -> Result<Model, Error> {
         self.check_location("model name", model.name().location())?;
         let body = wire::encode(&update.to_wire(model), EnumEncoding::Names);
         let mask = update.update_mask_paths();
@@ -590,7 +677,7 @@ impl Client {
         let call = Call::new(http::Method::PATCH, display(model), Idempotency::Idempotent)
             .query(vec![("updateMask", mask.join(","))])
             .body(body);
-        self.execute(call).await
+        self.execute_typed::<wire::Model, _>(call).await
     }
 
     /// Deletes a model and all its versions; returns the long-running operation.
@@ -613,14 +700,18 @@ impl Client {
         .await
     }
 
-    /// Deletes one version (`:deleteVersion`); the only version of a model cannot be deleted.
-    pub async fn delete_model_version(
-        &self,
-        model: &ModelName,
-        version: VersionId,
-    ) -> Result<wire::Operation, Error> {
-        self.check_location("model name", model.location())?;
-        let path = format!("{}:deleteVersion", model.at_version(version));
+    /// Deletes one version (`:deleteVersion`), named by id (`…/models/{model}@{versionId}`, as
+    /// [`Model::model_ref`] gives it); the only version of a model cannot be deleted.
+    pub async fn delete_model_version(&self, version: &ModelRef) -> Result<wire::Operation, Error> {
+        self.check_location("model name", version.name().location())?;
+        if version.version_id().is_none() {
+            return Err(BuildError::new(
+                "model name",
+                format!("DeleteModelVersion needs a version id: `{version}` names none"),
+            )
+            .into());
+        }
+        let path = format!("{version}:deleteVersion");
         self.execute(Call::new(
             http::Method::DELETE,
             path,
@@ -629,21 +720,21 @@ impl Client {
         .await
     }
 
-    /// Adds and removes aliases of one version; returns that version. The request is checked by
-    /// [`check_merge_version_aliases`] first (at least one change).
+    /// Adds and removes aliases of one version, named by id (`…/models/{model}@{versionId}`, as
+    /// [`Model::model_ref`] gives it); returns that version. The request is checked by
+    /// [`check_merge_version_aliases`] first (a version id, at least one change).
     pub async fn merge_version_aliases(
         &self,
-        model: &ModelName,
-        version: VersionId,
+        version: &ModelRef,
         changes: &[AliasChange],
-    ) -> Result<wire::Model, Error> {
-        self.check_location("model name", model.location())?;
-        let target = model.at_version(version);
+    ) -> Result<Model, Error> {
+        self.check_location("model name", version.name().location())?;
+        let target = version;
         let body = wire::MergeVersionAliasesRequest {
             version_aliases: changes.iter().map(AliasChange::to_string).collect(),
             ..wire::MergeVersionAliasesRequest::default()
         };
-        check_merge_version_aliases(&target, &body).map_err(|e| {
+        check_merge_version_aliases(target, &body).map_err(|e| {
             BuildError::refused_by_validator(
                 "MergeVersionAliases request",
                 e.violations().to_vec(),
@@ -657,7 +748,7 @@ impl Client {
             Idempotency::Idempotent,
         )
         .body(wire::encode(&body, EnumEncoding::Names));
-        self.execute(call).await
+        self.execute_typed::<wire::Model, _>(call).await
     }
 
     // ----------------------------------------------------------------------------------------

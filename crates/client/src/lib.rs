@@ -46,6 +46,8 @@ mod decode;
 pub mod endpoint;
 pub mod error;
 pub mod lineage;
+pub mod prelude;
+mod resource;
 pub mod retry;
 mod spec;
 pub mod tracing;
@@ -56,6 +58,7 @@ pub use client::{Client, ClientBuilder, ClientConfig};
 pub use continuous::{ContinueTuning, ContinuedJob};
 pub use error::{ApiStatus, BuildError, DecodeError, Error};
 pub use lineage::{Lineage, LineageStep, Origin, VersionLineage};
+pub use resource::{Checkpoint, Model, TunedCheckpoint, TuningJob};
 pub use spec::{DatasetUri, ListOptions, ModelUpdate, TuningJobSpec, TuningSource};
 pub use wait::{JobChange, JobPoller, PollPolicy, WaitError};
 
