@@ -12,6 +12,7 @@ use futures::{Stream, StreamExt};
 use retune_model::Code;
 use retune_model::job_state::{JobState, TuningJobState};
 use retune_model::names::TuningJobName;
+use retune_model::proto_enum::ProtoEnum;
 use tokio::time::Instant;
 
 use crate::client::Client;
@@ -176,7 +177,7 @@ pub enum WaitError {
         job: Box<TuningJob>,
     },
     /// The job ended in another terminal state (`PARTIALLY_SUCCEEDED`).
-    #[error("tuning job {} ended in {state:?}", .job.name)]
+    #[error("tuning job {} ended in {}", .job.name, .state.proto_name())]
     Ended {
         /// The terminal state.
         state: JobState,
@@ -184,7 +185,10 @@ pub enum WaitError {
         job: Box<TuningJob>,
     },
     /// The policy's timeout passed first; the job is still running.
-    #[error("gave up waiting after {waited:?} (last state {last_state:?})")]
+    #[error(
+        "gave up waiting after {waited:?} (last state {})",
+        .last_state.map_or("unknown", |s| s.proto_name())
+    )]
     TimedOut {
         /// How long the wait lasted.
         waited: Duration,
