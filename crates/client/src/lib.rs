@@ -61,6 +61,7 @@
 //! are dropped, as the official SDKs do), requests are encoded exactly.
 
 pub mod auth;
+mod builder;
 mod client;
 mod continuous;
 mod decode;
@@ -75,7 +76,8 @@ pub mod tracing;
 pub mod transport;
 pub mod wait;
 
-pub use client::{Client, ClientBuilder, ClientConfig};
+pub use builder::ClientBuilder;
+pub use client::{Client, ClientConfig};
 pub use continuous::{ContinueTuning, ContinuedJob};
 pub use error::{ApiStatus, BuildError, DecodeError, Error};
 pub use lineage::{Lineage, LineageStep, Origin, VersionLineage};
