@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use retune_client::{Client, JobChange};
+use retune_client::{Client, JobChange, TuningJob};
 use retune_model::names::TuningJobName;
-use retune_model::wire;
 
 use crate::output::Out;
 use crate::render::{state_name, sub_state_name};
@@ -93,7 +92,7 @@ pub async fn follow(
     job: &TuningJobName,
     timeout: Option<Duration>,
     out: &Out,
-) -> anyhow::Result<wire::TuningJob> {
+) -> anyhow::Result<TuningJob> {
     let mut poller = client.wait_for_job(job);
     if let Some(timeout) = timeout {
         poller = poller.with_policy(client.config().poll_policy().clone().with_timeout(timeout));

@@ -255,37 +255,10 @@ pub fn checkpoints_table(checkpoints: &[wire::ModelVersionCheckpoint], default: 
     table
 }
 
-/// `version 2  <- model@1 checkpoint 3 (job 7)  <- gemini-2.5-flash (job 5)`, one line per version.
+/// `version 2 (job 7)  <-  model 5@1 checkpoint 3 (job 6)  <-  gemini-2.5-flash`, one line per
+/// version: [`VersionLineage`](retune_client::VersionLineage)'s `Display`.
 pub fn lineage_lines(lineage: &Lineage) -> Vec<String> {
-    let mut lines = Vec::new();
-    for version in &lineage.versions {
-        let mut line = format!("version {}", version.version);
-        for step in &version.steps {
-            let job = step
-                .job
-                .as_ref()
-                .map(|j| format!(" (job {})", j.tuning_job_id()))
-                .unwrap_or_default();
-            let origin = match &step.origin {
-                Origin::Foundation(base) => base.clone(),
-                Origin::PreTuned { model, checkpoint } => {
-                    let id = model.name().model_id();
-                    let at = model
-                        .selector()
-                        .map(|s| format!("@{s}"))
-                        .unwrap_or_default();
-                    match checkpoint {
-                        Some(c) => format!("model {id}{at} checkpoint {c}"),
-                        None => format!("model {id}{at} (default checkpoint)"),
-                    }
-                }
-                Origin::Unknown => "unknown origin".to_owned(),
-            };
-            line.push_str(&format!("{job}  <-  {origin}"));
-        }
-        lines.push(line);
-    }
-    lines
+    lineage.versions.iter().map(ToString::to_string).collect()
 }
 
 /// The lineage as JSON (no API shape exists for it).
@@ -304,7 +277,7 @@ pub fn lineage_json(lineage: &Lineage) -> serde_json::Value {
                             "preTunedModel": model.to_string(),
                             "checkpointId": checkpoint.map(|c| c.to_string()),
                         }),
-                        Origin::Unknown => serde_json::json!({}),
+                        _ => serde_json::json!({}),
                     };
                     serde_json::json!({
                         "model": s.model.at_version(s.version).to_string(),
@@ -328,15 +301,8 @@ pub fn plan_fields(plan: &ContinuousTuningPlan) -> Fields {
     let mut f = Fields::new();
     f.add("continues from", plan.pre_tuned_version().to_string())
         .add("checkpoint", plan.checkpoint.to_string())
-        .add("root base model", plan.root_base_model.id());
-    match &plan.outcome {
-        TuningOutcome::NewVersion { parent } => {
-            f.add("result", format!("a new version of {parent}"));
-        }
-        TuningOutcome::NewModel { display_name } => {
-            f.add("result", format!("a new model named {display_name:?}"));
-        }
-    }
+        .add("root base model", plan.root_base_model.id())
+        .add("result", plan.outcome.to_string());
     f
 }
 

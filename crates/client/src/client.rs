@@ -6,19 +6,18 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::Stream;
 use retune_model::names::{
-    EndpointName, LocationId, LocationName, ModelName, ModelRef, OperationName, ProjectId,
-    TuningJobName, VersionId,
+    EndpointName, LocationId, LocationName, ModelName, ModelRef, NameError, OperationName,
+    TuningJobName,
 };
 use retune_model::wire::{self, EnumEncoding, WireMessage};
 use serde::de::DeserializeOwned;
 
-use crate::auth::{AuthTransport, TokenProvider};
 use crate::decode::decode_response;
-use crate::endpoint::{ApiVersion, BASE_URL_ENV, Endpoint, resolve_endpoint};
+use crate::endpoint::{ApiVersion, Endpoint};
 use crate::error::{ApiStatus, BuildError, DecodeError, Error};
-use crate::retry::{Idempotency, RetryPolicy, RetryTransport};
+use crate::resource::{Checkpoint, Model, TuningJob};
+use crate::retry::Idempotency;
 use crate::spec::{ListOptions, ModelUpdate, TuningJobSpec};
-use crate::tracing::TracingTransport;
 use crate::transport::Transport;
 use crate::wait::{JobPoller, PollPolicy, WaitError};
 use retune_model::registry::AliasChange;
@@ -112,130 +111,6 @@ pub struct Client {
     base_url: Arc<str>,
 }
 
-/// Builds a [`Client`]: parsed names in, a decorated transport out.
-#[derive(Debug, Default)]
-pub struct ClientBuilder {
-    project: Option<ProjectId>,
-    location: Option<LocationId>,
-    endpoint: Option<Endpoint>,
-    api_version: ApiVersion,
-    token_provider: Option<Arc<dyn TokenProvider>>,
-    retry_policy: Option<RetryPolicy>,
-    poll_policy: Option<PollPolicy>,
-    transport: Option<Arc<dyn Transport>>,
-    read_environment: bool,
-}
-
-impl ClientBuilder {
-    /// The project (required).
-    pub fn project(mut self, project: ProjectId) -> Self {
-        self.project = Some(project);
-        self
-    }
-    /// The location (required); it also picks the host.
-    pub fn location(mut self, location: LocationId) -> Self {
-        self.location = Some(location);
-        self
-    }
-    /// An explicit base URL; overrides the location's host and `GOOGLE_VERTEX_BASE_URL`.
-    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
-        self.endpoint = Some(endpoint);
-        self
-    }
-    /// The API version (default `v1`).
-    pub fn api_version(mut self, version: ApiVersion) -> Self {
-        self.api_version = version;
-        self
-    }
-    /// Where tokens come from (default: Application Default Credentials with the `adc`
-    /// feature, none without it).
-    pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
-        self.token_provider = Some(provider);
-        self
-    }
-    /// The retry policy (default [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry_policy = Some(policy);
-        self
-    }
-    /// The default polling policy for waits.
-    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
-        self.poll_policy = Some(policy);
-        self
-    }
-    /// The innermost transport (default: `ReqwestTransport` with the `reqwest` feature). Auth,
-    /// tracing and retry are layered on top of it.
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-    /// Whether `GOOGLE_VERTEX_BASE_URL` is honoured (default true).
-    pub fn read_environment(mut self, read: bool) -> Self {
-        self.read_environment = read;
-        self
-    }
-
-    /// Resolves the endpoint and stacks the decorators: retry(tracing(auth(transport))).
-    pub fn build(self) -> Result<Client, Error> {
-        let project = self
-            .project
-            .ok_or_else(|| BuildError::new("project", "a project is required"))?;
-        let location = self
-            .location
-            .ok_or_else(|| BuildError::new("location", "a location is required"))?;
-        let env = if self.read_environment {
-            std::env::var(BASE_URL_ENV).ok()
-        } else {
-            None
-        };
-        let endpoint = resolve_endpoint(&location, self.endpoint.as_ref(), env.as_deref())?;
-        let base = match self.transport {
-            Some(t) => t,
-            None => default_transport()?,
-        };
-        let provider = match self.token_provider {
-            Some(p) => p,
-            None => default_token_provider(),
-        };
-        let authed: Arc<dyn Transport> = Arc::new(AuthTransport::new(base, provider));
-        let traced: Arc<dyn Transport> = Arc::new(TracingTransport::new(authed));
-        let retried: Arc<dyn Transport> = Arc::new(RetryTransport::new(
-            traced,
-            self.retry_policy.unwrap_or_default(),
-        ));
-        let mut config = ClientConfig::new(LocationName::new(project, location), endpoint)
-            .with_api_version(self.api_version);
-        if let Some(p) = self.poll_policy {
-            config = config.with_poll_policy(p);
-        }
-        Ok(Client::from_transport(retried, config))
-    }
-}
-
-#[cfg(feature = "reqwest")]
-fn default_transport() -> Result<Arc<dyn Transport>, Error> {
-    Ok(Arc::new(crate::transport::ReqwestTransport::new()?))
-}
-
-#[cfg(not(feature = "reqwest"))]
-fn default_transport() -> Result<Arc<dyn Transport>, Error> {
-    Err(BuildError::new(
-        "transport",
-        "no transport given and the `reqwest` feature is off",
-    )
-    .into())
-}
-
-#[cfg(feature = "adc")]
-fn default_token_provider() -> Arc<dyn TokenProvider> {
-    Arc::new(crate::auth::Adc::new())
-}
-
-#[cfg(not(feature = "adc"))]
-fn default_token_provider() -> Arc<dyn TokenProvider> {
-    Arc::new(crate::auth::NoAuth)
-}
-
 /// One HTTP call, described before it is sent.
 struct Call {
     method: http::Method,
@@ -284,14 +159,6 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b'~');
 
 impl Client {
-    /// A builder for a client of real Vertex AI (or any endpoint).
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder {
-            read_environment: true,
-            ..ClientBuilder::default()
-        }
-    }
-
     /// A client over `transport`, used as is: no auth, retry or tracing unless the transport
     /// already does them. The seam for tests and custom stacks.
     pub fn from_transport(transport: Arc<dyn Transport>, config: ClientConfig) -> Client {
@@ -380,7 +247,8 @@ impl Client {
         Ok(req)
     }
 
-    async fn execute<T: DeserializeOwned + WireMessage>(&self, call: Call) -> Result<T, Error> {
+    /// Sends `call`; a success status and its body, or the service's error.
+    async fn respond(&self, call: Call) -> Result<(http::StatusCode, Bytes), Error> {
         let req = self.request(call)?;
         let response = self.transport.as_ref().send(req).await?;
         let status = response.status();
@@ -388,17 +256,36 @@ impl Client {
         if !status.is_success() {
             return Err(ApiStatus::from_response(status, &body).into());
         }
+        Ok((status, body))
+    }
+
+    async fn execute<T: DeserializeOwned + WireMessage>(&self, call: Call) -> Result<T, Error> {
+        let (status, body) = self.respond(call).await?;
         decode_response::<T>(&body).map_err(|e| DecodeError::new(status, body, e).into())
     }
 
-    fn list_pages<T, R>(
+    /// Sends `call`, decodes a `W` and parses its names into a `T`: a name that does not parse
+    /// is a [`DecodeError`], so the accessors of `T` need not fail.
+    async fn execute_typed<W, T>(&self, call: Call) -> Result<T, Error>
+    where
+        W: DeserializeOwned + WireMessage,
+        T: TryFrom<W, Error = NameError>,
+    {
+        let (status, body) = self.respond(call).await?;
+        let wire =
+            decode_response::<W>(&body).map_err(|e| DecodeError::new(status, body.clone(), e))?;
+        T::try_from(wire).map_err(|e| DecodeError::new(status, body, e).into())
+    }
+
+    fn list_pages<W, T, R>(
         &self,
         path: String,
         options: ListOptions,
-        split: fn(R) -> (Vec<T>, String),
+        split: fn(R) -> (Vec<W>, String),
     ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
     where
-        T: Send + 'static,
+        W: Send + 'static,
+        T: TryFrom<W, Error = NameError> + Send + 'static,
         R: DeserializeOwned + WireMessage + Send + 'static,
     {
         enum Page {
@@ -419,7 +306,15 @@ impl Client {
                 };
                 let call = Call::new(http::Method::GET, path, Idempotency::Idempotent)
                     .query(options.query(token.as_deref()));
-                let (items, next) = split(client.execute::<R>(call).await?);
+                let (status, body) = client.respond(call).await?;
+                let page = decode_response::<R>(&body)
+                    .map_err(|e| DecodeError::new(status, body.clone(), e))?;
+                let (items, next) = split(page);
+                let items = items
+                    .into_iter()
+                    .map(T::try_from)
+                    .collect::<Result<Vec<T>, _>>()
+                    .map_err(|e| DecodeError::new(status, body, e))?;
                 let next = if next.is_empty() {
                     Page::Done
                 } else {
@@ -440,7 +335,7 @@ impl Client {
 
     /// Creates a supervised tuning job (`POST .../tuningJobs`). Never retried once it may have
     /// reached the server, so a flaky network cannot create two jobs.
-    pub async fn create_tuning_job(&self, spec: &TuningJobSpec) -> Result<wire::TuningJob, Error> {
+    pub async fn create_tuning_job(&self, spec: &TuningJobSpec) -> Result<TuningJob, Error> {
         let create = spec.check(&self.config.location)?;
         let body = wire::encode(&create.job, EnumEncoding::Names);
         let call = Call::new(
@@ -449,13 +344,13 @@ impl Client {
             Idempotency::NonIdempotent,
         )
         .body(body);
-        self.execute(call).await
+        self.execute_typed::<wire::TuningJob, _>(call).await
     }
 
     /// Gets a tuning job.
-    pub async fn get_tuning_job(&self, name: &TuningJobName) -> Result<wire::TuningJob, Error> {
+    pub async fn get_tuning_job(&self, name: &TuningJobName) -> Result<TuningJob, Error> {
         self.check_location("tuning job name", name.location())?;
-        self.execute(Call::new(
+        self.execute_typed::<wire::TuningJob, _>(Call::new(
             http::Method::GET,
             display(name),
             Idempotency::Idempotent,
@@ -482,7 +377,7 @@ impl Client {
     pub fn list_tuning_jobs(
         &self,
         options: ListOptions,
-    ) -> impl Stream<Item = Result<wire::TuningJob, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<TuningJob, Error>> + Send + 'static {
         self.list_pages(
             format!("{}/tuningJobs", self.config.location),
             options,
@@ -512,9 +407,9 @@ impl Client {
     // ----------------------------------------------------------------------------------------
 
     /// Gets a model version: by id, by alias, or the default version when `model` has no `@`.
-    pub async fn get_model(&self, model: &ModelRef) -> Result<wire::Model, Error> {
+    pub async fn get_model(&self, model: &ModelRef) -> Result<Model, Error> {
         self.check_location("model name", model.name().location())?;
-        self.execute(Call::new(
+        self.execute_typed::<wire::Model, _>(Call::new(
             http::Method::GET,
             display(model),
             Idempotency::Idempotent,
@@ -526,7 +421,7 @@ impl Client {
     pub fn list_models(
         &self,
         options: ListOptions,
-    ) -> impl Stream<Item = Result<wire::Model, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Model, Error>> + Send + 'static {
         self.list_pages(
             format!("{}/models", self.config.location),
             options,
@@ -539,7 +434,7 @@ impl Client {
         &self,
         model: &ModelName,
         options: ListOptions,
-    ) -> impl Stream<Item = Result<wire::Model, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Model, Error>> + Send + 'static {
         self.list_pages(
             format!("{model}:listVersions"),
             options,
@@ -551,7 +446,7 @@ impl Client {
     pub fn list_checkpoints(
         &self,
         model: &ModelRef,
-    ) -> impl Stream<Item = Result<wire::ModelVersionCheckpoint, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Checkpoint, Error>> + Send + 'static {
         self.list_pages(
             format!("{model}:listCheckpoints"),
             ListOptions::new(),
@@ -570,7 +465,7 @@ impl Client {
         &self,
         model: &ModelRef,
         update: &ModelUpdate,
-    ) -> Result<wire::Model, Error> {
+    ) -> Result<Model, Error> {
         self.check_location("model name", model.name().location())?;
         let body = wire::encode(&update.to_wire(model), EnumEncoding::Names);
         let mask = update.update_mask_paths();
@@ -590,7 +485,7 @@ impl Client {
         let call = Call::new(http::Method::PATCH, display(model), Idempotency::Idempotent)
             .query(vec![("updateMask", mask.join(","))])
             .body(body);
-        self.execute(call).await
+        self.execute_typed::<wire::Model, _>(call).await
     }
 
     /// Deletes a model and all its versions; returns the long-running operation.
@@ -613,14 +508,18 @@ impl Client {
         .await
     }
 
-    /// Deletes one version (`:deleteVersion`); the only version of a model cannot be deleted.
-    pub async fn delete_model_version(
-        &self,
-        model: &ModelName,
-        version: VersionId,
-    ) -> Result<wire::Operation, Error> {
-        self.check_location("model name", model.location())?;
-        let path = format!("{}:deleteVersion", model.at_version(version));
+    /// Deletes one version (`:deleteVersion`), named by id (`…/models/{model}@{versionId}`, as
+    /// [`Model::model_ref`] gives it); the only version of a model cannot be deleted.
+    pub async fn delete_model_version(&self, version: &ModelRef) -> Result<wire::Operation, Error> {
+        self.check_location("model name", version.name().location())?;
+        if version.version_id().is_none() {
+            return Err(BuildError::new(
+                "model name",
+                format!("DeleteModelVersion needs a version id: `{version}` names none"),
+            )
+            .into());
+        }
+        let path = format!("{version}:deleteVersion");
         self.execute(Call::new(
             http::Method::DELETE,
             path,
@@ -629,21 +528,21 @@ impl Client {
         .await
     }
 
-    /// Adds and removes aliases of one version; returns that version. The request is checked by
-    /// [`check_merge_version_aliases`] first (at least one change).
+    /// Adds and removes aliases of one version, named by id (`…/models/{model}@{versionId}`, as
+    /// [`Model::model_ref`] gives it); returns that version. The request is checked by
+    /// [`check_merge_version_aliases`] first (a version id, at least one change).
     pub async fn merge_version_aliases(
         &self,
-        model: &ModelName,
-        version: VersionId,
+        version: &ModelRef,
         changes: &[AliasChange],
-    ) -> Result<wire::Model, Error> {
-        self.check_location("model name", model.location())?;
-        let target = model.at_version(version);
+    ) -> Result<Model, Error> {
+        self.check_location("model name", version.name().location())?;
+        let target = version;
         let body = wire::MergeVersionAliasesRequest {
             version_aliases: changes.iter().map(AliasChange::to_string).collect(),
             ..wire::MergeVersionAliasesRequest::default()
         };
-        check_merge_version_aliases(&target, &body).map_err(|e| {
+        check_merge_version_aliases(target, &body).map_err(|e| {
             BuildError::refused_by_validator(
                 "MergeVersionAliases request",
                 e.violations().to_vec(),
@@ -657,7 +556,7 @@ impl Client {
             Idempotency::Idempotent,
         )
         .body(wire::encode(&body, EnumEncoding::Names));
-        self.execute(call).await
+        self.execute_typed::<wire::Model, _>(call).await
     }
 
     // ----------------------------------------------------------------------------------------

@@ -16,15 +16,14 @@ use retune_model::continuous::{
     ContinuousTuningPlan, ContinuousTuningRequest, PreTunedModelFacts, TuningMethod,
     TuningProvenance, plan_continuous_tuning,
 };
-use retune_model::names::{
-    CheckpointId, KmsKeyName, ModelRef, TuningJobId, TuningJobName, VersionAlias,
-};
+use retune_model::names::{CheckpointId, KmsKeyName, ModelRef, TuningJobId, TuningJobName};
 use retune_model::registry::{VersionEntry, resolve_version};
 use retune_model::wire;
 
 use crate::client::Client;
 use crate::error::Error;
 use crate::lineage::TUNING_JOB_LABEL;
+use crate::resource::{Model, TuningJob};
 use crate::spec::{DatasetUri, ListOptions, TuningJobSpec, TuningSource};
 
 /// The system label naming a tuned model's foundation model, such as `gemini-2_5-flash`.
@@ -63,7 +62,7 @@ pub struct ContinuedJob {
     /// The resolved version and checkpoint, and where the result goes.
     pub plan: ContinuousTuningPlan,
     /// The job as created.
-    pub job: wire::TuningJob,
+    pub job: TuningJob,
 }
 
 impl ContinueTuning {
@@ -124,7 +123,7 @@ impl ContinueTuning {
     async fn facts(&self) -> Result<PreTunedModelFacts, Error> {
         let name = self.model.name();
         let registry = self.client.for_location(name.location_name());
-        let versions: Vec<wire::Model> = registry
+        let versions: Vec<Model> = registry
             .list_model_versions(name, ListOptions::new())
             .try_collect()
             .await?;
@@ -136,9 +135,7 @@ impl ContinueTuning {
 
         let mut provenance = BTreeMap::new();
         if let Ok(version) = resolve_version(&entries, self.model.selector()) {
-            let model = versions
-                .iter()
-                .find(|m| m.version_id.parse().ok() == Some(version));
+            let model = versions.iter().find(|m| m.version_id() == Some(version));
             if let Some(model) = model
                 && let Some(p) = self.provenance(&registry, model).await?
             {
@@ -158,7 +155,7 @@ impl ContinueTuning {
     async fn provenance(
         &self,
         registry: &Client,
-        model: &wire::Model,
+        model: &Model,
     ) -> Result<Option<TuningProvenance>, Error> {
         let Some(id) = model
             .labels
@@ -193,13 +190,9 @@ impl ContinueTuning {
     }
 }
 
-fn version_entry(m: &wire::Model) -> Option<VersionEntry> {
-    let id = m.version_id.parse().ok()?;
-    let aliases = m
-        .version_aliases
-        .iter()
-        .filter_map(|a| a.parse::<VersionAlias>().ok())
-        .collect();
+fn version_entry(m: &Model) -> Option<VersionEntry> {
+    let id = m.version_id()?;
+    let aliases = m.aliases().to_vec();
     let checkpoints = m
         .checkpoints
         .iter()

@@ -44,6 +44,14 @@ impl Endpoint {
         })
     }
 
+    /// The base URL of a client whose transport is in process ([`Client::in_process`]): only
+    /// the path of a request reaches the service.
+    ///
+    /// [`Client::in_process`]: crate::Client::in_process
+    pub(crate) fn in_process() -> Endpoint {
+        Endpoint("http://in-process.invalid".to_owned())
+    }
+
     /// The base URL, without a trailing `/`.
     pub fn as_str(&self) -> &str {
         &self.0

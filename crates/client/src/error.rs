@@ -7,15 +7,40 @@
 //! | moving bytes | [`Error::Transport`] | [`TransportError::may_have_been_sent`] |
 //! | reading a 2xx body | [`Error::Decode`] | yes |
 //! | the service said no | [`Error::Service`] | yes |
+//! | waiting: the job failed, was cancelled or expired, or the wait gave up | [`Error::Wait`] | yes |
+//!
+//! The errors a flow meets on the way are converted with `From`, so `?` works in a function
+//! that returns [`Error`]: a name, base model, label or Cloud Storage URI that does not parse
+//! becomes [`Error::Build`] (`INVALID_ARGUMENT`, nothing sent), a [`WaitError`] becomes the
+//! failed poll's own error or [`Error::Wait`].
+//!
+//! ```
+//! use retune_client::Error;
+//! use retune_client::retune_model::names::ModelRef;
+//! use retune_client::retune_model::Code;
+//!
+//! fn pre_tuned(input: &str) -> Result<ModelRef, Error> {
+//!     Ok(input.parse::<ModelRef>()?)
+//! }
+//! let err = pre_tuned("models/9").unwrap_err();
+//! assert_eq!(err.code(), Some(Code::InvalidArgument));
+//! assert!(!err.may_have_been_sent());
+//! ```
 
 use std::fmt;
 
 use bytes::Bytes;
 use retune_model::Code;
+use retune_model::base_model::BaseModelError;
 use retune_model::continuous::{Refusal, refusal_status};
+use retune_model::gcs::GcsNameError;
+use retune_model::labels::LabelError;
+use retune_model::names::NameError;
 use retune_model::request::Violation;
 
+use crate::resource::TuningJob;
 use crate::transport::{BoxError, TransportError, TransportErrorKind};
+use crate::wait::WaitError;
 
 /// Everything a client call can fail with.
 ///
@@ -40,6 +65,47 @@ pub enum Error {
     /// The service answered with an error status.
     #[error(transparent)]
     Service(#[from] ApiStatus),
+    /// Waiting ended without success: the job failed, was cancelled or expired, or the wait
+    /// timed out. (A poll that failed is that poll's own error, not this.)
+    #[error(transparent)]
+    Wait(Box<WaitError>),
+}
+
+impl From<WaitError> for Error {
+    fn from(e: WaitError) -> Error {
+        match e {
+            WaitError::Call(e) => e,
+            other => Error::Wait(Box::new(other)),
+        }
+    }
+}
+
+impl From<NameError> for Error {
+    fn from(e: NameError) -> Error {
+        let reason = e.to_string();
+        Error::Build(BuildError::invalid(e.kind().as_str(), reason, e))
+    }
+}
+
+impl From<BaseModelError> for Error {
+    fn from(e: BaseModelError) -> Error {
+        let reason = e.to_string();
+        Error::Build(BuildError::invalid("base model", reason, e))
+    }
+}
+
+impl From<LabelError> for Error {
+    fn from(e: LabelError) -> Error {
+        let reason = e.to_string();
+        Error::Build(BuildError::invalid("label", reason, e))
+    }
+}
+
+impl From<GcsNameError> for Error {
+    fn from(e: GcsNameError) -> Error {
+        let reason = e.to_string();
+        Error::Build(BuildError::invalid("Cloud Storage name", reason, e))
+    }
 }
 
 struct Refusals<'a>(&'a [Refusal]);
@@ -72,8 +138,22 @@ impl Error {
             Error::Service(s) => Some(s.code()),
             Error::Refused(r) => Some(refusal_status(r)),
             Error::Build(b) => b.code(),
+            Error::Wait(w) => Some(w.code()),
             _ => None,
         }
+    }
+
+    /// How waiting ended, for [`Error::Wait`].
+    pub fn wait_error(&self) -> Option<&WaitError> {
+        match self {
+            Error::Wait(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The final job of a wait that ended without success (failed, cancelled, expired).
+    pub fn job(&self) -> Option<&TuningJob> {
+        self.wait_error().and_then(|w| w.job())
     }
 
     /// The fields a request validator of `retune_model::request` refused, for
@@ -126,7 +206,7 @@ impl Error {
         match self {
             Error::Build(_) | Error::Refused(_) => false,
             Error::Transport(t) => t.may_have_been_sent(),
-            Error::Decode(_) | Error::Service(_) => true,
+            Error::Decode(_) | Error::Service(_) | Error::Wait(_) => true,
         }
     }
 
@@ -193,6 +273,21 @@ impl BuildError {
             reason,
             violations,
             code: Some(code),
+            source: Some(source.into()),
+        }
+    }
+
+    /// Input that does not parse: `INVALID_ARGUMENT`, as the service would answer.
+    pub(crate) fn invalid(
+        what: &'static str,
+        reason: String,
+        source: impl Into<BoxError>,
+    ) -> BuildError {
+        BuildError {
+            what,
+            reason,
+            violations: Vec::new(),
+            code: Some(Code::InvalidArgument),
             source: Some(source.into()),
         }
     }

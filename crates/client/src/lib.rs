@@ -11,25 +11,46 @@
 //! - [`transport`]: the HTTP seam ([`transport::Transport`]), with a reqwest implementation and an
 //!   in-process one for any `tower::Service`; [`auth`], [`retry`] and [`tracing`] are decorators
 //!   around it.
-//! - [`Error`]: one error type split by where a call failed, with predicates.
+//! - [`Error`]: one error type split by where a call failed, with predicates; the errors a
+//!   flow meets on the way (names that do not parse, a wait that ends badly) convert into it.
+//! - Results carry typed names: a [`TuningJob`], [`Model`] or [`Checkpoint`] derefs to its wire
+//!   struct and exposes the names the client parsed on decode ([`TuningJob::tuned_model`],
+//!   [`Model::model_ref`], [`Checkpoint::id`]).
+//! - [`prelude`]: every type the flow below needs, and the stream extension traits.
+//!
+//! Against the emulator, one line sets the client up: [`Client::for_emulator`] over HTTP
+//! (`http://127.0.0.1:8080`), or [`Client::in_process`] over its router, with `mock-vertex` as
+//! the caller's dev-dependency (this crate never depends on it). Both send no credentials and
+//! poll every few milliseconds ([`PollPolicy::fast`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::sync::Arc;
-//! use retune_client::{Client, ClientConfig, transport::InProcess};
+//! # async fn main() -> Result<(), retune_client::Error> {
+//! use retune_client::prelude::*;
 //!
-//! // Any tower::Service works; here, the emulator's router, in process.
-//! let emulator = mock_vertex::router(mock_vertex::Emulator::new());
-//! let config = ClientConfig::new(
-//!     "projects/my-project/locations/us-central1".parse()?,
-//!     "http://emulator.invalid".parse()?,
+//! let emulator = mock_vertex::Emulator::builder().jobs(mock_vertex::JobSpeed::Instant).build();
+//! let client = Client::in_process(
+//!     mock_vertex::router(emulator),
+//!     "my-project".parse()?,
+//!     "us-central1".parse()?,
 //! );
-//! let client = Client::from_transport(Arc::new(InProcess::new(emulator)), config);
+//!
+//! let data = "gs://cloud-samples-data/ai-platform/generative_ai/gemini/text/sft_train_data.jsonl";
+//! let spec = TuningJobSpec::from_base_model("gemini-2.5-flash".parse()?, data.parse()?);
+//! let job = client.create_tuning_job(&spec).await?;
+//! let done = client.wait_for_job(job.name()).until_done().await?;
+//! let tuned = done.tuned_model().expect("a succeeded job names its model");
+//!
+//! let checkpoints: Vec<Checkpoint> = client.list_checkpoints(tuned).try_collect().await?;
+//! let plan = client
+//!     .continue_tuning(tuned.clone(), data.parse()?)
+//!     .checkpoint(checkpoints[0].id())
+//!     .dry_run()
+//!     .await?;
+//! assert_eq!(plan.pre_tuned_version(), *tuned);
 //!
 //! let missing = "projects/my-project/locations/us-central1/models/404".parse()?;
-//! let err = client.get_model(&missing).await.unwrap_err();
-//! assert!(err.is_not_found());
+//! assert!(client.get_model(&missing).await.unwrap_err().is_not_found());
 //! # Ok(())
 //! # }
 //! ```
@@ -40,22 +61,27 @@
 //! are dropped, as the official SDKs do), requests are encoded exactly.
 
 pub mod auth;
+mod builder;
 mod client;
 mod continuous;
 mod decode;
 pub mod endpoint;
 pub mod error;
 pub mod lineage;
+pub mod prelude;
+mod resource;
 pub mod retry;
 mod spec;
 pub mod tracing;
 pub mod transport;
 pub mod wait;
 
-pub use client::{Client, ClientBuilder, ClientConfig};
+pub use builder::ClientBuilder;
+pub use client::{Client, ClientConfig};
 pub use continuous::{ContinueTuning, ContinuedJob};
 pub use error::{ApiStatus, BuildError, DecodeError, Error};
 pub use lineage::{Lineage, LineageStep, Origin, VersionLineage};
+pub use resource::{Checkpoint, Model, TunedCheckpoint, TuningJob};
 pub use spec::{DatasetUri, ListOptions, ModelUpdate, TuningJobSpec, TuningSource};
 pub use wait::{JobChange, JobPoller, PollPolicy, WaitError};
 

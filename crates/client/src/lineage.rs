@@ -6,6 +6,7 @@
 //! `baseModel`) names where it started.
 
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 
 use futures::TryStreamExt;
 use retune_model::names::{
@@ -15,6 +16,7 @@ use retune_model::wire;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::resource::{Model, TuningJob};
 use crate::spec::ListOptions;
 
 /// The system label on a tuned model version that holds the id of the job that produced it.
@@ -24,7 +26,11 @@ pub const TUNING_JOB_LABEL: &str = "google-vertex-llm-tuning-job-id";
 pub const MAX_LINEAGE_DEPTH: usize = 64;
 
 /// What a tuning job started from.
+///
+/// Prints as `gemini-2.5-flash`, `model 123@1 checkpoint 2`, `model 123@1 (default
+/// checkpoint)` or `unknown origin`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Origin {
     /// A foundation model, such as `gemini-2.5-flash`.
     Foundation(String),
@@ -82,38 +88,77 @@ pub struct Lineage {
     pub versions: Vec<VersionLineage>,
 }
 
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Foundation(base) => f.write_str(base),
+            Origin::PreTuned { model, checkpoint } => {
+                write!(f, "model {}", model.name().model_id())?;
+                if let Some(selector) = model.selector() {
+                    write!(f, "@{selector}")?;
+                }
+                match checkpoint {
+                    Some(c) => write!(f, " checkpoint {c}"),
+                    None => f.write_str(" (default checkpoint)"),
+                }
+            }
+            Origin::Unknown => f.write_str("unknown origin"),
+        }
+    }
+}
+
+/// One line: `version 2 (job 7)  <-  model 5@1 checkpoint 3 (job 6)  <-  gemini-2.5-flash`.
+impl fmt::Display for VersionLineage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "version {}", self.version)?;
+        for step in &self.steps {
+            if let Some(job) = &step.job {
+                write!(f, " (job {})", job.tuning_job_id())?;
+            }
+            write!(f, "  <-  {}", step.origin)?;
+        }
+        Ok(())
+    }
+}
+
+/// One line per version, as [`VersionLineage`] prints it.
+impl fmt::Display for Lineage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, version) in self.versions.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{version}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Fetches models and jobs once each while walking chains.
 struct Walker<'a> {
     client: &'a Client,
-    versions: BTreeMap<ModelName, BTreeMap<VersionId, wire::Model>>,
-    jobs: BTreeMap<TuningJobName, Option<wire::TuningJob>>,
-}
-
-fn version_of(m: &wire::Model) -> Option<VersionId> {
-    m.version_id.parse().ok()
+    versions: BTreeMap<ModelName, BTreeMap<VersionId, Model>>,
+    jobs: BTreeMap<TuningJobName, Option<TuningJob>>,
 }
 
 impl Walker<'_> {
-    async fn versions(
-        &mut self,
-        model: &ModelName,
-    ) -> Result<&BTreeMap<VersionId, wire::Model>, Error> {
+    async fn versions(&mut self, model: &ModelName) -> Result<&BTreeMap<VersionId, Model>, Error> {
         if !self.versions.contains_key(model) {
-            let list: Vec<wire::Model> = self
+            let list: Vec<Model> = self
                 .client
                 .list_model_versions(model, ListOptions::new())
                 .try_collect()
                 .await?;
             let by_id = list
                 .into_iter()
-                .filter_map(|m| version_of(&m).map(|v| (v, m)))
+                .filter_map(|m| m.version_id().map(|v| (v, m)))
                 .collect();
             self.versions.insert(model.clone(), by_id);
         }
         Ok(self.versions.get(model).unwrap_or_else(empty))
     }
 
-    async fn job(&mut self, name: &TuningJobName) -> Result<Option<&wire::TuningJob>, Error> {
+    async fn job(&mut self, name: &TuningJobName) -> Result<Option<&TuningJob>, Error> {
         if !self.jobs.contains_key(name) {
             let job = match self.client.get_tuning_job(name).await {
                 Ok(job) => Some(job),
@@ -198,8 +243,8 @@ impl Walker<'_> {
     }
 }
 
-fn empty<'a>() -> &'a BTreeMap<VersionId, wire::Model> {
-    static EMPTY: BTreeMap<VersionId, wire::Model> = BTreeMap::new();
+fn empty<'a>() -> &'a BTreeMap<VersionId, Model> {
+    static EMPTY: BTreeMap<VersionId, Model> = BTreeMap::new();
     &EMPTY
 }
 

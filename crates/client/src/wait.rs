@@ -9,13 +9,15 @@
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
+use retune_model::Code;
 use retune_model::job_state::{JobState, TuningJobState};
 use retune_model::names::TuningJobName;
-use retune_model::wire;
+use retune_model::proto_enum::ProtoEnum;
 use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::resource::TuningJob;
 use crate::retry::{Backoff, Jitter};
 
 /// Default first delay between polls.
@@ -26,6 +28,12 @@ pub const DEFAULT_POLL_CAP: Duration = Duration::from_secs(60);
 pub const DEFAULT_POLL_MULTIPLIER: f64 = 1.5;
 /// Default total wait: tuning jobs can run for hours.
 pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+/// [`PollPolicy::fast`]: first delay between polls of an emulator.
+pub const FAST_POLL_INITIAL: Duration = Duration::from_millis(10);
+/// [`PollPolicy::fast`]: longest delay between polls of an emulator.
+pub const FAST_POLL_CAP: Duration = Duration::from_millis(250);
+/// [`PollPolicy::fast`]: total wait; an emulator's jobs end in seconds, not hours.
+pub const FAST_POLL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// When to poll, and for how long.
 ///
@@ -61,6 +69,23 @@ impl Default for PollPolicy {
 }
 
 impl PollPolicy {
+    /// Polls for an emulator: 10 ms, growing to 250 ms, for at most 10 minutes. Against real
+    /// Vertex AI it would only spend quota; keep the default there.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retune_client::wait::PollPolicy;
+    /// let start = tokio::time::Instant::now();
+    /// assert_eq!(PollPolicy::fast().next_delay(start, 1), Some(Duration::from_millis(10)));
+    /// ```
+    pub fn fast() -> PollPolicy {
+        PollPolicy {
+            backoff: Backoff::new(FAST_POLL_INITIAL, FAST_POLL_CAP, DEFAULT_POLL_MULTIPLIER)
+                .with_jitter(Jitter::None),
+            timeout: Some(FAST_POLL_TIMEOUT),
+        }
+    }
+
     /// Polls spaced by `backoff`, with the default timeout.
     pub fn new(backoff: Backoff) -> PollPolicy {
         PollPolicy {
@@ -93,7 +118,7 @@ impl PollPolicy {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobChange {
     /// The job as returned by the service.
-    pub job: wire::TuningJob,
+    pub job: TuningJob,
     /// `state` (`JOB_STATE_UNSPECIFIED` when absent).
     pub state: JobState,
     /// The v1beta1 sub-state, when the service reports one.
@@ -112,7 +137,7 @@ pub struct JobProgress {
 }
 
 impl JobChange {
-    fn from_job(job: wire::TuningJob) -> JobChange {
+    fn from_job(job: TuningJob) -> JobChange {
         JobChange {
             state: job.state.unwrap_or(JobState::Unspecified),
             sub_state: job.tuning_job_state,
@@ -137,30 +162,33 @@ pub enum WaitError {
     #[error("tuning job {} failed: {}", .job.name, .job.error.as_ref().map(|e| e.message.as_str()).unwrap_or("no error given"))]
     Failed {
         /// The final job.
-        job: Box<wire::TuningJob>,
+        job: Box<TuningJob>,
     },
     /// The job was cancelled.
     #[error("tuning job {} was cancelled", .job.name)]
     Cancelled {
         /// The final job.
-        job: Box<wire::TuningJob>,
+        job: Box<TuningJob>,
     },
     /// The job expired.
     #[error("tuning job {} expired", .job.name)]
     Expired {
         /// The final job.
-        job: Box<wire::TuningJob>,
+        job: Box<TuningJob>,
     },
     /// The job ended in another terminal state (`PARTIALLY_SUCCEEDED`).
-    #[error("tuning job {} ended in {state:?}", .job.name)]
+    #[error("tuning job {} ended in {}", .job.name, .state.proto_name())]
     Ended {
         /// The terminal state.
         state: JobState,
         /// The final job.
-        job: Box<wire::TuningJob>,
+        job: Box<TuningJob>,
     },
     /// The policy's timeout passed first; the job is still running.
-    #[error("gave up waiting after {waited:?} (last state {last_state:?})")]
+    #[error(
+        "gave up waiting after {waited:?} (last state {})",
+        .last_state.map_or("unknown", |s| s.proto_name())
+    )]
     TimedOut {
         /// How long the wait lasted.
         waited: Duration,
@@ -173,8 +201,25 @@ pub enum WaitError {
 }
 
 impl WaitError {
+    /// The code this ending maps to: the job's own error code for a failed job (`UNKNOWN`
+    /// when it gives none), `CANCELLED`, `DEADLINE_EXCEEDED` for an expired job or a wait that
+    /// timed out, the poll's code for a failed poll.
+    pub fn code(&self) -> Code {
+        match self {
+            WaitError::Failed { job } => job
+                .error
+                .as_ref()
+                .and_then(|e| Code::from_number(e.code))
+                .unwrap_or(Code::Unknown),
+            WaitError::Cancelled { .. } => Code::Cancelled,
+            WaitError::Expired { .. } | WaitError::TimedOut { .. } => Code::DeadlineExceeded,
+            WaitError::Ended { .. } => Code::Unknown,
+            WaitError::Call(e) => e.code().unwrap_or(Code::Unknown),
+        }
+    }
+
     /// The final job, for the variants that have one.
-    pub fn job(&self) -> Option<&wire::TuningJob> {
+    pub fn job(&self) -> Option<&TuningJob> {
         match self {
             WaitError::Failed { job }
             | WaitError::Cancelled { job }
@@ -296,7 +341,7 @@ impl JobPoller {
     }
 
     /// Waits for the job to end: the job if it succeeded, else how it ended.
-    pub async fn until_done(self) -> Result<wire::TuningJob, WaitError> {
+    pub async fn until_done(self) -> Result<TuningJob, WaitError> {
         let mut changes = std::pin::pin!(self.changes());
         let mut last = None;
         while let Some(change) = changes.next().await {

@@ -92,11 +92,11 @@ async fn listing_follows_page_tokens_across_many_pages() -> TestResult {
     for i in 0..23 {
         let spec = TuningJobSpec::from_base_model(base("gemini-2.5-flash"), sample_data())
             .with_label("batch", format!("b{}", i % 2));
-        created.push(client.create_tuning_job(&spec).await?.name);
+        created.push(client.create_tuning_job(&spec).await?.name().clone());
     }
     let listed: Vec<_> = client
         .list_tuning_jobs(ListOptions::new().with_page_size(4))
-        .map_ok(|j| j.name)
+        .map_ok(|j| j.name().clone())
         .try_collect()
         .await?;
     let mut expected = created.clone();
@@ -306,7 +306,7 @@ async fn model_registry_round_trip() -> TestResult {
     let v2 = VersionId::from_number(2).ok_or("version 2")?;
     let golden: VersionAlias = "golden".parse()?;
     let merged = client
-        .merge_version_aliases(&model, v2, &[AliasChange::Add(golden.clone())])
+        .merge_version_aliases(&model.at_version(v2), &[AliasChange::Add(golden.clone())])
         .await?;
     assert!(merged.version_aliases.iter().any(|a| a == "golden"));
     let by_alias = client
@@ -358,7 +358,7 @@ async fn model_registry_round_trip() -> TestResult {
     );
 
     // Delete version 2, then the model; operations are done.
-    let op = client.delete_model_version(&model, v2).await?;
+    let op = client.delete_model_version(&model.at_version(v2)).await?;
     assert!(op.done);
     let op = client.delete_model(&model).await?;
     let op_name = op.name.parse()?;
@@ -446,7 +446,7 @@ async fn an_empty_alias_merge_is_refused_for_the_validators_field_before_sending
     let client = client_over(recorder.clone());
     let model: ModelName = format!("{LOCATION}/models/1").parse()?;
     let err = client
-        .merge_version_aliases(&model, VersionId::FIRST, &[])
+        .merge_version_aliases(&model.at_version(VersionId::FIRST), &[])
         .await
         .err()
         .ok_or("refused")?;
@@ -535,7 +535,7 @@ async fn create_through_fault(
     times: usize,
 ) -> Result<
     (
-        Result<retune_model::wire::TuningJob, retune_client::Error>,
+        Result<retune_client::TuningJob, retune_client::Error>,
         usize,
     ),
     Box<dyn std::error::Error>,

@@ -105,7 +105,10 @@ async fn send_pins_the_resolved_version_and_checkpoint() -> TestResult {
         .wait_for_job(&job_name(&continued.job))
         .until_done()
         .await?;
-    let model = done.tuned_model.map(|t| t.model).unwrap_or_default();
+    let model = done
+        .tuned_model()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     assert_eq!(
         model,
         format!("{}@2", v1.name()),
@@ -275,11 +278,7 @@ async fn model_tuned_before_the_cutoff_is_refused() -> TestResult {
     }
     let done = client.get_tuning_job(&job_name(&job)).await?;
     assert_eq!(done.state, Some(JobState::Succeeded));
-    let model: ModelRef = done
-        .tuned_model
-        .map(|t| t.model)
-        .unwrap_or_default()
-        .parse()?;
+    let model: ModelRef = done.tuned_model().cloned().ok_or("no tuned model")?;
     let r = refusals(client.continue_tuning(model, sample_data()).dry_run().await);
     assert!(
         matches!(r.as_slice(), [Refusal::TunedTooEarly { .. }]),
@@ -306,11 +305,7 @@ async fn several_reasons_give_the_emulators_status_whatever_their_order() -> Tes
         emulator.advance(Duration::from_secs(3600));
     }
     let done = client.get_tuning_job(&job_name(&job)).await?;
-    let model: ModelRef = done
-        .tuned_model
-        .map(|t| t.model)
-        .unwrap_or_default()
-        .parse()?;
+    let model: ModelRef = done.tuned_model().cloned().ok_or("no tuned model")?;
     let other_key: KmsKeyName = OTHER_KEY.parse()?;
 
     let err = client
@@ -410,11 +405,7 @@ async fn lineage_walks_back_to_the_foundation_model() -> TestResult {
         .wait_for_job(&job_name(&third.job))
         .until_done()
         .await?;
-    let fork: ModelRef = done
-        .tuned_model
-        .map(|t| t.model)
-        .unwrap_or_default()
-        .parse()?;
+    let fork: ModelRef = done.tuned_model().cloned().ok_or("no tuned model")?;
     assert_ne!(fork.name(), v1.name());
 
     let lineage = client.lineage(fork.name()).await?;

@@ -160,8 +160,8 @@ mod suite {
         let name = job_name(&job);
         let done = client.wait_for_job(&name).until_done().await?;
         assert_eq!(done.state, Some(JobState::Succeeded));
-        let model = done.tuned_model.map(|t| t.model).unwrap_or_default();
-        let version = client.get_model(&model.parse()?).await?;
+        let model = done.tuned_model().ok_or("no tuned model")?;
+        let version = client.get_model(model).await?;
         assert_eq!(version.display_name, "contract");
         let jobs: Vec<_> = client
             .list_tuning_jobs(ListOptions::new())
@@ -184,7 +184,7 @@ mod suite {
         let done = client.get_tuning_job(&name).await?;
         assert_eq!(done.state, Some(JobState::Cancelled));
         assert_eq!(
-            done.error.map(|e| e.code),
+            done.error.as_ref().map(|e| e.code),
             Some(CANCELLED_ERROR_CODE.number())
         );
         Ok(())

@@ -108,6 +108,12 @@ async fn every_terminal_state_ends_the_wait_with_its_own_outcome() -> TestResult
             .ok_or(terminal)?;
         assert!(expected(&err), "{terminal}: {err}");
         assert!(err.job().is_some());
+        // `?` in a function returning the client's error keeps the job and gives a code.
+        let code = err.code();
+        let err = retune_client::Error::from(err);
+        assert!(err.job().is_some(), "{terminal}");
+        assert_eq!(err.code(), Some(code), "{terminal}");
+        assert!(err.may_have_been_sent());
     }
     let client = client_over(Script::new(&["JOB_STATE_RUNNING", "JOB_STATE_SUCCEEDED"]));
     let job = client.wait_for_job(&name()).until_done().await?;
@@ -157,4 +163,37 @@ async fn polls_follow_the_backoff_schedule() -> TestResult {
     let ms = |n| Duration::from_millis(n);
     assert_eq!(gaps, [ms(100), ms(200), ms(400), ms(800), ms(1000)]);
     Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_poll_converts_into_its_own_error() -> TestResult {
+    async fn wait_missing(client: &retune_client::Client) -> Result<(), retune_client::Error> {
+        let missing = format!("{LOCATION}/tuningJobs/404").parse()?;
+        client.wait_for_job(&missing).until_done().await?;
+        Ok(())
+    }
+    let err = wait_missing(&in_process(&instant_emulator()))
+        .await
+        .err()
+        .ok_or("no such job")?;
+    assert!(err.is_not_found(), "{err}");
+    assert!(
+        err.wait_error().is_none(),
+        "the poll's own error, not a wait outcome"
+    );
+    Ok(())
+}
+
+#[test]
+fn wait_outcomes_map_to_codes() {
+    use retune_model::Code;
+    let timed_out = WaitError::TimedOut {
+        waited: Duration::from_secs(1),
+        last_state: Some(JobState::Running),
+    };
+    assert_eq!(timed_out.code(), Code::DeadlineExceeded);
+    assert!(
+        timed_out.to_string().contains("JOB_STATE_RUNNING"),
+        "{timed_out}"
+    );
 }

@@ -14,6 +14,7 @@
 //! `The adapter size is not supported for this base model.`
 
 use std::fmt;
+use std::str::FromStr;
 
 use crate::hyperparameters::AdapterSize;
 
@@ -134,6 +135,22 @@ impl BaseModel {
     /// The id as a label value (`gemini-2_5-flash`): label values may not contain `.`.
     pub fn label_value(&self) -> String {
         self.id.replace('.', "_")
+    }
+}
+
+/// `"gemini-2.5-flash".parse::<&BaseModel>()` is [`BaseModel::lookup`], so a base model parses
+/// like every name.
+///
+/// ```
+/// use retune_model::base_model::BaseModel;
+/// let m: &BaseModel = "gemini-2.5-flash".parse().unwrap();
+/// assert_eq!(m.id(), "gemini-2.5-flash");
+/// assert!("gpt-4".parse::<&BaseModel>().is_err());
+/// ```
+impl FromStr for &'static BaseModel {
+    type Err = BaseModelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BaseModel::lookup(s)
     }
 }
 

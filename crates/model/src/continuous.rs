@@ -180,6 +180,33 @@ impl ContinuousTuningPlan {
     }
 }
 
+/// `a new version of {parent}` or `a new model named "{display name}"`.
+impl fmt::Display for TuningOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TuningOutcome::NewVersion { parent } => write!(f, "a new version of {parent}"),
+            TuningOutcome::NewModel { display_name } => {
+                write!(f, "a new model named {display_name:?}")
+            }
+        }
+    }
+}
+
+/// One line: `continues from {model}@{version} checkpoint {id} (root base model {base}); the
+/// result is {outcome}`.
+impl fmt::Display for ContinuousTuningPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "continues from {} checkpoint {} (root base model {}); the result is {}",
+            self.pre_tuned_version(),
+            self.checkpoint,
+            self.root_base_model.id(),
+            self.outcome
+        )
+    }
+}
+
 fn key_or_none(key: &Option<KmsKeyName>) -> String {
     match key {
         Some(k) => format!("`{k}`"),
@@ -195,6 +222,7 @@ fn key_or_none(key: &Option<KmsKeyName>) -> String {
 /// when the request contradicts the model (`@-`, an unknown checkpoint id, another KMS key,
 /// project or location). The real service's codes are undocumented.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Refusal {
     /// The selector names no version (unknown id or alias, `@-`, no `default`).
     #[error("preTunedModel.tunedModelName `{model}`: {reason}")]

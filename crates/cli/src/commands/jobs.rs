@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
-use retune_client::{Client, Error as ClientError, ListOptions, TuningJobSpec};
+use retune_client::{Client, Error as ClientError, ListOptions, TuningJob, TuningJobSpec};
 use retune_model::base_model::BaseModel;
 use retune_model::continuous::{Refusal, refusal_status};
 use retune_model::hyperparameters::HyperParameters;
@@ -104,12 +104,7 @@ pub async fn tune(
 }
 
 /// Shows a created job, and follows it with `--wait`.
-async fn created(
-    client: &Client,
-    job: wire::TuningJob,
-    wait: bool,
-    out: &Out,
-) -> anyhow::Result<Exit> {
+async fn created(client: &Client, job: TuningJob, wait: bool, out: &Out) -> anyhow::Result<Exit> {
     out.say(format!("Created tuning job {}", job.name))?;
     if !wait {
         show_job(&job, out)?;
@@ -117,11 +112,7 @@ async fn created(
         out.say(format!("Follow it with: retune jobs wait {id}"))?;
         return Ok(Exit::Ok);
     }
-    let name: TuningJobName = job
-        .name
-        .parse()
-        .with_context(|| format!("the service named the job {:?}", job.name))?;
-    let done = progress::follow(client, &name, None, out).await?;
+    let done = progress::follow(client, job.name(), None, out).await?;
     finished(&done, out)
 }
 
@@ -256,6 +247,7 @@ fn refused(model: &str, err: ClientError, out: &Out) -> anyhow::Result<anyhow::E
 /// `retune jobs list`.
 pub async fn list(client: &Client, list: &List, out: &Out) -> anyhow::Result<Exit> {
     let jobs: Vec<wire::TuningJob> = limited(client.list_tuning_jobs(options(list)), list.limit)
+        .map_ok(TuningJob::into_wire)
         .try_collect()
         .await
         .context("cannot list tuning jobs")?;

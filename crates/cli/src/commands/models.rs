@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use futures::TryStreamExt;
-use retune_client::{Client, ListOptions, ModelUpdate};
+use retune_client::{Checkpoint, Client, ListOptions, Model, ModelUpdate};
 use retune_model::names::{ModelRef, VersionAlias, VersionId, VersionSelector};
 use retune_model::registry::AliasChange;
 use retune_model::wire;
@@ -18,6 +18,7 @@ use crate::render;
 /// `retune models list`.
 pub async fn list(client: &Client, list: &List, out: &Out) -> anyhow::Result<Exit> {
     let models: Vec<wire::Model> = limited(client.list_models(options(list)), list.limit)
+        .map_ok(Model::into_wire)
         .try_collect()
         .await
         .context("cannot list models")?;
@@ -50,6 +51,7 @@ pub async fn run(
         ModelAction::Versions => {
             let versions: Vec<wire::Model> = client
                 .list_model_versions(model.name(), ListOptions::new())
+                .map_ok(Model::into_wire)
                 .try_collect()
                 .await
                 .with_context(|| format!("cannot list the versions of {}", model.name()))?;
@@ -63,6 +65,7 @@ pub async fn run(
             let version = get(client, model).await?;
             let checkpoints: Vec<wire::ModelVersionCheckpoint> = client
                 .list_checkpoints(model)
+                .map_ok(Checkpoint::into_wire)
                 .try_collect()
                 .await
                 .with_context(|| format!("cannot list the checkpoints of {model}"))?;
@@ -113,7 +116,7 @@ pub async fn run(
             let version = version_id(client, model).await?;
             let changes: Vec<AliasChange> = aliases.iter().cloned().map(AliasChange::Add).collect();
             let updated = client
-                .merge_version_aliases(model.name(), version, &changes)
+                .merge_version_aliases(&model.name().at_version(version), &changes)
                 .await
                 .with_context(|| {
                     format!("cannot add aliases to {}", model.name().at_version(version))
@@ -144,7 +147,7 @@ pub async fn run(
         }
         ModelAction::DeleteVersion(version) => {
             let operation = client
-                .delete_model_version(model.name(), version)
+                .delete_model_version(&model.name().at_version(version))
                 .await
                 .with_context(|| format!("cannot delete {}", model.name().at_version(version)))?;
             if let Some(error) = &operation.error {
@@ -164,7 +167,7 @@ pub async fn run(
     Ok(Exit::Ok)
 }
 
-async fn get(client: &Client, model: &ModelRef) -> anyhow::Result<wire::Model> {
+async fn get(client: &Client, model: &ModelRef) -> anyhow::Result<Model> {
     client
         .get_model(model)
         .await
@@ -176,10 +179,10 @@ async fn version_id(client: &Client, model: &ModelRef) -> anyhow::Result<Version
     if let Some(VersionSelector::Id(id)) = model.selector() {
         return Ok(*id);
     }
-    let m = get(client, model).await?;
-    m.version_id
-        .parse::<VersionId>()
-        .with_context(|| format!("the service gave {model} the version id {:?}", m.version_id))
+    get(client, model)
+        .await?
+        .version_id()
+        .with_context(|| format!("the service gave {model} no version id"))
 }
 
 /// Takes each alias off the version that holds it (one call per version).
@@ -201,7 +204,7 @@ async fn remove_aliases(
     let mut updated = Vec::new();
     for (version, changes) in &by_version {
         let m = client
-            .merge_version_aliases(model.name(), *version, changes)
+            .merge_version_aliases(&model.name().at_version(*version), changes)
             .await
             .with_context(|| {
                 format!(

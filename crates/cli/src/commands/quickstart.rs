@@ -17,14 +17,12 @@ use mock_vertex::{JobSpeed, MockVertex};
 use retune_client::auth::NoAuth;
 use retune_client::endpoint::Endpoint;
 use retune_client::transport::{ReqwestTransport, Transport};
-use retune_client::{Client, DatasetUri, ListOptions, TuningJobSpec};
+use retune_client::{Checkpoint, Client, DatasetUri, ListOptions, Model, TuningJob, TuningJobSpec};
 use retune_model::base_model::BaseModel;
 use retune_model::dataset::{DatasetKind, DatasetLimits, validate_dataset};
 use retune_model::gcs::{BucketName, GcsUri, ObjectName};
 use retune_model::job_state::JobState;
-use retune_model::names::{
-    CheckpointId, KmsKeyName, ModelRef, TuningJobName, VersionAlias, VersionId,
-};
+use retune_model::names::{CheckpointId, KmsKeyName, ModelRef, VersionAlias};
 use retune_model::registry::AliasChange;
 use retune_model::wire;
 
@@ -161,12 +159,14 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
         .get_model(&first_version)
         .await
         .context("cannot get the tuned model")?;
-    let checkpoints: Vec<wire::ModelVersionCheckpoint> = client
+    let checkpoints: Vec<Checkpoint> = client
         .list_checkpoints(&first_version)
         .try_collect()
         .await
         .context("cannot list checkpoints")?;
-    n.detail(render::checkpoints_table(&checkpoints, &version.default_checkpoint_id).render())?;
+    let table: Vec<wire::ModelVersionCheckpoint> =
+        checkpoints.iter().map(|c| c.as_wire().clone()).collect();
+    n.detail(render::checkpoints_table(&table, &version.default_checkpoint_id).render())?;
     let chosen = choose_checkpoint(&checkpoints, &version.default_checkpoint_id)?;
 
     // 5. Continue tuning.
@@ -206,6 +206,7 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
     ))?;
     let versions: Vec<wire::Model> = client
         .list_model_versions(&model, ListOptions::new())
+        .map_ok(Model::into_wire)
         .try_collect()
         .await
         .context("cannot list versions")?;
@@ -218,9 +219,8 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
         version_of(&second_version),
         model.model_id()
     ))?;
-    let second_id = version_id(&second_version)?;
     let updated = client
-        .merge_version_aliases(&model, second_id, &[AliasChange::Add(alias.clone())])
+        .merge_version_aliases(&second_version, &[AliasChange::Add(alias.clone())])
         .await
         .context("cannot set the alias")?;
     n.detail(format!(
@@ -324,16 +324,8 @@ async fn upload_datasets(endpoint: &Endpoint, n: &Narrator<'_>) -> anyhow::Resul
 }
 
 /// Waits for a job (instant here) and insists that it succeeded.
-async fn wait(
-    client: &Client,
-    job: &wire::TuningJob,
-    out: &Out,
-) -> anyhow::Result<wire::TuningJob> {
-    let name: TuningJobName = job
-        .name
-        .parse()
-        .with_context(|| format!("the service named the job {:?}", job.name))?;
-    let done = progress::follow(client, &name, None, out).await?;
+async fn wait(client: &Client, job: &TuningJob, out: &Out) -> anyhow::Result<TuningJob> {
+    let done = progress::follow(client, job.name(), None, out).await?;
     let state = done.state.unwrap_or(JobState::Unspecified);
     anyhow::ensure!(
         state == JobState::Succeeded,
@@ -345,21 +337,10 @@ async fn wait(
 }
 
 /// `…/models/{m}@{v}` of the model a job made.
-fn tuned_version(job: &wire::TuningJob) -> anyhow::Result<ModelRef> {
-    let name = job
-        .tuned_model
-        .as_ref()
-        .map(|t| t.model.as_str())
-        .context("the finished job names no tuned model")?;
-    name.parse::<ModelRef>()
-        .with_context(|| format!("the job's tuned model {name:?}"))
-}
-
-fn version_id(model: &ModelRef) -> anyhow::Result<VersionId> {
-    match model.selector() {
-        Some(retune_model::names::VersionSelector::Id(id)) => Ok(*id),
-        _ => anyhow::bail!("the tuned model {model} names no version"),
-    }
+fn tuned_version(job: &TuningJob) -> anyhow::Result<ModelRef> {
+    job.tuned_model()
+        .cloned()
+        .context("the finished job names no tuned model")
 }
 
 fn version_of(model: &ModelRef) -> String {
@@ -370,18 +351,12 @@ fn version_of(model: &ModelRef) -> String {
 }
 
 /// A checkpoint other than the default (the one before it), to show that any can be chosen.
-fn choose_checkpoint(
-    checkpoints: &[wire::ModelVersionCheckpoint],
-    default: &str,
-) -> anyhow::Result<CheckpointId> {
-    let chosen = checkpoints
+fn choose_checkpoint(checkpoints: &[Checkpoint], default: &str) -> anyhow::Result<CheckpointId> {
+    checkpoints
         .iter()
         .rev()
         .find(|c| c.checkpoint_id != default)
         .or_else(|| checkpoints.first())
-        .context("the tuned model has no checkpoints")?;
-    chosen
-        .checkpoint_id
-        .parse::<CheckpointId>()
-        .with_context(|| format!("checkpoint id {:?}", chosen.checkpoint_id))
+        .map(Checkpoint::id)
+        .context("the tuned model has no checkpoints")
 }

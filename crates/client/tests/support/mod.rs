@@ -17,7 +17,6 @@ use retune_client::{Client, ClientConfig, DatasetUri, TuningJobSpec};
 use retune_model::base_model::BaseModel;
 use retune_model::job_state::JobState;
 use retune_model::names::{LocationName, ModelRef, TuningJobName};
-use retune_model::wire;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -95,8 +94,8 @@ pub fn base(id: &str) -> &'static BaseModel {
 }
 
 #[track_caller]
-pub fn job_name(job: &wire::TuningJob) -> TuningJobName {
-    job.name.parse().unwrap_or_else(|e| panic!("{e}"))
+pub fn job_name(job: &retune_client::TuningJob) -> TuningJobName {
+    job.name().clone()
 }
 
 /// Tunes `base_model` on the sample data and waits for it; returns the job and its model
@@ -105,7 +104,7 @@ pub async fn tune(
     client: &Client,
     base_model: &str,
     spec: impl FnOnce(TuningJobSpec) -> TuningJobSpec,
-) -> (wire::TuningJob, ModelRef) {
+) -> (retune_client::TuningJob, ModelRef) {
     let spec = spec(TuningJobSpec::from_base_model(
         base(base_model),
         sample_data(),
@@ -121,14 +120,10 @@ pub async fn tune(
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(done.state, Some(JobState::Succeeded));
     let model = done
-        .tuned_model
-        .as_ref()
-        .map(|t| t.model.clone())
-        .unwrap_or_default();
-    (
-        done,
-        model.parse().unwrap_or_else(|e| panic!("{model:?}: {e}")),
-    )
+        .tuned_model()
+        .cloned()
+        .unwrap_or_else(|| panic!("{} names no tuned model", done.name()));
+    (done, model)
 }
 
 /// Records every request (method and path) and passes it on.

@@ -210,6 +210,23 @@ impl ModelRef {
         self.selector.as_ref()
     }
 
+    /// The version id, when the reference names a version by id (`…@3`); `None` for an alias
+    /// or the default version.
+    ///
+    /// ```
+    /// use retune_model::names::{ModelRef, VersionId};
+    /// let r: ModelRef = "projects/p/locations/us-central1/models/9@3".parse().unwrap();
+    /// assert_eq!(r.version_id(), Some(VersionId::from_number(3).unwrap()));
+    /// let r: ModelRef = "projects/p/locations/us-central1/models/9@gold".parse().unwrap();
+    /// assert_eq!(r.version_id(), None);
+    /// ```
+    pub fn version_id(&self) -> Option<VersionId> {
+        match self.selector {
+            Some(VersionSelector::Id(id)) => Some(id),
+            _ => None,
+        }
+    }
+
     /// The model and the selector.
     pub fn into_parts(self) -> (ModelName, Option<VersionSelector>) {
         (self.name, self.selector)
