@@ -168,12 +168,15 @@ fn internal_dependencies_carry_path_and_the_workspace_version() {
     for krate in ["model", "client", "mock-vertex", "cli"] {
         let manifest = root.join("crates").join(krate).join("Cargo.toml");
         let text = fs::read_to_string(&manifest).expect("member manifest");
-        for line in text.lines().filter(|l| l.contains("path = \"../")) {
-            panic!(
-                "{}: internal dependency by its own path (use `.workspace = true`): {line}",
-                manifest.display()
-            );
-        }
+        let own_paths: Vec<_> = text
+            .lines()
+            .filter(|l| l.contains("path = \"../"))
+            .collect();
+        assert!(
+            own_paths.is_empty(),
+            "{}: internal dependency by its own path (use `.workspace = true`): {own_paths:?}",
+            manifest.display()
+        );
     }
 }
 
