@@ -86,7 +86,8 @@ fn run(args: Vec<String>) -> Result<()> {
                 "warnings",
             ])?;
             docs()?;
-            package(&[])?;
+            // Checks the working tree as it is, committed or not.
+            package(&["--allow-dirty".to_owned()])?;
             api(&["--check".to_owned()])?;
             test(rest)
         }
