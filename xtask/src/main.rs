@@ -1,8 +1,14 @@
-//! Project automation: `cargo xtask test`, `ci`, `bench`, `conformance` and `live`.
+//! Project automation: `cargo xtask test`, `ci`, `package`, `api`, `bench`, `conformance` and
+//! `live`.
 //!
 //! `test` is the one test command the README gives and CI runs: it prepares the Python virtual
 //! environment of the official-client tests, runs the whole workspace under cargo-nextest when it
 //! is installed (else `cargo test --all-targets`), then the doctests, which nextest does not run.
+//!
+//! `package` runs `cargo package` on the three published crates together (so retune-client and
+//! mock-vertex verify against the retune-model being packaged, not one from crates.io), building
+//! each from its packaged sources. `api` writes the public-API baseline `api/<crate>.txt` of each
+//! (see [`api`]); `api --check` fails when the API differs from it.
 //!
 //! `conformance` builds `conformance/gapic-rust` (its own workspace; the first build takes
 //! minutes, so CI does not run it) and runs it against a `mock-vertex` it starts on
@@ -21,6 +27,8 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+
+mod api;
 
 fn main() -> ExitCode {
     // Every task runs from the workspace root, wherever it was started.
@@ -46,7 +54,12 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   test            run every test (nextest when installed, else cargo test) and the doctests
-  ci              cargo fmt --check, cargo clippy -D warnings, then `test`
+  ci              cargo fmt --check, cargo clippy -D warnings, the docs, `package`,
+                  `api --check`, then `test`
+  package         cargo package the published crates and build each from its package
+                  (extra arguments go to cargo package, e.g. --allow-dirty)
+  api [--check]   write api/<crate>.txt, the public API of each published crate; with
+                  --check, fail if it differs from the committed files
   bench [what]    run the benchmarks (what: emulator, client, cli, or all) and print the figures
   conformance     build conformance/gapic-rust (minutes the first time) and run it against a
                   mock-vertex started on 127.0.0.1:0
@@ -72,8 +85,14 @@ fn run(args: Vec<String>) -> Result<()> {
                 "-D",
                 "warnings",
             ])?;
+            docs()?;
+            // Checks the working tree as it is, committed or not.
+            package(&["--allow-dirty".to_owned()])?;
+            api(&["--check".to_owned()])?;
             test(rest)
         }
+        "package" => package(rest),
+        "api" => api(rest),
         "bench" => bench(rest),
         "conformance" => conformance(),
         "live" => live(rest),
@@ -95,6 +114,86 @@ fn test(extra: &[String]) -> Result<()> {
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)?;
     cargo(&["test", "--workspace", "--doc"])
+}
+
+/// The rustdoc of the published crates, with warnings as errors (broken links included).
+fn docs() -> Result<()> {
+    let mut args = vec!["doc", "--no-deps", "--locked"];
+    for krate in api::CRATES {
+        args.extend(["--package", krate]);
+    }
+    eprintln!("$ RUSTDOCFLAGS=\"-D warnings\" cargo {}", args.join(" "));
+    let status = Command::new(cargo_bin())
+        .args(&args)
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .status()
+        .context("could not start cargo doc")?;
+    if !status.success() {
+        bail!("the docs of the published crates have warnings ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo package` of the published crates, all at once: cargo then resolves retune-model for
+/// the other two from the package being made instead of crates.io, where it is not yet. Each
+/// package is built from its own sources (`--no-verify` among `extra` skips that). `--offline`:
+/// every dependency is in `Cargo.lock` and already fetched by the build before it.
+fn package(extra: &[String]) -> Result<()> {
+    let mut args = vec!["package", "--locked", "--offline"];
+    for krate in api::CRATES {
+        args.extend(["--package", krate]);
+    }
+    args.extend(extra.iter().map(String::as_str));
+    cargo(&args)
+}
+
+/// Writes the public-API baseline of each published crate, or with `--check` compares with it.
+fn api(extra: &[String]) -> Result<()> {
+    let check = match extra {
+        [] => false,
+        [flag] if flag == "--check" => true,
+        _ => bail!("usage: cargo xtask api [--check]"),
+    };
+    let mut changed = Vec::new();
+    for krate in api::CRATES {
+        let now = api::public_api(krate, &cargo_bin(), &target_dir())?;
+        let path = api::baseline_path(krate);
+        let before = std::fs::read_to_string(&path).unwrap_or_default();
+        if now == before {
+            continue;
+        }
+        if check {
+            eprintln!("{}:\n{}", path.display(), line_diff(&before, &now));
+            changed.push(path.display().to_string());
+        } else {
+            std::fs::create_dir_all("api")?;
+            std::fs::write(&path, &now).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("xtask: wrote {}", path.display());
+        }
+    }
+    if !changed.is_empty() {
+        bail!(
+            "the public API differs from {} (lines above: - removed, + added). If the change is \
+             intended, run `cargo xtask api` and commit the files; a removed or changed line may \
+             break users",
+            changed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The lines only in `before` (`- `) and only in `now` (`+ `); both are sorted sets of lines.
+fn line_diff(before: &str, now: &str) -> String {
+    let old: std::collections::BTreeSet<&str> = before.lines().collect();
+    let new: std::collections::BTreeSet<&str> = now.lines().collect();
+    let mut out = String::new();
+    for line in old.difference(&new) {
+        out.push_str(&format!("- {line}\n"));
+    }
+    for line in new.difference(&old) {
+        out.push_str(&format!("+ {line}\n"));
+    }
+    out
 }
 
 /// Whether this runs under CI: `CI` set to anything but empty, `0` or `false` (in any case).
@@ -400,6 +499,15 @@ mod tests {
         for value in ["", " ", "0", "false", "False", "FALSE"] {
             assert!(!is_ci_value(Some(OsStr::new(value))), "CI={value:?}");
         }
+    }
+
+    #[test]
+    fn api_diff_shows_removed_and_added_lines() {
+        assert_eq!(
+            line_diff("fn a()\nfn b()\n", "fn b()\nfn c()\n"),
+            "- fn a()\n+ fn c()\n"
+        );
+        assert_eq!(line_diff("fn a()\n", "fn a()\n"), "");
     }
 
     #[test]

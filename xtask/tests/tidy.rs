@@ -129,13 +129,103 @@ fn client_does_not_depend_on_the_emulator_or_axum() {
     }
 }
 
+/// The value of `key = "..."` in the `[table]` of a manifest.
+fn manifest_value(text: &str, table: &str, key: &str) -> Option<String> {
+    let mut in_table = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_table = line == format!("[{table}]");
+            continue;
+        }
+        if in_table
+            && let Some((k, v)) = line.split_once('=')
+            && k.trim() == key
+        {
+            return Some(v.trim().trim_matches('"').to_owned());
+        }
+    }
+    None
+}
+
+/// Internal crates are declared once, in the root `[workspace.dependencies]`, by `path` and with
+/// the workspace version: `cargo package` replaces a path with a crates.io dependency on that
+/// version, and refuses a path dependency that has none. Member manifests use them with
+/// `.workspace = true`, never with a path of their own.
 #[test]
-fn internal_dependencies_carry_no_version() {
-    let text = fs::read_to_string(workspace_root().join("Cargo.toml")).expect("root manifest");
-    for line in text.lines().filter(|l| l.contains("path = ")) {
+fn internal_dependencies_carry_path_and_the_workspace_version() {
+    let root = workspace_root();
+    let text = fs::read_to_string(root.join("Cargo.toml")).expect("root manifest");
+    let version = manifest_value(&text, "workspace.package", "version").expect("workspace version");
+    let expected = format!("version = \"{version}\"");
+    let internal: Vec<_> = text.lines().filter(|l| l.contains("path = ")).collect();
+    assert!(internal.len() >= 3, "internal dependencies: {internal:?}");
+    for line in internal {
         assert!(
-            !line.contains("version"),
-            "internal dependency with a version: {line}"
+            line.contains(&expected),
+            "internal dependency without `{expected}` (the workspace version): {line}"
+        );
+    }
+    for krate in ["model", "client", "mock-vertex", "cli"] {
+        let manifest = root.join("crates").join(krate).join("Cargo.toml");
+        let text = fs::read_to_string(&manifest).expect("member manifest");
+        let own_paths: Vec<_> = text
+            .lines()
+            .filter(|l| l.contains("path = \"../"))
+            .collect();
+        assert!(
+            own_paths.is_empty(),
+            "{}: internal dependency by its own path (use `.workspace = true`): {own_paths:?}",
+            manifest.display()
+        );
+    }
+}
+
+/// The three library crates are published, with the metadata crates.io shows; the CLI, xtask and
+/// the end-to-end tests are not.
+#[test]
+fn library_crates_are_publishable_and_the_rest_is_not() {
+    let root = workspace_root();
+    let workspace = fs::read_to_string(root.join("Cargo.toml")).expect("root manifest");
+    assert_eq!(
+        manifest_value(&workspace, "workspace.package", "publish").as_deref(),
+        Some("false"),
+        "`[workspace.package]` keeps `publish = false` for the crates that inherit it"
+    );
+    for krate in ["model", "client", "mock-vertex"] {
+        let dir = root.join("crates").join(krate);
+        let text = fs::read_to_string(dir.join("Cargo.toml")).expect("library manifest");
+        assert!(
+            !text.contains("publish"),
+            "crates/{krate} must be publishable (no `publish` key)"
+        );
+        for key in [
+            "description",
+            "license.workspace",
+            "repository.workspace",
+            "rust-version.workspace",
+            "readme",
+            "keywords",
+            "categories",
+        ] {
+            assert!(
+                text.lines().any(|l| l.starts_with(key)),
+                "crates/{krate}/Cargo.toml has no `{key}`"
+            );
+        }
+        assert!(
+            dir.join("README.md").is_file(),
+            "crates/{krate} has no README.md"
+        );
+    }
+    for manifest in [
+        "crates/cli/Cargo.toml",
+        "xtask/Cargo.toml",
+        "tests/Cargo.toml",
+    ] {
+        let text = fs::read_to_string(root.join(manifest)).expect("manifest");
+        assert!(
+            text.contains("publish.workspace = true"),
+            "{manifest} must stay unpublished (`publish.workspace = true`)"
         );
     }
 }

@@ -59,6 +59,16 @@
 //! at the API level; retries are decided by a pure [`retry::RetryPolicy`] so a create that may
 //! have reached the server is never replayed; responses are decoded tolerantly (unknown fields
 //! are dropped, as the official SDKs do), requests are encoded exactly.
+//!
+//! # Features
+//!
+//! - `reqwest` (default): `transport::ReqwestTransport`, HTTPS to Vertex AI (rustls) and HTTP to
+//!   an emulator; it is the transport [`Client::builder`] uses when given none.
+//! - `adc` (default): `auth::Adc`, Google Application Default Credentials; it is the token
+//!   provider the builder uses when given none (without the feature: no authentication).
+//!
+//! With `default-features = false` the client still works through [`transport::InProcess`] or a
+//! transport of your own.
 
 pub mod auth;
 mod builder;

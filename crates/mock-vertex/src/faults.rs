@@ -12,7 +12,7 @@
 //! requests fires the same faults.
 //!
 //! Job faults (fail a job at an epoch, hold a job in `PENDING`) change the job itself, so they
-//! live in the store (see [`crate::store::JobFaults`]).
+//! live in the store (the store's `JobFaults`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -26,7 +26,7 @@ use crate::routes::ApiVersion;
 #[derive(Debug, Clone)]
 pub enum DataOutcome {
     /// Valid data and its statistics, shared by the jobs whose statistics are equal (jobs made
-    /// from the same data set and epoch count), see [`Store::insert_job`](crate::store::Store::insert_job).
+    /// from the same data set and epoch count), see the store's `insert_job`.
     Valid(Arc<wire::SupervisedTuningDataStats>),
     /// Missing or invalid data: the job fails at the end of `PROCESSING_DATASET` with this error.
     Invalid(wire::Status),

@@ -41,6 +41,32 @@
 //! # });
 //! ```
 //!
+//! Over TCP, for a client that needs a URL (the official SDKs, `retune-client`'s HTTPS
+//! transport): seed the pre-tuned model continuous tuning starts from, then point the client at
+//! [`MockVertex::base_url`]. `cargo run -p mock-vertex --example serve` does the same and reads
+//! the model back over HTTP.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use mock_vertex::{JobSpeed, MockVertex, SeedTunedModel};
+//!
+//! let server = MockVertex::builder().jobs(JobSpeed::Instant).start().await.unwrap(); // 127.0.0.1:0
+//! let location = "projects/p/locations/us-central1".parse().unwrap();
+//! let seeded = server
+//!     .emulator()
+//!     .seed_tuned_model(SeedTunedModel::new(location, "gemini-2.5-flash").checkpoints(3))
+//!     .unwrap();
+//! assert!(server.base_url().starts_with("http://127.0.0.1:"));
+//! assert!(seeded.model.to_string().ends_with("@1")); // continue tuning from this version
+//! drop(server); // stops serving
+//! # });
+//! ```
+//!
+//! # Features
+//!
+//! `mock-vertex` has no cargo features: the library (router, server, controls) and the
+//! `mock-vertex` binary are always built.
+//!
 //! # Routes
 //!
 //! Every route exists under `/v1` and `/v1beta1` (`{v}`); see [`routes::ROUTE_TABLE`].

@@ -1,5 +1,5 @@
 //! The emulator's own control API under `/_emulator/`, and the same controls as methods on
-//! [`Emulator`] so Rust tests never build admin URLs: `api` holds the Rust methods, `http` the
+//! [`Emulator`](crate::Emulator) so Rust tests never build admin URLs: `api` holds the Rust methods, `http` the
 //! routes that parse a request, call them and answer JSON.
 //!
 //! Admin routes are the test writer's controls: they bypass the Vertex auth mode, are never
@@ -37,6 +37,27 @@
 //! state. Waiting is driven by the store's change signal and, on a running clock, a timer to the
 //! job's next change; it never polls. On a manual clock waiting does not move time: another task
 //! (or request) must advance it. The timeout is in real (tokio) time; default 60 s.
+//!
+//! [`Emulator::advance`]: crate::Emulator::advance
+//! [`Emulator::await_job`]: crate::Emulator::await_job
+//! [`Emulator::clear_faults`]: crate::Emulator::clear_faults
+//! [`Emulator::clear_requests`]: crate::Emulator::clear_requests
+//! [`Emulator::export_state`]: crate::Emulator::export_state
+//! [`Emulator::fail`]: crate::Emulator::fail
+//! [`Emulator::fail_job_at_epoch`]: crate::Emulator::fail_job_at_epoch
+//! [`Emulator::hold_job`]: crate::Emulator::hold_job
+//! [`Emulator::import_state`]: crate::Emulator::import_state
+//! [`Emulator::is_ready`]: crate::Emulator::is_ready
+//! [`Emulator::now`]: crate::Emulator::now
+//! [`Emulator::release_job`]: crate::Emulator::release_job
+//! [`Emulator::remove_fault`]: crate::Emulator::remove_fault
+//! [`Emulator::requests`]: crate::Emulator::requests
+//! [`Emulator::reset`]: crate::Emulator::reset
+//! [`Emulator::reset_location`]: crate::Emulator::reset_location
+//! [`Emulator::seed_tuned_model`]: crate::Emulator::seed_tuned_model
+//! [`Emulator::set_clock_mode`]: crate::Emulator::set_clock_mode
+//! [`Emulator::set_job_speed`]: crate::Emulator::set_job_speed
+//! [`Emulator::set_time`]: crate::Emulator::set_time
 
 mod api;
 mod http;

@@ -1,7 +1,7 @@
 //! Typed Vertex AI resource names, parsed once: projects, locations, models, versions, tuning jobs,
 //! endpoints, operations, checkpoints and KMS keys.
 //!
-//! Every type here has private fields, a [`FromStr`] that validates, a [`Display`](fmt::Display)
+//! Every type here has private fields, a [`FromStr`](std::str::FromStr) that validates, a [`Display`](fmt::Display)
 //! that writes the canonical form (so `parse(display(x)) == x`), constructors from typed parts and
 //! an accessor for every part. Nobody downstream splits a name string again.
 //!
