@@ -6,10 +6,29 @@
 //! `mock_vertex::router`), then over HTTP on 127.0.0.1:0 (`Client::for_emulator`). It tunes a
 //! base model, waits, lists the checkpoints, continues from one of them, puts an alias on the
 //! new version, walks the lineage, and sees a continuation refused before anything is sent.
+//! Last, it runs the README's library snippet as pasted (lifted by `build.rs`) against an
+//! emulator over HTTP started as the README says (`--jobs instant`).
 //! `tests/tests/consumer.rs` builds and runs it.
+
+use std::sync::OnceLock;
 
 use mock_vertex::{Emulator, JobSpeed, MockVertex};
 use retune_client::prelude::*;
+
+/// The README's library snippet, with its `main` renamed `readme_main`.
+mod readme {
+    include!(concat!(env!("OUT_DIR"), "/readme_snippet.rs"));
+}
+
+/// Where the README snippet finds the emulator (the README says `http://127.0.0.1:8080`).
+static README_EMULATOR: OnceLock<String> = OnceLock::new();
+
+fn readme_emulator_url() -> &'static str {
+    README_EMULATOR
+        .get()
+        .map(String::as_str)
+        .expect("the emulator for the README snippet is started first")
+}
 
 const TRAINING_DATA: &str =
     "gs://cloud-samples-data/ai-platform/generative_ai/gemini/text/sft_train_data.jsonl";
@@ -32,6 +51,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     recipe(&over_http).await?;
     println!("over HTTP: ok");
+
+    let readme_server = MockVertex::builder().jobs(JobSpeed::Instant).start().await?;
+    README_EMULATOR
+        .set(readme_server.base_url().to_string())
+        .expect("set once");
+    let started = std::time::Instant::now();
+    readme::readme_main().await?;
+    println!("README snippet: ok in {} ms", started.elapsed().as_millis());
     Ok(())
 }
 
