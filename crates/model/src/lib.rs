@@ -84,6 +84,7 @@ pub mod code;
 pub mod continuous;
 pub mod dataset;
 pub mod duration;
+pub mod emulator_env;
 pub mod emulator_policy;
 pub mod encryption;
 pub mod gcs;
