@@ -5,6 +5,9 @@
 //!   header at all), and so is any `Bearer <token>`; a malformed header is 401.
 //! - [`AuthMode::Required`]: every call needs some `Bearer <token>`, as the real service does.
 //! - [`AuthMode::Token`]: only `Bearer <that token>` is accepted.
+//! - [`AuthMode::Issued`]: only tokens the emulator issued itself (its metadata server or its
+//!   OAuth token endpoint, [`crate::oauth`]) and that have not expired; a foreign or expired
+//!   token is 401 saying which.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,7 +15,10 @@ use std::str::FromStr;
 use axum::http::{HeaderMap, header};
 use serde_json::json;
 
+use retune_model::Timestamp;
+
 use crate::error::{ApiError, ERROR_INFO_TYPE};
+use crate::oauth::{IssuedTokens, TokenRefusal};
 
 /// Which callers the emulator accepts.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -24,6 +30,8 @@ pub enum AuthMode {
     Required,
     /// Exactly this bearer token.
     Token(String),
+    /// Tokens the emulator issued, unexpired.
+    Issued,
 }
 
 impl fmt::Debug for AuthMode {
@@ -31,6 +39,7 @@ impl fmt::Debug for AuthMode {
         match self {
             AuthMode::Anonymous => f.write_str("Anonymous"),
             AuthMode::Required => f.write_str("Required"),
+            AuthMode::Issued => f.write_str("Issued"),
             // The token is a secret even in an emulator's logs.
             AuthMode::Token(_) => f.write_str("Token(..)"),
         }
@@ -39,7 +48,7 @@ impl fmt::Debug for AuthMode {
 
 /// A `--auth` value that is not `none`, `required` or `token=T`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid auth mode {input:?}: expected none, required or token=T")]
+#[error("invalid auth mode {input:?}: expected none, required, issued or token=T")]
 pub struct AuthModeError {
     input: String,
 }
@@ -47,11 +56,12 @@ pub struct AuthModeError {
 impl FromStr for AuthMode {
     type Err = AuthModeError;
 
-    /// `none` (or `anonymous`), `required`, or `token=T` with a non-empty `T`.
+    /// `none` (or `anonymous`), `required`, `issued`, or `token=T` with a non-empty `T`.
     fn from_str(s: &str) -> Result<AuthMode, AuthModeError> {
         match s {
             "none" | "anonymous" => Ok(AuthMode::Anonymous),
             "required" => Ok(AuthMode::Required),
+            "issued" => Ok(AuthMode::Issued),
             _ => match s.strip_prefix("token=") {
                 Some(token) if !token.is_empty() => Ok(AuthMode::Token(token.to_owned())),
                 _ => Err(AuthModeError {
@@ -95,13 +105,40 @@ impl AuthMode {
             ),
         };
         match (self, token) {
-            (AuthMode::Anonymous, _) | (AuthMode::Required, Some(_)) => Ok(()),
-            (AuthMode::Required | AuthMode::Token(_), None) => {
+            (AuthMode::Anonymous, _) | (AuthMode::Required | AuthMode::Issued, Some(_)) => Ok(()),
+            (AuthMode::Required | AuthMode::Token(_) | AuthMode::Issued, None) => {
                 Err(refusal(MISSING, "CREDENTIALS_MISSING"))
             }
             (AuthMode::Token(expected), Some(got)) if got == expected => Ok(()),
             (AuthMode::Token(_), Some(_)) => Err(refusal(INVALID, "ACCESS_TOKEN_INVALID")),
         }
+    }
+}
+
+impl AuthMode {
+    /// [`AuthMode::check`], and under [`AuthMode::Issued`] that the token was issued by this
+    /// emulator (`tokens`) and has not expired at `now`.
+    pub fn check_issued(
+        &self,
+        headers: &HeaderMap,
+        tokens: &IssuedTokens,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        self.check(headers)?;
+        if *self != AuthMode::Issued {
+            return Ok(());
+        }
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| bearer_token(v.to_str().ok()))
+            .unwrap_or_default();
+        tokens.check(token, now).map_err(|refusal_reason| {
+            let reason = match refusal_reason {
+                TokenRefusal::Foreign => "ACCESS_TOKEN_INVALID",
+                TokenRefusal::Expired => "ACCESS_TOKEN_EXPIRED",
+            };
+            refusal(&format!("{INVALID} ({refusal_reason})"), reason)
+        })
     }
 }
 

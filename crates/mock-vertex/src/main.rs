@@ -2,8 +2,13 @@
 //!
 //! ```text
 //! mock-vertex [--port 8080] [--host 127.0.0.1] [--gcs-dir DIR] [--auth none|required|token=T]
-//!             [--jobs instant|scaled|manual]
+//!             [--jobs instant|scaled|manual] [--ca-dir DIR]
 //! ```
+//!
+//! It also intercepts HTTPS (`CONNECT`) for Google's hosts with a local CA kept in `--ca-dir`
+//! (created on first use), and serves a metadata server and an OAuth token endpoint, so that
+//! `eval "$(retune emulator env)"` points unmodified programs at it; it prints that guidance
+//! line on stderr at start-up.
 //!
 //! Prints one ready line with its address to stdout, logs to stderr (`RUST_LOG`), and stops
 //! cleanly (exit status 0) on SIGINT and SIGTERM. A bad flag or a port it cannot bind is one line
@@ -31,12 +36,30 @@ struct Args {
     /// Serve `gs://bucket/object` from `DIR/bucket/object` (default: in memory).
     #[arg(long, value_name = "DIR")]
     gcs_dir: Option<PathBuf>,
-    /// Which callers to accept: none (any or no bearer token), required, or token=T.
+    /// Which callers to accept: none (any or no bearer token), required, issued (only tokens it
+    /// issued itself, unexpired), or token=T.
     #[arg(long, default_value = "none")]
     auth: AuthMode,
     /// How fast tuning jobs move: instant, scaled (a few seconds for a small job) or manual.
     #[arg(long, default_value = "scaled")]
     jobs: JobSpeed,
+    /// Where the local CA for HTTPS interception lives (created on first use).
+    /// Default: `$XDG_CONFIG_HOME/retune/emulator-ca` (or `~/.config/retune/emulator-ca`).
+    #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_CA_DIR")]
+    ca_dir: Option<PathBuf>,
+}
+
+/// `$XDG_CONFIG_HOME/retune/emulator-ca`, else `$HOME/.config/retune/emulator-ca`, else
+/// `.mock-vertex-ca` in the working directory.
+fn default_ca_dir() -> PathBuf {
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")));
+    match config {
+        Some(config) => config.join("retune").join("emulator-ca"),
+        None => PathBuf::from(".mock-vertex-ca"),
+    }
 }
 
 fn main() -> ExitCode {
@@ -77,11 +100,21 @@ async fn run(args: Args) -> Result<()> {
         )
         .init();
 
-    let mut builder = Emulator::builder().auth(args.auth).jobs(args.jobs);
+    let ca_dir = args.ca_dir.unwrap_or_else(default_ca_dir);
+    let mut builder = Emulator::builder()
+        .auth(args.auth)
+        .jobs(args.jobs)
+        .ca_dir(&ca_dir);
     if let Some(dir) = args.gcs_dir {
         builder = builder.gcs_dir(dir);
     }
     let emulator = builder.build();
+    if let Some(interceptor) = emulator.interceptor() {
+        interceptor
+            .ca()
+            .map_err(anyhow::Error::msg)
+            .context("cannot set up the local CA for HTTPS interception")?;
+    }
 
     let listener = TcpListener::bind((args.host.as_str(), args.port))
         .await
@@ -92,6 +125,9 @@ async fn run(args: Args) -> Result<()> {
     writeln!(stdout, "mock-vertex listening on http://{addr}").context("stdout")?;
     stdout.flush().context("stdout")?;
     drop(stdout);
+    eprintln!(
+        "mock-vertex: to run unmodified programs against it: eval \"$(retune emulator env --endpoint http://{addr})\""
+    );
     tracing::info!(%addr, jobs = %args.jobs, "ready");
 
     mock_vertex::serve_with_shutdown(listener, emulator, shutdown)

@@ -4,12 +4,12 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Router, ServiceExt as _};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -43,6 +43,9 @@ pub fn router(state: Emulator) -> Router {
     let gcs = gcs_router(state.objects().clone());
     Router::new()
         .merge(crate::admin::router())
+        .merge(crate::metadata::router())
+        .merge(crate::oauth::router())
+        .merge(crate::proxy::router())
         .fallback(dispatch)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -51,8 +54,27 @@ pub fn router(state: Emulator) -> Router {
 }
 
 /// Serves the emulator on `listener` until the process ends.
+///
+/// `CONNECT` requests are the intercepting proxy's ([`crate::proxy`]); the rest is [`router`].
 pub async fn serve(listener: TcpListener, state: Emulator) -> io::Result<()> {
-    axum::serve(listener, router(state)).await
+    axum::serve(listener, service(state).into_make_service()).await
+}
+
+/// The router behind the `CONNECT` handling of [`crate::proxy`].
+fn service(
+    state: Emulator,
+) -> impl tower::Service<
+    axum::extract::Request,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Future<Output = Result<Response, std::convert::Infallible>> + Send,
+> + Clone
++ Send
++ 'static {
+    let app = router(state.clone());
+    tower::service_fn(move |request| {
+        crate::proxy::serve_request(state.clone(), app.clone(), request)
+    })
 }
 
 /// Serves the emulator on `listener` until `shutdown` completes, then finishes open requests.
@@ -61,7 +83,7 @@ pub async fn serve_with_shutdown(
     state: Emulator,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(listener, router(state))
+    axum::serve(listener, service(state).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -94,7 +116,7 @@ async fn dispatch(
                 "The requested URL {path} was not found on this server."
             )));
         }
-        emulator.auth().check(&headers)?;
+        emulator.check_auth(&headers)?;
         let (version, route) = parse_route(&method, path)?;
         rpc = Some(route.rpc_name());
         let fault = emulator.faults().fire(Rpc::of(&route));

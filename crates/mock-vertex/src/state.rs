@@ -19,6 +19,8 @@ use crate::auth::AuthMode;
 use crate::clock::{Clock, ClockMode, ControlledClock, ManualClock, SystemClock};
 use crate::faults::Faults;
 use crate::journal::Journal;
+use crate::oauth::IssuedTokens;
+use crate::proxy::Interceptor;
 use crate::storage::ObjectStore;
 use crate::store::Store;
 
@@ -91,6 +93,8 @@ struct Inner {
     objects: ObjectStore,
     faults: Mutex<Faults>,
     journal: Mutex<Journal>,
+    tokens: IssuedTokens,
+    interceptor: Option<Arc<Interceptor>>,
     /// Bumped whenever jobs may have moved (store writes, fired events, clock changes); the
     /// await control waits on it.
     changes: watch::Sender<u64>,
@@ -127,6 +131,23 @@ impl Emulator {
     /// The auth mode.
     pub fn auth(&self) -> &AuthMode {
         &self.inner.auth
+    }
+
+    /// The access tokens this emulator issued ([`crate::oauth`], [`crate::metadata`]).
+    pub fn tokens(&self) -> &IssuedTokens {
+        &self.inner.tokens
+    }
+
+    /// The intercepting proxy's TLS side, when a CA directory was chosen.
+    pub fn interceptor(&self) -> Option<&Arc<Interceptor>> {
+        self.inner.interceptor.as_ref()
+    }
+
+    /// Accepts or refuses a Vertex request by its `Authorization` header and the auth mode.
+    pub fn check_auth(&self, headers: &axum::http::HeaderMap) -> Result<(), crate::ApiError> {
+        self.inner
+            .auth
+            .check_issued(headers, self.tokens(), self.now())
     }
 
     /// How fast jobs created from now on move.
@@ -263,6 +284,7 @@ pub struct EmulatorBuilder {
     clock: Option<Arc<dyn Clock>>,
     manual_clock: Option<ManualClock>,
     gcs_dir: Option<PathBuf>,
+    ca_dir: Option<PathBuf>,
 }
 
 impl EmulatorBuilder {
@@ -299,6 +321,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Intercepts HTTPS (`CONNECT`) with a local CA kept in `dir`, created there on first use
+    /// ([`crate::proxy`]). Without it, `CONNECT` is refused.
+    pub fn ca_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.ca_dir = Some(dir.into());
+        self
+    }
+
     /// The emulator.
     pub fn build(self) -> Emulator {
         let clock = Arc::new(match (self.clock, self.manual_clock, self.speed) {
@@ -321,6 +350,8 @@ impl EmulatorBuilder {
                 objects,
                 faults: Mutex::new(Faults::default()),
                 journal: Mutex::new(Journal::default()),
+                tokens: IssuedTokens::default(),
+                interceptor: self.ca_dir.map(|dir| Arc::new(Interceptor::new(dir))),
                 changes: watch::channel(0).0,
             }),
         }

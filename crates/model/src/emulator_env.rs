@@ -64,7 +64,9 @@ pub struct ConnectTarget {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectError {
     /// The target is not `host:port`.
-    #[error("malformed CONNECT target {0:?}: expected host:port, such as aiplatform.googleapis.com:443")]
+    #[error(
+        "malformed CONNECT target {0:?}: expected host:port, such as aiplatform.googleapis.com:443"
+    )]
     Malformed(String),
     /// A host the emulator does not serve: it is refused, never contacted.
     #[error(
@@ -267,7 +269,15 @@ mod tests {
 
     #[test]
     fn malformed_connect_targets_are_400_and_refusals_403() {
-        for bad in ["", ":443", "host", "host:", "host:99999", "a b:443", "[::1]:443"] {
+        for bad in [
+            "",
+            ":443",
+            "host",
+            "host:",
+            "host:99999",
+            "a b:443",
+            "[::1]:443",
+        ] {
             let err = ConnectTarget::parse(bad).unwrap_err();
             assert_eq!(err.http_status(), 400, "{bad}: {err}");
         }
