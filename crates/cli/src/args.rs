@@ -368,6 +368,17 @@ pub struct UploadArgs {
 pub enum EmulatorArgs {
     /// Serve the emulator over HTTP until interrupted.
     Serve(ServeArgs),
+    /// Print the environment that points unmodified programs at a running emulator
+    /// (`eval "$(retune emulator env)"`); --endpoint names it [default: http://127.0.0.1:8080].
+    Env(EnvArgs),
+}
+
+/// `retune emulator env`.
+#[derive(Debug, ClapArgs)]
+pub struct EnvArgs {
+    /// Print the lines that undo it instead.
+    #[arg(long)]
+    pub unset: bool,
 }
 
 /// `retune emulator serve`.
@@ -382,12 +393,16 @@ pub struct ServeArgs {
     /// Serve gs://bucket/object from DIR/bucket/object [default: in memory].
     #[arg(long, value_name = "DIR")]
     pub gcs_dir: Option<PathBuf>,
-    /// Which callers to accept: none, required, or token=T.
+    /// Which callers to accept: none, required, issued, or token=T.
     #[arg(long, default_value = "none", value_name = "MODE", value_parser = values::auth)]
     pub auth: mock_vertex::AuthMode,
     /// How fast tuning jobs move: instant, scaled or manual.
     #[arg(long, default_value = "scaled", value_name = "SPEED", value_parser = values::job_speed)]
     pub jobs: mock_vertex::JobSpeed,
+    /// Where the local CA that intercepts HTTPS lives (created on first use)
+    /// [default: ~/.config/retune/emulator-ca].
+    #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_CA_DIR")]
+    pub ca_dir: Option<PathBuf>,
 }
 
 /// `retune completions`.

@@ -242,6 +242,13 @@ pub enum Command {
     },
     /// `retune emulator serve`.
     EmulatorServe(Serve),
+    /// `retune emulator env`.
+    EmulatorEnv {
+        /// `--endpoint`, the running emulator; `None` = the local default port.
+        endpoint: Option<Endpoint>,
+        /// `--unset`.
+        unset: bool,
+    },
     /// `retune completions`.
     Completions(clap_complete::Shell),
 }
@@ -293,6 +300,8 @@ pub struct Serve {
     pub auth: mock_vertex::AuthMode,
     /// `--jobs`.
     pub jobs: mock_vertex::JobSpeed,
+    /// `--ca-dir`.
+    pub ca_dir: Option<PathBuf>,
 }
 
 impl TryFrom<Args> for Config {
@@ -320,6 +329,10 @@ impl TryFrom<Args> for Config {
             CommandArgs::Emulator(EmulatorArgs::Serve(serve)) => {
                 Command::EmulatorServe(resolve_serve(serve))
             }
+            CommandArgs::Emulator(EmulatorArgs::Env(env)) => Command::EmulatorEnv {
+                endpoint: global.endpoint.clone(),
+                unset: env.unset,
+            },
             CommandArgs::Completions(c) => Command::Completions(c.shell.into()),
         };
         Ok(Config {
@@ -580,6 +593,7 @@ fn resolve_serve(serve: ServeArgs) -> Serve {
         gcs_dir: serve.gcs_dir,
         auth: serve.auth,
         jobs: serve.jobs,
+        ca_dir: serve.ca_dir,
     }
 }
 

@@ -49,18 +49,6 @@ struct Args {
     ca_dir: Option<PathBuf>,
 }
 
-/// `$XDG_CONFIG_HOME/retune/emulator-ca`, else `$HOME/.config/retune/emulator-ca`, else
-/// `.mock-vertex-ca` in the working directory.
-fn default_ca_dir() -> PathBuf {
-    let config = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")));
-    match config {
-        Some(config) => config.join("retune").join("emulator-ca"),
-        None => PathBuf::from(".mock-vertex-ca"),
-    }
-}
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
@@ -100,7 +88,7 @@ async fn run(args: Args) -> Result<()> {
         )
         .init();
 
-    let ca_dir = args.ca_dir.unwrap_or_else(default_ca_dir);
+    let ca_dir = args.ca_dir.unwrap_or_else(mock_vertex::proxy::default_ca_dir);
     let mut builder = Emulator::builder()
         .auth(args.auth)
         .jobs(args.jobs)

@@ -125,6 +125,22 @@ impl ConnectTarget {
     }
 }
 
+/// Where `retune emulator env` looks for the emulator when no `--endpoint` is given.
+pub const DEFAULT_EMULATOR_ENDPOINT: &str = "http://127.0.0.1:8080";
+
+/// The `host:port` of an emulator's plain-HTTP base URL (`http://127.0.0.1:8080/` gives
+/// `127.0.0.1:8080`); `None` for another scheme or a URL with a path.
+///
+/// ```
+/// use retune_model::emulator_env::emulator_authority;
+/// assert_eq!(emulator_authority("http://127.0.0.1:8080/"), Some("127.0.0.1:8080"));
+/// assert_eq!(emulator_authority("https://aiplatform.googleapis.com"), None);
+/// ```
+pub fn emulator_authority(url: &str) -> Option<&str> {
+    let authority = url.strip_prefix("http://")?.trim_end_matches('/');
+    (!authority.is_empty() && !authority.contains('/')).then_some(authority)
+}
+
 /// The project the emulator reports when none is chosen (metadata server, `env`).
 pub const DEFAULT_PROJECT: &str = "emulator-project";
 /// The project number the metadata server reports.

@@ -1,7 +1,12 @@
-//! `retune emulator serve`: the Vertex AI emulator as an HTTP server, until Ctrl-C or SIGTERM.
+//! `retune emulator serve`: the Vertex AI emulator as an HTTP server, until Ctrl-C or SIGTERM;
+//! `retune emulator env`: the environment that points unmodified programs at it.
 
 use anyhow::Context;
 use mock_vertex::Emulator;
+use retune_client::endpoint::Endpoint;
+use retune_model::emulator_env::{
+    DEFAULT_EMULATOR_ENDPOINT, ENV_NAMES, EmulatorEnv, emulator_authority, unsets,
+};
 use tokio::net::TcpListener;
 
 use crate::config::Serve;
@@ -17,11 +22,23 @@ pub fn ready_line(addr: std::net::SocketAddr) -> String {
 pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
     let mut builder = Emulator::builder()
         .auth(serve.auth.clone())
-        .jobs(serve.jobs);
+        .jobs(serve.jobs)
+        .ca_dir(
+            serve
+                .ca_dir
+                .clone()
+                .unwrap_or_else(mock_vertex::proxy::default_ca_dir),
+        );
     if let Some(dir) = &serve.gcs_dir {
         builder = builder.gcs_dir(dir.clone());
     }
     let emulator = builder.build();
+    if let Some(interceptor) = emulator.interceptor() {
+        interceptor
+            .ca()
+            .map_err(anyhow::Error::msg)
+            .context("cannot set up the local CA for HTTPS interception")?;
+    }
     let listener = TcpListener::bind((serve.host, serve.port))
         .await
         .with_context(|| {
@@ -39,11 +56,78 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
             "Jobs move at {} speed. Point retune at it with --endpoint http://{addr} (or export GOOGLE_VERTEX_BASE_URL=http://{addr}); Ctrl-C stops it.",
             serve.jobs
         ));
+        eprintln_quiet(&format!(
+            "To run unmodified programs against it: eval \"$(retune emulator env --endpoint http://{addr})\""
+        ));
     }
     mock_vertex::serve_with_shutdown(listener, emulator, shutdown_signal())
         .await
         .context("the emulator stopped with an error")?;
     Ok(Exit::Ok)
+}
+
+/// Prints `export` lines (or with `--unset`, `unset` lines) for the emulator at `endpoint`;
+/// `--format json` prints the same as one object (with `--unset`, each name to `null`).
+pub async fn env(endpoint: Option<&Endpoint>, unset: bool, out: &Out) -> anyhow::Result<Exit> {
+    if unset {
+        if out.is_json() {
+            let names = ENV_NAMES.iter().map(|n| ((*n).to_owned(), serde_json::Value::Null));
+            out.json_value(&serde_json::Value::Object(names.collect()))?;
+        } else {
+            print_raw(&unsets())?;
+        }
+        return Ok(Exit::Ok);
+    }
+    let base = endpoint.map_or(DEFAULT_EMULATOR_ENDPOINT, Endpoint::as_str);
+    let authority = emulator_authority(base).with_context(|| {
+        format!("--endpoint {base} is not an emulator's http://HOST:PORT URL")
+    })?;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .context("cannot build an HTTP client")?;
+    let url = format!("http://{authority}/_emulator/env");
+    let answer: serde_json::Value = http
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| {
+            format!("no emulator answers at http://{authority}; start one with `retune emulator serve`")
+        })?
+        .error_for_status()
+        .with_context(|| format!("the emulator at http://{authority} does not intercept HTTPS"))?
+        .json()
+        .await
+        .with_context(|| format!("{url} did not answer JSON"))?;
+    let field = |name: &str| {
+        answer[name]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("{url} did not say {name}"))
+    };
+    let env = EmulatorEnv {
+        authority: authority.to_owned(),
+        ca_file: field("caFile")?,
+        project: field("project")?,
+        location: field("location")?,
+    };
+    if out.is_json() {
+        let vars = env
+            .vars()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), serde_json::Value::String(value)));
+        out.json_value(&serde_json::Value::Object(vars.collect()))?;
+    } else {
+        print_raw(&env.exports())?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn print_raw(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
 }
 
 fn eprintln_quiet(line: &str) {

@@ -30,6 +30,9 @@ pub fn run(config: Config) -> anyhow::Result<Exit> {
         Command::EmulatorServe(serve) => {
             multi_thread_runtime()?.block_on(emulator::serve(serve, &out))
         }
+        Command::EmulatorEnv { endpoint, unset } => {
+            runtime()?.block_on(emulator::env(endpoint.as_ref(), unset, &out))
+        }
         Command::Quickstart => runtime()?.block_on(quickstart::run(&out)),
         Command::DatasetUpload {
             file,
@@ -77,6 +80,7 @@ pub async fn remote(command: Command, client: &Client, out: &Out) -> anyhow::Res
         | Command::DatasetValidate { .. }
         | Command::DatasetUpload { .. }
         | Command::EmulatorServe(_)
+        | Command::EmulatorEnv { .. }
         | Command::Completions(_) => {
             anyhow::bail!("this command does not talk to Vertex AI")
         }

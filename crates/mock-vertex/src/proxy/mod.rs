@@ -97,6 +97,19 @@ impl Interceptor {
     }
 }
 
+/// Where the binaries keep the CA unless told: `$XDG_CONFIG_HOME/retune/emulator-ca`, else
+/// `$HOME/.config/retune/emulator-ca`, else `.mock-vertex-ca` in the working directory.
+pub fn default_ca_dir() -> PathBuf {
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")));
+    match config {
+        Some(config) => config.join("retune").join("emulator-ca"),
+        None => PathBuf::from(".mock-vertex-ca"),
+    }
+}
+
 /// The routes of this module: `/_emulator/env` and `/_emulator/ca.pem`.
 pub(crate) fn router() -> Router<Emulator> {
     Router::new()
