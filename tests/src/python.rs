@@ -184,7 +184,27 @@ pub fn run_script(
     envs: &[(&str, &str)],
     timeout: Duration,
 ) -> io::Result<ScriptRun> {
+    run_script_with(Command::new(python), script, envs, timeout)
+}
+
+/// [`run_script`] with nothing of this process's environment: the script sees `envs` only.
+pub fn run_script_in_clean_env(
+    python: &Path,
+    script: &Path,
+    envs: &[(&str, &str)],
+    timeout: Duration,
+) -> io::Result<ScriptRun> {
     let mut command = Command::new(python);
+    command.env_clear();
+    run_script_with(command, script, envs, timeout)
+}
+
+fn run_script_with(
+    mut command: Command,
+    script: &Path,
+    envs: &[(&str, &str)],
+    timeout: Duration,
+) -> io::Result<ScriptRun> {
     command
         .arg(script)
         .env("PYTHONUNBUFFERED", "1")

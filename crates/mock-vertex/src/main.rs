@@ -49,7 +49,6 @@ struct Args {
     ca_dir: Option<PathBuf>,
 }
 
-
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
@@ -88,7 +87,9 @@ async fn run(args: Args) -> Result<()> {
         )
         .init();
 
-    let ca_dir = args.ca_dir.unwrap_or_else(mock_vertex::proxy::default_ca_dir);
+    let ca_dir = args
+        .ca_dir
+        .unwrap_or_else(mock_vertex::proxy::default_ca_dir);
     let mut builder = Emulator::builder()
         .auth(args.auth)
         .jobs(args.jobs)

@@ -71,7 +71,9 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
 pub async fn env(endpoint: Option<&Endpoint>, unset: bool, out: &Out) -> anyhow::Result<Exit> {
     if unset {
         if out.is_json() {
-            let names = ENV_NAMES.iter().map(|n| ((*n).to_owned(), serde_json::Value::Null));
+            let names = ENV_NAMES
+                .iter()
+                .map(|n| ((*n).to_owned(), serde_json::Value::Null));
             out.json_value(&serde_json::Value::Object(names.collect()))?;
         } else {
             print_raw(&unsets())?;
@@ -79,9 +81,8 @@ pub async fn env(endpoint: Option<&Endpoint>, unset: bool, out: &Out) -> anyhow:
         return Ok(Exit::Ok);
     }
     let base = endpoint.map_or(DEFAULT_EMULATOR_ENDPOINT, Endpoint::as_str);
-    let authority = emulator_authority(base).with_context(|| {
-        format!("--endpoint {base} is not an emulator's http://HOST:PORT URL")
-    })?;
+    let authority = emulator_authority(base)
+        .with_context(|| format!("--endpoint {base} is not an emulator's http://HOST:PORT URL"))?;
     let http = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -92,7 +93,9 @@ pub async fn env(endpoint: Option<&Endpoint>, unset: bool, out: &Out) -> anyhow:
         .send()
         .await
         .with_context(|| {
-            format!("no emulator answers at http://{authority}; start one with `retune emulator serve`")
+            format!(
+                "no emulator answers at http://{authority}; start one with `retune emulator serve`"
+            )
         })?
         .error_for_status()
         .with_context(|| format!("the emulator at http://{authority} does not intercept HTTPS"))?
