@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use mock_vertex::{JobSpeed, MockVertex};
+use mock_vertex::{AuthMode, JobSpeed, MockVertex};
 use retune_model::emulator_env::{DEFAULT_LOCATION, DEFAULT_PROJECT, EmulatorEnv};
 use retune_tests::python::{SCRIPT_TIMEOUT, python_env, run_script_in_clean_env, script_path};
 
@@ -30,7 +30,12 @@ struct Running {
 }
 
 impl Running {
+    /// An emulator that needs no credentials (as `curl` sends none).
     fn start() -> Running {
+        Running::start_with(AuthMode::Anonymous)
+    }
+
+    fn start_with(auth: AuthMode) -> Running {
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
         let ca_dir = tempfile::tempdir().expect("a CA directory");
         let home = tempfile::tempdir().expect("a HOME");
@@ -38,6 +43,7 @@ impl Running {
             .block_on(
                 MockVertex::builder()
                     .jobs(JobSpeed::Instant)
+                    .auth(auth)
                     .ca_dir(ca_dir.path())
                     .start(),
             )
@@ -51,7 +57,11 @@ impl Running {
     }
 
     fn ca_file(&self) -> String {
-        let interceptor = self.server.emulator().interceptor().expect("a CA directory");
+        let interceptor = self
+            .server
+            .emulator()
+            .interceptor()
+            .expect("a CA directory");
         let ca = interceptor.ca().expect("the CA is created");
         ca.cert_path().display().to_string()
     }
@@ -121,7 +131,8 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn official_clients_built_with_defaults_tune_continue_and_list_with_only_the_exported_environment()
 {
-    let running = Running::start();
+    // Only the tokens its metadata server or token endpoint issue are accepted.
+    let running = Running::start_with(AuthMode::Issued);
     let python = python_env().require();
     let script = script_path("unmodified_programs.py");
     let source = std::fs::read_to_string(&script).expect("the script");
@@ -140,7 +151,9 @@ fn official_clients_built_with_defaults_tune_continue_and_list_with_only_the_exp
     // The Vertex calls came through the proxy, by the regional host's paths.
     let journal = running.server.emulator().requests();
     assert!(
-        journal.iter().any(|r| r.rpc.as_deref() == Some("CreateTuningJob")),
+        journal
+            .iter()
+            .any(|r| r.rpc.as_deref() == Some("CreateTuningJob")),
         "no CreateTuningJob in the journal"
     );
     drop(running.runtime);
@@ -150,7 +163,12 @@ fn official_clients_built_with_defaults_tune_continue_and_list_with_only_the_exp
 fn curl_with_only_https_proxy_and_the_ca_reaches_the_regional_vertex_host() {
     let running = Running::start();
     for (flag, version) in [("--http1.1", "1.1"), ("--http2", "2")] {
-        let out = running.curl(&[flag, "--write-out", "\n%{http_code} %{http_version}", REGIONAL_JOBS]);
+        let out = running.curl(&[
+            flag,
+            "--write-out",
+            "\n%{http_code} %{http_version}",
+            REGIONAL_JOBS,
+        ]);
         assert!(out.status.success(), "{flag}: {}", text(&out.stderr));
         let stdout = text(&out.stdout);
         assert_eq!(stdout, format!("{{}}\n200 {version}"), "{flag}");
@@ -171,8 +189,16 @@ fn curl_to_any_other_host_is_refused_and_nothing_is_contacted() {
         elsewhere_url.as_str(),
     ] {
         let out = running.curl(&["--include", "--proxy-header", "X: y", url]);
-        assert_eq!(out.status.code(), Some(56), "{url}: curl should report the refused CONNECT");
-        assert!(text(&out.stderr).contains("403"), "{url}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(56),
+            "{url}: curl should report the refused CONNECT"
+        );
+        assert!(
+            text(&out.stderr).contains("403"),
+            "{url}: {}",
+            text(&out.stderr)
+        );
     }
     let answer = running.raw(
         format!(
@@ -203,7 +229,8 @@ fn a_malformed_connect_is_400_and_the_emulator_keeps_serving() {
         let answer = running.raw(request.as_bytes());
         assert!(answer.starts_with("HTTP/1.1 400"), "{request:?}: {answer}");
     }
-    let refused_port = running.raw(b"CONNECT aiplatform.googleapis.com:80 HTTP/1.1\r\nHost: x\r\n\r\n");
+    let refused_port =
+        running.raw(b"CONNECT aiplatform.googleapis.com:80 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(refused_port.starts_with("HTTP/1.1 403"), "{refused_port}");
     assert!(refused_port.contains("port 443 only"), "{refused_port}");
     running.still_serves();
@@ -229,6 +256,7 @@ fn the_ca_is_kept_in_the_chosen_directory_and_reused() {
     let first = running.ca_file();
     assert!(Path::new(&first).starts_with(running.ca_dir.path()));
     let pem = std::fs::read_to_string(&first).expect("the CA certificate");
-    let again = mock_vertex::proxy::LocalCa::load_or_create(running.ca_dir.path()).expect("reloads");
+    let again =
+        mock_vertex::proxy::LocalCa::load_or_create(running.ca_dir.path()).expect("reloads");
     assert_eq!(again.cert_pem(), pem);
 }

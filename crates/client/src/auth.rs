@@ -120,10 +120,20 @@ mod adc {
     /// Google Application Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS`, gcloud user
     /// credentials, or the metadata server), scope [`CLOUD_PLATFORM_SCOPE`].
     ///
-    /// The provider is discovered on first use and cached; `gcp_auth` refreshes tokens.
+    /// With the `reqwest` feature, a metadata server named by `GCE_METADATA_HOST` (an emulator's,
+    /// `retune emulator env`) is asked first unless `GOOGLE_APPLICATION_CREDENTIALS` is set, as
+    /// google-auth does ([`crate::gce_metadata`]). The provider is discovered on first use and
+    /// cached; `gcp_auth` refreshes tokens.
     #[derive(Clone, Default)]
     pub struct Adc {
-        provider: Arc<tokio::sync::OnceCell<Arc<dyn gcp_auth::TokenProvider>>>,
+        provider: Arc<tokio::sync::OnceCell<Source>>,
+    }
+
+    #[derive(Clone)]
+    enum Source {
+        Gcp(Arc<dyn gcp_auth::TokenProvider>),
+        #[cfg(feature = "reqwest")]
+        Metadata(Arc<crate::gce_metadata::MetadataServer>),
     }
 
     impl Adc {
@@ -139,10 +149,14 @@ mod adc {
             Ok(adc)
         }
 
-        async fn provider(&self) -> Result<&Arc<dyn gcp_auth::TokenProvider>, AuthError> {
+        async fn provider(&self) -> Result<&Source, AuthError> {
             self.provider
                 .get_or_try_init(|| async {
-                    gcp_auth::provider().await.map_err(|e| {
+                    #[cfg(feature = "reqwest")]
+                    if let Some(server) = crate::gce_metadata::MetadataServer::from_env() {
+                        return Ok(Source::Metadata(Arc::new(server)));
+                    }
+                    gcp_auth::provider().await.map(Source::Gcp).map_err(|e| {
                         AuthError::new(
                             "no Application Default Credentials found",
                             Some(Box::new(e)),
@@ -164,12 +178,16 @@ mod adc {
     #[async_trait]
     impl TokenProvider for Adc {
         async fn token(&self) -> Result<Option<AccessToken>, AuthError> {
-            let provider = self.provider().await?;
-            let token = provider
-                .token(&[CLOUD_PLATFORM_SCOPE])
-                .await
-                .map_err(|e| AuthError::new("fetching a token failed", Some(Box::new(e))))?;
-            Ok(Some(AccessToken::new(token.as_str())))
+            match self.provider().await? {
+                Source::Gcp(provider) => {
+                    let token = provider.token(&[CLOUD_PLATFORM_SCOPE]).await.map_err(|e| {
+                        AuthError::new("fetching a token failed", Some(Box::new(e)))
+                    })?;
+                    Ok(Some(AccessToken::new(token.as_str())))
+                }
+                #[cfg(feature = "reqwest")]
+                Source::Metadata(server) => server.token().await.map(Some),
+            }
         }
     }
 }

@@ -77,6 +77,8 @@ mod continuous;
 mod decode;
 pub mod endpoint;
 pub mod error;
+#[cfg(all(feature = "adc", feature = "reqwest"))]
+pub mod gce_metadata;
 pub mod lineage;
 pub mod prelude;
 mod resource;

@@ -236,6 +236,21 @@ mod reqwest_transport {
     /// Default time for one whole request and response.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
+    /// The certificates of the PEM bundle `SSL_CERT_FILE` names; none when it is unset or
+    /// unreadable (a warning says which).
+    fn extra_roots() -> Vec<reqwest::Certificate> {
+        let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) else {
+            return Vec::new();
+        };
+        let roots = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| e.to_string()));
+        roots.unwrap_or_else(|err| {
+            tracing::warn!(path = %std::path::Path::new(&path).display(), %err, "SSL_CERT_FILE ignored");
+            Vec::new()
+        })
+    }
+
     /// HTTPS (rustls) transport with connection pooling, for real Vertex AI and TCP emulators.
     #[derive(Debug, Clone)]
     pub struct ReqwestTransport {
@@ -283,10 +298,15 @@ mod reqwest_transport {
             self.pool_max_idle_per_host = n;
             self
         }
-        /// Builds the transport.
+        /// Builds the transport. It goes through `HTTPS_PROXY` when set (reqwest's system proxy,
+        /// `NO_PROXY` honoured) and, when `SSL_CERT_FILE` names a PEM bundle, trusts its
+        /// certificates too (an emulator's local CA, `retune emulator env`).
         pub fn build(self) -> Result<ReqwestTransport, TransportError> {
-            let client = reqwest::Client::builder()
-                .use_rustls_tls()
+            let mut builder = reqwest::Client::builder().use_rustls_tls();
+            for certificate in extra_roots() {
+                builder = builder.add_root_certificate(certificate);
+            }
+            let client = builder
                 .connect_timeout(self.connect_timeout)
                 .timeout(self.request_timeout)
                 .pool_idle_timeout(self.pool_idle_timeout)
