@@ -12,8 +12,9 @@
 //! - Binary: `cargo run -p mock-vertex -- --port 8080` prints
 //!   `mock-vertex listening on http://127.0.0.1:8080` and serves until SIGINT or SIGTERM.
 //!   Flags: `--host`, `--port`, `--gcs-dir DIR` (`gs://b/o` is `DIR/b/o`),
-//!   `--auth none|required|token=T`, `--jobs instant|scaled|manual` (default `scaled`: a small
-//!   job ends in about 3 s). Logs go to stderr (`RUST_LOG=mock_vertex=debug`). A bad flag or a
+//!   `--auth none|required|issued|token=T`, `--jobs instant|scaled|manual` (default `scaled`: a small
+//!   job ends in about 3 s), `--ca-dir DIR` (the local CA of the HTTPS proxy, created on first
+//!   use; default `~/.config/retune/emulator-ca`). Logs go to stderr (`RUST_LOG=mock_vertex=debug`). A bad flag or a
 //!   port it cannot bind is one line on stderr and a non-zero exit status.
 //! - In process: [`router`]`(`[`Emulator`]`)` is an axum `Router` (no socket).
 //! - Over TCP in tests: [`MockVertex::start`] binds `127.0.0.1:0` and stops when dropped.
@@ -100,6 +101,10 @@
 //! | GET, DELETE | `/_emulator/requests` | the journal of requests |
 //! | POST | `/_emulator/await` | block until a job reaches a state or a timeout passes |
 //! | * | `/storage/v1/…`, `/upload/storage/v1/…`, `/download/storage/v1/…` | Cloud Storage JSON API ([`storage`]) |
+//! | GET | `/`, `/computeMetadata/v1/…` | the Compute Engine metadata server ADC reads ([`metadata`]) |
+//! | POST | `/token` | OAuth 2.0 token endpoint: JWT bearer and refresh-token grants ([`oauth`]) |
+//! | CONNECT | `host:443` | intercepting HTTPS proxy for Google's hosts, others refused ([`proxy`]) |
+//! | GET | `/_emulator/env`, `/_emulator/ca.pem` | what `retune emulator env` prints; the CA certificate |
 //!
 //! # Controls for test writers
 //!

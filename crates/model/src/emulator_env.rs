@@ -35,8 +35,7 @@ pub fn served_host(host: &str) -> bool {
     if SERVED_HOSTS.contains(&host.as_str()) {
         return true;
     }
-    host.strip_suffix(REGIONAL_SUFFIX)
-        .is_some_and(|region| is_region(region))
+    host.strip_suffix(REGIONAL_SUFFIX).is_some_and(is_region)
 }
 
 /// A region as Google spells it: lowercase letters, digits and inner `-`, starting with a letter
