@@ -18,7 +18,7 @@ use serde_json::json;
 use retune_model::Timestamp;
 
 use crate::error::{ApiError, ERROR_INFO_TYPE};
-use crate::oauth::{IssuedTokens, TokenRefusal};
+use crate::oauth::{IssuedTokens, TokenError};
 
 /// Which callers the emulator accepts.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -132,12 +132,12 @@ impl AuthMode {
             .get(header::AUTHORIZATION)
             .and_then(|v| bearer_token(v.to_str().ok()))
             .unwrap_or_default();
-        tokens.check(token, now).map_err(|refusal_reason| {
-            let reason = match refusal_reason {
-                TokenRefusal::Foreign => "ACCESS_TOKEN_INVALID",
-                TokenRefusal::Expired => "ACCESS_TOKEN_EXPIRED",
+        tokens.check(token, now).map_err(|token_error| {
+            let reason = match token_error {
+                TokenError::Foreign => "ACCESS_TOKEN_INVALID",
+                TokenError::Expired => "ACCESS_TOKEN_EXPIRED",
             };
-            refusal(&format!("{INVALID} ({refusal_reason})"), reason)
+            refusal(&format!("{INVALID} ({token_error})"), reason)
         })
     }
 }

@@ -57,7 +57,7 @@ impl fmt::Debug for IssuedTokens {
 
 /// Why a bearer token is refused under [`AuthMode::Issued`](crate::AuthMode::Issued).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum TokenRefusal {
+pub enum TokenError {
     /// The emulator did not issue it.
     #[error("the access token was not issued by this emulator")]
     Foreign,
@@ -108,11 +108,11 @@ impl IssuedTokens {
     }
 
     /// Accepts a token this emulator issued that has not expired at `now`.
-    pub fn check(&self, token: &str, now: Timestamp) -> Result<(), TokenRefusal> {
-        let tokens = self.tokens.lock().map_err(|_| TokenRefusal::Foreign)?;
+    pub fn check(&self, token: &str, now: Timestamp) -> Result<(), TokenError> {
+        let tokens = self.tokens.lock().map_err(|_| TokenError::Foreign)?;
         match tokens.get(token) {
-            None => Err(TokenRefusal::Foreign),
-            Some(expiry) if *expiry <= now => Err(TokenRefusal::Expired),
+            None => Err(TokenError::Foreign),
+            Some(expiry) if *expiry <= now => Err(TokenError::Expired),
             Some(_) => Ok(()),
         }
     }
@@ -286,11 +286,8 @@ mod tests {
         assert!(issued.token.starts_with(TOKEN_PREFIX));
         assert_eq!(tokens.check(&issued.token, now), Ok(()));
         let later = now.saturating_add(Duration::from_secs(TOKEN_LIFETIME_SECS));
-        assert_eq!(
-            tokens.check(&issued.token, later),
-            Err(TokenRefusal::Expired)
-        );
-        assert_eq!(tokens.check("ya29.other", now), Err(TokenRefusal::Foreign));
+        assert_eq!(tokens.check(&issued.token, later), Err(TokenError::Expired));
+        assert_eq!(tokens.check("ya29.other", now), Err(TokenError::Foreign));
     }
 
     #[test]
