@@ -17,13 +17,15 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use retune_model::Code;
 use retune_model::emulator_env::{DEFAULT_PROJECT, DEFAULT_PROJECT_NUMBER};
 use serde_json::json;
 use std::collections::HashMap;
 
+use crate::error::ApiError;
 use crate::state::Emulator;
 
 const FLAVOR: &str = "metadata-flavor";
@@ -35,11 +37,22 @@ const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
 /// The metadata routes.
 pub(crate) fn router() -> Router<Emulator> {
     Router::new()
-        .route("/", get(root))
-        .route("/computeMetadata/", get(root))
-        .route("/computeMetadata/v1", get(root))
-        .route("/computeMetadata/v1/", get(root))
-        .route("/computeMetadata/v1/{*path}", get(entry))
+        .route("/", get(root).fallback(wrong_method))
+        .route("/computeMetadata/", get(root).fallback(wrong_method))
+        .route("/computeMetadata/v1", get(root).fallback(wrong_method))
+        .route("/computeMetadata/v1/", get(root).fallback(wrong_method))
+        .route(
+            "/computeMetadata/v1/{*path}",
+            get(entry).fallback(wrong_method),
+        )
+}
+
+/// A known path with another method: 404 in Google's envelope, as every route of the emulator.
+pub(crate) async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "The requested URL {} was not found on this server ({method}).",
+        uri.path()
+    ))
 }
 
 fn flavored(status: StatusCode, content_type: &'static str, body: String) -> Response {
@@ -54,12 +67,19 @@ fn text(body: impl Into<String>) -> Response {
     flavored(StatusCode::OK, "application/text", body.into())
 }
 
+/// Errors keep Google's JSON envelope, as everywhere in the emulator, with the flavor header.
+fn with_flavor(err: ApiError) -> Response {
+    let mut response = err.into_response();
+    response
+        .headers_mut()
+        .insert(FLAVOR, HeaderValue::from_static(GOOGLE));
+    response
+}
+
 fn not_found(path: &str) -> Response {
-    flavored(
-        StatusCode::NOT_FOUND,
-        "text/plain; charset=utf-8",
-        format!("metadata path not found: /computeMetadata/v1/{path}\n"),
-    )
+    with_flavor(ApiError::not_found(format!(
+        "metadata path not found: /computeMetadata/v1/{path}"
+    )))
 }
 
 /// `None` when the request says `Metadata-Flavor: Google`, else the 403 Compute Engine answers.
@@ -69,11 +89,10 @@ fn refuse_without_flavor(headers: &HeaderMap) -> Option<Response> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case(GOOGLE));
     (!flavored_request).then(|| {
-        flavored(
-            StatusCode::FORBIDDEN,
-            "text/plain; charset=utf-8",
-            "Missing required header: \"Metadata-Flavor: Google\"\n".to_owned(),
-        )
+        with_flavor(ApiError::new(
+            Code::PermissionDenied,
+            "Missing required header: \"Metadata-Flavor: Google\"",
+        ))
     })
 }
 

@@ -217,7 +217,10 @@ fn check_assertion(assertion: &str) -> Result<(), GrantError> {
 
 /// `POST /token`.
 pub(crate) fn router() -> Router<Emulator> {
-    Router::new().route("/token", post(token))
+    Router::new().route(
+        "/token",
+        post(token).fallback(crate::metadata::wrong_method),
+    )
 }
 
 async fn token(State(emulator): State<Emulator>, body: Bytes) -> Response {

@@ -113,8 +113,14 @@ pub fn default_ca_dir() -> PathBuf {
 /// The routes of this module: `/_emulator/env` and `/_emulator/ca.pem`.
 pub(crate) fn router() -> Router<Emulator> {
     Router::new()
-        .route("/_emulator/env", get(env))
-        .route("/_emulator/ca.pem", get(ca_pem))
+        .route(
+            "/_emulator/env",
+            get(env).fallback(crate::metadata::wrong_method),
+        )
+        .route(
+            "/_emulator/ca.pem",
+            get(ca_pem).fallback(crate::metadata::wrong_method),
+        )
 }
 
 fn no_interceptor() -> ApiError {
