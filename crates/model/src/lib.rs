@@ -78,6 +78,7 @@
 //!
 //! Domain types never derive serde; only [`wire`] (and [`dataset`], which reads JSONL) touch JSON.
 
+pub mod answer;
 pub mod base_model;
 pub mod checkpoints;
 pub mod code;

@@ -13,6 +13,8 @@
 //! | UpdateModel | [`check_update_model`] | [`ModelUpdate`] |
 //! | MergeVersionAliases | [`check_merge_version_aliases`] | [`MergeVersionAliases`] |
 //! | DeleteModel | [`check_delete_model`] | the `ModelName` |
+//! | GenerateContent, StreamGenerateContent | [`check_generate_content`] | [`GenerateContent`] |
+//! | CountTokens | [`check_count_tokens`] | [`GenerateContent`] |
 //! | (the data a job reads) | [`check_dataset_file`] | `DatasetReport` |
 //! | ListTuningJobs, ListModels, ListModelVersions, ListModelVersionCheckpoints, ListOperations | [`check_list`] | [`ListRequest`] |
 //!
@@ -23,6 +25,7 @@ mod create_tuning_job;
 mod dataset_file;
 mod delete_model;
 mod filter;
+mod generate_content;
 mod list;
 mod merge_aliases;
 mod order_by;
@@ -40,6 +43,11 @@ pub use create_tuning_job::{
 pub use dataset_file::{DatasetFileError, check_dataset_file};
 pub use delete_model::{DeleteModelError, check_delete_model};
 pub use filter::{Filter, FilterError, Filterable, Op, Term};
+pub use generate_content::{
+    GenerateContent, GenerateContentError, MAX_CANDIDATE_COUNT, MAX_INPUT_TOKENS,
+    MAX_OUTPUT_TOKENS, MAX_STOP_SEQUENCES, OutputConfig, RESPONSE_MIME_TYPES, Speaker, Turn,
+    check_count_tokens, check_generate_content,
+};
 pub use list::{
     CheckpointsVersion, DEFAULT_PAGE_SIZE, ListKind, ListQuery, ListRequest, ListRequestError,
     MAX_PAGE_SIZE, check_list, check_model_versions_parent, checkpoints_version,

@@ -582,6 +582,19 @@ pub struct Part {
     /// Video metadata (untyped).
     #[serde(alias = "video_metadata", skip_serializing_if = "Option::is_none")]
     pub video_metadata: Option<serde_json::Value>,
+    /// `thoughtSignature` (bytes, base64).
+    #[serde(alias = "thought_signature", skip_serializing_if = "String::is_empty")]
+    pub thought_signature: String,
+}
+
+impl Part {
+    /// A text part.
+    pub fn text(text: impl Into<String>) -> Part {
+        Part {
+            text: text.into(),
+            ..Part::default()
+        }
+    }
 }
 
 /// `EvaluateDatasetRun` (output only): one evaluation run of a checkpoint.
