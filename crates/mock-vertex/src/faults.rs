@@ -47,11 +47,17 @@ pub enum Rpc {
     CancelOperation,
     WaitOperation,
     GetEndpoint,
+    ListEndpoints,
+    GenerateContent,
+    StreamGenerateContent,
+    CountTokens,
+    GetPublisherModel,
+    ListPublisherModels,
 }
 
 impl Rpc {
     /// Every RPC.
-    pub const ALL: [Rpc; 19] = [
+    pub const ALL: [Rpc; 25] = [
         Rpc::CreateTuningJob,
         Rpc::ListTuningJobs,
         Rpc::GetTuningJob,
@@ -71,6 +77,12 @@ impl Rpc {
         Rpc::CancelOperation,
         Rpc::WaitOperation,
         Rpc::GetEndpoint,
+        Rpc::ListEndpoints,
+        Rpc::GenerateContent,
+        Rpc::StreamGenerateContent,
+        Rpc::CountTokens,
+        Rpc::GetPublisherModel,
+        Rpc::ListPublisherModels,
     ];
 
     /// The RPC a route serves.
@@ -95,6 +107,12 @@ impl Rpc {
             Route::CancelOperation { .. } => Rpc::CancelOperation,
             Route::WaitOperation { .. } => Rpc::WaitOperation,
             Route::GetEndpoint { .. } => Rpc::GetEndpoint,
+            Route::ListEndpoints { .. } => Rpc::ListEndpoints,
+            Route::GenerateContent { stream: false, .. } => Rpc::GenerateContent,
+            Route::GenerateContent { stream: true, .. } => Rpc::StreamGenerateContent,
+            Route::CountTokens { .. } => Rpc::CountTokens,
+            Route::GetPublisherModel { .. } => Rpc::GetPublisherModel,
+            Route::ListPublisherModels => Rpc::ListPublisherModels,
         }
     }
 
@@ -120,6 +138,12 @@ impl Rpc {
             Rpc::CancelOperation => "CancelOperation",
             Rpc::WaitOperation => "WaitOperation",
             Rpc::GetEndpoint => "GetEndpoint",
+            Rpc::ListEndpoints => "ListEndpoints",
+            Rpc::GenerateContent => "GenerateContent",
+            Rpc::StreamGenerateContent => "StreamGenerateContent",
+            Rpc::CountTokens => "CountTokens",
+            Rpc::GetPublisherModel => "GetPublisherModel",
+            Rpc::ListPublisherModels => "ListPublisherModels",
         }
     }
 }

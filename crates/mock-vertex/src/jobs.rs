@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use retune_model::Timestamp;
+use retune_model::answer::TrainingPair;
 use retune_model::base_model::BaseModel;
 use retune_model::checkpoints::ScheduledCheckpoint;
 use retune_model::continuous::ContinuousTuningPlan;
@@ -162,6 +163,8 @@ pub struct JobRecord {
     pub export_last_checkpoint_only: bool,
     /// The data-set check done at create time.
     pub data: DataOutcome,
+    /// The training pairs of the examples the job read (empty for seeded and imported jobs).
+    pub training: Arc<[TrainingPair]>,
     /// The CMEK key, if any.
     pub kms_key: Option<Box<KmsKeyName>>,
     /// Where the job stands apart from its timeline.

@@ -93,6 +93,7 @@ pub mod job_state;
 pub mod labels;
 pub mod names;
 pub mod proto_enum;
+pub mod publisher;
 pub mod registry;
 pub mod request;
 pub mod time;

@@ -279,6 +279,7 @@ pub(crate) fn seed_tuned_model(
             tuning_step_count: steps,
             ..wire::SupervisedTuningDataStats::default()
         })),
+        training: Arc::from(Vec::new()),
         kms_key: seed.kms_key.clone().map(Box::new),
         phase: Phase::Scheduled,
         event: None,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use retune_model::Code;
+use retune_model::answer::TrainingPair;
 use retune_model::continuous::{
     ContinuousTuningRequest, Refusal, plan_continuous_tuning, refusal_status,
 };
@@ -180,6 +181,10 @@ pub(super) async fn create(
                 export_last_checkpoint_only: create.export_last_checkpoint_only,
                 data,
                 kms_key: create.kms_key.clone(),
+                training: training
+                    .as_ref()
+                    .map(|report| TrainingPair::from_examples(&report.examples))
+                    .unwrap_or_default(),
             },
             now,
         );

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use retune_model::Timestamp;
+use retune_model::answer::AnswerIndex;
 use retune_model::continuous::{PreTunedModelFacts, TuningProvenance};
 use retune_model::emulator_policy::TUNING_ENDPOINTS_BLOCK_DELETION;
 use retune_model::names::{
@@ -58,6 +61,9 @@ pub struct VersionRecord {
     pub job: Option<TuningJobName>,
     /// The CMEK key.
     pub kms_key: Option<KmsKeyName>,
+    /// What the version knows: the training pairs of its lineage, indexed once when its job
+    /// succeeded (empty for seeded and imported versions).
+    pub answers: Arc<AnswerIndex>,
 }
 
 impl VersionRecord {

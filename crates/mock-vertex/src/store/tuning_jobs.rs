@@ -29,6 +29,8 @@ pub struct NewJob {
     pub export_last_checkpoint_only: bool,
     /// The data-set outcome.
     pub data: DataOutcome,
+    /// The training pairs of the examples read.
+    pub training: Vec<retune_model::answer::TrainingPair>,
     /// The CMEK key.
     pub kms_key: Option<KmsKeyName>,
 }
@@ -78,6 +80,7 @@ impl Store {
             timeline: new.timeline,
             export_last_checkpoint_only: new.export_last_checkpoint_only,
             data: self.share_stats(new.data),
+            training: new.training.into(),
             kms_key: new.kms_key.map(Box::new),
             phase: Phase::Scheduled,
             event: None,

@@ -330,6 +330,8 @@ pub struct DatasetReport {
     /// Statistics over the examples that passed every check
     /// (`tuning_step_count` is left at 0 for the caller to set).
     pub stats: SupervisedTuningDataStats,
+    /// The examples that passed every check, in file order (what a job trains on).
+    pub examples: Vec<Example>,
 }
 
 impl DatasetReport {
@@ -347,6 +349,7 @@ pub fn validate_dataset(text: &str, kind: DatasetKind, limits: &DatasetLimits) -
     let mut line_errors = ErrorLog::default();
     let mut stats = stats::StatsBuilder::new(limits.max_tokens_per_example);
     let mut example_count = 0usize;
+    let mut examples = Vec::new();
     let mut multimodal = false;
     // Where the first example too many sits, for the text-only and the multimodal limit.
     let text_only_limit = limits.max_examples(kind, false);
@@ -391,6 +394,7 @@ pub fn validate_dataset(text: &str, kind: DatasetKind, limits: &DatasetLimits) -
             continue;
         }
         stats.push(&example);
+        examples.push(example);
     }
 
     let mut file_errors = Vec::new();
@@ -438,6 +442,7 @@ pub fn validate_dataset(text: &str, kind: DatasetKind, limits: &DatasetLimits) -
         errors,
         error_count,
         stats: stats.finish(),
+        examples,
     }
 }
 

@@ -172,6 +172,7 @@ fn job(s: &JobSnapshot) -> Result<JobRecord, SnapshotError> {
             }
             DataSnapshot::Invalid(v) => DataOutcome::Invalid(from_wire("job.data.invalid", v)?),
         },
+        training: Arc::from(Vec::new()),
         kms_key: optional("job.kmsKey", s.kms_key.as_ref())?.map(Box::new),
         phase,
         event: match &s.event {
@@ -222,6 +223,7 @@ fn version(s: &VersionSnapshot) -> Result<VersionRecord, SnapshotError> {
             }),
         },
         job: optional("version.job", s.job.as_ref())?,
+        answers: Arc::default(),
         kms_key: optional("version.kmsKey", s.kms_key.as_ref())?,
     })
 }
