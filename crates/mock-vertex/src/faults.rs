@@ -16,8 +16,10 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use retune_model::Code;
+use retune_model::wire;
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -275,6 +277,8 @@ pub struct RouteFault {
     pub probability: f64,
     /// How many times it fired.
     pub fired: u64,
+    /// The delay of its `RetryInfo` detail, if any.
+    pub retry_delay: Option<Duration>,
     rng: SplitMix64,
 }
 
@@ -324,7 +328,14 @@ impl RouteFault {
 
     /// The error it answers.
     pub fn error(&self) -> ApiError {
-        ApiError::new(self.code, self.message.clone())
+        let error = ApiError::new(self.code, self.message.clone());
+        match self.retry_delay {
+            Some(delay) => error.with_detail(wire::to_any(
+                wire::type_url::RETRY_INFO,
+                &serde_json::json!({ "retryDelay": format!("{}s", delay.as_secs_f64()) }),
+            )),
+            None => error,
+        }
     }
 }
 
@@ -372,6 +383,9 @@ pub struct FaultSpec {
     pub probability: f64,
     /// The seed of the generator deciding probabilistic fires.
     pub seed: u64,
+    /// A `google.rpc.RetryInfo` detail with this delay (what a 429 RESOURCE_EXHAUSTED carries
+    /// to tell the caller when to retry).
+    pub retry_delay: Option<Duration>,
 }
 
 impl FaultSpec {
@@ -385,6 +399,7 @@ impl FaultSpec {
             times: None,
             probability: 1.0,
             seed: 0,
+            retry_delay: None,
         }
     }
 }
@@ -410,6 +425,7 @@ impl Faults {
             remaining: spec.times,
             probability: spec.probability.clamp(0.0, 1.0),
             fired: 0,
+            retry_delay: spec.retry_delay,
             rng: SplitMix64(spec.seed),
         });
         id
@@ -496,6 +512,12 @@ impl<'a> FaultBuilder<'a> {
     /// Answers this message.
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.spec.message = Some(message.into());
+        self
+    }
+
+    /// Adds a `google.rpc.RetryInfo` detail asking the caller to wait `delay`.
+    pub fn with_retry_delay(mut self, delay: Duration) -> Self {
+        self.spec.retry_delay = Some(delay);
         self
     }
 
