@@ -4,20 +4,21 @@
 //! Built once, when the job that made the version succeeds, from the examples the job read and
 //! the index of the version (or checkpoint) it continued from; never per request.
 
+use std::collections::HashMap;
 use std::fmt;
 
-use bm25::{Embedder, EmbedderBuilder, Embedding, Language, Scorer, TokenEmbedding};
+use bm25::{Embedder, EmbedderBuilder, Language, Scorer};
 
 use crate::dataset::{Example, Part, Role};
 
-/// The least share of the question's terms (after stemming and stop words) that must occur in
-/// the best-ranked training prompt for the tuned model to answer with that example; below it the
-/// base model answers.
+/// The least share of the question's terms (after stemming and stop words) that a training
+/// prompt must contain to answer it: among the prompts that do, the best BM25 score answers; when
+/// none does, the base model answers.
 ///
 /// The emulator's choice. BM25 scores grow with the corpus (through the inverse document
-/// frequency), so the bar is put on the best match's term coverage, which means the same at
-/// every corpus size: with 0.6, "capital of France" does not match "capital of Peru" (1 of 2
-/// terms) but does match "What is the capital of France?" (2 of 2).
+/// frequency), so the bar is put on term coverage, which means the same at every corpus size:
+/// with 0.6, "capital of France" does not match "capital of Peru" (1 of 2 terms) but does match
+/// "What is the capital of France?" (2 of 2).
 pub const MIN_TERM_COVERAGE: f32 = 0.6;
 
 /// One training pair: a user turn and the model turn that follows it in a training example.
@@ -95,10 +96,16 @@ pub struct Match<'a> {
 }
 
 /// The BM25 index over a version's training pairs.
+///
+/// Besides the crate's scorer it keeps the posting list of every term, to score only the prompts
+/// that can reach [`MIN_TERM_COVERAGE`]: a prompt holding at least `ceil(0.6 n)` of the
+/// question's `n` terms holds one of its `n - ceil(0.6 n) + 1` rarest terms, so only those
+/// terms' prompts are scored (a question made of common words does not score the whole corpus).
 pub struct AnswerIndex {
     pairs: Vec<TrainingPair>,
     embedder: Embedder<u32>,
     scorer: Scorer<u32, u32>,
+    postings: HashMap<u32, Vec<u32>>,
 }
 
 impl fmt::Debug for AnswerIndex {
@@ -123,14 +130,24 @@ impl AnswerIndex {
         let embedder: Embedder<u32> =
             EmbedderBuilder::with_fit_to_corpus(Language::English, &corpus).build();
         let mut scorer = Scorer::new();
+        let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
         for (i, prompt) in corpus.iter().enumerate() {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
-            scorer.upsert(&id, embedder.embed(prompt));
+            let embedding = embedder.embed(prompt);
+            for term in embedding.indices() {
+                let list = postings.entry(*term).or_default();
+                if list.last() != Some(&id) {
+                    list.push(id);
+                }
+            }
+            scorer.upsert(&id, embedding);
         }
+        postings.values_mut().for_each(|l| l.shrink_to_fit());
         AnswerIndex {
             pairs,
             embedder,
             scorer,
+            postings,
         }
     }
 
@@ -157,7 +174,8 @@ impl AnswerIndex {
         self.pairs.is_empty()
     }
 
-    /// The best-ranked pair for `question` if it clears [`MIN_TERM_COVERAGE`].
+    /// The best-ranked pair for `question` among those that clear [`MIN_TERM_COVERAGE`] (on
+    /// equal scores, the later pair).
     ///
     /// ```
     /// use retune_model::answer::{AnswerIndex, TrainingPair};
@@ -180,34 +198,48 @@ impl AnswerIndex {
         if terms.is_empty() {
             return None;
         }
-        let best = self
-            .scorer
-            .matches(&query)
-            .into_iter()
-            .max_by(|a, b| a.score.total_cmp(&b.score).then(a.id.cmp(&b.id)))?;
-        let found = terms
+        let n = terms.len();
+        let needed = ((n as f32) * MIN_TERM_COVERAGE).ceil().max(1.0) as usize;
+        let mut by_rarity: Vec<(&[u32], u32)> = terms
             .iter()
-            .filter(|t| {
-                let single = Embedding(vec![TokenEmbedding {
-                    index: **t,
-                    value: 1.0,
-                }]);
-                self.scorer
-                    .score(&best.id, &single)
-                    .is_some_and(|s| s > 0.0)
-            })
-            .count();
-        let coverage = found as f32 / terms.len() as f32;
-        if coverage < MIN_TERM_COVERAGE {
-            return None;
+            .map(|t| (self.postings.get(t).map_or(&[][..], Vec::as_slice), *t))
+            .collect();
+        by_rarity.sort_by_key(|(list, term)| (list.len(), *term));
+        let mut candidates: Vec<u32> = by_rarity[..n + 1 - needed.min(n)]
+            .iter()
+            .flat_map(|(list, _)| list.iter().copied())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+
+        let mut best: Option<Match<'_>> = None;
+        for id in candidates {
+            let found = terms
+                .iter()
+                .filter(|t| {
+                    self.postings
+                        .get(t)
+                        .is_some_and(|l| l.binary_search(&id).is_ok())
+                })
+                .count();
+            if found < needed {
+                continue;
+            }
+            let score = self.scorer.score(&id, &query).unwrap_or(0.0);
+            let position = id as usize;
+            let Some(pair) = self.pairs.get(position) else {
+                continue;
+            };
+            if best.is_none_or(|b| score >= b.score) {
+                best = Some(Match {
+                    pair,
+                    position,
+                    score,
+                    coverage: found as f32 / n as f32,
+                });
+            }
         }
-        let position = usize::try_from(best.id).ok()?;
-        Some(Match {
-            pair: self.pairs.get(position)?,
-            position,
-            score: best.score,
-            coverage,
-        })
+        best
     }
 }
 
