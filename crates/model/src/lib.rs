@@ -96,6 +96,7 @@ pub mod proto_enum;
 pub mod publisher;
 pub mod registry;
 pub mod request;
+pub mod serving;
 pub mod time;
 pub mod wire;
 
