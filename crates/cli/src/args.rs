@@ -123,6 +123,8 @@ pub enum CommandArgs {
     /// Check training data locally and upload it to Cloud Storage.
     #[command(subcommand)]
     Dataset(DatasetArgs),
+    /// Ask a tuned model (an endpoint, a model version or checkpoint) or a base model.
+    Generate(GenerateArgs),
     /// Run the Vertex AI emulator.
     #[command(subcommand)]
     Emulator(EmulatorArgs),
@@ -197,6 +199,25 @@ pub struct ContinueArgs {
     /// Print the plan (or every reason it would be refused) and send nothing.
     #[arg(long, conflicts_with = "wait")]
     pub dry_run: bool,
+}
+
+/// `retune generate`.
+#[derive(Debug, ClapArgs)]
+pub struct GenerateArgs {
+    /// What to ask: a base model id (gemini-2.5-flash), an endpoint
+    /// (projects/P/locations/L/endpoints/ID), or a model (ID or projects/P/locations/L/models/ID,
+    /// optionally with @VERSION or @ALIAS), which is called through the endpoint serving it.
+    #[arg(value_name = "TARGET")]
+    pub target: values::TargetInput,
+    /// The question, sent as one user turn.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: String,
+    /// With a model: the checkpoint to ask [default: the version's default checkpoint].
+    #[arg(long, value_name = "ID", value_parser = values::checkpoint_flag)]
+    pub checkpoint: Option<CheckpointId>,
+    /// Print the answer chunk by chunk, as streamed.
+    #[arg(long)]
+    pub stream: bool,
 }
 
 /// `retune jobs ...`.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use retune_client::endpoint::{ApiVersion, Endpoint};
-use retune_client::{DatasetUri, ModelUpdate};
+use retune_client::{DatasetUri, GenerateTarget, ModelUpdate};
 use retune_model::base_model::BaseModel;
 use retune_model::gcs::GcsUri;
 use retune_model::hyperparameters::AdapterSize;
@@ -21,10 +21,10 @@ use retune_model::names::{
 };
 
 use crate::args::{
-    AliasArgs, Args, CommandArgs, ContinueArgs, DatasetArgs, EmulatorArgs, GlobalArgs, JobsArgs,
-    ListArgs, ModelsArgs, ServeArgs, TrainingArgs, TuneArgs,
+    AliasArgs, Args, CommandArgs, ContinueArgs, DatasetArgs, EmulatorArgs, GenerateArgs,
+    GlobalArgs, JobsArgs, ListArgs, ModelsArgs, ServeArgs, TrainingArgs, TuneArgs,
 };
-use crate::values::{JobInput, ModelInput};
+use crate::values::{JobInput, ModelInput, TargetInput};
 
 /// The location used when neither `--location` nor `GOOGLE_CLOUD_LOCATION` is set: the region
 /// where Vertex AI supervised tuning of Gemini models is documented first.
@@ -173,6 +173,17 @@ pub enum Command {
         /// `--dry-run`.
         dry_run: bool,
     },
+    /// `retune generate`.
+    Generate {
+        /// The client's target.
+        connection: Connection,
+        /// What to ask.
+        target: GenerateTarget,
+        /// The question.
+        prompt: String,
+        /// `--stream`.
+        stream: bool,
+    },
     /// `retune jobs list`.
     JobsList {
         /// The client's target.
@@ -306,6 +317,7 @@ impl TryFrom<Args> for Config {
             CommandArgs::Continue(cont) => resolve_continue(&global, cont)?,
             CommandArgs::Jobs(jobs) => resolve_jobs(&global, jobs)?,
             CommandArgs::Models(models) => resolve_models(&global, models)?,
+            CommandArgs::Generate(generate) => resolve_generate(&global, generate)?,
             CommandArgs::Dataset(DatasetArgs::Validate(v)) => Command::DatasetValidate {
                 file: v.file,
                 validation: v.validation,
@@ -430,6 +442,37 @@ fn resolve_continue(global: &Global, cont: ContinueArgs) -> Result<Command, Conf
         checkpoint: cont.checkpoint,
         training: Box::new(resolve_training(cont.training)?),
         dry_run: cont.dry_run,
+    })
+}
+
+fn resolve_generate(global: &Global, args: GenerateArgs) -> Result<Command, ConfigError> {
+    let (target, location) = match (args.target, args.checkpoint) {
+        (TargetInput::Model(model), checkpoint) => {
+            let model = global.model_ref(model)?;
+            let location = model.name().location_name().clone();
+            (
+                GenerateTarget::Version { model, checkpoint },
+                Some(location),
+            )
+        }
+        (_, Some(_)) => {
+            return Err(ConfigError::Rejected {
+                what: "--checkpoint",
+                reason: "a checkpoint is asked through its model: pass MODEL[@VERSION] as TARGET"
+                    .to_owned(),
+            });
+        }
+        (TargetInput::Endpoint(endpoint), None) => {
+            let location = endpoint.location_name().clone();
+            (GenerateTarget::Endpoint(endpoint), Some(location))
+        }
+        (TargetInput::Base(base), None) => (GenerateTarget::Base(base), None),
+    };
+    Ok(Command::Generate {
+        connection: global.connection(location.as_ref())?,
+        target,
+        prompt: args.prompt,
+        stream: args.stream,
     })
 }
 

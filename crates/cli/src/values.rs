@@ -18,7 +18,7 @@ use retune_model::gcs::GcsUri;
 use retune_model::hyperparameters::AdapterSize;
 use retune_model::labels::Label;
 use retune_model::names::{
-    CheckpointId, KmsKeyName, LocationName, ModelId, ModelName, ModelRef, NameError,
+    CheckpointId, EndpointName, KmsKeyName, LocationName, ModelId, ModelName, ModelRef, NameError,
     ServiceAccount, TuningJobId, TuningJobName, VersionAlias, VersionSelector,
 };
 
@@ -468,3 +468,45 @@ mod tests {
         }
     }
 }
+
+/// What `retune generate` calls: a base model id (`gemini-2.5-flash`), an endpoint
+/// (`projects/P/locations/L/endpoints/ID`), or a model as [`ModelInput`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetInput {
+    /// A base model.
+    Base(&'static BaseModel),
+    /// A tuned model's endpoint.
+    Endpoint(EndpointName),
+    /// A model version (or a checkpoint of it, with `--checkpoint`).
+    Model(ModelInput),
+}
+
+impl FromStr for TargetInput {
+    type Err = ConfigError;
+
+    fn from_str(input: &str) -> Result<TargetInput, ConfigError> {
+        if let Ok(base) = BaseModel::lookup(input) {
+            return Ok(TargetInput::Base(base));
+        }
+        if input.starts_with("projects/") && input.contains("/endpoints/") {
+            return input
+                .parse()
+                .map(TargetInput::Endpoint)
+                .map_err(|error| ConfigError::Name {
+                    error,
+                    hint: TARGET_HINT,
+                });
+        }
+        input
+            .parse::<ModelInput>()
+            .map(TargetInput::Model)
+            .map_err(|_| ConfigError::Invalid {
+                what: "TARGET",
+                input: input.to_owned(),
+                reason: TARGET_HINT.to_owned(),
+            })
+    }
+}
+
+const TARGET_HINT: &str = "expected a base model id (gemini-2.5-flash), \
+                           projects/P/locations/L/endpoints/ID, or MODEL[@VERSION|@ALIAS]";

@@ -607,3 +607,62 @@ fn alias_edits_name_what_they_need() {
         .code(2)
         .stderr(predicate::str::contains("invalid alias \"Golden\""));
 }
+
+#[test]
+fn generate_asks_a_model_version_a_checkpoint_an_endpoint_and_a_base_model() {
+    let emulator = Emulator::start(JobSpeed::Instant);
+    let job = emulator.tune("gemini-2.5-flash", &[]);
+    let model = text(&job["tunedModel"]["model"]).to_owned();
+    let question = "What is the capital of Australia?";
+    let answer = "The capital of Australia is Canberra.";
+
+    let by_version = emulator.json(&["generate", &model_id(&model), question]);
+    assert_eq!(
+        text(&by_version["candidates"][0]["content"]["parts"][0]["text"]),
+        answer
+    );
+    assert_eq!(
+        text(&by_version["modelVersion"]),
+        format!("{model}/checkpoints/3")
+    );
+
+    let chunks = emulator.json(&[
+        "generate",
+        &model,
+        question,
+        "--checkpoint",
+        "1",
+        "--stream",
+    ]);
+    let joined: String = chunks
+        .as_array()
+        .expect("a JSON array of chunks")
+        .iter()
+        .map(|c| text(&c["candidates"][0]["content"]["parts"][0]["text"]))
+        .collect();
+    assert_eq!(joined, answer);
+
+    emulator
+        .retune()
+        .args(["generate", text(&job["tunedModel"]["endpoint"]), question])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(answer));
+    emulator
+        .retune()
+        .args(["generate", "gemini-2.5-flash", question, "--stream"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("[base model gemini-2.5-flash]"));
+    emulator
+        .retune()
+        .args([
+            "generate",
+            "gemini-2.5-flash",
+            question,
+            "--checkpoint",
+            "1",
+        ])
+        .assert()
+        .code(2);
+}

@@ -4,6 +4,7 @@
 
 mod dataset;
 mod emulator;
+mod generate;
 mod jobs;
 mod models;
 mod quickstart;
@@ -72,6 +73,12 @@ pub async fn remote(command: Command, client: &Client, out: &Out) -> anyhow::Res
         Command::JobsCancel { job, .. } => jobs::cancel(client, &job, out).await,
         Command::JobsWait { job, timeout, .. } => jobs::wait(client, &job, timeout, out).await,
         Command::ModelsList { list, .. } => models::list(client, &list, out).await,
+        Command::Generate {
+            target,
+            prompt,
+            stream,
+            ..
+        } => generate::run(client, &target, &prompt, stream, out).await,
         Command::Models { model, action, .. } => models::run(client, &model, action, out).await,
         Command::Quickstart
         | Command::DatasetValidate { .. }
@@ -92,6 +99,7 @@ fn connection(command: &Command) -> Option<&Connection> {
         | Command::JobsCancel { connection, .. }
         | Command::JobsWait { connection, .. }
         | Command::ModelsList { connection, .. }
+        | Command::Generate { connection, .. }
         | Command::Models { connection, .. } => Some(connection),
         _ => None,
     }
