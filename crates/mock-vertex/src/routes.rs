@@ -191,6 +191,23 @@ pub const ROUTE_TABLE: &[(&str, &str)] = &[
     ),
     ("GET", "/{v}/projects/*/locations/*/endpoints/*"),
     ("GET", "/{v}/projects/*/locations/*/endpoints"),
+    ("GET", "/{v}/projects/*/locations/*/endpoints/*/operations"),
+    (
+        "GET",
+        "/{v}/projects/*/locations/*/endpoints/*/operations/*",
+    ),
+    (
+        "DELETE",
+        "/{v}/projects/*/locations/*/endpoints/*/operations/*",
+    ),
+    (
+        "POST",
+        "/{v}/projects/*/locations/*/endpoints/*/operations/*:cancel",
+    ),
+    (
+        "POST",
+        "/{v}/projects/*/locations/*/endpoints/*/operations/*:wait",
+    ),
     (
         "POST",
         "/{v}/projects/*/locations/*/endpoints/*:generateContent",
@@ -310,6 +327,7 @@ fn match_route(
     let job = || join(6).parse::<TuningJobName>().map_err(bad_name);
     let model = || join(6).parse::<ModelRef>().map_err(bad_name);
     let model_name = || join(6).parse::<ModelName>().map_err(bad_name);
+    let endpoint_name = || join(6).parse::<EndpointName>().map_err(bad_name);
     let m = method.clone();
     let route = match (rest, verb) {
         (["tuningJobs"], None) if m == Method::POST => {
@@ -394,6 +412,17 @@ fn match_route(
             let action = op_action(&m, verb)?;
             return Some(
                 model_name().and_then(|n| op_route(OperationParent::Model(n), id, action)),
+            );
+        }
+        (["endpoints", _, "operations"], None) if m == Method::GET => {
+            endpoint_name().map(|n| Route::ListOperations {
+                parent: OperationParent::Endpoint(n),
+            })
+        }
+        (["endpoints", _, "operations", id], verb) => {
+            let action = op_action(&m, verb)?;
+            return Some(
+                endpoint_name().and_then(|n| op_route(OperationParent::Endpoint(n), id, action)),
             );
         }
         (["tuningJobs", _, "operations", id], verb) => {

@@ -345,3 +345,32 @@ async fn a_resource_exhausted_fault_on_generate_content_carries_retry_info() {
         "{details:?}"
     );
 }
+
+#[tokio::test]
+async fn operations_under_an_endpoint_are_listed_and_a_missing_one_is_not_found() {
+    let app = App::new();
+    let job = app.tune(first_job_body()).await;
+    let endpoint = job["tunedModel"]["endpoint"].as_str().unwrap();
+    let list = app
+        .ok(Method::GET, &format!("/v1/{endpoint}/operations"), None)
+        .await;
+    assert!(
+        list.get("operations")
+            .is_none_or(|o| o.as_array().unwrap().is_empty())
+    );
+    for (method, suffix) in [
+        (Method::GET, ""),
+        (Method::DELETE, ""),
+        (Method::POST, ":cancel"),
+        (Method::POST, ":wait"),
+    ] {
+        let (status, error) = app
+            .call(
+                method,
+                &format!("/v1/{endpoint}/operations/42{suffix}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{suffix}: {error}");
+    }
+}
