@@ -24,7 +24,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// An upload that did not succeed.
+/// A Cloud Storage call that did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
     /// No credentials could be had, or nothing came back.
@@ -34,7 +34,7 @@ pub enum UploadError {
     #[error("cannot build the upload request: {0}")]
     Request(#[from] http::Error),
     /// Cloud Storage answered with an error.
-    #[error("Cloud Storage refused the upload: {0}")]
+    #[error("Cloud Storage answered: {0}")]
     Service(ApiStatus),
 }
 
@@ -86,6 +86,34 @@ pub async fn create_bucket(
     let response = transport.send(request).await?;
     if response.status().is_success() || response.status() == http::StatusCode::CONFLICT {
         Ok(())
+    } else {
+        Err(UploadError::Service(ApiStatus::from_response(
+            response.status(),
+            response.body(),
+        )))
+    }
+}
+
+/// `GET {base}/storage/v1/b/{bucket}/o/{object}?alt=media`: the object's bytes, or `None` when
+/// there is no such object (or bucket).
+pub async fn download(
+    transport: &Arc<dyn Transport>,
+    base: Option<&Endpoint>,
+    uri: &GcsUri,
+) -> Result<Option<Bytes>, UploadError> {
+    let base = base.map_or(GCS_BASE_URL, Endpoint::as_str);
+    let url = format!(
+        "{base}/storage/v1/b/{}/o/{}?alt=media",
+        utf8_percent_encode(uri.bucket().as_str(), COMPONENT),
+        utf8_percent_encode(uri.object().as_str(), COMPONENT),
+    );
+    let request = http::Request::get(url).body(Bytes::new())?;
+    let response = transport.send(request).await?;
+    if response.status() == http::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    if response.status().is_success() {
+        Ok(Some(response.into_body()))
     } else {
         Err(UploadError::Service(ApiStatus::from_response(
             response.status(),
