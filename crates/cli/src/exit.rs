@@ -262,7 +262,7 @@ mod tests {
         assert_eq!(exit, Exit::Usage);
         assert_eq!(
             message,
-            "no project given: pass --project PROJECT or set GOOGLE_CLOUD_PROJECT"
+            "no project given: pass --project PROJECT, set GOOGLE_CLOUD_PROJECT, or run `gcloud config set project PROJECT`"
         );
     }
 

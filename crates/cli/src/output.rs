@@ -310,11 +310,11 @@ mod tests {
             "labels": {"team": "nlp", "flag": "true"},
             "checkpoints": [{"checkpointId": "1", "epoch": "1"}, {"checkpointId": "2"}],
             "empty": [],
-            "n": 2,
+            "count": 2,
         });
         assert_eq!(
             yaml(&value),
-            "name: projects/p/locations/l/tuningJobs/1\nepochCount: \"3\"\nlabels:\n  team: nlp\n  flag: \"true\"\ncheckpoints:\n- checkpointId: \"1\"\n  epoch: \"1\"\n- checkpointId: \"2\"\nempty: []\nn: 2"
+            "name: projects/p/locations/l/tuningJobs/1\nepochCount: \"3\"\nlabels:\n  team: nlp\n  flag: \"true\"\ncheckpoints:\n- checkpointId: \"1\"\n  epoch: \"1\"\n- checkpointId: \"2\"\nempty: []\ncount: 2"
         );
     }
 
