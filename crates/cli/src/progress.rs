@@ -120,7 +120,8 @@ pub async fn follow(
     tokio::pin!(interrupted);
     loop {
         let change = tokio::select! {
-            change = changes.next() => change,
+            // The signal first, so that it is listened for before the first poll goes out.
+            biased;
             _ = &mut interrupted => {
                 display.finish();
                 let state = last.as_ref().and_then(|j| j.state).map_or("", |s| state_name(s));
@@ -134,6 +135,7 @@ pub async fn follow(
                 }
                 .into());
             }
+            change = changes.next() => change,
         };
         let Some(change) = change else { break };
         match change {

@@ -14,7 +14,7 @@ use retune_model::wire::{self, EnumEncoding};
 
 use super::dataset;
 use crate::config::{Connection, List, Training};
-use crate::exit::{Exit, JobEnded, Refused};
+use crate::exit::{Exit, GaveUp, Interrupted, JobEnded, Refused};
 use crate::output::Out;
 use crate::progress;
 use crate::render;
@@ -364,9 +364,12 @@ pub async fn wait(
     timeout: Option<Duration>,
     out: &Out,
 ) -> anyhow::Result<Exit> {
-    let done = progress::follow(client, job, timeout, out)
-        .await
-        .with_context(|| format!("cannot wait for tuning job {job}"))?;
+    let done = match progress::follow(client, job, timeout, out).await {
+        Ok(done) => done,
+        // These say which job, and what to do next, already.
+        Err(err) if err.is::<GaveUp>() || err.is::<Interrupted>() => return Err(err),
+        Err(err) => return Err(err.context(format!("cannot wait for tuning job {job}"))),
+    };
     finished(&done, out)
 }
 
