@@ -76,6 +76,9 @@ fn jobs_wait_timeout_names_the_state_in_words_and_exits_6() {
 fn help_documents_the_exit_codes_of_waiting() {
     let (code, stdout, _) = Emulator::start(JobSpeed::Instant).run(&["--help"]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("6    gave up waiting (--timeout)"), "{stdout}");
+    assert!(
+        stdout.contains("6    gave up waiting (--timeout)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("130  interrupted (Ctrl-C)"), "{stdout}");
 }

@@ -135,7 +135,11 @@ fn openai_chat_lines_are_told_how_to_become_gemini_lines() {
     assert_eq!(error.kind, DatasetErrorKind::OpenAiChatFormat);
     assert_eq!(error.field(), Some("messages"));
     let text = error.to_string();
-    for part in ["`contents` instead of `messages`", "`assistant` as `model`", "systemInstruction"] {
+    for part in [
+        "`contents` instead of `messages`",
+        "`assistant` as `model`",
+        "systemInstruction",
+    ] {
         assert!(text.contains(part), "{text}");
     }
 }
