@@ -74,13 +74,22 @@ pub fn human_duration(d: std::time::Duration) -> String {
     }
 }
 
-/// A timestamp for a table: to the second, `2026-01-02 03:04:05Z`.
-fn short_time(t: Option<Timestamp>) -> String {
-    let text = time(t);
-    match text.split_once('.') {
-        Some((seconds, _)) => format!("{}Z", seconds.replacen('T', " ", 1)),
-        None => text.replacen('T', " ", 1),
+/// `text`, cut to `width` characters with `…` when longer.
+fn clipped(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
     }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// A timestamp for a table: to the minute, in UTC, `2026-01-02 03:04`.
+fn short_time(t: Option<Timestamp>) -> String {
+    let text = time(t).replacen('T', " ", 1);
+    text.char_indices()
+        .nth("2026-01-02 03:04".len())
+        .map_or(text.clone(), |(end, _)| text[..end].to_owned())
 }
 
 fn time(t: Option<Timestamp>) -> String {
@@ -89,15 +98,15 @@ fn time(t: Option<Timestamp>) -> String {
 
 /// What a job tunes: the base model, or `model@version (checkpoint N)`.
 pub fn job_source(job: &wire::TuningJob) -> String {
-    source(job, |name| name.to_owned())
+    source(job, |name| name.to_owned(), "checkpoint")
 }
 
-fn source(job: &wire::TuningJob, model: impl Fn(&str) -> String) -> String {
+fn source(job: &wire::TuningJob, model: impl Fn(&str) -> String, word: &str) -> String {
     if let Some(pre) = &job.pre_tuned_model {
         let checkpoint = if pre.checkpoint_id.is_empty() {
             String::new()
         } else {
-            format!(" checkpoint {}", pre.checkpoint_id)
+            format!(" {word} {}", pre.checkpoint_id)
         };
         return format!("{}{checkpoint}", model(&pre.tuned_model_name));
     }
@@ -131,12 +140,12 @@ pub fn job_status(job: &wire::TuningJob) -> String {
 
 /// One row per job, with short ids so that it fits 100 columns (JSON has the full names).
 pub fn jobs_table(jobs: &[wire::TuningJob]) -> Table {
-    let mut table = Table::new(&["JOB", "STATE", "SOURCE", "TUNED MODEL", "CREATED"]);
+    let mut table = Table::new(&["JOB", "STATE", "SOURCE", "TUNED MODEL", "CREATED (UTC)"]);
     for job in jobs {
         table.row(vec![
             job_id(&job.name),
             job_status(job),
-            source(job, short_model),
+            source(job, short_model, "ckpt"),
             job.tuned_model
                 .as_ref()
                 .map(|t| short_model(&t.model))
@@ -235,15 +244,16 @@ fn labels(labels: &std::collections::BTreeMap<String, String>) -> String {
         .join(",")
 }
 
-/// One row per model (version).
+/// One row per model (version), with short ids and long display names cut so that it fits 100
+/// columns (JSON has them whole).
 pub fn models_table(models: &[wire::Model]) -> Table {
     let mut table = Table::new(&[
         "MODEL",
         "VERSION",
         "ALIASES",
         "DISPLAY NAME",
-        "DEFAULT CHECKPOINT",
-        "CREATED",
+        "CHECKPOINT",
+        "CREATED (UTC)",
     ]);
     for model in models {
         let id = model_id(&model.name);
@@ -251,7 +261,8 @@ pub fn models_table(models: &[wire::Model]) -> Table {
             id.to_owned(),
             model.version_id.clone(),
             model.version_aliases.join(","),
-            model.display_name.clone(),
+            // The widest display name shown whole, so that a row fits 100 columns.
+            clipped(&model.display_name, 28),
             model.default_checkpoint_id.clone(),
             short_time(model.version_create_time.or(model.create_time)),
         ]);
