@@ -139,6 +139,11 @@ pub fn describe(err: &anyhow::Error) -> (Exit, String) {
         if let Some(upload) = cause.downcast_ref::<UploadError>() {
             return match upload {
                 UploadError::Request(_) => (Exit::Other, message),
+                UploadError::NoSession => (Exit::Service, message),
+                UploadError::Checksum { .. } => (
+                    Exit::Service,
+                    with_hint(message, "the data changed on the way; upload it again"),
+                ),
                 UploadError::Transport(t) => {
                     (Exit::Service, with_hint(message, transport_hint(t.kind())))
                 }

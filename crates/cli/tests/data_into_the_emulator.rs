@@ -135,3 +135,32 @@ fn emulator_serve_bucket_is_ready_for_uploads() {
         String::from_utf8_lossy(&uploaded.stderr)
     );
 }
+
+#[test]
+fn a_large_file_is_uploaded_whole_through_resumable_chunks() {
+    let emu = Emulator::start(JobSpeed::Instant);
+    emu.bucket("big-data");
+    // About 9 MiB: more than one 8 MiB chunk.
+    let lines: Vec<&str> =
+        std::iter::repeat_n(GOOD_LINE, 9 * 1024 * 1024 / GOOD_LINE.len() + 1).collect();
+    let file = file_with(&lines);
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, stdout, stderr) = emu.run(&[
+        "dataset",
+        "upload",
+        &path,
+        "gs://big-data/train.jsonl",
+        "--no-validate",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("to gs://big-data/train.jsonl"), "{stdout}");
+    let uri = "gs://big-data/train.jsonl".parse().expect("a URI");
+    let stored = emu
+        .runtime
+        .block_on(emu.server.emulator().objects().read(&uri))
+        .expect("the object is stored");
+    let sent = std::fs::read(file.path()).expect("the file reads");
+    assert!(sent.len() > 8 * 1024 * 1024);
+    assert_eq!(stored.len(), sent.len());
+    assert!(stored == sent, "the stored object differs from the file");
+}

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use retune_client::DatasetUri;
 use retune_client::auth::AuthTransport;
 use retune_client::endpoint::Endpoint;
+use retune_client::retry::{RetryPolicy, RetryTransport};
 use retune_client::transport::Transport;
 use retune_model::dataset::{
     DatasetKind, DatasetLimits, DatasetReport, Distribution, validate_dataset,
@@ -216,7 +217,12 @@ impl Storage<'_> {
             Some(provider) => provider,
             None => Arc::new(retune_client::auth::Adc::new()),
         };
-        Ok(Arc::new(AuthTransport::new(base, provider)))
+        let authed: Arc<dyn Transport> = Arc::new(AuthTransport::new(base, provider));
+        // Reads and chunks are replayed on a transient failure, as the client does its calls.
+        Ok(Arc::new(RetryTransport::new(
+            authed,
+            RetryPolicy::default(),
+        )))
     }
 }
 
@@ -266,14 +272,25 @@ pub async fn upload(
         .await
         .with_context(|| format!("cannot create bucket gs://{}", destination.bucket()))?;
     }
-    gcs::upload(
+    let bar = progress_bar(size as u64, out);
+    let shown = |held: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(held);
+        }
+    };
+    let uploaded = gcs::upload(
         &transport,
         storage.endpoint,
         destination,
         Bytes::from(bytes),
+        &shown,
     )
     .await
-    .with_context(|| format!("cannot upload {} to {destination}", file.display()))?;
+    .with_context(|| format!("cannot upload {} to {destination}", file.display()));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    uploaded?;
     if out.is_json() {
         out.json_value(&serde_json::json!({
             "bucket": destination.bucket().as_str(),
@@ -287,6 +304,22 @@ pub async fn upload(
         ))?;
     }
     Ok(Exit::Ok)
+}
+
+/// A byte progress bar on a terminal for a file of more than one chunk; none otherwise.
+fn progress_bar(size: u64, out: &Out) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    let large = size > retune_model::gcs::RESUMABLE_CHUNK_BYTES as u64;
+    if !large || !out.narrates() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(size);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "uploading {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 /// `--dry-run`: reads the training (and validation) data when it can be read and checks it

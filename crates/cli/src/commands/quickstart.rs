@@ -321,6 +321,7 @@ async fn upload_datasets(endpoint: &Endpoint, n: &Narrator<'_>) -> anyhow::Resul
             Some(endpoint),
             &destination,
             Bytes::from_static(text.as_bytes()),
+            &|_| {},
         )
         .await
         .with_context(|| format!("cannot upload {name}"))?;
