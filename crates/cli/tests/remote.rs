@@ -194,7 +194,7 @@ fn jobs_list_honours_limit() {
 }
 
 #[test]
-fn cancelled_job_ends_wait_with_exit_code_4() {
+fn cancelled_job_ends_wait_with_exit_code_4_told_as_news_not_as_an_error() {
     let emu = Emulator::start(JobSpeed::Manual);
     let created = emu.json(&["tune", "--base-model", "gemini-2.5-flash", "--train", TRAIN]);
     let id = text(&created["name"])
@@ -215,7 +215,10 @@ fn cancelled_job_ends_wait_with_exit_code_4() {
         .assert()
         .code(4)
         .stdout(predicate::str::contains("CANCELLED"))
-        .stderr(predicate::str::contains("ended CANCELLED"));
+        .stderr(predicate::str::ends_with(format!(
+            "\ntuning job projects/{PROJECT}/locations/us-central1/tuningJobs/{id} was cancelled\n"
+        )))
+        .stderr(predicate::str::contains("error").not());
 }
 
 #[test]

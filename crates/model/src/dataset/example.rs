@@ -273,6 +273,9 @@ impl Parser {
 
     fn example(self, value: &Value) -> Result<Example, DatasetError> {
         let object = self.object(value, "")?;
+        if object.map.contains_key("messages") && self.get(object, CONTENTS)?.is_none() {
+            return Err(self.error("messages", DatasetErrorKind::OpenAiChatFormat));
+        }
         self.only_keys(object, EXAMPLE_KEYS)?;
         let system_instruction = match self.get(object, SYSTEM_INSTRUCTION)? {
             Some((path, value)) => Some(self.system_instruction(value, &path)?),

@@ -269,6 +269,14 @@ pub enum DatasetErrorKind {
     /// A key this format does not know.
     #[error("unknown field `{name}`")]
     UnknownField { name: String },
+    /// A line in OpenAI's chat format (`messages` instead of `contents`), with the conversion.
+    #[error(
+        "this is OpenAI's chat format; Gemini tuning data has `contents` instead of `messages`: \
+         write each message {{\"role\": R, \"content\": C}} as {{\"role\": R, \"parts\": [{{\"text\": C}}]}} \
+         with `assistant` as `model`, and put a `system` message in \
+         \"systemInstruction\": {{\"parts\": [{{\"text\": ...}}]}}"
+    )]
+    OpenAiChatFormat,
     /// Both spellings of one key.
     #[error("both `{camel_case}` and `{snake_case}` are given; use one")]
     DuplicateField {
