@@ -14,7 +14,7 @@ use std::time::Duration;
 use retune_model::Timestamp;
 use retune_model::base_model::BaseModel;
 use retune_model::checkpoints::ScheduledCheckpoint;
-use retune_model::continuous::ContinuousTuningPlan;
+use retune_model::continuous::{ContinuousTuningPlan, TuningMethod};
 use retune_model::job_state::{JobProgress, JobState, JobTimeline, TuningJobState, progress_at};
 use retune_model::names::{EndpointName, KmsKeyName, ModelRef, TuningJobName};
 use retune_model::wire;
@@ -25,9 +25,10 @@ use crate::routes::ApiVersion;
 /// while processing the data set.
 #[derive(Debug, Clone)]
 pub enum DataOutcome {
-    /// Valid data and its statistics, shared by the jobs whose statistics are equal (jobs made
-    /// from the same data set and epoch count), see the store's `insert_job`.
-    Valid(Arc<wire::SupervisedTuningDataStats>),
+    /// Valid data and its statistics (`tuningDataStats`: supervised or preference), shared by the
+    /// jobs whose statistics are equal (jobs made from the same data set and epoch count), see
+    /// the store's `insert_job`.
+    Valid(Arc<wire::TuningDataStats>),
     /// Missing or invalid data: the job fails at the end of `PROCESSING_DATASET` with this error.
     Invalid(wire::Status),
 }
@@ -320,13 +321,19 @@ impl JobRecord {
                 job.experiment = output.experiment.clone();
             }
             if let (DataOutcome::Valid(stats), Some(_)) = (&self.data, output) {
-                job.tuning_data_stats = Some(wire::TuningDataStats {
-                    supervised_tuning_data_stats: Some((**stats).clone()),
-                    ..wire::TuningDataStats::default()
-                });
+                job.tuning_data_stats = Some((**stats).clone());
             }
         }
         job
+    }
+
+    /// The tuning method, from the spec the request set.
+    pub fn method(&self) -> TuningMethod {
+        match (&self.request.supervised_tuning_spec, &self.request.other) {
+            (Some(_), _) => TuningMethod::Supervised,
+            (None, Some(other)) => TuningMethod::of(other),
+            (None, None) => TuningMethod::Other,
+        }
     }
 
     /// The job's labels.

@@ -66,7 +66,7 @@ pub struct Store {
     next_job_faults: JobFaults,
     /// The data-set statistics of the last job stored: the next job with equal statistics
     /// shares them (tests and benchmarks create many jobs from the same data set).
-    last_stats: Option<Arc<wire::SupervisedTuningDataStats>>,
+    last_stats: Option<Arc<wire::TuningDataStats>>,
     /// Encoded bodies of ended jobs recently read (see [`Store::encoded_job`]).
     rendered: HashMap<RenderKey, RenderedJob>,
 }

@@ -9,15 +9,15 @@ use std::sync::Arc;
 use bytes::Bytes;
 use retune_model::Code;
 use retune_model::continuous::{
-    ContinuousTuningRequest, Refusal, plan_continuous_tuning, refusal_status,
+    ContinuousTuningRequest, Refusal, TuningMethod, plan_continuous_tuning, refusal_status,
 };
-use retune_model::dataset::{DatasetKind, DatasetReport};
+use retune_model::dataset::DatasetKind;
 use retune_model::emulator_policy::job_timeline;
 use retune_model::names::{LocationName, ModelRef, TuningJobId, TuningJobName};
 use retune_model::proto_enum::ProtoEnum;
 use retune_model::request::{
-    ListKind, TuningSource, check_create_tuning_job, check_dataset_file, check_hyper_parameters,
-    check_list,
+    ListKind, TuningSource, check_create_tuning_job, check_dataset_file, check_list,
+    check_preference_dataset_file,
 };
 use retune_model::wire;
 
@@ -123,14 +123,18 @@ pub(super) async fn create(
 
     // Data is read outside the store lock.
     let objects = emulator.objects();
+    let method = create.method;
     let training = read_dataset(
         objects,
         &create.training_dataset.to_string(),
         DatasetKind::Training,
+        method,
     )
     .await;
     let validation = match &create.validation_dataset {
-        Some(uri) => Some(read_dataset(objects, &uri.to_string(), DatasetKind::Validation).await),
+        Some(uri) => {
+            Some(read_dataset(objects, &uri.to_string(), DatasetKind::Validation, method).await)
+        }
         None => None,
     };
 
@@ -150,25 +154,17 @@ pub(super) async fn create(
                 (plan.root_base_model, Some(plan))
             }
         };
-        let hyper = check_hyper_parameters(&create.hyper_parameters, base_model)?;
+        let hyper = create.check_hyper_parameters(base_model)?;
 
         let data = match (&training, &validation) {
             (Err(status), _) | (Ok(_), Some(Err(status))) => Err(status.clone()),
             (Ok(report), _) => Ok(report),
         };
-        let examples = data
-            .as_ref()
-            .map_or(0, |report| report.stats.tuning_dataset_example_count);
+        let examples = data.as_ref().map_or(0, |report| report.example_count());
         let timeline = job_timeline(store.pace(), hyper.epoch_count(), examples);
         let data = match data {
             Err(status) => DataOutcome::Invalid(status),
-            Ok(report) => {
-                let stats = report
-                    .stats
-                    .clone()
-                    .with_tuning_step_count(timeline.total_steps());
-                DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats::from(&stats)))
-            }
+            Ok(report) => DataOutcome::Valid(Arc::new(report.stats(timeline.total_steps()))),
         };
         let name = store.insert_job(
             parent,
@@ -197,19 +193,61 @@ fn failed_status(code: Code, message: String) -> wire::Status {
     }
 }
 
-/// Reads and checks one data set; a failure is the `error` the job will fail with.
+/// A data set that passed its checks: supervised or preference data.
+enum CheckedData {
+    Supervised(retune_model::dataset::DatasetReport),
+    Preference(Box<retune_model::dataset::PreferenceDatasetReport>),
+}
+
+impl CheckedData {
+    fn example_count(&self) -> u64 {
+        match self {
+            CheckedData::Supervised(r) => r.stats.tuning_dataset_example_count,
+            CheckedData::Preference(r) => r.stats.tuning_dataset_example_count,
+        }
+    }
+
+    /// `tuningDataStats` for a job of `steps` steps.
+    fn stats(&self, steps: u64) -> wire::TuningDataStats {
+        match self {
+            CheckedData::Supervised(r) => wire::TuningDataStats {
+                supervised_tuning_data_stats: Some(wire::SupervisedTuningDataStats::from(
+                    &r.stats.clone().with_tuning_step_count(steps),
+                )),
+                ..wire::TuningDataStats::default()
+            },
+            CheckedData::Preference(r) => wire::TuningDataStats {
+                preference_optimization_data_stats: Some(
+                    wire::PreferenceOptimizationDataStats::from(
+                        &r.stats.clone().with_tuning_step_count(steps),
+                    ),
+                ),
+                ..wire::TuningDataStats::default()
+            },
+        }
+    }
+}
+
+/// Reads and checks one data set in the format of `method`; a failure is the `error` the job
+/// will fail with.
 async fn read_dataset(
     objects: &ObjectStore,
     uri: &str,
     kind: DatasetKind,
-) -> Result<DatasetReport, wire::Status> {
+    method: TuningMethod,
+) -> Result<CheckedData, wire::Status> {
     let bytes = objects.read_uri(uri).await.map_err(|e| {
         failed_status(
             e.code(),
             format!("Failed to read the {kind} dataset {uri}: {e}."),
         )
     })?;
-    check_dataset_file(uri, kind, &bytes).map_err(|e| failed_status(e.code(), e.to_string()))
+    let checked = match method {
+        TuningMethod::PreferenceOptimization => check_preference_dataset_file(uri, kind, &bytes)
+            .map(|r| CheckedData::Preference(Box::new(r))),
+        _ => check_dataset_file(uri, kind, &bytes).map(CheckedData::Supervised),
+    };
+    checked.map_err(|e| failed_status(e.code(), e.to_string()))
 }
 
 /// All the refusals of a continuous-tuning request as one error, with the status

@@ -37,7 +37,7 @@ pub use create_tuning_job::{
     CreateTuningJob, CreateTuningJobError, TuningSource, check_create_tuning_job,
     check_hyper_parameters, strip_output_only,
 };
-pub use dataset_file::{DatasetFileError, check_dataset_file};
+pub use dataset_file::{DatasetFileError, check_dataset_file, check_preference_dataset_file};
 pub use delete_model::{DeleteModelError, check_delete_model};
 pub use filter::{Filter, FilterError, Filterable, Op, Term};
 pub use list::{

@@ -166,9 +166,7 @@ fn job(s: &JobSnapshot) -> Result<JobRecord, SnapshotError> {
         data: match &s.data {
             DataSnapshot::Valid(v) => {
                 let stats: wire::TuningDataStats = from_wire("job.data.valid", v)?;
-                DataOutcome::Valid(Arc::new(
-                    stats.supervised_tuning_data_stats.unwrap_or_default(),
-                ))
+                DataOutcome::Valid(Arc::new(stats))
             }
             DataSnapshot::Invalid(v) => DataOutcome::Invalid(from_wire("job.data.invalid", v)?),
         },
