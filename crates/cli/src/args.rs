@@ -12,6 +12,7 @@ use std::time::Duration;
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use retune_client::DatasetUri;
 use retune_model::base_model::BaseModel;
+use retune_model::dataset::DatasetFormat;
 use retune_model::gcs::GcsUri;
 use retune_model::hyperparameters::AdapterSize;
 use retune_model::labels::Label;
@@ -347,6 +348,10 @@ pub struct ValidateArgs {
     /// Apply the validation-set limits instead of the training-set ones.
     #[arg(long)]
     pub validation: bool,
+    /// The data format: `supervised` (supervised fine-tuning) or `preference` (preference
+    /// tuning: two scored completions per prompt).
+    #[arg(long, value_name = "FORMAT", default_value = "supervised", value_parser = values::dataset_format)]
+    pub kind: DatasetFormat,
 }
 
 /// `retune dataset upload`.

@@ -226,6 +226,8 @@ pub enum Command {
         file: PathBuf,
         /// Training or validation limits.
         validation: bool,
+        /// Supervised or preference data.
+        format: retune_model::dataset::DatasetFormat,
     },
     /// `retune dataset upload`.
     DatasetUpload {
@@ -309,6 +311,7 @@ impl TryFrom<Args> for Config {
             CommandArgs::Dataset(DatasetArgs::Validate(v)) => Command::DatasetValidate {
                 file: v.file,
                 validation: v.validation,
+                format: v.kind,
             },
             CommandArgs::Dataset(DatasetArgs::Upload(u)) => Command::DatasetUpload {
                 file: u.file,

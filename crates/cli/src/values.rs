@@ -13,6 +13,7 @@ use std::time::Duration;
 use retune_client::DatasetUri;
 use retune_client::endpoint::ApiVersion;
 use retune_model::base_model::BaseModel;
+use retune_model::dataset::DatasetFormat;
 use retune_model::duration::HumanDuration;
 use retune_model::gcs::GcsUri;
 use retune_model::hyperparameters::AdapterSize;
@@ -70,6 +71,11 @@ fn number<T: FromStr>(
             .parse::<T>()
             .map_err(|_| ConfigError::invalid(what, input, format!("expected {expected}")))
     }
+}
+
+/// `--kind` of `dataset validate`: `supervised` or `preference`.
+pub fn dataset_format(input: &str) -> Result<DatasetFormat, ConfigError> {
+    parsed::<DatasetFormat>("--kind")(input)
 }
 
 /// `--label KEY=VALUE`, by `retune_model::labels`.
