@@ -77,7 +77,7 @@
 //! | GET | `/{v}/projects/*/locations/*/tuningJobs` | ListTuningJobs (`pageSize`, `pageToken`, `filter`) |
 //! | GET | `/{v}/projects/*/locations/*/tuningJobs/*` | GetTuningJob |
 //! | POST | `/{v}/projects/*/locations/*/tuningJobs/*:cancel` | CancelTuningJob (body optional) |
-//! | POST | `/{v}/projects/*/locations/*/tuningJobs:rebaseTunedModel` | 501 UNIMPLEMENTED |
+//! | POST | `/{v}/projects/*/locations/*/tuningJobs:rebaseTunedModel` | RebaseTunedModel (done operation; response: the new TuningJob) |
 //! | GET | `/{v}/projects/*/locations/*/models` | ListModels (`filter`, `orderBy`, paging) |
 //! | GET | `/{v}/projects/*/locations/*/models/*` | GetModel (`@version`, `@alias`, `%40`, bare) |
 //! | PATCH | `/{v}/projects/*/locations/*/models/*` | UpdateModel (`updateMask` optional) |

@@ -52,9 +52,13 @@ pub async fn handle(
             Ok(encode(&page, enums))
         }
         Route::CancelTuningJob { name } => tuning_jobs::cancel(emulator, &name, &request),
-        Route::RebaseTunedModel { parent } => Err(ApiError::unimplemented(format!(
-            "RebaseTunedModel is not implemented by mock-vertex (parent {parent})."
-        ))),
+        Route::RebaseTunedModel { parent } => {
+            let operation = tuning_jobs::rebase(emulator, &parent, &request).await?;
+            Ok(encode(
+                &operations::for_version(operation, request.version),
+                enums,
+            ))
+        }
         Route::ListModels { parent } => {
             Ok(encode(&models::list(emulator, &parent, &request)?, enums))
         }

@@ -1,4 +1,4 @@
-//! Tuning jobs: Create, Get, List and Cancel.
+//! Tuning jobs: Create, Get, List, Cancel and RebaseTunedModel.
 //!
 //! Create decodes the body, runs `retune_model::request::check_create_tuning_job`, reads the
 //! data sets (outside the store lock), plans continuous tuning with `retune_model::continuous`
@@ -15,6 +15,7 @@ use retune_model::dataset::DatasetKind;
 use retune_model::emulator_policy::job_timeline;
 use retune_model::names::{LocationName, ModelRef, TuningJobId, TuningJobName};
 use retune_model::proto_enum::ProtoEnum;
+use retune_model::rebase::{RebaseRefusal, RebaseSource, check_rebase_request, plan_rebase};
 use retune_model::request::{
     ListKind, TuningSource, check_create_tuning_job, check_dataset_file, check_list,
     check_preference_dataset_file,
@@ -119,6 +120,52 @@ pub(super) async fn create(
     request: &Request,
 ) -> Result<wire::TuningJob, ApiError> {
     let job: wire::TuningJob = wire::decode(&request.body)?;
+    let (_, job) = create_job(emulator, parent, job, request.version).await?;
+    Ok(job)
+}
+
+/// RebaseTunedModel: plans the rebased job with `retune_model::rebase`, creates it as
+/// CreateTuningJob would, and answers the finished operation whose response is that job.
+pub(super) async fn rebase(
+    emulator: &Emulator,
+    parent: &LocationName,
+    request: &Request,
+) -> Result<wire::Operation, ApiError> {
+    let body: wire::RebaseTunedModelRequest = wire::decode(&request.body)?;
+    let source = check_rebase_request(&body).map_err(rebase_error)?;
+    let planned = emulator.with_store(|store, now| {
+        let job_name = match &source {
+            RebaseSource::TuningJob(name) => name.clone(),
+            RebaseSource::Model(model) => store
+                .job_of_model(model)?
+                .ok_or_else(|| rebase_error(RebaseRefusal::NotTuned(model.to_string())))?,
+        };
+        let job = store.job(&job_name)?;
+        let state = job.view(now).progress.state;
+        plan_rebase(
+            &job_name,
+            &job.request.to_wire(),
+            state,
+            job.base_model,
+            body.tuning_job.as_ref(),
+        )
+        .map_err(rebase_error)
+    })?;
+    let (name, created) = create_job(emulator, parent, planned, request.version).await?;
+    emulator.with_store(|store, now| Ok(store.record_rebase(&name, created, now)))
+}
+
+fn rebase_error(refusal: RebaseRefusal) -> ApiError {
+    ApiError::new(refusal.code(), format!("{refusal}."))
+}
+
+/// Creates a tuning job from a decoded CreateTuningJob body; returns its name and its JSON.
+async fn create_job(
+    emulator: &Emulator,
+    parent: &LocationName,
+    job: wire::TuningJob,
+    version: crate::routes::ApiVersion,
+) -> Result<(TuningJobName, wire::TuningJob), ApiError> {
     let create = check_create_tuning_job(parent, job)?;
 
     // Data is read outside the store lock.
@@ -180,7 +227,7 @@ pub(super) async fn create(
             now,
         );
         let record = store.job(&name)?;
-        Ok(store.render_job(record, now, request.version))
+        Ok((name.clone(), store.render_job(record, now, version)))
     })
 }
 

@@ -311,6 +311,7 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
             let record = OperationRecord {
                 name: parse("operation.name", &s.name)?,
                 created: parse("operation.createTime", &s.create_time)?,
+                rebased: None,
             };
             if record.name.location_name() != &name {
                 return Err(not_under(format!("operation {}", record.name)));
