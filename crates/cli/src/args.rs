@@ -274,9 +274,23 @@ pub enum ModelsArgs {
     Alias(AliasArgs),
     /// Delete one version of a model.
     DeleteVersion(ModelArg),
+    /// Tune a tuned model's data and hyperparameters again on a newer base model (a new tuning
+    /// job; see `jobs wait`).
+    Rebase(RebaseArgs),
     /// Change a model's display name or description (MODEL), or a version's description or
     /// default checkpoint (MODEL@VERSION or @ALIAS); labels go with either.
     Update(UpdateArgs),
+}
+
+/// `retune models rebase`.
+#[derive(Debug, ClapArgs)]
+pub struct RebaseArgs {
+    /// The tuned model (its default version) or one of its versions.
+    #[arg(value_name = "MODEL[@VERSION|@ALIAS]")]
+    pub model: ModelInput,
+    /// The display name of the rebased model (default: the tuned model's).
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
 }
 
 /// `retune models update`: the fields to change, sent to the name as given.

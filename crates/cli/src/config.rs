@@ -267,6 +267,8 @@ pub enum ModelAction {
     RemoveAliases(Vec<VersionAlias>),
     /// Delete the version.
     DeleteVersion(VersionId),
+    /// Rebase the model onto a newer base model, with this display name if given.
+    Rebase(Option<String>),
     /// Change the fields of the model or version, as named (no version is resolved first).
     Update(ModelUpdate),
 }
@@ -512,6 +514,7 @@ fn resolve_models(global: &Global, models: ModelsArgs) -> Result<Command, Config
         ModelsArgs::Versions(m) => (m.model, ModelAction::Versions),
         ModelsArgs::Checkpoints(m) => (m.model, ModelAction::Checkpoints),
         ModelsArgs::Lineage(m) => (m.model, ModelAction::Lineage),
+        ModelsArgs::Rebase(r) => (r.model, ModelAction::Rebase(r.display_name)),
         ModelsArgs::SetDefaultCheckpoint(s) => {
             (s.model, ModelAction::SetDefaultCheckpoint(s.checkpoint))
         }

@@ -355,6 +355,24 @@ fn continue_makes_a_new_version_under_the_same_parent_and_delete_version_removes
 }
 
 #[test]
+fn models_rebase_starts_a_job_on_the_newer_base_model() {
+    let emu = Emulator::start(JobSpeed::Instant);
+    let job = emu.tune("gemini-2.5-flash", &["--display-name", "support"]);
+    let model = model_id(text(&job["tunedModel"]["model"]));
+    emu.retune()
+        .args(["models", "rebase", &format!("{model}@1")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "onto gemini-3.5-flash: tuning job projects/{PROJECT}/locations/us-central1/tuningJobs/"
+        )));
+    let op = emu.json(&["models", "rebase", &model, "--display-name", "support-3"]);
+    assert_eq!(op["done"], true);
+    assert_eq!(op["response"]["baseModel"], "gemini-3.5-flash");
+    assert_eq!(op["response"]["tunedModelDisplayName"], "support-3");
+}
+
+#[test]
 fn continuing_with_an_unknown_alias_is_refused_with_exit_code_3() {
     let emu = Emulator::start(JobSpeed::Instant);
     let job = emu.tune("gemini-2.5-flash", &[]);

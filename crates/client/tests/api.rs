@@ -697,3 +697,40 @@ async fn requests_carry_the_api_version_and_encoded_query_values() -> TestResult
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn rebase_tuned_model_returns_the_operation_of_the_new_job() -> TestResult {
+    let client = in_process(&instant_emulator());
+    let spec = TuningJobSpec::from_base_model(base("gemini-2.5-flash"), sample_data())
+        .with_display_name("support-bot")
+        .with_epoch_count(2);
+    let job = client.create_tuning_job(&spec).await?;
+    let done = client.wait_for_job(&job_name(&job)).until_done().await?;
+    let tuned = done.tuned_model().ok_or("a tuned model")?.clone();
+
+    let op = client.rebase_tuned_model(&tuned, None).await?;
+    assert!(op.done && op.error.is_none(), "{op:?}");
+    let new_job: retune_model::wire::TuningJob = op.response_as().ok_or("a response")??;
+    assert_eq!(new_job.base_model.as_deref(), Some("gemini-3.5-flash"));
+    let rebased = client
+        .wait_for_job(&new_job.name.parse()?)
+        .until_done()
+        .await?;
+    assert_eq!(rebased.state, Some(JobState::Succeeded));
+    let waited = client.wait_operation(&op.name.parse()?).await?;
+    assert_eq!(waited.name, op.name);
+
+    // The rebased model is on the newest Flash: rebasing it again is refused with the reason.
+    let again = rebased.tuned_model().ok_or("a tuned model")?.clone();
+    let err = client
+        .rebase_tuned_model(&again, None)
+        .await
+        .err()
+        .ok_or("expected a refusal")?;
+    assert_eq!(
+        err.status().map(|s| s.code()),
+        Some(Code::FailedPrecondition)
+    );
+    assert!(err.to_string().contains("no newer base model"), "{err}");
+    Ok(())
+}
