@@ -21,8 +21,8 @@ use retune_tests::python::{
 
 /// Checks in `genai_conformance.py`: 16 per API version, under v1beta1 and v1.
 const GENAI_CHECKS: u32 = 32;
-/// Checks in `aiplatform_conformance.py`: 15 per module, `aiplatform_v1beta1` and `aiplatform_v1`.
-const AIPLATFORM_CHECKS: u32 = 30;
+/// Checks in `aiplatform_conformance.py`: 16 per module, `aiplatform_v1beta1` and `aiplatform_v1`.
+const AIPLATFORM_CHECKS: u32 = 32;
 /// Checks in `preference_conformance.py`: 7 per API version, under v1beta1 and v1.
 const PREFERENCE_CHECKS: u32 = 14;
 /// Checks in `gcs_conformance.py`.
