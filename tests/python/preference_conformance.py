@@ -7,8 +7,9 @@ Needs RETUNE_EMULATOR_URL and STORAGE_EMULATOR_HOST (both the emulator, started 
 Flow per API version: preference-tune gemini-2.5-flash, poll it to SUCCEEDED and check its spec,
 checkpoints and `preferenceOptimizationDataStats`; read the tuned model; tune an SFT model and
 continue it with preference tuning into version 2; try to continue the preference-tuned model
-(refused, with the reason); and fail three jobs on bad preference data, each naming the line
-and field.
+(refused, with the reason); fail three jobs on bad preference data, each naming the line
+and field; and tune an SFT job with `evaluationConfig`, whose evaluation results the SDK reads
+back from the job and google-cloud-storage from the output prefix.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class Flow:
             ("line_without_completions_fails_the_job", self.line_without_completions_fails),
             ("score_that_is_not_a_number_fails_the_job", self.score_not_a_number_fails),
             ("last_turn_from_the_model_fails_the_job", self.last_turn_from_the_model_fails),
+            ("sft_job_with_evaluation_config_reports_evaluation_results", self.evaluation_results),
         ]
 
     def tune(self, base_model: str, training_uri: str, config: types.CreateTuningJobConfig) -> types.TuningJob:
@@ -250,6 +252,46 @@ class Flow:
         bad = json.loads(json.dumps(GOOD_LINES[0]))
         bad["contents"].append({"role": "model", "parts": [{"text": "Apple."}]})
         self.failed_with([bad], "line 1: contents[1].role: the last turn must come from `user`")
+
+
+    def evaluation_results(self) -> None:
+        prefix = f"gs://{self.bucket.name}/evals"
+        created = self.tune(
+            BASE_MODEL,
+            TRAINING_URI,
+            types.CreateTuningJobConfig(
+                epoch_count=2,
+                evaluation_config=types.EvaluationConfig(
+                    metrics=[types.Metric(name="bleu"), types.Metric(name="rouge_l_sum")],
+                    output_config=types.OutputConfig(
+                        gcs_destination=types.GcsDestination(output_uri_prefix=prefix)
+                    ),
+                ),
+            ),
+        )
+        job = self.succeeded(created.name)
+        runs = job.evaluate_dataset_runs or []
+        assert [r.checkpoint_id for r in runs] == ["1", "2"], runs
+        job_id = job.name.rsplit("/", 1)[1]
+        for run, epoch in zip(runs, (1, 2)):
+            response = run.evaluate_dataset_response
+            assert response is not None and run.error is None, run
+            directory = f"{prefix}/{job_id}/checkpoint_{run.checkpoint_id}"
+            assert response.output_info.gcs_output_directory == directory, response.output_info
+            results = response.aggregation_output.aggregation_results
+            bleu = [r for r in results if r.bleu_metric_value is not None]
+            rouge = [r for r in results if r.rouge_metric_value is not None]
+            # The SDK asks for AVERAGE and STANDARD_DEVIATION of each metric.
+            assert [r.aggregation_metric for r in bleu] == ["AVERAGE", "STANDARD_DEVIATION"], bleu
+            assert len(rouge) == 2, results
+            assert bleu[0].bleu_metric_value.score == 0.35 + 0.5 * epoch / 2, bleu
+            blob = self.bucket.blob(f"evals/{job_id}/checkpoint_{run.checkpoint_id}/summary_metrics.json")
+            summary = json.loads(blob.download_as_bytes())
+            assert summary["checkpointId"] == run.checkpoint_id, summary
+            assert summary["aggregationResults"][0]["bleuMetricValue"]["score"] == bleu[0].bleu_metric_value.score
+        # Deterministic: the same job read again reports the same results.
+        again = self.client.tunings.get(name=job.name)
+        assert again.evaluate_dataset_runs == runs, again.evaluate_dataset_runs
 
 
 def main() -> None:

@@ -23,8 +23,8 @@ use retune_tests::python::{
 const GENAI_CHECKS: u32 = 32;
 /// Checks in `aiplatform_conformance.py`: 16 per module, `aiplatform_v1beta1` and `aiplatform_v1`.
 const AIPLATFORM_CHECKS: u32 = 32;
-/// Checks in `preference_conformance.py`: 7 per API version, under v1beta1 and v1.
-const PREFERENCE_CHECKS: u32 = 14;
+/// Checks in `preference_conformance.py`: 8 per API version, under v1beta1 and v1.
+const PREFERENCE_CHECKS: u32 = 16;
 /// Checks in `gcs_conformance.py`.
 const GCS_CHECKS: u32 = 10;
 

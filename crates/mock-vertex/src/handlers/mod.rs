@@ -40,6 +40,12 @@ pub async fn handle(
     route: Route,
     request: Request,
 ) -> Result<Bytes, ApiError> {
+    let answer = answer(emulator, route, request).await;
+    emulator.flush_pending_objects().await;
+    answer
+}
+
+async fn answer(emulator: &Emulator, route: Route, request: Request) -> Result<Bytes, ApiError> {
     let enums = request.query.enum_encoding();
     match route {
         Route::CreateTuningJob { parent } => {

@@ -96,13 +96,18 @@ impl Store {
                 DataOutcome::Valid(_) => {
                     let job = job.clone();
                     let phase = match self.register_tuned_model(&job, job.method(), at) {
-                        Ok(output) => Phase::Ended {
-                            state: JobState::Succeeded,
-                            at,
-                            progress: job.progress_at(at),
-                            error: None,
-                            output: Some(Box::new(output)),
-                        },
+                        Ok(output) => {
+                            for evaluation in job.evaluations(&output) {
+                                self.pending_objects.extend(evaluation.objects);
+                            }
+                            Phase::Ended {
+                                state: JobState::Succeeded,
+                                at,
+                                progress: job.progress_at(at),
+                                error: None,
+                                output: Some(Box::new(output)),
+                            }
+                        }
                         Err(err) => Phase::Ended {
                             state: JobState::Failed,
                             at,

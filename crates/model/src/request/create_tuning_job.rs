@@ -141,6 +141,11 @@ pub fn check_create_tuning_job(
     if let Err(v) = check_labels("tuning_job.labels", &job.labels) {
         violations.push(v);
     }
+    if let Some((config, field)) = super::evaluation_config_of(&job)
+        && let Err(e) = super::check_evaluation_config(config, field)
+    {
+        violations.extend(e);
+    }
     let kms_key = check_kms_key(parent, &job, &mut violations);
     let tuned_model_display_name =
         Some(job.tuned_model_display_name.trim().to_owned()).filter(|d| !d.is_empty());

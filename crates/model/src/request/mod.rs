@@ -22,6 +22,7 @@
 mod create_tuning_job;
 mod dataset_file;
 mod delete_model;
+mod evaluation;
 mod filter;
 mod list;
 mod merge_aliases;
@@ -39,6 +40,10 @@ pub use create_tuning_job::{
 };
 pub use dataset_file::{DatasetFileError, check_dataset_file, check_preference_dataset_file};
 pub use delete_model::{DeleteModelError, check_delete_model};
+pub use evaluation::{
+    CheckpointEvaluation, EvaluationPlan, check_evaluation_config, checkpoint_score,
+    evaluate_checkpoint, evaluation_config_of,
+};
 pub use filter::{Filter, FilterError, Filterable, Op, Term};
 pub use list::{
     CheckpointsVersion, DEFAULT_PAGE_SIZE, ListKind, ListQuery, ListRequest, ListRequestError,
