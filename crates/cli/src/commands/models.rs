@@ -151,7 +151,7 @@ pub async fn run(
                 ..wire::TuningJob::default()
             });
             let operation = client
-                .rebase_tuned_model(&model, overrides)
+                .rebase_tuned_model(model, overrides)
                 .await
                 .with_context(|| format!("cannot rebase {model}"))?;
             if let Some(error) = &operation.error {

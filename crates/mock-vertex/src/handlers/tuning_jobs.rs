@@ -242,7 +242,7 @@ fn failed_status(code: Code, message: String) -> wire::Status {
 
 /// A data set that passed its checks: supervised or preference data.
 enum CheckedData {
-    Supervised(retune_model::dataset::DatasetReport),
+    Supervised(Box<retune_model::dataset::DatasetReport>),
     Preference(Box<retune_model::dataset::PreferenceDatasetReport>),
 }
 
@@ -292,7 +292,7 @@ async fn read_dataset(
     let checked = match method {
         TuningMethod::PreferenceOptimization => check_preference_dataset_file(uri, kind, &bytes)
             .map(|r| CheckedData::Preference(Box::new(r))),
-        _ => check_dataset_file(uri, kind, &bytes).map(CheckedData::Supervised),
+        _ => check_dataset_file(uri, kind, &bytes).map(|r| CheckedData::Supervised(Box::new(r))),
     };
     checked.map_err(|e| failed_status(e.code(), e.to_string()))
 }
