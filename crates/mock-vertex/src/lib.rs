@@ -67,6 +67,16 @@
 //! `mock-vertex` has no cargo features: the library (router, server, controls) and the
 //! `mock-vertex` binary are always built.
 //!
+//! # Tuning methods
+//!
+//! Of the `tuning_spec` oneof, `supervisedTuningSpec` (supervised fine-tuning) and
+//! `preferenceOptimizationSpec` (preference tuning, with its own data format and
+//! `preferenceOptimizationDataStats`) are emulated. `distillationSpec`, `partnerModelTuningSpec`,
+//! `veoTuningSpec`, `veoLoraTuningSpec`, `reinforcementTuningSpec`, `fullFineTuningSpec` and
+//! `distillationSamplingSpec` are decoded (no field is refused as unknown) and refused with a 400
+//! that names the spec as not emulated. `evaluationConfig` (in either spec, or at the top level)
+//! yields `evaluateDatasetRuns` and `summary_metrics.json` objects under its output prefix.
+//!
 //! # Routes
 //!
 //! Every route exists under `/v1` and `/v1beta1` (`{v}`); see [`routes::ROUTE_TABLE`].
