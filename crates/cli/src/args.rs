@@ -166,6 +166,13 @@ pub struct TrainingArgs {
     /// Export only the last checkpoint instead of one per epoch.
     #[arg(long)]
     pub export_last_checkpoint_only: bool,
+    /// Preference tuning instead of supervised fine-tuning: the data hold prompts with a
+    /// preferred and a dispreferred completion (`dataset validate --kind preference`).
+    #[arg(long)]
+    pub preference: bool,
+    /// Preference tuning: the weight of the KL-divergence regularisation (implies --preference).
+    #[arg(long, value_name = "X", value_parser = values::beta)]
+    pub beta: Option<f64>,
     /// Wait for the job to end, showing its progress.
     #[arg(long)]
     pub wait: bool,

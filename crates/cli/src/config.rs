@@ -142,6 +142,8 @@ pub struct Training {
     pub service_account: Option<ServiceAccount>,
     /// `--export-last-checkpoint-only`.
     pub export_last_checkpoint_only: bool,
+    /// `--preference` (or `--beta`): preference tuning, with `beta` if given.
+    pub preference: Option<Option<f64>>,
     /// `--wait`.
     pub wait: bool,
 }
@@ -459,6 +461,7 @@ fn resolve_training(t: TrainingArgs) -> Result<Training, ConfigError> {
         kms_key: t.kms_key,
         service_account: t.service_account,
         export_last_checkpoint_only: t.export_last_checkpoint_only,
+        preference: (t.preference || t.beta.is_some()).then_some(t.beta),
         wait: t.wait,
     })
 }

@@ -158,6 +158,11 @@ pub fn lr_multiplier(input: &str) -> Result<f64, ConfigError> {
     number("--lr-multiplier", "a number, such as 0.5")(input)
 }
 
+/// `--beta` (preference tuning); its range is checked with the other hyperparameters.
+pub fn beta(input: &str) -> Result<f64, ConfigError> {
+    number("--beta", "a number, such as 0.1")(input)
+}
+
 /// `--adapter-size`: a LoRA rank. Whether the base model allows it is checked with the other
 /// hyperparameters, before anything is sent.
 pub fn adapter_size(input: &str) -> Result<AdapterSize, ConfigError> {

@@ -51,6 +51,9 @@ fn apply(mut spec: TuningJobSpec, t: &Training) -> TuningJobSpec {
     if t.export_last_checkpoint_only {
         spec = spec.with_export_last_checkpoint_only(true);
     }
+    if let Some(beta) = t.preference {
+        spec = spec.with_preference_tuning(beta);
+    }
     for (k, v) in &t.labels {
         spec = spec.with_label(k.clone(), v.clone());
     }
@@ -66,6 +69,7 @@ fn check_hyperparameters(base: &BaseModel, t: &Training) -> Result<(), Refused> 
         epoch_count: t.epochs.map(i64::from),
         learning_rate_multiplier: t.lr_multiplier,
         adapter_size: t.adapter_size,
+        beta: t.preference.flatten(),
         ..HyperParameters::default()
     };
     params.validate(base).map(|_| ()).map_err(|errors| Refused {
