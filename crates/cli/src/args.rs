@@ -12,6 +12,7 @@ use std::time::Duration;
 use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
 use retune_client::DatasetUri;
 use retune_model::base_model::BaseModel;
+use retune_model::dataset::DatasetFormat;
 use retune_model::gcs::{BucketName, GcsUri};
 use retune_model::hyperparameters::AdapterSize;
 use retune_model::labels::Label;
@@ -184,6 +185,13 @@ pub struct TrainingArgs {
     /// Export only the last checkpoint instead of one per epoch.
     #[arg(long)]
     pub export_last_checkpoint_only: bool,
+    /// Preference tuning instead of supervised fine-tuning: the data hold prompts with a
+    /// preferred and a dispreferred completion (`dataset validate --kind preference`).
+    #[arg(long)]
+    pub preference: bool,
+    /// Preference tuning: the weight of the KL-divergence regularisation (implies --preference).
+    #[arg(long, value_name = "X", value_parser = values::beta)]
+    pub beta: Option<f64>,
     /// Wait for the job to end, showing its progress (Ctrl-C stops waiting, not the job).
     #[arg(long)]
     pub wait: bool,
@@ -298,9 +306,23 @@ pub enum ModelsArgs {
     Alias(AliasArgs),
     /// Delete one version of a model (asks first on a terminal; --quiet does not ask).
     DeleteVersion(ModelArg),
+    /// Tune a tuned model's data and hyperparameters again on a newer base model (a new tuning
+    /// job; see `jobs wait`).
+    Rebase(RebaseArgs),
     /// Change a model's display name or description (MODEL), or a version's description or
     /// default checkpoint (MODEL@VERSION or @ALIAS); labels go with either.
     Update(UpdateArgs),
+}
+
+/// `retune models rebase`.
+#[derive(Debug, ClapArgs)]
+pub struct RebaseArgs {
+    /// The tuned model (its default version) or one of its versions.
+    #[arg(value_name = "MODEL[@VERSION|@ALIAS]")]
+    pub model: ModelInput,
+    /// The display name of the rebased model (default: the tuned model's).
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
 }
 
 /// `retune models update`: the fields to change, sent to the name as given.
@@ -373,6 +395,10 @@ pub struct ValidateArgs {
     /// Apply the validation-set limits instead of the training-set ones.
     #[arg(long)]
     pub validation: bool,
+    /// The data format: `supervised` (supervised fine-tuning) or `preference` (preference
+    /// tuning: two scored completions per prompt).
+    #[arg(long, value_name = "FORMAT", default_value = "supervised", value_parser = values::dataset_format)]
+    pub kind: DatasetFormat,
 }
 
 /// `retune dataset upload`.

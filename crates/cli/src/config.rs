@@ -186,6 +186,8 @@ pub struct Training {
     pub service_account: Option<ServiceAccount>,
     /// `--export-last-checkpoint-only`.
     pub export_last_checkpoint_only: bool,
+    /// `--preference` (or `--beta`): preference tuning, with `beta` if given.
+    pub preference: Option<Option<f64>>,
     /// `--wait`.
     pub wait: bool,
     /// `--dry-run`.
@@ -270,6 +272,8 @@ pub enum Command {
         file: PathBuf,
         /// Training or validation limits.
         validation: bool,
+        /// Supervised or preference data.
+        format: retune_model::dataset::DatasetFormat,
     },
     /// `retune dataset upload`.
     DatasetUpload {
@@ -313,6 +317,8 @@ pub enum ModelAction {
     RemoveAliases(Vec<VersionAlias>),
     /// Delete the version.
     DeleteVersion(VersionId),
+    /// Rebase the model onto a newer base model, with this display name if given.
+    Rebase(Option<String>),
     /// Change the fields of the model or version, as named (no version is resolved first).
     Update(ModelUpdate),
 }
@@ -368,6 +374,7 @@ impl Config {
             CommandArgs::Dataset(DatasetArgs::Validate(v)) => Command::DatasetValidate {
                 file: v.file,
                 validation: v.validation,
+                format: v.kind,
             },
             CommandArgs::Dataset(DatasetArgs::Upload(u)) => Command::DatasetUpload {
                 file: u.file,
@@ -489,6 +496,7 @@ fn resolve_tune(global: &Global, tune: TuneArgs) -> Result<Command, ConfigError>
         epoch_count: training.epochs.map(i64::from),
         learning_rate_multiplier: training.lr_multiplier,
         adapter_size: training.adapter_size,
+        beta: training.preference.flatten(),
         ..HyperParameters::default()
     };
     if let Err(errors) = params.validate(tune.base_model) {
@@ -544,6 +552,7 @@ fn resolve_training(t: TrainingArgs) -> Result<Training, ConfigError> {
         kms_key: t.kms_key,
         service_account: t.service_account,
         export_last_checkpoint_only: t.export_last_checkpoint_only,
+        preference: (t.preference || t.beta.is_some()).then_some(t.beta),
         wait: t.wait,
         dry_run: t.dry_run,
     })
@@ -600,6 +609,7 @@ fn resolve_models(global: &Global, models: ModelsArgs) -> Result<Command, Config
         ModelsArgs::Versions(m) => (m.model, ModelAction::Versions),
         ModelsArgs::Checkpoints(m) => (m.model, ModelAction::Checkpoints),
         ModelsArgs::Lineage(m) => (m.model, ModelAction::Lineage),
+        ModelsArgs::Rebase(r) => (r.model, ModelAction::Rebase(r.display_name)),
         ModelsArgs::SetDefaultCheckpoint(s) => {
             (s.model, ModelAction::SetDefaultCheckpoint(s.checkpoint))
         }

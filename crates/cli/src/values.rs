@@ -13,6 +13,7 @@ use std::time::Duration;
 use retune_client::DatasetUri;
 use retune_client::endpoint::ApiVersion;
 use retune_model::base_model::BaseModel;
+use retune_model::dataset::DatasetFormat;
 use retune_model::duration::HumanDuration;
 use retune_model::gcs::{BucketName, GcsUri};
 use retune_model::hyperparameters::AdapterSize;
@@ -70,6 +71,11 @@ fn number<T: FromStr>(
             .parse::<T>()
             .map_err(|_| ConfigError::invalid(what, input, format!("expected {expected}")))
     }
+}
+
+/// `--kind` of `dataset validate`: `supervised` or `preference`.
+pub fn dataset_format(input: &str) -> Result<DatasetFormat, ConfigError> {
+    parsed::<DatasetFormat>("--kind")(input)
 }
 
 /// `--label KEY=VALUE`, by `retune_model::labels`.
@@ -169,6 +175,11 @@ pub fn epochs(input: &str) -> Result<u32, ConfigError> {
 /// `--lr-multiplier`.
 pub fn lr_multiplier(input: &str) -> Result<f64, ConfigError> {
     number("--lr-multiplier", "a number, such as 0.5")(input)
+}
+
+/// `--beta` (preference tuning); its range is checked with the other hyperparameters.
+pub fn beta(input: &str) -> Result<f64, ConfigError> {
+    number("--beta", "a number, such as 0.1")(input)
 }
 
 /// `--adapter-size`: a LoRA rank. Whether the base model allows it is checked with the other

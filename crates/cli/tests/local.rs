@@ -244,6 +244,58 @@ fn data_set_report_as_json_parses_back() {
     );
 }
 
+const PREFERENCE: &str = r#"{"contents": [{"role": "user", "parts": [{"text": "Favourite fruit?"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "Apple!"}]}}, {"score": 0, "completion": {"role": "model", "parts": [{"text": "Pear."}]}}]}"#;
+
+#[test]
+fn preference_data_set_is_checked_with_the_preference_rules() {
+    let bad_score = PREFERENCE.replacen(r#""score": 1"#, r#""score": "high""#, 1);
+    let file = file_with(&[PREFERENCE, NO_MODEL_TURN, &bad_score, GOOD]);
+    retune()
+        .args(["dataset", "validate", "--kind", "preference"])
+        .arg(file.path())
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(
+            "an invalid training preference data set",
+        ))
+        .stdout(predicate::str::contains(
+            "line 2: completions: `completions` is required",
+        ))
+        .stdout(predicate::str::contains(
+            "line 3: completions[0].score: expected a number, found a string",
+        ))
+        .stdout(predicate::str::contains(
+            "line 4: contents[1].role: the last turn must come from `user`, found `model`",
+        ));
+}
+
+#[test]
+fn preference_data_set_report_as_json_carries_preference_statistics() {
+    let file = file_with(&[PREFERENCE, PREFERENCE]);
+    let assert = retune()
+        .args([
+            "--format",
+            "json",
+            "dataset",
+            "validate",
+            "--kind",
+            "preference",
+        ])
+        .arg(file.path())
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("stdout is JSON");
+    assert_eq!(report["format"], "preference");
+    let stats = &report["preferenceOptimizationDataStats"];
+    assert_eq!(stats["tuningDatasetExampleCount"], "2");
+    assert_eq!(stats["scoresDistribution"]["sum"], 2.0);
+    assert_eq!(
+        stats["userDatasetExamples"][0]["completions"][1]["score"],
+        0.0
+    );
+}
+
 #[test]
 fn missing_data_set_file_is_an_other_error() {
     retune()

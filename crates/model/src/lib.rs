@@ -92,6 +92,7 @@ pub mod job_state;
 pub mod labels;
 pub mod names;
 pub mod proto_enum;
+pub mod rebase;
 pub mod registry;
 pub mod request;
 pub mod time;

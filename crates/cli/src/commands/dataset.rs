@@ -11,7 +11,8 @@ use retune_client::endpoint::Endpoint;
 use retune_client::retry::{RetryPolicy, RetryTransport};
 use retune_client::transport::Transport;
 use retune_model::dataset::{
-    DatasetKind, DatasetLimits, DatasetReport, Distribution, validate_dataset,
+    DatasetFormat, DatasetKind, DatasetLimits, DatasetReport, Distribution,
+    PreferenceDatasetReport, validate_dataset, validate_preference_dataset,
 };
 use retune_model::emulator_policy::{default_epoch_count, steps_per_epoch};
 use retune_model::gcs::GcsUri;
@@ -25,33 +26,71 @@ use crate::output::{Fields, Out};
 use crate::slow::Patient;
 
 /// `retune dataset validate FILE`: every bad line, then the statistics; exit 3 when any line
-/// is bad.
-pub fn validate(file: &Path, validation: bool, out: &Out) -> anyhow::Result<Exit> {
+/// is bad. `format` chooses the supervised or the preference rules.
+pub fn validate(
+    file: &Path,
+    validation: bool,
+    format: DatasetFormat,
+    out: &Out,
+) -> anyhow::Result<Exit> {
     let kind = if validation {
         DatasetKind::Validation
     } else {
         DatasetKind::Training
     };
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let report = check(file, &bytes, kind)?;
-    show_report(file, kind, &report, out)?;
+    let report = match format {
+        DatasetFormat::Supervised => {
+            let report = check(file, &bytes, kind)?;
+            show_report(file, kind, &report, None, out)?;
+            report
+        }
+        DatasetFormat::Preference => {
+            let preference = check_preference(file, &bytes, kind)?;
+            let report = preference.as_supervised();
+            show_report(file, kind, &report, Some(&preference), out)?;
+            report
+        }
+    };
     refuse_invalid(file, &report)?;
     Ok(Exit::Ok)
 }
 
-/// Decodes and checks a data set, with the step count of a job at the default epoch count.
-fn check(file: &Path, bytes: &[u8], kind: DatasetKind) -> anyhow::Result<DatasetReport> {
-    let text = std::str::from_utf8(bytes).map_err(|e| Refused {
+fn utf8<'a>(file: &Path, bytes: &'a [u8]) -> Result<&'a str, Refused> {
+    std::str::from_utf8(bytes).map_err(|e| Refused {
         message: format!(
             "{} is not UTF-8 text (invalid byte at offset {}); save it as UTF-8 JSON Lines",
             file.display(),
             e.valid_up_to()
         ),
-    })?;
+    })
+}
+
+/// The steps of a job over `examples` at the default epoch count.
+fn default_steps(examples: u64) -> u64 {
+    steps_per_epoch(examples) * u64::from(default_epoch_count(examples))
+}
+
+/// Decodes and checks a data set, with the step count of a job at the default epoch count.
+fn check(file: &Path, bytes: &[u8], kind: DatasetKind) -> anyhow::Result<DatasetReport> {
+    let text = utf8(file, bytes)?;
     let mut report = validate_dataset(text, kind, &DatasetLimits::GEMINI_2_5);
-    let examples = report.stats.tuning_dataset_example_count;
-    let steps = steps_per_epoch(examples) * u64::from(default_epoch_count(examples));
+    let steps = default_steps(report.stats.tuning_dataset_example_count);
     report.stats = report.stats.clone().with_tuning_step_count(steps);
+    Ok(report)
+}
+
+/// [`check`] for a preference data set.
+fn check_preference(
+    file: &Path,
+    bytes: &[u8],
+    kind: DatasetKind,
+) -> anyhow::Result<PreferenceDatasetReport> {
+    let text = utf8(file, bytes)?;
+    let mut report = validate_preference_dataset(text, kind, &DatasetLimits::GEMINI_2_5);
+    let steps = default_steps(report.stats.tuning_dataset_example_count);
+    report.stats = report.stats.clone().with_tuning_step_count(steps);
+    report.preferred_stats = report.preferred_stats.clone().with_tuning_step_count(steps);
     Ok(report)
 }
 
@@ -78,10 +117,13 @@ fn refuse_invalid(file: &Path, report: &DatasetReport) -> Result<(), Refused> {
     })
 }
 
+/// Shows a report; `preference` is set for a preference data set (whose `report` is the
+/// supervised view of its preferred pairs).
 fn show_report(
     file: &Path,
     kind: DatasetKind,
     report: &DatasetReport,
+    preference: Option<&PreferenceDatasetReport>,
     out: &Out,
 ) -> anyhow::Result<()> {
     if out.is_json() {
@@ -96,15 +138,33 @@ fn show_report(
                 })
             })
             .collect();
-        let stats = retune_model::wire::SupervisedTuningDataStats::from(&report.stats);
+        let (format, stats_key, stats) = match preference {
+            None => (
+                DatasetFormat::Supervised,
+                "supervisedTuningDataStats",
+                wire::to_value(
+                    &wire::SupervisedTuningDataStats::from(&report.stats),
+                    EnumEncoding::Names,
+                ),
+            ),
+            Some(p) => (
+                DatasetFormat::Preference,
+                "preferenceOptimizationDataStats",
+                wire::to_value(
+                    &wire::PreferenceOptimizationDataStats::from(&p.stats),
+                    EnumEncoding::Names,
+                ),
+            ),
+        };
         out.json_value(&serde_json::json!({
             "file": file.display().to_string(),
             "kind": kind.as_str(),
+            "format": format.as_str(),
             "valid": report.is_valid(),
             "exampleCount": report.example_count,
             "errorCount": report.error_count,
             "errors": errors,
-            "supervisedTuningDataStats": wire::to_value(&stats, EnumEncoding::Names),
+            stats_key: stats,
         }))?;
         return Ok(());
     }
@@ -122,10 +182,15 @@ fn show_report(
         )
     };
     out.line(format!(
-        "{}: {} {} data set, {} {}, {verdict}",
+        "{}: {} {}{} data set, {} {}, {verdict}",
         file.display(),
         if report.is_valid() { "a" } else { "an invalid" },
         kind,
+        if preference.is_some() {
+            " preference"
+        } else {
+            ""
+        },
         report.example_count,
         if report.example_count == 1 {
             "example"
@@ -179,7 +244,11 @@ fn show_report(
             stats.total_truncated_example_count.to_string(),
         );
     }
-    out.line("Statistics:")?;
+    out.line(if preference.is_some() {
+        "Statistics (of the prompts with their preferred completions):"
+    } else {
+        "Statistics:"
+    })?;
     out.line(f.render(2))?;
     Ok(())
 }
@@ -251,7 +320,7 @@ pub async fn upload(
     if !options.skip_validation {
         let report = check(file, &bytes, DatasetKind::Training)?;
         if !report.is_valid() {
-            show_report(file, DatasetKind::Training, &report, out)?;
+            show_report(file, DatasetKind::Training, &report, None, out)?;
             refuse_invalid(file, &report).map_err(|e| Refused {
                 message: format!(
                     "{}; nothing was uploaded (--no-validate skips the check)",
@@ -366,9 +435,15 @@ pub async fn check_training_data(
             }
         };
         let shown = uri.to_string();
-        let report = check(Path::new(&shown), &bytes, kind)?;
+        let path = Path::new(&shown);
+        let (report, preference) = if t.preference.is_some() {
+            let preference = check_preference(path, &bytes, kind)?;
+            (preference.as_supervised(), Some(preference))
+        } else {
+            (check(path, &bytes, kind)?, None)
+        };
         if !report.is_valid() {
-            show_report(Path::new(&shown), kind, &report, out)?;
+            show_report(path, kind, &report, preference.as_ref(), out)?;
             return Err(Refused {
                 message: format!(
                     "{flag} {uri} has {} {}; fix the file, upload it again and retry; nothing was sent",

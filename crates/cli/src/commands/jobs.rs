@@ -52,6 +52,9 @@ fn apply(mut spec: TuningJobSpec, t: &Training) -> TuningJobSpec {
     if t.export_last_checkpoint_only {
         spec = spec.with_export_last_checkpoint_only(true);
     }
+    if let Some(beta) = t.preference {
+        spec = spec.with_preference_tuning(beta);
+    }
     for (k, v) in &t.labels {
         spec = spec.with_label(k.clone(), v.clone());
     }

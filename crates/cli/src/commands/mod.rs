@@ -26,7 +26,11 @@ use crate::slow::Patient;
 pub fn run(config: Config) -> anyhow::Result<Exit> {
     let out = Out::new(config.format, config.verbosity, config.assume_yes);
     match config.command {
-        Command::DatasetValidate { file, validation } => dataset::validate(&file, validation, &out),
+        Command::DatasetValidate {
+            file,
+            validation,
+            format,
+        } => dataset::validate(&file, validation, format, &out),
         Command::Completions(shell) => completions(shell),
         Command::EmulatorServe(serve) => {
             multi_thread_runtime()?.block_on(emulator::serve(serve, &out))

@@ -175,6 +175,34 @@ pub async fn run(
         ModelAction::RemoveAliases(aliases) => {
             remove_aliases(client, model, &aliases, out).await?;
         }
+        ModelAction::Rebase(display_name) => {
+            let overrides = display_name.map(|name| wire::TuningJob {
+                tuned_model_display_name: name,
+                ..wire::TuningJob::default()
+            });
+            let operation = client
+                .rebase_tuned_model(model, overrides)
+                .await
+                .with_context(|| format!("cannot rebase {model}"))?;
+            if let Some(error) = &operation.error {
+                anyhow::bail!("rebasing {model} failed: {}", error.message);
+            }
+            if out.is_json() {
+                print_json(out, &operation)?;
+            } else {
+                let job = operation
+                    .response_as::<wire::TuningJob>()
+                    .transpose()
+                    .context("the operation's response is not a tuning job")?
+                    .unwrap_or_default();
+                out.line(format!(
+                    "Rebasing {model} onto {}: tuning job {} ({}).",
+                    job.base_model.as_deref().unwrap_or("?"),
+                    job.name,
+                    operation.name
+                ))?;
+            }
+        }
         ModelAction::DeleteVersion(version) => {
             let target = model.name().at_version(version);
             if !out.confirm(&format!(
