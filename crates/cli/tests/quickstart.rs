@@ -59,8 +59,8 @@ fn quickstart_narrates_the_whole_continuous_tuning_flow() {
 }
 
 #[test]
-fn quiet_quickstart_prints_only_its_result() {
-    let (code, stdout, stderr) = quickstart(&["-q"]);
+fn silent_quickstart_prints_only_its_result() {
+    let (code, stdout, stderr) = quickstart(&["--silent"]);
     assert_eq!(code, 0, "stderr:\n{stderr}");
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.starts_with("Quickstart complete in"), "{stdout}");

@@ -86,3 +86,12 @@ async fn main() -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// `cargo test` (and nextest) run the example, so it cannot rot.
+    #[test]
+    fn example_runs() {
+        super::main().expect("the example runs");
+    }
+}

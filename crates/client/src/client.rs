@@ -354,6 +354,38 @@ impl Client {
         self.execute_typed::<wire::TuningJob, _>(call).await
     }
 
+    /// Rebases a tuned model (`POST .../tuningJobs:rebaseTunedModel`): its job's data and
+    /// hyperparameters are tuned again on a newer base model. `model` names the tuned model (its
+    /// default version) or a version; `overrides` may replace the display name, description,
+    /// labels or tuning spec. Returns the operation, whose response is the new `TuningJob`
+    /// ([`wire::Operation::response_as`]). The request is checked by
+    /// `retune_model::rebase::check_rebase_request` first; never retried once it may have
+    /// reached the server.
+    pub async fn rebase_tuned_model(
+        &self,
+        model: &ModelRef,
+        overrides: Option<wire::TuningJob>,
+    ) -> Result<wire::Operation, Error> {
+        self.check_location("model name", model.name().location())?;
+        let body = wire::RebaseTunedModelRequest {
+            tuned_model_ref: Some(wire::TunedModelRef {
+                tuned_model: model.to_string(),
+                ..wire::TunedModelRef::default()
+            }),
+            tuning_job: overrides,
+            ..wire::RebaseTunedModelRequest::default()
+        };
+        retune_model::rebase::check_rebase_request(&body)
+            .map_err(|e| BuildError::new("RebaseTunedModel request", e.to_string()))?;
+        let call = Call::new(
+            http::Method::POST,
+            format!("{}/tuningJobs:rebaseTunedModel", self.config.location),
+            Idempotency::NonIdempotent,
+        )
+        .body(wire::encode(&body, EnumEncoding::Names));
+        self.execute(call).await
+    }
+
     /// Gets a tuning job.
     pub async fn get_tuning_job(&self, name: &TuningJobName) -> Result<TuningJob, Error> {
         self.check_location("tuning job name", name.location())?;

@@ -67,6 +67,16 @@
 //! `mock-vertex` has no cargo features: the library (router, server, controls) and the
 //! `mock-vertex` binary are always built.
 //!
+//! # Tuning methods
+//!
+//! Of the `tuning_spec` oneof, `supervisedTuningSpec` (supervised fine-tuning) and
+//! `preferenceOptimizationSpec` (preference tuning, with its own data format and
+//! `preferenceOptimizationDataStats`) are emulated. `distillationSpec`, `partnerModelTuningSpec`,
+//! `veoTuningSpec`, `veoLoraTuningSpec`, `reinforcementTuningSpec`, `fullFineTuningSpec` and
+//! `distillationSamplingSpec` are decoded (no field is refused as unknown) and refused with a 400
+//! that names the spec as not emulated. `evaluationConfig` (in either spec, or at the top level)
+//! yields `evaluateDatasetRuns` and `summary_metrics.json` objects under its output prefix.
+//!
 //! # Routes
 //!
 //! Every route exists under `/v1` and `/v1beta1` (`{v}`); see [`routes::ROUTE_TABLE`].
@@ -77,7 +87,7 @@
 //! | GET | `/{v}/projects/*/locations/*/tuningJobs` | ListTuningJobs (`pageSize`, `pageToken`, `filter`) |
 //! | GET | `/{v}/projects/*/locations/*/tuningJobs/*` | GetTuningJob |
 //! | POST | `/{v}/projects/*/locations/*/tuningJobs/*:cancel` | CancelTuningJob (body optional) |
-//! | POST | `/{v}/projects/*/locations/*/tuningJobs:rebaseTunedModel` | 501 UNIMPLEMENTED |
+//! | POST | `/{v}/projects/*/locations/*/tuningJobs:rebaseTunedModel` | RebaseTunedModel (done operation; response: the new TuningJob) |
 //! | GET | `/{v}/projects/*/locations/*/models` | ListModels (`filter`, `orderBy`, paging) |
 //! | GET | `/{v}/projects/*/locations/*/models/*` | GetModel (`@version`, `@alias`, `%40`, bare) |
 //! | PATCH | `/{v}/projects/*/locations/*/models/*` | UpdateModel (`updateMask` optional) |

@@ -38,7 +38,7 @@ pub enum Route {
     GetTuningJob { name: TuningJobName },
     /// `POST {name=…/tuningJobs/*}:cancel`
     CancelTuningJob { name: TuningJobName },
-    /// `POST {parent}/tuningJobs:rebaseTunedModel` (answered 501 UNIMPLEMENTED)
+    /// `POST {parent}/tuningJobs:rebaseTunedModel` (a finished operation; the job it created)
     RebaseTunedModel { parent: LocationName },
     /// `GET {parent}/models`
     ListModels { parent: LocationName },

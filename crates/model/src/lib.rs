@@ -94,6 +94,7 @@ pub mod labels;
 pub mod names;
 pub mod proto_enum;
 pub mod publisher;
+pub mod rebase;
 pub mod registry;
 pub mod request;
 pub mod serving;

@@ -22,6 +22,13 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
         builder = builder.gcs_dir(dir.clone());
     }
     let emulator = builder.build();
+    for bucket in &serve.buckets {
+        emulator
+            .objects()
+            .create_bucket(bucket)
+            .await
+            .with_context(|| format!("cannot create bucket gs://{bucket}"))?;
+    }
     let listener = TcpListener::bind((serve.host, serve.port))
         .await
         .with_context(|| {
@@ -39,6 +46,11 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
             "Jobs move at {} speed. Point retune at it with --endpoint http://{addr} (or export GOOGLE_VERTEX_BASE_URL=http://{addr}); Ctrl-C stops it.",
             serve.jobs
         ));
+        for bucket in &serve.buckets {
+            eprintln_quiet(&format!(
+                "Bucket gs://{bucket} is ready: retune dataset upload FILE gs://{bucket}/FILE.jsonl"
+            ));
+        }
     }
     mock_vertex::serve_with_shutdown(listener, emulator, shutdown_signal())
         .await

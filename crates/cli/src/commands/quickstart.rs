@@ -305,6 +305,17 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
 
     drop(server);
     out.say("")?;
+    if out.is_json() {
+        // Scripts get one document: what was made, and the lineage.
+        out.json_value(&serde_json::json!({
+            "firstVersion": first_version.to_string(),
+            "continuedVersion": second_version.to_string(),
+            "alias": alias.to_string(),
+            "lineage": render::lineage_json(&lineage),
+            "seconds": started.elapsed().as_secs_f64(),
+        }))?;
+        return Ok(Exit::Ok);
+    }
     out.line(format!(
         "Quickstart complete in {:.1}s: tuned, continued from a checkpoint, aliased, refused, traced.",
         started.elapsed().as_secs_f64()
@@ -339,6 +350,7 @@ async fn upload_datasets(endpoint: &Endpoint, n: &Narrator<'_>) -> anyhow::Resul
             Some(endpoint),
             &destination,
             Bytes::from_static(text.as_bytes()),
+            &|_| {},
         )
         .await
         .with_context(|| format!("cannot upload {name}"))?;

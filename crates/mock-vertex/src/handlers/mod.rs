@@ -133,6 +133,12 @@ async fn handle_json(
     route: Route,
     request: Request,
 ) -> Result<Bytes, ApiError> {
+    let answer = answer(emulator, route, request).await;
+    emulator.flush_pending_objects().await;
+    answer
+}
+
+async fn answer(emulator: &Emulator, route: Route, request: Request) -> Result<Bytes, ApiError> {
     let enums = request.query.enum_encoding();
     match route {
         Route::CreateTuningJob { parent } => {
@@ -145,9 +151,13 @@ async fn handle_json(
             Ok(encode(&page, enums))
         }
         Route::CancelTuningJob { name } => tuning_jobs::cancel(emulator, &name, &request),
-        Route::RebaseTunedModel { parent } => Err(ApiError::unimplemented(format!(
-            "RebaseTunedModel is not implemented by mock-vertex (parent {parent})."
-        ))),
+        Route::RebaseTunedModel { parent } => {
+            let operation = tuning_jobs::rebase(emulator, &parent, &request).await?;
+            Ok(encode(
+                &operations::for_version(operation, request.version),
+                enums,
+            ))
+        }
         Route::ListModels { parent } => {
             Ok(encode(&models::list(emulator, &parent, &request)?, enums))
         }

@@ -298,19 +298,23 @@ pub struct OperationRecord {
     pub name: OperationName,
     /// When it was created (and finished).
     pub created: Timestamp,
+    /// For a RebaseTunedModel operation, the tuning job it created (as created); `None` for a
+    /// deletion.
+    pub rebased: Option<Box<wire::TuningJob>>,
 }
 
 impl OperationRecord {
     /// The JSON shape.
     pub fn render(&self) -> wire::Operation {
-        wire::Operation::deleted(
-            self.name.to_string(),
-            wire::GenericOperationMetadata {
-                create_time: Some(self.created),
-                update_time: Some(self.created),
-                ..wire::GenericOperationMetadata::default()
-            },
-        )
+        let generic = wire::GenericOperationMetadata {
+            create_time: Some(self.created),
+            update_time: Some(self.created),
+            ..wire::GenericOperationMetadata::default()
+        };
+        match &self.rebased {
+            Some(job) => wire::Operation::rebased(self.name.to_string(), generic, job),
+            None => wire::Operation::deleted(self.name.to_string(), generic),
+        }
     }
 }
 

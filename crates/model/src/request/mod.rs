@@ -24,6 +24,7 @@
 mod create_tuning_job;
 mod dataset_file;
 mod delete_model;
+mod evaluation;
 mod filter;
 mod generate_content;
 mod list;
@@ -40,8 +41,12 @@ pub use create_tuning_job::{
     CreateTuningJob, CreateTuningJobError, TuningSource, check_create_tuning_job,
     check_hyper_parameters, strip_output_only,
 };
-pub use dataset_file::{DatasetFileError, check_dataset_file};
+pub use dataset_file::{DatasetFileError, check_dataset_file, check_preference_dataset_file};
 pub use delete_model::{DeleteModelError, check_delete_model};
+pub use evaluation::{
+    CheckpointEvaluation, EvaluationPlan, check_evaluation_config, checkpoint_score,
+    evaluate_checkpoint, evaluation_config_of,
+};
 pub use filter::{Filter, FilterError, Filterable, Op, Term};
 pub use generate_content::{
     GenerateContent, GenerateContentError, MAX_CANDIDATE_COUNT, MAX_INPUT_TOKENS,
