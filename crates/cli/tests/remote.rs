@@ -388,7 +388,8 @@ fn tune_with_preference_sends_a_preference_spec_and_checks_beta_first() {
         .args(["tune", "--base-model", "gemini-2.5-flash", "--train", TRAIN])
         .args(["--preference", "--beta", "0"])
         .assert()
-        .code(3)
+        // A value the base model does not allow is a usage error, like any refused flag value.
+        .code(2)
         .stderr(predicate::str::contains(
             "beta must be a finite number greater than 0",
         ))

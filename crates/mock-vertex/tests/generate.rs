@@ -374,3 +374,31 @@ async fn operations_under_an_endpoint_are_listed_and_a_missing_one_is_not_found(
         assert_eq!(status, StatusCode::NOT_FOUND, "{suffix}: {error}");
     }
 }
+
+#[tokio::test]
+async fn a_preference_tuned_version_answers_with_the_preferred_completion() {
+    let app = App::new();
+    let bucket: BucketName = "prefs".parse().unwrap();
+    let object: ObjectName = "data.jsonl".parse().unwrap();
+    app.emulator.objects().create_bucket(&bucket).await.unwrap();
+    // The dispreferred completion comes first, so the order of the file cannot decide.
+    let line = json!({
+        "contents": [{"role": "user", "parts": [{"text": SECOND_Q}]}],
+        "completions": [
+            {"score": 0, "completion": {"role": "model", "parts": [{"text": "Nobody knows."}]}},
+            {"score": 1, "completion": {"role": "model", "parts": [{"text": SECOND_A}]}}]});
+    app.emulator
+        .objects()
+        .put(&bucket, &object, Bytes::from(line.to_string()), None)
+        .await
+        .unwrap();
+    let job = app
+        .tune(
+            json!({"baseModel": "gemini-2.5-flash", "preferenceOptimizationSpec": {
+            "trainingDatasetUri": "gs://prefs/data.jsonl", "hyperParameters": {"epochCount": 1}}}),
+        )
+        .await;
+    let endpoint = job["tunedModel"]["endpoint"].as_str().unwrap();
+    assert_eq!(text(&app.ask(endpoint, SECOND_Q).await), SECOND_A);
+    assert!(text(&app.ask(endpoint, FIRST_Q).await).starts_with("[base model gemini-2.5-flash]"));
+}

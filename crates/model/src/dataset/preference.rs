@@ -473,4 +473,64 @@ mod tests {
                 + report.stats.user_output_token_distribution.sum as u64
         );
     }
+
+    fn json_string(text: &str) -> String {
+        serde_json::Value::String(text.to_owned()).to_string()
+    }
+
+    fn scored(score: &str, text: &str) -> String {
+        format!(
+            r#"{{"score": {score}, "completion": {{"role": "model", "parts": [{{"text": {}}}]}}}}"#,
+            json_string(text)
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics_and_every_line_is_counted(text in "\\PC*(\n\\PC*){0,4}") {
+            let report = validate_preference_dataset(&text, DatasetKind::Training, &DatasetLimits::GEMINI_2_5);
+            proptest::prop_assert!(report.errors.len() <= report.error_count);
+            proptest::prop_assert_eq!(
+                report.example_count,
+                text.lines().filter(|line| !line.trim().is_empty()).count()
+            );
+            proptest::prop_assert_eq!(report.preferred.len() as u64, report.stats.tuning_dataset_example_count);
+        }
+
+        #[test]
+        fn a_well_formed_line_keeps_its_preferred_completion_in_either_order(
+            prompt in "[a-z][a-z ]{0,39}",
+            good in "[a-z][a-z ]{0,39}",
+            bad in "[a-z][a-z ]{0,39}",
+            preferred_first: bool,
+        ) {
+            let completions = if preferred_first {
+                format!("[{}, {}]", scored("1", &good), scored("0", &bad))
+            } else {
+                format!("[{}, {}]", scored("0.0", &bad), scored("1.0", &good))
+            };
+            let contents = format!(r#"[{{"role": "user", "parts": [{{"text": {}}}]}}]"#, json_string(&prompt));
+            let example = parse_preference_example(1, &line(&contents, &completions))
+                .unwrap_or_else(|error| panic!("a well-formed line is refused: {error}"));
+            proptest::prop_assert_eq!(example.preferred.parts[0].as_text(), Some(good.as_str()));
+            proptest::prop_assert_eq!(example.dispreferred.parts[0].as_text(), Some(bad.as_str()));
+            let pair = example.preferred_example();
+            proptest::prop_assert_eq!(pair.contents.last().map(|turn| turn.role), Some(Role::Model));
+            proptest::prop_assert_eq!(pair.contents.first().map(|turn| turn.role), Some(Role::User));
+        }
+
+        #[test]
+        fn scores_other_than_one_preferred_and_one_dispreferred_are_refused_on_their_line(
+            first in -3i64..4,
+            second in -3i64..4,
+            line_number in 1usize..10_000,
+        ) {
+            proptest::prop_assume!(!matches!((first, second), (1, 0) | (0, 1)));
+            let text = line(PROMPT, &pair(&first.to_string(), &second.to_string()));
+            let error = parse_preference_example(line_number, &text)
+                .expect_err("scores other than 1 and 0 are refused");
+            proptest::prop_assert_eq!(error.line(), Some(line_number));
+            proptest::prop_assert!(error.to_string().contains("completions["), "{}", error);
+        }
+    }
 }
