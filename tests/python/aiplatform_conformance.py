@@ -12,7 +12,8 @@ continue from checkpoint 1 through `pre_tuned_model`; list versions and checkpoi
 move and remove version aliases and get by alias; set the default checkpoint with an update
 mask; continue with a new display name; list jobs and tuned models; get a missing job (404);
 cancel a job the emulator holds in PENDING (accepted: it ends CANCELLED) and a finished one
-(refused); delete a version (refused for the only one, a finished operation otherwise).
+(refused); delete a version (refused for the only one, a finished operation otherwise); rebase
+the first tuned model onto a newer base model (an operation whose result is the new job).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class Flow:
             ("cancel_a_running_job", self.cancel_a_running_job),
             ("cancel_a_finished_job_is_failed_precondition", self.cancel_a_finished_job_is_failed_precondition),
             ("delete_model_version", self.delete_model_version),
+            ("rebase_tuned_model_creates_a_job_on_a_newer_base_model", self.rebase_tuned_model),
             ("create_answers_are_pending_without_results", self.create_answers_are_pending_without_results),
         ]
 
@@ -349,6 +351,31 @@ class Flow:
         assert operation.done(), operation.operation
         remaining = sorted(m.version_id for m in self.models.list_model_versions(name=base))
         assert remaining == ["1"], remaining
+
+    def rebase_tuned_model(self) -> None:
+        operation = self.tuning.rebase_tuned_model(
+            request=self.api.RebaseTunedModelRequest(
+                parent=self.parent,
+                tuned_model_ref=self.api.TunedModelRef(tuned_model=self.tuned_model),
+                tuning_job=self.api.TuningJob(tuned_model_display_name="gapic-rebased"),
+            )
+        )
+        job = operation.result(timeout=30)  # polls GetOperation, unpacks the TuningJob response
+        assert operation.done(), operation.operation
+        assert operation.operation.name.startswith(f"{job.name}/operations/"), operation.operation.name
+        metadata = operation.metadata
+        assert metadata is not None and metadata.generic_metadata.create_time, metadata
+        assert job.base_model == "gemini-3.5-flash", job.base_model
+        assert job.tuned_model_display_name == "gapic-rebased", job.tuned_model_display_name
+        assert job.state == self.api.JobState.JOB_STATE_PENDING, job.state.name
+        finished = self.succeeded(job.name)
+        first = self.tuning.get_tuning_job(name=self.first_job_name)
+        assert finished.supervised_tuning_spec.training_dataset_uri == first.supervised_tuning_spec.training_dataset_uri
+        assert finished.supervised_tuning_spec.hyper_parameters.epoch_count == (
+            first.supervised_tuning_spec.hyper_parameters.epoch_count
+        ), finished.supervised_tuning_spec
+        assert split_model(finished.tuned_model.model)[0] != split_model(self.tuned_model)[0], finished.tuned_model
+        self.job_names.append(job.name)
 
     def create_answers_are_pending_without_results(self) -> None:
         # Vertex AI answers a create with the job as accepted: PENDING, with no end time and no

@@ -21,8 +21,12 @@ use retune_tests::python::{
 
 /// Checks in `genai_conformance.py`: 16 per API version, under v1beta1 and v1.
 const GENAI_CHECKS: u32 = 32;
-/// Checks in `aiplatform_conformance.py`: 15 per module, `aiplatform_v1beta1` and `aiplatform_v1`.
-const AIPLATFORM_CHECKS: u32 = 30;
+/// Checks in `genai_generate.py`: 15 per API version, under v1beta1 and v1.
+const GENAI_GENERATE_CHECKS: u32 = 30;
+/// Checks in `aiplatform_conformance.py`: 16 per module, `aiplatform_v1beta1` and `aiplatform_v1`.
+const AIPLATFORM_CHECKS: u32 = 32;
+/// Checks in `preference_conformance.py`: 8 per API version, under v1beta1 and v1.
+const PREFERENCE_CHECKS: u32 = 16;
 /// Checks in `gcs_conformance.py`.
 const GCS_CHECKS: u32 = 10;
 
@@ -81,6 +85,16 @@ fn run_against_storage(store: ObjectStore) -> ScriptRun {
 #[test]
 fn google_genai_sdk_tunes_continues_cancels_and_lists_against_emulator() {
     run_against_emulator("genai_conformance.py").assert_passed(GENAI_CHECKS);
+}
+
+#[test]
+fn google_genai_sdk_calls_tuned_endpoints_checkpoints_and_base_models_against_emulator() {
+    run_against_emulator("genai_generate.py").assert_passed(GENAI_GENERATE_CHECKS);
+}
+
+#[test]
+fn google_genai_sdk_preference_tunes_continues_an_sft_model_and_fails_bad_data_against_emulator() {
+    run_against_emulator("preference_conformance.py").assert_passed(PREFERENCE_CHECKS);
 }
 
 #[test]

@@ -132,7 +132,7 @@ fn text(bytes: &[u8]) -> String {
 fn official_clients_built_with_defaults_tune_continue_and_list_with_only_the_exported_environment()
 {
     // Only the tokens its metadata server or token endpoint issue are accepted.
-    let running = Running::start_with(AuthMode::Issued);
+    let running = Running::start_with(AuthMode::Required);
     let python = python_env().require();
     let script = script_path("unmodified_programs.py");
     let source = std::fs::read_to_string(&script).expect("the script");

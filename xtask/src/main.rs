@@ -393,7 +393,7 @@ const HELP_RUNS: usize = 50;
 const QUICKSTART_RUNS: usize = 5;
 
 /// Wall time of the release `retune` binary: `--help` (target under 20 ms) and `quickstart`
-/// (target under 5 s), each run as a fresh process with its output discarded.
+/// (target under 1 s), each run as a fresh process with its output discarded.
 fn bench_cli() -> Result<()> {
     cargo(&[
         "build",

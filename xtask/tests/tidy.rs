@@ -100,6 +100,8 @@ fn dependencies(manifest: &Path) -> Vec<String> {
 #[test]
 fn model_depends_only_on_pure_crates() {
     let allowed = [
+        // BM25 ranking for the emulator's tuned-model answers: pure text processing.
+        "bm25",
         "percent-encoding",
         "serde",
         "serde_json",
@@ -408,7 +410,7 @@ const NOT_RULES: &[(&str, &str)] = &[
         "the quickstart walkthrough's own choice of epochs for its first job",
     ),
     (
-        "const STEPS: usize = 9;",
+        "const STEPS: usize = 10;",
         "the number of steps the quickstart narrates",
     ),
 ];

@@ -9,10 +9,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args as ClapArgs, Parser, Subcommand};
+use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
 use retune_client::DatasetUri;
 use retune_model::base_model::BaseModel;
-use retune_model::gcs::GcsUri;
+use retune_model::dataset::DatasetFormat;
+use retune_model::gcs::{BucketName, GcsUri};
 use retune_model::hyperparameters::AdapterSize;
 use retune_model::labels::Label;
 use retune_model::names::{CheckpointId, KmsKeyName, ServiceAccount, VersionAlias};
@@ -20,18 +21,26 @@ use retune_model::names::{CheckpointId, KmsKeyName, ServiceAccount, VersionAlias
 use crate::config::Format;
 use crate::values::{self, ApiVersionArg, JobInput, ModelInput, ShellArg};
 
+/// The heading the options shared by every command are listed under, after the command's own.
+const GLOBAL_HEADING: &str = "Global options";
+
 /// The exit codes, shown at the end of `retune --help`.
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
-  1  other error (a file that cannot be read, an unexpected failure)
-  2  usage error (unknown flag, malformed name, label or URI)
-  3  refused: invalid input found locally (invalid data set lines, a continuation the rules refuse)
-  4  the tuning job failed, was cancelled or expired
-  5  the service (or the network) returned an error
+  0    success
+  1    other error (a file that cannot be read, an unexpected failure)
+  2    usage error: an unknown flag, or a value that cannot be used (a malformed name, label
+       or URI, a hyperparameter the base model does not allow)
+  3    refused: invalid input found locally (invalid data set lines, a continuation the rules
+       refuse); nothing was sent
+  4    the tuning job failed, was cancelled or expired
+  5    the service (or the network) returned an error
+  6    gave up waiting (--timeout): the job is still running
+  130  interrupted (Ctrl-C); a job being waited for keeps running
 
 Environment:
-  GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION, GOOGLE_VERTEX_BASE_URL, RETUNE_ACCESS_TOKEN
+  GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION, GOOGLE_VERTEX_BASE_URL, RETUNE_ACCESS_TOKEN;
+  without them, the project and region of the active gcloud configuration (CLOUDSDK_CONFIG)
 
 Start with `retune quickstart`: it runs the whole flow against a local emulator in seconds.";
 
@@ -54,10 +63,11 @@ pub struct Args {
     pub command: CommandArgs,
 }
 
-/// Options shared by every command.
+/// Options shared by every command, listed after the command's own.
 #[derive(Debug, ClapArgs)]
+#[command(next_help_heading = GLOBAL_HEADING)]
 pub struct GlobalArgs {
-    /// Google Cloud project id or number.
+    /// Google Cloud project id or number [default: gcloud's core/project].
     #[arg(
         long,
         global = true,
@@ -65,9 +75,10 @@ pub struct GlobalArgs {
         value_name = "PROJECT"
     )]
     pub project: Option<String>,
-    /// Vertex AI location, such as us-central1 [default: us-central1].
+    /// Vertex AI region, such as us-central1 [default: gcloud's ai/region, else us-central1].
     #[arg(
         long,
+        visible_alias = "region",
         global = true,
         env = "GOOGLE_CLOUD_LOCATION",
         value_name = "LOCATION"
@@ -94,15 +105,23 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub access_token: Option<String>,
-    /// Output format: tables for people, or the API's own JSON for scripts.
-    #[arg(long, global = true, value_name = "FORMAT", value_enum, default_value_t = Format::Table)]
+    /// Give up on a request that takes longer than this, such as 30s [default: 60s]; a slow
+    /// request is reported while it waits.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = values::timeout_flag("--request-timeout"))]
+    pub request_timeout: Option<Duration>,
+    /// Output format: table for people; json, yaml or value(FIELD,...) for scripts (the API's
+    /// own field names, such as value(name,state)).
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "table", value_parser = values::format)]
     pub format: Format,
     /// More diagnostics on stderr (-v: info, -vv: debug, -vvv: trace).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "silent")]
     pub verbose: u8,
-    /// Only results and errors; no narration or progress.
+    /// Answer yes to every confirmation (deletes ask on a terminal), as gcloud's --quiet.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Only results and errors: no narration or progress.
+    #[arg(short, long, global = true)]
+    pub silent: bool,
 }
 
 /// The commands.
@@ -123,6 +142,8 @@ pub enum CommandArgs {
     /// Check training data locally and upload it to Cloud Storage.
     #[command(subcommand)]
     Dataset(DatasetArgs),
+    /// Ask a tuned model (an endpoint, a model version or checkpoint) or a base model.
+    Generate(GenerateArgs),
     /// Run the Vertex AI emulator.
     #[command(subcommand)]
     Emulator(EmulatorArgs),
@@ -133,7 +154,8 @@ pub enum CommandArgs {
 /// Options shared by `tune` and `continue`.
 #[derive(Debug, ClapArgs)]
 pub struct TrainingArgs {
-    /// Training data: gs://bucket/file.jsonl.
+    /// Training data: gs://bucket/file.jsonl (put a local file there with `retune dataset
+    /// upload`).
     #[arg(long, value_name = "URI", value_parser = values::train)]
     pub train: DatasetUri,
     /// Validation data: gs://bucket/file.jsonl.
@@ -145,7 +167,7 @@ pub struct TrainingArgs {
     /// Learning-rate multiplier.
     #[arg(long, value_name = "X", value_parser = values::lr_multiplier)]
     pub lr_multiplier: Option<f64>,
-    /// LoRA adapter size (rank): 1, 2, 4, 8 or 16, as the base model allows.
+    /// LoRA adapter size (rank): 1, 2, 4, 8, 16 or 32, as the base model allows.
     #[arg(long, value_name = "N", value_parser = values::adapter_size)]
     pub adapter_size: Option<AdapterSize>,
     /// Display name of the tuned model.
@@ -165,15 +187,27 @@ pub struct TrainingArgs {
     /// Export only the last checkpoint instead of one per epoch.
     #[arg(long)]
     pub export_last_checkpoint_only: bool,
-    /// Wait for the job to end, showing its progress.
+    /// Preference tuning instead of supervised fine-tuning: the data hold prompts with a
+    /// preferred and a dispreferred completion (`dataset validate --kind preference`).
+    #[arg(long)]
+    pub preference: bool,
+    /// Preference tuning: the weight of the KL-divergence regularisation (implies --preference).
+    #[arg(long, value_name = "X", value_parser = values::beta)]
+    pub beta: Option<f64>,
+    /// Wait for the job to end, showing its progress (Ctrl-C stops waiting, not the job).
     #[arg(long)]
     pub wait: bool,
+    /// Check everything, the training data included when it can be read, print the plan (or
+    /// every reason it would be refused) and send nothing.
+    #[arg(long, conflicts_with = "wait")]
+    pub dry_run: bool,
 }
 
 /// `retune tune`.
 #[derive(Debug, ClapArgs)]
 pub struct TuneArgs {
-    /// Foundation model to tune, such as gemini-2.5-flash.
+    /// Foundation model to tune, such as gemini-2.5-flash (a tuned model is tuned further
+    /// with `retune continue`).
     #[arg(long, value_name = "MODEL", value_parser = values::base_model)]
     pub base_model: &'static BaseModel,
     /// Data and hyperparameters.
@@ -194,9 +228,25 @@ pub struct ContinueArgs {
     /// Data and hyperparameters.
     #[command(flatten)]
     pub training: TrainingArgs,
-    /// Print the plan (or every reason it would be refused) and send nothing.
-    #[arg(long, conflicts_with = "wait")]
-    pub dry_run: bool,
+}
+
+/// `retune generate`.
+#[derive(Debug, ClapArgs)]
+pub struct GenerateArgs {
+    /// What to ask: a base model id (gemini-2.5-flash), an endpoint
+    /// (projects/P/locations/L/endpoints/ID), or a model (ID or projects/P/locations/L/models/ID,
+    /// optionally with @VERSION or @ALIAS), which is called through the endpoint serving it.
+    #[arg(value_name = "TARGET")]
+    pub target: values::TargetInput,
+    /// The question, sent as one user turn.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: String,
+    /// With a model: the checkpoint to ask [default: the version's default checkpoint].
+    #[arg(long, value_name = "ID", value_parser = values::checkpoint_flag)]
+    pub checkpoint: Option<CheckpointId>,
+    /// Print the answer chunk by chunk, as streamed.
+    #[arg(long)]
+    pub stream: bool,
 }
 
 /// `retune jobs ...`.
@@ -205,7 +255,8 @@ pub enum JobsArgs {
     /// List tuning jobs.
     List(ListArgs),
     /// Show one tuning job.
-    Get(JobArg),
+    #[command(visible_alias = "get")]
+    Describe(JobArg),
     /// Ask the service to cancel a tuning job.
     Cancel(JobArg),
     /// Wait for a tuning job to end, showing its progress.
@@ -215,7 +266,8 @@ pub enum JobsArgs {
 /// Filter and limits of a list.
 #[derive(Debug, ClapArgs)]
 pub struct ListArgs {
-    /// Filter in the API's filter language, such as 'labels.team=nlp'.
+    /// Filter in the API's filter language, such as 'labels.team=nlp' or 'state=SUCCEEDED'
+    /// (the short state names of the tables are accepted).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
     /// Items fetched per request.
@@ -240,7 +292,8 @@ pub struct WaitArgs {
     /// The job.
     #[command(flatten)]
     pub job: JobArg,
-    /// Give up after this long, such as 90s, 30m or 2h [default: 24h].
+    /// Give up after this long, such as 90s, 30m or 2h (exit code 6; the job keeps running)
+    /// [default: 24h].
     #[arg(long, value_name = "DURATION", value_parser = values::timeout)]
     pub timeout: Option<Duration>,
 }
@@ -259,7 +312,8 @@ pub enum ModelsArgs {
     /// List models.
     List(ListArgs),
     /// Show one model version (the default version unless @VERSION or @ALIAS is given).
-    Get(ModelArg),
+    #[command(visible_alias = "get")]
+    Describe(ModelArg),
     /// List the versions of a model.
     Versions(ModelArg),
     /// List the checkpoints of a model version.
@@ -271,11 +325,25 @@ pub enum ModelsArgs {
     /// Add or remove version aliases.
     #[command(subcommand)]
     Alias(AliasArgs),
-    /// Delete one version of a model.
+    /// Delete one version of a model (asks first on a terminal; --quiet does not ask).
     DeleteVersion(ModelArg),
+    /// Tune a tuned model's data and hyperparameters again on a newer base model (a new tuning
+    /// job; see `jobs wait`).
+    Rebase(RebaseArgs),
     /// Change a model's display name or description (MODEL), or a version's description or
     /// default checkpoint (MODEL@VERSION or @ALIAS); labels go with either.
     Update(UpdateArgs),
+}
+
+/// `retune models rebase`.
+#[derive(Debug, ClapArgs)]
+pub struct RebaseArgs {
+    /// The tuned model (its default version) or one of its versions.
+    #[arg(value_name = "MODEL[@VERSION|@ALIAS]")]
+    pub model: ModelInput,
+    /// The display name of the rebased model (default: the tuned model's).
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
 }
 
 /// `retune models update`: the fields to change, sent to the name as given.
@@ -312,7 +380,7 @@ pub struct SetDefaultCheckpointArgs {
 /// `retune models alias ...`.
 #[derive(Debug, Subcommand)]
 pub enum AliasArgs {
-    /// Put aliases on a version (moving them from any other version).
+    /// Put aliases on a version (moving them from any other version, which is named).
     Add(AliasEditArgs),
     /// Take aliases off the version that holds them.
     Remove(AliasEditArgs),
@@ -321,8 +389,9 @@ pub enum AliasArgs {
 /// A model version and aliases.
 #[derive(Debug, ClapArgs)]
 pub struct AliasEditArgs {
-    /// The model version (for add), or the model (for remove).
-    #[arg(value_name = "MODEL[@VERSION]")]
+    /// The model and version: ID@VERSION or projects/P/locations/L/models/ID@VERSION (for
+    /// remove, the version may be left out: each alias comes off the version that holds it).
+    #[arg(value_name = "MODEL@VERSION")]
     pub model: ModelInput,
     /// Aliases, such as golden.
     #[arg(value_name = "ALIAS", required = true, value_parser = values::alias)]
@@ -347,6 +416,10 @@ pub struct ValidateArgs {
     /// Apply the validation-set limits instead of the training-set ones.
     #[arg(long)]
     pub validation: bool,
+    /// The data format: `supervised` (supervised fine-tuning) or `preference` (preference
+    /// tuning: two scored completions per prompt).
+    #[arg(long, value_name = "FORMAT", default_value = "supervised", value_parser = values::dataset_format)]
+    pub kind: DatasetFormat,
 }
 
 /// `retune dataset upload`.
@@ -361,6 +434,9 @@ pub struct UploadArgs {
     /// Upload even if the file fails `dataset validate`.
     #[arg(long)]
     pub no_validate: bool,
+    /// Create the bucket first if it does not exist (in --project).
+    #[arg(long)]
+    pub create_bucket: bool,
 }
 
 /// `retune emulator ...`.
@@ -393,16 +469,20 @@ pub struct ServeArgs {
     /// Serve gs://bucket/object from DIR/bucket/object [default: in memory].
     #[arg(long, value_name = "DIR")]
     pub gcs_dir: Option<PathBuf>,
-    /// Which callers to accept: none, required, issued, or token=T.
-    #[arg(long, default_value = "none", value_name = "MODE", value_parser = values::auth)]
+    /// Which callers to accept.
+    #[arg(long, default_value = "none", value_name = "MODE", value_parser = values::auth())]
     pub auth: mock_vertex::AuthMode,
-    /// How fast tuning jobs move: instant, scaled or manual.
-    #[arg(long, default_value = "scaled", value_name = "SPEED", value_parser = values::job_speed)]
+    /// How fast tuning jobs move.
+    #[arg(long, default_value = "scaled", value_name = "SPEED", value_parser = values::job_speed())]
     pub jobs: mock_vertex::JobSpeed,
     /// Where the local CA that intercepts HTTPS lives (created on first use)
     /// [default: ~/.config/retune/emulator-ca].
     #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_CA_DIR")]
     pub ca_dir: Option<PathBuf>,
+    /// Create this Cloud Storage bucket at start, ready for `retune dataset upload`
+    /// (repeatable).
+    #[arg(long = "bucket", value_name = "NAME", value_parser = values::bucket)]
+    pub buckets: Vec<BucketName>,
 }
 
 /// `retune completions`.
@@ -411,4 +491,104 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_name = "SHELL", value_enum)]
     pub shell: ShellArg,
+}
+
+/// Which global options each command leaves out of its help: those it does not use. They are
+/// still accepted (a shell alias may pass them to every command), and ignored.
+const UNUSED_GLOBALS: &[(&[&str], &[&str])] = &[
+    (
+        &["quickstart"],
+        &[
+            "project",
+            "location",
+            "endpoint",
+            "api_version",
+            "access_token",
+            "request_timeout",
+            "quiet",
+        ],
+    ),
+    (
+        &["dataset", "validate"],
+        &[
+            "project",
+            "location",
+            "endpoint",
+            "api_version",
+            "access_token",
+            "request_timeout",
+            "quiet",
+        ],
+    ),
+    (
+        &["dataset", "upload"],
+        &["location", "api_version", "quiet"],
+    ),
+    (
+        &["emulator", "serve"],
+        &[
+            "project",
+            "location",
+            "endpoint",
+            "api_version",
+            "access_token",
+            "request_timeout",
+            "format",
+            "quiet",
+        ],
+    ),
+    (
+        &["completions"],
+        &[
+            "project",
+            "location",
+            "endpoint",
+            "api_version",
+            "access_token",
+            "request_timeout",
+            "format",
+            "quiet",
+            "silent",
+            "verbose",
+        ],
+    ),
+];
+
+/// The command line as parsed, with the global options each command does not use hidden from
+/// its help.
+pub fn command() -> clap::Command {
+    let command = Args::command();
+    let globals: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    UNUSED_GLOBALS
+        .iter()
+        .fold(command, |command, (path, unused)| {
+            hide_in(command, path, unused, &globals)
+        })
+}
+
+/// Gives the subcommand at `path` its own hidden copy of each unused global option, which
+/// clap then does not add (and which still passes its value up, as a global option does).
+fn hide_in(
+    command: clap::Command,
+    path: &[&str],
+    unused: &[&str],
+    globals: &[clap::Arg],
+) -> clap::Command {
+    match path.split_first() {
+        None => globals
+            .iter()
+            .filter(|a| unused.contains(&a.get_id().as_str()))
+            .fold(command, |c, a| c.arg(a.clone().hide(true))),
+        Some((first, rest)) => command.mut_subcommands(|sub| {
+            if sub.get_name() == *first {
+                hide_in(sub, rest, unused, globals)
+            } else {
+                sub
+            }
+        }),
+    }
 }

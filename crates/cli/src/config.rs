@@ -7,13 +7,14 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use retune_client::endpoint::{ApiVersion, Endpoint};
-use retune_client::{DatasetUri, ModelUpdate};
+use retune_client::{DatasetUri, GenerateTarget, ModelUpdate};
 use retune_model::base_model::BaseModel;
-use retune_model::gcs::GcsUri;
-use retune_model::hyperparameters::AdapterSize;
+use retune_model::gcs::{BucketName, GcsUri};
+use retune_model::hyperparameters::{AdapterSize, HyperParameters};
 use retune_model::labels::check_labels;
 use retune_model::names::{
     CheckpointId, KmsKeyName, LocationId, LocationName, ModelRef, NameError, ProjectId,
@@ -21,10 +22,11 @@ use retune_model::names::{
 };
 
 use crate::args::{
-    AliasArgs, Args, CommandArgs, ContinueArgs, DatasetArgs, EmulatorArgs, GlobalArgs, JobsArgs,
-    ListArgs, ModelsArgs, ServeArgs, TrainingArgs, TuneArgs,
+    AliasArgs, Args, CommandArgs, ContinueArgs, DatasetArgs, EmulatorArgs, GenerateArgs,
+    GlobalArgs, JobsArgs, ListArgs, ModelsArgs, ServeArgs, TrainingArgs, TuneArgs,
 };
-use crate::values::{JobInput, ModelInput};
+use crate::gcloud::GcloudDefaults;
+use crate::values::{JobInput, ModelInput, TargetInput};
 
 /// The location used when neither `--location` nor `GOOGLE_CLOUD_LOCATION` is set: the region
 /// where Vertex AI supervised tuning of Gemini models is documented first.
@@ -34,7 +36,9 @@ pub const DEFAULT_LOCATION: &str = "us-central1";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// A remote command without a project.
-    #[error("no project given: pass --project PROJECT or set GOOGLE_CLOUD_PROJECT")]
+    #[error(
+        "no project given: pass --project PROJECT, set GOOGLE_CLOUD_PROJECT, or run `gcloud config set project PROJECT`"
+    )]
     NoProject,
     /// A resource name that does not parse; the message names the input and the bad part.
     #[error("{error}; {hint}")]
@@ -76,12 +80,48 @@ impl ConfigError {
 }
 
 /// Output format for results on stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
     /// Aligned tables and sentences for people.
     Table,
     /// The API's own JSON, for scripts.
     Json,
+    /// The same fields as YAML.
+    Yaml,
+    /// `value(FIELD,...)`: the fields (dotted paths into the JSON) of each resource, one
+    /// resource a line, tab-separated, as gcloud prints them.
+    Value(Vec<String>),
+}
+
+impl FromStr for Format {
+    type Err = ConfigError;
+
+    fn from_str(input: &str) -> Result<Format, ConfigError> {
+        let invalid = |reason: &str| ConfigError::invalid("--format", input, reason);
+        match input.trim() {
+            "table" => return Ok(Format::Table),
+            "json" => return Ok(Format::Json),
+            "yaml" => return Ok(Format::Yaml),
+            _ => {}
+        }
+        let fields = input
+            .trim()
+            .strip_prefix("value(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .ok_or_else(|| invalid("use table, json, yaml or value(FIELD,...)"))?;
+        let fields: Vec<String> = fields
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if fields.is_empty() {
+            return Err(invalid(
+                "name the fields to print, such as value(name,state)",
+            ));
+        }
+        Ok(Format::Value(fields))
+    }
 }
 
 /// How much the command says on stderr.
@@ -106,6 +146,8 @@ pub struct Connection {
     pub api_version: ApiVersion,
     /// `--access-token`; `None` = Application Default Credentials (or none for plain http).
     pub access_token: Option<String>,
+    /// `--request-timeout`; `None` = the client's default.
+    pub request_timeout: Option<Duration>,
 }
 
 /// A whole, resolved command line.
@@ -113,8 +155,10 @@ pub struct Connection {
 pub struct Config {
     /// `--format`.
     pub format: Format,
-    /// `-v` / `-q`.
+    /// `-v` / `--silent`.
     pub verbosity: Verbosity,
+    /// `--quiet`: no confirmation is asked.
+    pub assume_yes: bool,
     /// The command and its typed arguments.
     pub command: Command,
 }
@@ -142,8 +186,12 @@ pub struct Training {
     pub service_account: Option<ServiceAccount>,
     /// `--export-last-checkpoint-only`.
     pub export_last_checkpoint_only: bool,
+    /// `--preference` (or `--beta`): preference tuning, with `beta` if given.
+    pub preference: Option<Option<f64>>,
     /// `--wait`.
     pub wait: bool,
+    /// `--dry-run`.
+    pub dry_run: bool,
 }
 
 /// Every command, with typed arguments.
@@ -170,8 +218,17 @@ pub enum Command {
         checkpoint: Option<CheckpointId>,
         /// Data and hyperparameters.
         training: Box<Training>,
-        /// `--dry-run`.
-        dry_run: bool,
+    },
+    /// `retune generate`.
+    Generate {
+        /// The client's target.
+        connection: Connection,
+        /// What to ask.
+        target: GenerateTarget,
+        /// The question.
+        prompt: String,
+        /// `--stream`.
+        stream: bool,
     },
     /// `retune jobs list`.
     JobsList {
@@ -226,6 +283,8 @@ pub enum Command {
         file: PathBuf,
         /// Training or validation limits.
         validation: bool,
+        /// Supervised or preference data.
+        format: retune_model::dataset::DatasetFormat,
     },
     /// `retune dataset upload`.
     DatasetUpload {
@@ -239,6 +298,10 @@ pub enum Command {
         access_token: Option<String>,
         /// `--no-validate`.
         skip_validation: bool,
+        /// `--create-bucket`: in this project.
+        create_bucket: Option<ProjectId>,
+        /// `--request-timeout`.
+        request_timeout: Option<Duration>,
     },
     /// `retune emulator serve`.
     EmulatorServe(Serve),
@@ -272,6 +335,8 @@ pub enum ModelAction {
     RemoveAliases(Vec<VersionAlias>),
     /// Delete the version.
     DeleteVersion(VersionId),
+    /// Rebase the model onto a newer base model, with this display name if given.
+    Rebase(Option<String>),
     /// Change the fields of the model or version, as named (no version is resolved first).
     Update(ModelUpdate),
 }
@@ -302,22 +367,35 @@ pub struct Serve {
     pub jobs: mock_vertex::JobSpeed,
     /// `--ca-dir`.
     pub ca_dir: Option<PathBuf>,
+    /// `--bucket`s to create at start.
+    pub buckets: Vec<BucketName>,
 }
 
 impl TryFrom<Args> for Config {
     type Error = ConfigError;
 
+    /// The command line alone, without gcloud's configuration.
     fn try_from(args: Args) -> Result<Config, ConfigError> {
-        let global = Global::try_from(&args.global)?;
+        Config::resolve(args, &GcloudDefaults::default())
+    }
+}
+
+impl Config {
+    /// The command line, with `gcloud`'s active configuration for the project and region that
+    /// neither a flag nor the environment gives.
+    pub fn resolve(args: Args, gcloud: &GcloudDefaults) -> Result<Config, ConfigError> {
+        let global = Global::resolve(&args.global, gcloud)?;
         let command = match args.command {
             CommandArgs::Quickstart => Command::Quickstart,
             CommandArgs::Tune(tune) => resolve_tune(&global, tune)?,
             CommandArgs::Continue(cont) => resolve_continue(&global, cont)?,
             CommandArgs::Jobs(jobs) => resolve_jobs(&global, jobs)?,
             CommandArgs::Models(models) => resolve_models(&global, models)?,
+            CommandArgs::Generate(generate) => resolve_generate(&global, generate)?,
             CommandArgs::Dataset(DatasetArgs::Validate(v)) => Command::DatasetValidate {
                 file: v.file,
                 validation: v.validation,
+                format: v.kind,
             },
             CommandArgs::Dataset(DatasetArgs::Upload(u)) => Command::DatasetUpload {
                 file: u.file,
@@ -325,6 +403,12 @@ impl TryFrom<Args> for Config {
                 endpoint: global.endpoint.clone(),
                 access_token: global.access_token.clone(),
                 skip_validation: u.no_validate,
+                create_bucket: if u.create_bucket {
+                    Some(global.project.clone().ok_or(ConfigError::NoProject)?)
+                } else {
+                    None
+                },
+                request_timeout: global.request_timeout,
             },
             CommandArgs::Emulator(EmulatorArgs::Serve(serve)) => {
                 Command::EmulatorServe(resolve_serve(serve))
@@ -338,6 +422,7 @@ impl TryFrom<Args> for Config {
         Ok(Config {
             format: args.global.format,
             verbosity: global.verbosity,
+            assume_yes: args.global.quiet,
             command,
         })
     }
@@ -351,19 +436,21 @@ struct Global {
     endpoint: Option<Endpoint>,
     api_version: ApiVersion,
     access_token: Option<String>,
+    request_timeout: Option<Duration>,
     verbosity: Verbosity,
 }
 
-impl TryFrom<&GlobalArgs> for Global {
-    type Error = ConfigError;
-
+impl Global {
     /// The options the environment can set are strings until here: an empty value is unset.
-    fn try_from(g: &GlobalArgs) -> Result<Global, ConfigError> {
+    /// gcloud's project and region come after the flags and the environment.
+    fn resolve(g: &GlobalArgs, gcloud: &GcloudDefaults) -> Result<Global, ConfigError> {
         let project = non_empty(g.project.as_deref())
+            .or(non_empty(gcloud.project.as_deref()))
             .map(|p| p.parse::<ProjectId>())
             .transpose()
             .map_err(|e| ConfigError::invalid("--project", e.input(), e.reason()))?;
         let location = non_empty(g.location.as_deref())
+            .or(non_empty(gcloud.region.as_deref()))
             .unwrap_or(DEFAULT_LOCATION)
             .parse::<LocationId>()
             .map_err(|e| ConfigError::invalid("--location", e.input(), e.reason()))?;
@@ -375,7 +462,7 @@ impl TryFrom<&GlobalArgs> for Global {
                 })
             })
             .transpose()?;
-        let verbosity = match (g.quiet, g.verbose) {
+        let verbosity = match (g.silent, g.verbose) {
             (true, _) => Verbosity::Quiet,
             (false, 0) => Verbosity::Normal,
             (false, n) => Verbosity::Verbose(n.min(3)),
@@ -386,12 +473,11 @@ impl TryFrom<&GlobalArgs> for Global {
             endpoint,
             api_version: g.api_version.into(),
             access_token: non_empty(g.access_token.as_deref()).map(str::to_owned),
+            request_timeout: g.request_timeout,
             verbosity,
         })
     }
-}
 
-impl Global {
     /// The connection for a command; a full resource name on the command line carries its own
     /// project and location, which then win over the flags and environment.
     fn connection(&self, from_name: Option<&LocationName>) -> Result<Connection, ConfigError> {
@@ -404,6 +490,7 @@ impl Global {
             endpoint: self.endpoint.clone(),
             api_version: self.api_version,
             access_token: self.access_token.clone(),
+            request_timeout: self.request_timeout,
         })
     }
 
@@ -426,11 +513,35 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// `tune`: the hyperparameters are checked against the base model here, so a value the base
+/// model does not allow is a usage error like a value that is no number at all.
 fn resolve_tune(global: &Global, tune: TuneArgs) -> Result<Command, ConfigError> {
+    let training = resolve_training(tune.training)?;
+    let params = HyperParameters {
+        epoch_count: training.epochs.map(i64::from),
+        learning_rate_multiplier: training.lr_multiplier,
+        adapter_size: training.adapter_size,
+        beta: training.preference.flatten(),
+        ..HyperParameters::default()
+    };
+    if let Err(errors) = params.validate(tune.base_model) {
+        return Err(ConfigError::Rejected {
+            what: "hyperparameters",
+            reason: format!(
+                "for {}: {}; nothing was sent",
+                tune.base_model.id(),
+                errors
+                    .iter()
+                    .map(|e| e.to_string().trim_end_matches('.').to_owned())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        });
+    }
     Ok(Command::Tune {
         connection: global.connection(None)?,
         base_model: tune.base_model,
-        training: Box::new(resolve_training(tune.training)?),
+        training: Box::new(training),
     })
 }
 
@@ -442,7 +553,37 @@ fn resolve_continue(global: &Global, cont: ContinueArgs) -> Result<Command, Conf
         model,
         checkpoint: cont.checkpoint,
         training: Box::new(resolve_training(cont.training)?),
-        dry_run: cont.dry_run,
+    })
+}
+
+fn resolve_generate(global: &Global, args: GenerateArgs) -> Result<Command, ConfigError> {
+    let (target, location) = match (args.target, args.checkpoint) {
+        (TargetInput::Model(model), checkpoint) => {
+            let model = global.model_ref(model)?;
+            let location = model.name().location_name().clone();
+            (
+                GenerateTarget::Version { model, checkpoint },
+                Some(location),
+            )
+        }
+        (_, Some(_)) => {
+            return Err(ConfigError::Rejected {
+                what: "--checkpoint",
+                reason: "a checkpoint is asked through its model: pass MODEL[@VERSION] as TARGET"
+                    .to_owned(),
+            });
+        }
+        (TargetInput::Endpoint(endpoint), None) => {
+            let location = endpoint.location_name().clone();
+            (GenerateTarget::Endpoint(endpoint), Some(location))
+        }
+        (TargetInput::Base(base), None) => (GenerateTarget::Base(base), None),
+    };
+    Ok(Command::Generate {
+        connection: global.connection(location.as_ref())?,
+        target,
+        prompt: args.prompt,
+        stream: args.stream,
     })
 }
 
@@ -467,7 +608,9 @@ fn resolve_training(t: TrainingArgs) -> Result<Training, ConfigError> {
         kms_key: t.kms_key,
         service_account: t.service_account,
         export_last_checkpoint_only: t.export_last_checkpoint_only,
+        preference: (t.preference || t.beta.is_some()).then_some(t.beta),
         wait: t.wait,
+        dry_run: t.dry_run,
     })
 }
 
@@ -485,7 +628,7 @@ fn resolve_jobs(global: &Global, jobs: JobsArgs) -> Result<Command, ConfigError>
             connection: global.connection(None)?,
             list: resolve_list(list),
         },
-        JobsArgs::Get(arg) => {
+        JobsArgs::Describe(arg) => {
             let job = global.job_name(arg.job)?;
             Command::JobsGet {
                 connection: global.connection(Some(job.location_name()))?,
@@ -518,15 +661,29 @@ fn resolve_models(global: &Global, models: ModelsArgs) -> Result<Command, Config
                 list: resolve_list(list),
             });
         }
-        ModelsArgs::Get(m) => (m.model, ModelAction::Get),
+        ModelsArgs::Describe(m) => (m.model, ModelAction::Get),
         ModelsArgs::Versions(m) => (m.model, ModelAction::Versions),
         ModelsArgs::Checkpoints(m) => (m.model, ModelAction::Checkpoints),
         ModelsArgs::Lineage(m) => (m.model, ModelAction::Lineage),
+        ModelsArgs::Rebase(r) => (r.model, ModelAction::Rebase(r.display_name)),
         ModelsArgs::SetDefaultCheckpoint(s) => {
             (s.model, ModelAction::SetDefaultCheckpoint(s.checkpoint))
         }
         ModelsArgs::Alias(AliasArgs::Add(a)) => (a.model, ModelAction::AddAliases(a.aliases)),
-        ModelsArgs::Alias(AliasArgs::Remove(a)) => (a.model, ModelAction::RemoveAliases(a.aliases)),
+        ModelsArgs::Alias(AliasArgs::Remove(a)) => {
+            if a.aliases.iter().any(VersionAlias::is_default) {
+                return Err(ConfigError::invalid(
+                    "alias",
+                    VersionAlias::DEFAULT.as_str(),
+                    format!(
+                        "the default alias is never removed, it moves: make another version the \
+                         default with `retune models alias add {}@VERSION default`",
+                        a.model.without_selector()
+                    ),
+                ));
+            }
+            (a.model, ModelAction::RemoveAliases(a.aliases))
+        }
         ModelsArgs::Update(u) => {
             let mut update = ModelUpdate::new();
             if let Some(name) = u.display_name {
@@ -563,7 +720,7 @@ fn resolve_models(global: &Global, models: ModelsArgs) -> Result<Command, Config
     let input = arg.to_string();
     let model = global.model_ref(arg)?;
     match (&action, model.selector()) {
-        (ModelAction::Versions | ModelAction::Lineage | ModelAction::RemoveAliases(_), Some(_)) => {
+        (ModelAction::Versions | ModelAction::Lineage, Some(_)) => {
             return Err(ConfigError::invalid(
                 "model",
                 &input,
@@ -594,6 +751,7 @@ fn resolve_serve(serve: ServeArgs) -> Serve {
         auth: serve.auth,
         jobs: serve.jobs,
         ca_dir: serve.ca_dir,
+        buckets: serve.buckets,
     }
 }
 
@@ -629,7 +787,7 @@ mod tests {
             "--location",
             "europe-west4",
             "models",
-            "get",
+            "describe",
             "9@golden",
         ]);
         assert_eq!(
@@ -695,9 +853,11 @@ mod tests {
     }
 
     #[test]
-    fn quiet_wins_over_narration_and_json_is_parsed() {
-        let c =
-            config(&["-q", "--format", "json", "dataset", "validate", "f.jsonl"]).expect("valid");
+    fn silent_wins_over_narration_and_json_is_parsed() {
+        let c = config(&[
+            "--silent", "--format", "json", "dataset", "validate", "f.jsonl",
+        ])
+        .expect("valid");
         assert_eq!(c.verbosity, Verbosity::Quiet);
         assert_eq!(c.format, Format::Json);
     }

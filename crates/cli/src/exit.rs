@@ -30,6 +30,11 @@ pub enum Exit {
     JobFailed = 4,
     /// 5: the service or the network returned an error.
     Service = 5,
+    /// 6: gave up waiting for a job (`--timeout`); the job is still running.
+    TimedOut = 6,
+    /// 130 (128 + SIGINT, as shells report it): interrupted; a job being waited for keeps
+    /// running.
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -52,11 +57,52 @@ pub struct Refused {
 pub struct JobEnded {
     /// Which job and how it ended.
     pub message: String,
+    /// Whether it was cancelled: what someone asked for, told as news rather than as an error.
+    pub cancelled: bool,
+}
+
+/// Waiting for a job gave up at `--timeout` (exit code 6); the job keeps running.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct GaveUp {
+    /// Which job, its last state, and how to go on.
+    pub message: String,
+}
+
+/// Ctrl-C while waiting (exit code 130); the job keeps running.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Interrupted {
+    /// Which job, and how to go on.
+    pub message: String,
+}
+
+/// What to do about the error it is attached to (with `.context(Hint(..))`), said instead of the
+/// generic advice for its status; it adds nothing to the message itself.
+#[derive(Debug)]
+pub struct Hint(pub String);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Ok(())
+    }
+}
+
+/// Whether `err` is news rather than an error (a job its owner cancelled, an interrupt), to be
+/// printed without the `error: ` prefix.
+pub fn is_notice(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<JobEnded>()
+            .is_some_and(|e| e.cancelled)
+            || cause.downcast_ref::<Interrupted>().is_some()
+    })
 }
 
 /// The exit code and the one line to print for `err`.
 pub fn describe(err: &anyhow::Error) -> (Exit, String) {
     let message = one_line(&chain(err));
+    let hint = err.downcast_ref::<Hint>().map(|h| h.0.as_str());
     for cause in err.chain() {
         if cause.downcast_ref::<ConfigError>().is_some() {
             return (Exit::Usage, message);
@@ -67,12 +113,18 @@ pub fn describe(err: &anyhow::Error) -> (Exit, String) {
         if cause.downcast_ref::<JobEnded>().is_some() {
             return (Exit::JobFailed, message);
         }
+        if cause.downcast_ref::<GaveUp>().is_some() {
+            return (Exit::TimedOut, message);
+        }
+        if cause.downcast_ref::<Interrupted>().is_some() {
+            return (Exit::Interrupted, message);
+        }
         if let Some(wait) = cause.downcast_ref::<WaitError>() {
             match wait {
-                WaitError::Call(client) => return client_error(client, message),
+                WaitError::Call(client) => return client_error(client, message, hint),
                 WaitError::TimedOut { .. } => {
                     return (
-                        Exit::Other,
+                        Exit::TimedOut,
                         format!(
                             "{message}; the job is still running: wait again with `retune jobs wait`"
                         ),
@@ -82,17 +134,22 @@ pub fn describe(err: &anyhow::Error) -> (Exit, String) {
             }
         }
         if let Some(client) = cause.downcast_ref::<ClientError>() {
-            return client_error(client, message);
+            return client_error(client, message, hint);
         }
         if let Some(upload) = cause.downcast_ref::<UploadError>() {
             return match upload {
                 UploadError::Request(_) => (Exit::Other, message),
+                UploadError::NoSession => (Exit::Service, message),
+                UploadError::Checksum { .. } => (
+                    Exit::Service,
+                    with_hint(message, "the data changed on the way; upload it again"),
+                ),
                 UploadError::Transport(t) => {
                     (Exit::Service, with_hint(message, transport_hint(t.kind())))
                 }
                 UploadError::Service(status) => (
                     Exit::Service,
-                    with_hint(message, status_hint(status.code())),
+                    with_hint(message, hint.unwrap_or(storage_hint(status.code()))),
                 ),
             };
         }
@@ -106,7 +163,7 @@ pub fn describe(err: &anyhow::Error) -> (Exit, String) {
     (Exit::Other, message)
 }
 
-fn client_error(err: &ClientError, message: String) -> (Exit, String) {
+fn client_error(err: &ClientError, message: String, hint: Option<&str>) -> (Exit, String) {
     match err {
         ClientError::Refused(_) => (
             Exit::Refused,
@@ -116,7 +173,7 @@ fn client_error(err: &ClientError, message: String) -> (Exit, String) {
         ClientError::Transport(t) => (Exit::Service, with_hint(message, transport_hint(t.kind()))),
         ClientError::Service(status) => (
             Exit::Service,
-            with_hint(message, status_hint(status.code())),
+            with_hint(message, hint.unwrap_or(status_hint(status.code()))),
         ),
         _ => (Exit::Service, message),
     }
@@ -153,11 +210,27 @@ fn status_hint(code: Code) -> &'static str {
     }
 }
 
+/// Advice for Cloud Storage's answers, in this CLI's terms.
+fn storage_hint(code: Code) -> &'static str {
+    match code {
+        Code::NotFound => {
+            "create the bucket with `retune dataset upload --create-bucket` (an emulator: `retune emulator serve --bucket NAME`)"
+        }
+        Code::Unauthenticated => {
+            "run `gcloud auth application-default login`, or pass --access-token"
+        }
+        Code::PermissionDenied => "check that your account may write to this bucket",
+        Code::Unavailable | Code::DeadlineExceeded | Code::Internal => "try again in a moment",
+        _ => "",
+    }
+}
+
+/// `message; hint`, without the service's closing full stop before the `;`.
 fn with_hint(message: String, hint: &str) -> String {
     if hint.is_empty() {
         message
     } else {
-        format!("{message}; {hint}")
+        format!("{}; {hint}", message.trim_end().trim_end_matches('.'))
     }
 }
 
@@ -194,7 +267,7 @@ mod tests {
         assert_eq!(exit, Exit::Usage);
         assert_eq!(
             message,
-            "no project given: pass --project PROJECT or set GOOGLE_CLOUD_PROJECT"
+            "no project given: pass --project PROJECT, set GOOGLE_CLOUD_PROJECT, or run `gcloud config set project PROJECT`"
         );
     }
 
@@ -214,6 +287,32 @@ mod tests {
     fn broken_pipe_ends_quietly() {
         let err = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe));
         assert_eq!(describe(&err), (Exit::Ok, String::new()));
+    }
+
+    #[test]
+    fn a_hint_follows_the_message_without_its_full_stop() {
+        assert_eq!(
+            with_hint("Model m not found.".into(), "check the name"),
+            "Model m not found; check the name"
+        );
+        assert_eq!(with_hint("m.".into(), ""), "m.");
+    }
+
+    #[test]
+    fn an_attached_hint_adds_nothing_to_the_message() {
+        let err = anyhow::Error::new(Refused {
+            message: "refused".into(),
+        })
+        .context(Hint("do this".into()))
+        .context("cannot go on");
+        assert_eq!(
+            err.downcast_ref::<Hint>().map(|h| h.0.as_str()),
+            Some("do this")
+        );
+        assert_eq!(
+            describe(&err),
+            (Exit::Refused, "cannot go on: refused".into())
+        );
     }
 
     #[test]

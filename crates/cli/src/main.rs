@@ -11,16 +11,18 @@ mod args;
 mod commands;
 mod config;
 mod exit;
+mod gcloud;
 mod gcs;
 mod output;
 mod progress;
 mod render;
+mod slow;
 mod values;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 use crate::config::{Config, ConfigError, Verbosity};
@@ -28,12 +30,15 @@ use crate::exit::Exit;
 
 fn main() -> ExitCode {
     // Phase 1: flags into values. Help, version and usage errors end here (codes 0 and 2).
-    let args = match args::Args::try_parse() {
+    let args = match args::command()
+        .try_get_matches()
+        .and_then(|matches| args::Args::from_arg_matches(&matches))
+    {
         Ok(args) => args,
         Err(err) => return usage(err),
     };
-    // Phase 2: typed values.
-    let config = match Config::try_from(args) {
+    // Phase 2: typed values, with gcloud's project and region for what the line leaves out.
+    let config = match Config::resolve(args, &gcloud::GcloudDefaults::load()) {
         Ok(config) => config,
         Err(err) => return fail(&anyhow::Error::new(err)),
     };
@@ -70,7 +75,7 @@ fn usage(err: clap::Error) -> ExitCode {
     }
 }
 
-/// `invalid --format "yaml": use table or json` from clap's context.
+/// `invalid --api-version "v2": use v1 or v1beta1` from clap's context.
 fn invalid_value(err: &clap::Error) -> Option<ConfigError> {
     let text = |kind| match err.get(kind) {
         Some(ContextValue::String(s)) => Some(s.clone()),
@@ -79,7 +84,6 @@ fn invalid_value(err: &clap::Error) -> Option<ConfigError> {
     let arg = text(ContextKind::InvalidArg)?;
     let what = arg.split_whitespace().next().unwrap_or_default();
     let what: &'static str = match what {
-        "--format" => "--format",
         "--api-version" => "--api-version",
         _ if arg.starts_with("<SHELL") => "shell",
         _ => return None,
@@ -101,8 +105,9 @@ fn invalid_value(err: &clap::Error) -> Option<ConfigError> {
 fn fail(err: &anyhow::Error) -> ExitCode {
     let (exit, message) = exit::describe(err);
     if exit != Exit::Ok {
+        let prefix = if exit::is_notice(err) { "" } else { "error: " };
         // If stderr itself is gone there is nobody left to tell.
-        let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+        let _ = writeln!(std::io::stderr().lock(), "{prefix}{message}");
     }
     exit.into()
 }

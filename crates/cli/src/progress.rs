@@ -2,18 +2,26 @@
 //!
 //! Each change the client's poller reports (state, sub-state, epoch and step) updates an
 //! indicatif spinner on stderr with the elapsed time; when stderr is not a terminal every change
-//! is one plain line instead. `-q` and `--format json` show nothing while waiting.
+//! is one plain line instead. `--silent` and the formats for scripts show nothing while
+//! waiting.
+//!
+//! Waiting ends three ways besides the job ending: Ctrl-C ([`Interrupted`], exit code 130) and
+//! `--timeout` ([`GaveUp`], exit code 6) both leave the job running and say how to wait again or
+//! cancel it.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
+use retune_client::wait::WaitError;
 use retune_client::{Client, JobChange, TuningJob};
+use retune_model::job_state::JobState;
 use retune_model::names::TuningJobName;
 
+use crate::exit::{GaveUp, Interrupted};
 use crate::output::Out;
-use crate::render::{state_name, sub_state_name};
+use crate::render::{human_duration, state_name, sub_state_name};
 
 /// How a change reads: `RUNNING  TUNING  epoch 1  step 3`.
 fn describe(change: &JobChange) -> String {
@@ -85,8 +93,16 @@ fn eprintln_quiet(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// `wait again: retune jobs wait JOB` and `cancel it: retune jobs cancel JOB`.
+fn next_steps(job: &TuningJobName) -> String {
+    format!(
+        "wait again with `retune jobs wait {job}`, or cancel it with `retune jobs cancel {job}`"
+    )
+}
+
 /// Follows `job` until it ends and returns the final job, whatever its state (the caller
-/// decides what a failed job means). Errors: a failed poll ([`WaitError::Call`]) or the timeout.
+/// decides what a failed job means). Errors: a failed poll ([`WaitError::Call`]), the timeout
+/// ([`GaveUp`]) or Ctrl-C ([`Interrupted`]).
 pub async fn follow(
     client: &Client,
     job: &TuningJobName,
@@ -99,12 +115,51 @@ pub async fn follow(
     }
     let display = Display::new(out, job);
     let mut changes = Box::pin(poller.changes());
-    let mut last = None;
-    while let Some(change) = changes.next().await {
+    let mut last: Option<TuningJob> = None;
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    loop {
+        let change = tokio::select! {
+            // The signal first, so that it is listened for before the first poll goes out.
+            biased;
+            _ = &mut interrupted => {
+                display.finish();
+                let state = last.as_ref().and_then(|j| j.state).map_or("", |s| state_name(s));
+                let state = if state.is_empty() { String::new() } else { format!(" (last seen {state})") };
+                return Err(Interrupted {
+                    message: format!(
+                        "interrupted: stopped waiting; tuning job {} keeps running{state}: {}",
+                        job.tuning_job_id(),
+                        next_steps(job)
+                    ),
+                }
+                .into());
+            }
+            change = changes.next() => change,
+        };
+        let Some(change) = change else { break };
         match change {
             Ok(change) => {
                 display.show(job, &describe(&change));
                 last = Some(change.job);
+            }
+            Err(WaitError::TimedOut { last_state, .. }) => {
+                display.finish();
+                let state = last_state.unwrap_or(JobState::Unspecified);
+                let state = if state == JobState::Unspecified {
+                    "has not reported a state yet".to_owned()
+                } else {
+                    format!("is still {}", state_name(state))
+                };
+                let waited = timeout.map(human_duration).unwrap_or_default();
+                return Err(GaveUp {
+                    message: format!(
+                        "gave up waiting after {waited}: tuning job {} {state} and keeps running; {}",
+                        job.tuning_job_id(),
+                        next_steps(job)
+                    ),
+                }
+                .into());
             }
             Err(err) => {
                 display.finish();

@@ -39,19 +39,76 @@ pub fn model_id(name: &str) -> String {
     )
 }
 
+/// A model reference shortened for a table: `7@2` for `.../models/7@2`; a name that does not
+/// parse is shown whole. JSON keeps the full names.
+pub fn short_model(name: &str) -> String {
+    name.parse::<ModelRef>().map_or_else(
+        |_| name.to_owned(),
+        |model| {
+            let id = model.name().model_id().to_string();
+            match model.selector() {
+                Some(selector) => format!("{id}@{selector}"),
+                None => id,
+            }
+        },
+    )
+}
+
+/// A duration as people write it: `2s`, `1m30s`, `2h`, `1.5s` under ten seconds.
+pub fn human_duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 10 && d.subsec_millis() != 0 {
+        return format!("{:.1}s", d.as_secs_f64());
+    }
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut text = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            text.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if text.is_empty() {
+        "0s".to_owned()
+    } else {
+        text
+    }
+}
+
+/// `text`, cut to `width` characters with `…` when longer.
+fn clipped(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// A timestamp for a table: to the minute, in UTC, `2026-01-02 03:04`.
+fn short_time(t: Option<Timestamp>) -> String {
+    let text = time(t).replacen('T', " ", 1);
+    text.char_indices()
+        .nth("2026-01-02 03:04".len())
+        .map_or(text.clone(), |(end, _)| text[..end].to_owned())
+}
+
 fn time(t: Option<Timestamp>) -> String {
     t.map(|t| t.to_string()).unwrap_or_default()
 }
 
 /// What a job tunes: the base model, or `model@version (checkpoint N)`.
 pub fn job_source(job: &wire::TuningJob) -> String {
+    source(job, |name| name.to_owned(), "checkpoint")
+}
+
+fn source(job: &wire::TuningJob, model: impl Fn(&str) -> String, word: &str) -> String {
     if let Some(pre) = &job.pre_tuned_model {
         let checkpoint = if pre.checkpoint_id.is_empty() {
             String::new()
         } else {
-            format!(" checkpoint {}", pre.checkpoint_id)
+            format!(" {word} {}", pre.checkpoint_id)
         };
-        return format!("{}{checkpoint}", pre.tuned_model_name);
+        return format!("{}{checkpoint}", model(&pre.tuned_model_name));
     }
     job.base_model.clone().unwrap_or_default()
 }
@@ -81,19 +138,19 @@ pub fn job_status(job: &wire::TuningJob) -> String {
     }
 }
 
-/// One row per job.
+/// One row per job, with short ids so that it fits 100 columns (JSON has the full names).
 pub fn jobs_table(jobs: &[wire::TuningJob]) -> Table {
-    let mut table = Table::new(&["JOB", "STATE", "SOURCE", "TUNED MODEL", "CREATED"]);
+    let mut table = Table::new(&["JOB", "STATE", "SOURCE", "TUNED MODEL", "CREATED (UTC)"]);
     for job in jobs {
         table.row(vec![
             job_id(&job.name),
             job_status(job),
-            job_source(job),
+            source(job, short_model, "ckpt"),
             job.tuned_model
                 .as_ref()
-                .map(|t| t.model.clone())
+                .map(|t| short_model(&t.model))
                 .unwrap_or_default(),
-            time(job.create_time),
+            short_time(job.create_time),
         ]);
     }
     table
@@ -187,15 +244,16 @@ fn labels(labels: &std::collections::BTreeMap<String, String>) -> String {
         .join(",")
 }
 
-/// One row per model (version).
+/// One row per model (version), with short ids and long display names cut so that it fits 100
+/// columns (JSON has them whole).
 pub fn models_table(models: &[wire::Model]) -> Table {
     let mut table = Table::new(&[
         "MODEL",
         "VERSION",
         "ALIASES",
         "DISPLAY NAME",
-        "DEFAULT CHECKPOINT",
-        "CREATED",
+        "CHECKPOINT",
+        "CREATED (UTC)",
     ]);
     for model in models {
         let id = model_id(&model.name);
@@ -203,9 +261,10 @@ pub fn models_table(models: &[wire::Model]) -> Table {
             id.to_owned(),
             model.version_id.clone(),
             model.version_aliases.join(","),
-            model.display_name.clone(),
+            // The widest display name shown whole, so that a row fits 100 columns.
+            clipped(&model.display_name, 28),
             model.default_checkpoint_id.clone(),
-            time(model.version_create_time.or(model.create_time)),
+            short_time(model.version_create_time.or(model.create_time)),
         ]);
     }
     table
@@ -325,6 +384,24 @@ pub fn plan_json(plan: &ContinuousTuningPlan) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        use std::time::Duration;
+        assert_eq!(human_duration(Duration::from_secs(2)), "2s");
+        assert_eq!(human_duration(Duration::from_millis(1916)), "1.9s");
+        assert_eq!(human_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(human_duration(Duration::from_secs(7200)), "2h");
+    }
+
+    #[test]
+    fn table_model_names_are_short() {
+        assert_eq!(
+            short_model("projects/p/locations/us-central1/models/7@2"),
+            "7@2"
+        );
+        assert_eq!(short_model("odd"), "odd");
+    }
 
     #[test]
     fn state_names_drop_the_proto_prefix() {

@@ -13,16 +13,17 @@ use std::time::Duration;
 use retune_client::DatasetUri;
 use retune_client::endpoint::ApiVersion;
 use retune_model::base_model::BaseModel;
+use retune_model::dataset::DatasetFormat;
 use retune_model::duration::HumanDuration;
-use retune_model::gcs::GcsUri;
+use retune_model::gcs::{BucketName, GcsUri};
 use retune_model::hyperparameters::AdapterSize;
 use retune_model::labels::Label;
 use retune_model::names::{
-    CheckpointId, KmsKeyName, LocationName, ModelId, ModelName, ModelRef, NameError,
+    CheckpointId, EndpointName, KmsKeyName, LocationName, ModelId, ModelName, ModelRef, NameError,
     ServiceAccount, TuningJobId, TuningJobName, VersionAlias, VersionSelector,
 };
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Format};
 
 const MODEL_HINT: &str =
     "expected MODEL[@VERSION|@ALIAS] with MODEL an id or projects/P/locations/L/models/ID";
@@ -72,6 +73,11 @@ fn number<T: FromStr>(
     }
 }
 
+/// `--kind` of `dataset validate`: `supervised` or `preference`.
+pub fn dataset_format(input: &str) -> Result<DatasetFormat, ConfigError> {
+    parsed::<DatasetFormat>("--kind")(input)
+}
+
 /// `--label KEY=VALUE`, by `retune_model::labels`.
 pub fn label(input: &str) -> Result<Label, ConfigError> {
     parsed::<Label>("--label")(input)
@@ -117,13 +123,22 @@ pub fn validation(input: &str) -> Result<DatasetUri, ConfigError> {
     dataset("--validation", input)
 }
 
+/// A data set is read by the service, so it must be in Cloud Storage; a value that is no URI at
+/// all is taken for a local file, and the message says how to put it there.
 fn dataset(what: &'static str, input: &str) -> Result<DatasetUri, ConfigError> {
-    input
-        .parse::<DatasetUri>()
-        .map_err(|e| ConfigError::Rejected {
-            what,
-            reason: e.reason().to_owned(),
-        })
+    input.parse::<DatasetUri>().map_err(|e| {
+        let looks_local = !input.contains("://") && !input.starts_with("projects/");
+        let reason = if looks_local {
+            format!(
+                "{input:?} is not a gs:// URI; the service reads training data from Cloud \
+                 Storage: upload a local file first with `retune dataset upload {input} \
+                 gs://BUCKET/OBJECT.jsonl`, then pass that URI"
+            )
+        } else {
+            e.reason().to_owned()
+        };
+        ConfigError::Rejected { what, reason }
+    })
 }
 
 /// The destination of `dataset upload`: `gs://bucket/object` by Cloud Storage's rules.
@@ -134,11 +149,21 @@ pub fn destination(input: &str) -> Result<GcsUri, ConfigError> {
     })
 }
 
-/// `--base-model`: a foundation model that supervised tuning supports.
+/// `--base-model`: a foundation model that supervised tuning supports. A tuned model is not
+/// one: the message points to `retune continue`.
 pub fn base_model(input: &str) -> Result<&'static BaseModel, ConfigError> {
-    BaseModel::lookup(input).map_err(|e| ConfigError::Rejected {
-        what: "--base-model",
-        reason: e.to_string(),
+    BaseModel::lookup(input).map_err(|e| {
+        let reason = match input.parse::<ModelRef>() {
+            Ok(model) => format!(
+                "{input:?} is a tuned model, not a foundation model; tune it further with \
+                 `retune continue {model} --train gs://BUCKET/OBJECT.jsonl`"
+            ),
+            Err(_) => e.to_string(),
+        };
+        ConfigError::Rejected {
+            what: "--base-model",
+            reason,
+        }
     })
 }
 
@@ -152,12 +177,22 @@ pub fn lr_multiplier(input: &str) -> Result<f64, ConfigError> {
     number("--lr-multiplier", "a number, such as 0.5")(input)
 }
 
+/// `--beta` (preference tuning); its range is checked with the other hyperparameters.
+pub fn beta(input: &str) -> Result<f64, ConfigError> {
+    number("--beta", "a number, such as 0.1")(input)
+}
+
 /// `--adapter-size`: a LoRA rank. Whether the base model allows it is checked with the other
 /// hyperparameters, before anything is sent.
 pub fn adapter_size(input: &str) -> Result<AdapterSize, ConfigError> {
     let rank = number::<u32>("--adapter-size", "a rank: 1, 2, 4, 8, 16 or 32")(input)?;
-    AdapterSize::from_rank(rank)
-        .ok_or_else(|| ConfigError::invalid("--adapter-size", input, "use 1, 2, 4, 8, 16 or 32"))
+    AdapterSize::from_rank(rank).ok_or_else(|| {
+        ConfigError::invalid(
+            "--adapter-size",
+            input,
+            "use 1, 2, 4, 8, 16 or 32, as the base model allows",
+        )
+    })
 }
 
 /// `--page-size`; `0` means the server's page size.
@@ -182,23 +217,111 @@ pub fn host(input: &str) -> Result<std::net::IpAddr, ConfigError> {
     })
 }
 
+/// A value parser that also names the values it takes, each with its meaning: `--help` lists
+/// them and shell completions offer them.
+#[derive(Clone)]
+pub struct Described<T> {
+    parse: fn(&str) -> Result<T, ConfigError>,
+    values: &'static [(&'static str, &'static str)],
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Described<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        self.parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(self.values.iter().map(|(name, help)| {
+            clap::builder::PossibleValue::new(*name).help(*help)
+        })))
+    }
+}
+
 /// `--auth` of `emulator serve`.
-pub fn auth(input: &str) -> Result<mock_vertex::AuthMode, ConfigError> {
-    input
-        .parse()
-        .map_err(|_| ConfigError::invalid("--auth", input, "use none, required or token=T"))
+pub fn auth() -> Described<mock_vertex::AuthMode> {
+    Described {
+        parse: |input| {
+            input.parse().map_err(|_| {
+                ConfigError::invalid("--auth", input, "use none, required, any-token or token=T")
+            })
+        },
+        values: &[
+            ("none", "accept every caller, with or without a token"),
+            (
+                "required",
+                "accept only tokens this emulator issued (its metadata server or /token), unexpired",
+            ),
+            (
+                "any-token",
+                "accept any bearer token, refuse calls without one",
+            ),
+            ("token=", "accept only this bearer token: token=T"),
+        ],
+    }
 }
 
 /// `--jobs` of `emulator serve`.
-pub fn job_speed(input: &str) -> Result<mock_vertex::JobSpeed, ConfigError> {
-    input
-        .parse()
-        .map_err(|_| ConfigError::invalid("--jobs", input, "use instant, scaled or manual"))
+pub fn job_speed() -> Described<mock_vertex::JobSpeed> {
+    Described {
+        parse: |input| {
+            input
+                .parse()
+                .map_err(|_| ConfigError::invalid("--jobs", input, "use instant, scaled or manual"))
+        },
+        values: &[
+            (
+                "instant",
+                "a job ends (succeeds) at the first read after it is created",
+            ),
+            (
+                "scaled",
+                "a job goes through its states in seconds, scaled from the data set size and \
+                 the epochs (about 3 s for the bundled data)",
+            ),
+            (
+                "manual",
+                "a job moves only when the emulator's clock is advanced through its admin API",
+            ),
+        ],
+    }
+}
+
+/// `--bucket` of `emulator serve`: Cloud Storage's bucket naming rules.
+pub fn bucket(input: &str) -> Result<BucketName, ConfigError> {
+    BucketName::parse(input).map_err(|e| ConfigError::Rejected {
+        what: "--bucket",
+        reason: e.to_string(),
+    })
+}
+
+/// `--format`: `table`, `json`, `yaml` or `value(FIELD,...)`.
+pub fn format(input: &str) -> Result<Format, ConfigError> {
+    input.parse()
 }
 
 /// `--timeout`: the one duration grammar of `retune_model::duration`, and more than zero.
 pub fn timeout(input: &str) -> Result<Duration, ConfigError> {
-    let invalid = |reason: String| ConfigError::invalid("--timeout", input, reason);
+    timeout_flag("--timeout")(input)
+}
+
+/// A duration flag such as `--request-timeout`, read as [`timeout`].
+pub fn timeout_flag(
+    what: &'static str,
+) -> impl Fn(&str) -> Result<Duration, ConfigError> + Clone + Send + Sync + 'static {
+    move |input| duration(what, input)
+}
+
+fn duration(what: &'static str, input: &str) -> Result<Duration, ConfigError> {
+    let invalid = |reason: String| ConfigError::invalid(what, input, reason);
     let duration = Duration::from(
         input
             .parse::<HumanDuration>()
@@ -274,6 +397,16 @@ impl ModelInput {
         match self {
             ModelInput::Full(model) => Ok(model),
             ModelInput::Short { id, selector } => Ok(ModelName::new(location()?, id).at(selector)),
+        }
+    }
+}
+
+impl ModelInput {
+    /// The model as given, without `@VERSION` or `@ALIAS`.
+    pub fn without_selector(&self) -> String {
+        match self {
+            ModelInput::Full(model) => model.name().to_string(),
+            ModelInput::Short { id, .. } => id.to_string(),
         }
     }
 }
@@ -468,3 +601,45 @@ mod tests {
         }
     }
 }
+
+/// What `retune generate` calls: a base model id (`gemini-2.5-flash`), an endpoint
+/// (`projects/P/locations/L/endpoints/ID`), or a model as [`ModelInput`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetInput {
+    /// A base model.
+    Base(&'static BaseModel),
+    /// A tuned model's endpoint.
+    Endpoint(EndpointName),
+    /// A model version (or a checkpoint of it, with `--checkpoint`).
+    Model(ModelInput),
+}
+
+impl FromStr for TargetInput {
+    type Err = ConfigError;
+
+    fn from_str(input: &str) -> Result<TargetInput, ConfigError> {
+        if let Ok(base) = BaseModel::lookup(input) {
+            return Ok(TargetInput::Base(base));
+        }
+        if input.starts_with("projects/") && input.contains("/endpoints/") {
+            return input
+                .parse()
+                .map(TargetInput::Endpoint)
+                .map_err(|error| ConfigError::Name {
+                    error,
+                    hint: TARGET_HINT,
+                });
+        }
+        input
+            .parse::<ModelInput>()
+            .map(TargetInput::Model)
+            .map_err(|_| ConfigError::Invalid {
+                what: "TARGET",
+                input: input.to_owned(),
+                reason: TARGET_HINT.to_owned(),
+            })
+    }
+}
+
+const TARGET_HINT: &str = "expected a base model id (gemini-2.5-flash), \
+                           projects/P/locations/L/endpoints/ID, or MODEL[@VERSION|@ALIAS]";

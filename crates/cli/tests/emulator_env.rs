@@ -26,7 +26,7 @@ impl Running {
             .block_on(
                 MockVertex::builder()
                     .jobs(JobSpeed::Instant)
-                    .auth(AuthMode::Issued)
+                    .auth(AuthMode::Required)
                     .ca_dir(ca_dir.path())
                     .start(),
             )

@@ -13,9 +13,15 @@ fn retune() -> Command {
         "GOOGLE_VERTEX_BASE_URL",
         "RETUNE_ACCESS_TOKEN",
         "RUST_LOG",
+        "CLOUDSDK_CORE_PROJECT",
+        "CLOUDSDK_AI_REGION",
+        "CLOUDSDK_COMPUTE_REGION",
+        "CLOUDSDK_ACTIVE_CONFIG_NAME",
     ] {
         cmd.env_remove(var);
     }
+    // No gcloud configuration either.
+    cmd.env("CLOUDSDK_CONFIG", "/nonexistent/gcloud");
     cmd
 }
 
@@ -34,11 +40,13 @@ fn help_documents_every_exit_code() {
     let assert = retune().arg("--help").assert().success();
     let help = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     for line in [
-        "0  success",
-        "2  usage error",
-        "3  refused",
-        "4  the tuning job failed, was cancelled or expired",
-        "5  the service (or the network) returned an error",
+        "0    success",
+        "2    usage error",
+        "3    refused",
+        "4    the tuning job failed, was cancelled or expired",
+        "5    the service (or the network) returned an error",
+        "6    gave up waiting (--timeout): the job is still running",
+        "130  interrupted (Ctrl-C)",
     ] {
         assert!(help.contains(line), "--help lacks {line:?}:\n{help}");
     }
@@ -61,7 +69,9 @@ fn remote_command_without_project_says_how_to_set_one() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr("error: no project given: pass --project PROJECT or set GOOGLE_CLOUD_PROJECT\n");
+        .stderr(
+            "error: no project given: pass --project PROJECT, set GOOGLE_CLOUD_PROJECT, or run `gcloud config set project PROJECT`\n",
+        );
 }
 
 #[test]
@@ -158,7 +168,7 @@ fn unsupported_base_model_lists_the_supported_ones() {
 }
 
 #[test]
-fn unsupported_adapter_size_is_refused_before_sending() {
+fn unsupported_adapter_size_is_a_usage_error_found_before_sending() {
     // The endpoint is never contacted: the rule is checked locally.
     retune()
         .args(["--project", "p", "--endpoint", "http://127.0.0.1:9", "tune"])
@@ -170,8 +180,10 @@ fn unsupported_adapter_size_is_refused_before_sending() {
         ])
         .args(["--adapter-size", "32"])
         .assert()
-        .code(3)
-        .stderr(predicate::str::contains("adapter size is not supported"));
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: invalid hyperparameters: for gemini-2.5-flash: The adapter size is not supported",
+        ));
 }
 
 #[test]
@@ -229,6 +241,58 @@ fn data_set_report_as_json_parses_back() {
     assert_eq!(
         report["supervisedTuningDataStats"]["tuningDatasetExampleCount"],
         "1"
+    );
+}
+
+const PREFERENCE: &str = r#"{"contents": [{"role": "user", "parts": [{"text": "Favourite fruit?"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "Apple!"}]}}, {"score": 0, "completion": {"role": "model", "parts": [{"text": "Pear."}]}}]}"#;
+
+#[test]
+fn preference_data_set_is_checked_with_the_preference_rules() {
+    let bad_score = PREFERENCE.replacen(r#""score": 1"#, r#""score": "high""#, 1);
+    let file = file_with(&[PREFERENCE, NO_MODEL_TURN, &bad_score, GOOD]);
+    retune()
+        .args(["dataset", "validate", "--kind", "preference"])
+        .arg(file.path())
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(
+            "an invalid training preference data set",
+        ))
+        .stdout(predicate::str::contains(
+            "line 2: completions: `completions` is required",
+        ))
+        .stdout(predicate::str::contains(
+            "line 3: completions[0].score: expected a number, found a string",
+        ))
+        .stdout(predicate::str::contains(
+            "line 4: contents[1].role: the last turn must come from `user`, found `model`",
+        ));
+}
+
+#[test]
+fn preference_data_set_report_as_json_carries_preference_statistics() {
+    let file = file_with(&[PREFERENCE, PREFERENCE]);
+    let assert = retune()
+        .args([
+            "--format",
+            "json",
+            "dataset",
+            "validate",
+            "--kind",
+            "preference",
+        ])
+        .arg(file.path())
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("stdout is JSON");
+    assert_eq!(report["format"], "preference");
+    let stats = &report["preferenceOptimizationDataStats"];
+    assert_eq!(stats["tuningDatasetExampleCount"], "2");
+    assert_eq!(stats["scoresDistribution"]["sum"], 2.0);
+    assert_eq!(
+        stats["userDatasetExamples"][0]["completions"][1]["score"],
+        0.0
     );
 }
 

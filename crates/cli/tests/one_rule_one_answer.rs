@@ -104,7 +104,7 @@ impl Emulator {
             .env("GOOGLE_CLOUD_LOCATION", "us-central1")
             .env_remove("RETUNE_ACCESS_TOKEN")
             .env_remove("RUST_LOG")
-            .args(["-q", "--format", "json"])
+            .args(["--silent", "--format", "json"])
             .args(args)
             .output()
             .expect("retune runs");

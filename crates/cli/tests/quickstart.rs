@@ -25,23 +25,26 @@ fn quickstart_narrates_the_whole_continuous_tuning_flow() {
     let (code, stdout, stderr) = quickstart(&[]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let expected = [
-        "[1/9] Started the Vertex AI emulator at http://127.0.0.1:",
-        "[2/9] Checking the bundled data sets and uploading them to gs://retune-quickstart:",
+        "[1/10] Started the Vertex AI emulator at http://127.0.0.1:",
+        "[2/10] Checking the bundled data sets and uploading them to gs://retune-quickstart:",
         "gs://retune-quickstart/support-v1.jsonl  16 examples, training set, valid",
-        "[3/9] Tuning gemini-2.5-flash on support-v1.jsonl for 3 epochs",
+        "[3/10] Tuning gemini-2.5-flash on support-v1.jsonl for 3 epochs",
         "SUCCEEDED: it made model",
-        "[4/9] Checkpoints of version 1",
+        "[4/10] Checkpoints of version 1",
         "CHECKPOINT  EPOCH  STEP  DEFAULT",
-        "[5/9] Continuing tuning from checkpoint 2 (not the default)",
+        "[5/10] Continuing tuning from checkpoint 2 (not the default)",
         "result:           a new version of projects/quickstart-project/locations/us-central1/models/",
         "SUCCEEDED: it made version 2 of the same model",
-        "[6/9] Versions of model",
-        "[7/9] Putting the alias \"production\" on version 2",
+        "[6/10] Asking versions 1 and 2 a question of the new data",
+        "Version 1: [base model gemini-2.5-flash]",
+        "Version 2: Open Family > Schedules",
+        "[7/10] Versions of model",
+        "[8/10] Putting the alias \"production\" on version 2",
         "now has the aliases: production.",
-        "[8/9] A continuation the rules refuse",
+        "[9/10] A continuation the rules refuse",
         "Refused before anything was sent, with every reason at once (2):",
         "must use the same KMS key",
-        "[9/9] Lineage of model",
+        "[10/10] Lineage of model",
         "checkpoint 2 (job",
         "<-  gemini-2.5-flash",
         "Quickstart complete in",
@@ -56,8 +59,8 @@ fn quickstart_narrates_the_whole_continuous_tuning_flow() {
 }
 
 #[test]
-fn quiet_quickstart_prints_only_its_result() {
-    let (code, stdout, stderr) = quickstart(&["-q"]);
+fn silent_quickstart_prints_only_its_result() {
+    let (code, stdout, stderr) = quickstart(&["--silent"]);
     assert_eq!(code, 0, "stderr:\n{stderr}");
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.starts_with("Quickstart complete in"), "{stdout}");

@@ -194,7 +194,7 @@ fn jobs_list_honours_limit() {
 }
 
 #[test]
-fn cancelled_job_ends_wait_with_exit_code_4() {
+fn cancelled_job_ends_wait_with_exit_code_4_told_as_news_not_as_an_error() {
     let emu = Emulator::start(JobSpeed::Manual);
     let created = emu.json(&["tune", "--base-model", "gemini-2.5-flash", "--train", TRAIN]);
     let id = text(&created["name"])
@@ -215,7 +215,10 @@ fn cancelled_job_ends_wait_with_exit_code_4() {
         .assert()
         .code(4)
         .stdout(predicate::str::contains("CANCELLED"))
-        .stderr(predicate::str::contains("ended CANCELLED"));
+        .stderr(predicate::str::ends_with(format!(
+            "\ntuning job projects/{PROJECT}/locations/us-central1/tuningJobs/{id} was cancelled\n"
+        )))
+        .stderr(predicate::str::contains("error").not());
 }
 
 #[test]
@@ -352,6 +355,63 @@ fn continue_makes_a_new_version_under_the_same_parent_and_delete_version_removes
             .map(Vec::len),
         Some(1)
     );
+}
+
+#[test]
+fn tune_with_preference_sends_a_preference_spec_and_checks_beta_first() {
+    let emu = Emulator::start(JobSpeed::Instant);
+    let job = emu.json(&[
+        "tune",
+        "--base-model",
+        "gemini-2.5-flash",
+        "--train",
+        TRAIN,
+        "--beta",
+        "0.2",
+        "--epochs",
+        "1",
+    ]);
+    assert!(job.get("supervisedTuningSpec").is_none(), "{job}");
+    assert_eq!(
+        job["preferenceOptimizationSpec"]["hyperParameters"]["beta"],
+        0.2
+    );
+    // The SFT sample is not preference data: the job fails naming the line and field.
+    let failed = emu.json(&["jobs", "get", text(&job["name"])]);
+    assert_eq!(failed["state"], "JOB_STATE_FAILED");
+    assert!(
+        text(&failed["error"]["message"])
+            .contains("line 1: contents[1].role: the last turn must come from `user`"),
+        "{failed}"
+    );
+    emu.retune()
+        .args(["tune", "--base-model", "gemini-2.5-flash", "--train", TRAIN])
+        .args(["--preference", "--beta", "0"])
+        .assert()
+        // A value the base model does not allow is a usage error, like any refused flag value.
+        .code(2)
+        .stderr(predicate::str::contains(
+            "beta must be a finite number greater than 0",
+        ))
+        .stderr(predicate::str::contains("nothing was sent"));
+}
+
+#[test]
+fn models_rebase_starts_a_job_on_the_newer_base_model() {
+    let emu = Emulator::start(JobSpeed::Instant);
+    let job = emu.tune("gemini-2.5-flash", &["--display-name", "support"]);
+    let model = model_id(text(&job["tunedModel"]["model"]));
+    emu.retune()
+        .args(["models", "rebase", &format!("{model}@1")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "onto gemini-3.5-flash: tuning job projects/{PROJECT}/locations/us-central1/tuningJobs/"
+        )));
+    let op = emu.json(&["models", "rebase", &model, "--display-name", "support-3"]);
+    assert_eq!(op["done"], true);
+    assert_eq!(op["response"]["baseModel"], "gemini-3.5-flash");
+    assert_eq!(op["response"]["tunedModelDisplayName"], "support-3");
 }
 
 #[test]
@@ -606,4 +666,63 @@ fn alias_edits_name_what_they_need() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("invalid alias \"Golden\""));
+}
+
+#[test]
+fn generate_asks_a_model_version_a_checkpoint_an_endpoint_and_a_base_model() {
+    let emulator = Emulator::start(JobSpeed::Instant);
+    let job = emulator.tune("gemini-2.5-flash", &[]);
+    let model = text(&job["tunedModel"]["model"]).to_owned();
+    let question = "What is the capital of Australia?";
+    let answer = "The capital of Australia is Canberra.";
+
+    let by_version = emulator.json(&["generate", &model_id(&model), question]);
+    assert_eq!(
+        text(&by_version["candidates"][0]["content"]["parts"][0]["text"]),
+        answer
+    );
+    assert_eq!(
+        text(&by_version["modelVersion"]),
+        format!("{model}/checkpoints/3")
+    );
+
+    let chunks = emulator.json(&[
+        "generate",
+        &model,
+        question,
+        "--checkpoint",
+        "1",
+        "--stream",
+    ]);
+    let joined: String = chunks
+        .as_array()
+        .expect("a JSON array of chunks")
+        .iter()
+        .map(|c| text(&c["candidates"][0]["content"]["parts"][0]["text"]))
+        .collect();
+    assert_eq!(joined, answer);
+
+    emulator
+        .retune()
+        .args(["generate", text(&job["tunedModel"]["endpoint"]), question])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(answer));
+    emulator
+        .retune()
+        .args(["generate", "gemini-2.5-flash", question, "--stream"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("[base model gemini-2.5-flash]"));
+    emulator
+        .retune()
+        .args([
+            "generate",
+            "gemini-2.5-flash",
+            question,
+            "--checkpoint",
+            "1",
+        ])
+        .assert()
+        .code(2);
 }

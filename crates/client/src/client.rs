@@ -112,7 +112,7 @@ pub struct Client {
 }
 
 /// One HTTP call, described before it is sent.
-struct Call {
+pub(crate) struct Call {
     method: http::Method,
     path: String,
     query: Vec<(&'static str, String)>,
@@ -121,7 +121,7 @@ struct Call {
 }
 
 impl Call {
-    fn new(method: http::Method, path: String, idempotency: Idempotency) -> Self {
+    pub(crate) fn new(method: http::Method, path: String, idempotency: Idempotency) -> Self {
         Call {
             method,
             path,
@@ -134,7 +134,7 @@ impl Call {
         self.query = query;
         self
     }
-    fn body(mut self, body: Vec<u8>) -> Self {
+    pub(crate) fn body(mut self, body: Vec<u8>) -> Self {
         self.body = Some(body);
         self
     }
@@ -199,7 +199,11 @@ impl Client {
         Client::from_transport(self.transport.clone(), config)
     }
 
-    fn check_location(&self, what: &'static str, location: &LocationId) -> Result<(), Error> {
+    pub(crate) fn check_location(
+        &self,
+        what: &'static str,
+        location: &LocationId,
+    ) -> Result<(), Error> {
         if location != self.config.location.location() {
             return Err(BuildError::new(
                 what,
@@ -248,7 +252,7 @@ impl Client {
     }
 
     /// Sends `call`; a success status and its body, or the service's error.
-    async fn respond(&self, call: Call) -> Result<(http::StatusCode, Bytes), Error> {
+    pub(crate) async fn respond(&self, call: Call) -> Result<(http::StatusCode, Bytes), Error> {
         let req = self.request(call)?;
         let response = self.transport.as_ref().send(req).await?;
         let status = response.status();
@@ -259,7 +263,10 @@ impl Client {
         Ok((status, body))
     }
 
-    async fn execute<T: DeserializeOwned + WireMessage>(&self, call: Call) -> Result<T, Error> {
+    pub(crate) async fn execute<T: DeserializeOwned + WireMessage>(
+        &self,
+        call: Call,
+    ) -> Result<T, Error> {
         let (status, body) = self.respond(call).await?;
         decode_response::<T>(&body).map_err(|e| DecodeError::new(status, body, e).into())
     }
@@ -345,6 +352,38 @@ impl Client {
         )
         .body(body);
         self.execute_typed::<wire::TuningJob, _>(call).await
+    }
+
+    /// Rebases a tuned model (`POST .../tuningJobs:rebaseTunedModel`): its job's data and
+    /// hyperparameters are tuned again on a newer base model. `model` names the tuned model (its
+    /// default version) or a version; `overrides` may replace the display name, description,
+    /// labels or tuning spec. Returns the operation, whose response is the new `TuningJob`
+    /// ([`wire::Operation::response_as`]). The request is checked by
+    /// `retune_model::rebase::check_rebase_request` first; never retried once it may have
+    /// reached the server.
+    pub async fn rebase_tuned_model(
+        &self,
+        model: &ModelRef,
+        overrides: Option<wire::TuningJob>,
+    ) -> Result<wire::Operation, Error> {
+        self.check_location("model name", model.name().location())?;
+        let body = wire::RebaseTunedModelRequest {
+            tuned_model_ref: Some(wire::TunedModelRef {
+                tuned_model: model.to_string(),
+                ..wire::TunedModelRef::default()
+            }),
+            tuning_job: overrides,
+            ..wire::RebaseTunedModelRequest::default()
+        };
+        retune_model::rebase::check_rebase_request(&body)
+            .map_err(|e| BuildError::new("RebaseTunedModel request", e.to_string()))?;
+        let call = Call::new(
+            http::Method::POST,
+            format!("{}/tuningJobs:rebaseTunedModel", self.config.location),
+            Idempotency::NonIdempotent,
+        )
+        .body(wire::encode(&body, EnumEncoding::Names));
+        self.execute(call).await
     }
 
     /// Gets a tuning job.

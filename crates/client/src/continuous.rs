@@ -182,7 +182,7 @@ impl ContinueTuning {
             .or(model.encryption_spec.as_ref())
             .and_then(|e| e.kms_key_name.parse::<KmsKeyName>().ok());
         Ok(Some(TuningProvenance {
-            method: method_of(&job),
+            method: TuningMethod::of(&job),
             finished_at,
             root_base_model,
             kms_key,
@@ -205,18 +205,6 @@ fn version_entry(m: &Model) -> Option<VersionEntry> {
             .with_checkpoints(checkpoints, default_checkpoint)
             .with_deployed(!m.deployed_models.is_empty()),
     )
-}
-
-fn method_of(job: &wire::TuningJob) -> TuningMethod {
-    if job.supervised_tuning_spec.is_some() {
-        TuningMethod::Supervised
-    } else if job.preference_optimization_spec.is_some() {
-        TuningMethod::PreferenceOptimization
-    } else if job.distillation_spec.is_some() {
-        TuningMethod::Distillation
-    } else {
-        TuningMethod::Other
-    }
 }
 
 /// The foundation model: the job's `baseModel`, else `preTunedModel.baseModel`, else the

@@ -79,6 +79,7 @@ pub mod endpoint;
 pub mod error;
 #[cfg(all(feature = "adc", feature = "reqwest"))]
 pub mod gce_metadata;
+mod generate;
 pub mod lineage;
 pub mod prelude;
 mod resource;
@@ -92,6 +93,7 @@ pub use builder::ClientBuilder;
 pub use client::{Client, ClientConfig};
 pub use continuous::{ContinueTuning, ContinuedJob};
 pub use error::{ApiStatus, BuildError, DecodeError, Error};
+pub use generate::{GenerateTarget, user_text};
 pub use lineage::{Lineage, LineageStep, Origin, VersionLineage};
 pub use resource::{Checkpoint, Model, TunedCheckpoint, TuningJob};
 pub use spec::{DatasetUri, ListOptions, ModelUpdate, TuningJobSpec, TuningSource};

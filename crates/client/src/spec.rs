@@ -152,6 +152,8 @@ pub struct TuningJobSpec {
     labels: BTreeMap<String, String>,
     kms_key: Option<KmsKeyName>,
     service_account: Option<ServiceAccount>,
+    /// `Some` for preference tuning, with its `beta` if given.
+    preference: Option<Option<f64>>,
 }
 
 impl TuningJobSpec {
@@ -193,7 +195,16 @@ impl TuningJobSpec {
             labels: BTreeMap::new(),
             kms_key: None,
             service_account: None,
+            preference: None,
         }
+    }
+
+    /// Preference tuning instead of supervised fine-tuning (`preferenceOptimizationSpec`): the
+    /// data sets hold prompts with a preferred and a dispreferred completion; `beta`, when
+    /// given, weighs the KL-divergence regularisation.
+    pub fn with_preference_tuning(mut self, beta: Option<f64>) -> Self {
+        self.preference = Some(beta);
+        self
     }
 
     /// A validation data set.
@@ -312,6 +323,42 @@ impl TuningJobSpec {
             ..wire::SupervisedHyperParameters::default()
         };
         let has_hyper = hyper != wire::SupervisedHyperParameters::default();
+        let validation_dataset_uri = self
+            .validation_dataset
+            .as_ref()
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        let (supervised_tuning_spec, preference_optimization_spec) = match self.preference {
+            None => (
+                Some(wire::SupervisedTuningSpec {
+                    training_dataset_uri: self.training_dataset.to_string(),
+                    validation_dataset_uri,
+                    hyper_parameters: has_hyper.then_some(hyper),
+                    export_last_checkpoint_only: self.export_last_checkpoint_only,
+                    ..wire::SupervisedTuningSpec::default()
+                }),
+                None,
+            ),
+            Some(beta) => {
+                let hyper = wire::PreferenceOptimizationHyperParameters {
+                    epoch_count: hyper.epoch_count,
+                    learning_rate_multiplier: hyper.learning_rate_multiplier,
+                    adapter_size: hyper.adapter_size,
+                    beta,
+                };
+                let has_hyper = hyper != wire::PreferenceOptimizationHyperParameters::default();
+                (
+                    None,
+                    Some(wire::PreferenceOptimizationSpec {
+                        training_dataset_uri: self.training_dataset.to_string(),
+                        validation_dataset_uri,
+                        hyper_parameters: has_hyper.then_some(hyper),
+                        export_last_checkpoint_only: self.export_last_checkpoint_only,
+                        ..wire::PreferenceOptimizationSpec::default()
+                    }),
+                )
+            }
+        };
         wire::TuningJob {
             base_model,
             pre_tuned_model,
@@ -326,17 +373,8 @@ impl TuningJobSpec {
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            supervised_tuning_spec: Some(wire::SupervisedTuningSpec {
-                training_dataset_uri: self.training_dataset.to_string(),
-                validation_dataset_uri: self
-                    .validation_dataset
-                    .as_ref()
-                    .map(|v| v.to_string())
-                    .unwrap_or_default(),
-                hyper_parameters: has_hyper.then_some(hyper),
-                export_last_checkpoint_only: self.export_last_checkpoint_only,
-                ..wire::SupervisedTuningSpec::default()
-            }),
+            supervised_tuning_spec,
+            preference_optimization_spec,
             ..wire::TuningJob::default()
         }
     }

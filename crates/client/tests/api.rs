@@ -625,7 +625,7 @@ async fn wrong_token_is_unauthenticated_and_not_retried() -> TestResult {
 
 #[tokio::test]
 async fn missing_token_is_refused_when_the_emulator_requires_one() -> TestResult {
-    let emulator = Emulator::builder().auth(AuthMode::Required).build();
+    let emulator = Emulator::builder().auth(AuthMode::AnyToken).build();
     let model = format!("{LOCATION}/models/1").parse()?;
     let err = authed(&emulator, Arc::new(NoAuth))
         .get_model(&model)
@@ -695,5 +695,99 @@ async fn requests_carry_the_api_version_and_encoded_query_values() -> TestResult
             format!("/v1beta1/{LOCATION}/models?filter=labels.team%3Dnlp&pageSize=7")
         )]
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn rebase_tuned_model_returns_the_operation_of_the_new_job() -> TestResult {
+    let client = in_process(&instant_emulator());
+    let spec = TuningJobSpec::from_base_model(base("gemini-2.5-flash"), sample_data())
+        .with_display_name("support-bot")
+        .with_epoch_count(2);
+    let job = client.create_tuning_job(&spec).await?;
+    let done = client.wait_for_job(&job_name(&job)).until_done().await?;
+    let tuned = done.tuned_model().ok_or("a tuned model")?.clone();
+
+    let op = client.rebase_tuned_model(&tuned, None).await?;
+    assert!(op.done && op.error.is_none(), "{op:?}");
+    let new_job: retune_model::wire::TuningJob = op.response_as().ok_or("a response")??;
+    assert_eq!(new_job.base_model.as_deref(), Some("gemini-3.5-flash"));
+    let rebased = client
+        .wait_for_job(&new_job.name.parse()?)
+        .until_done()
+        .await?;
+    assert_eq!(rebased.state, Some(JobState::Succeeded));
+    let waited = client.wait_operation(&op.name.parse()?).await?;
+    assert_eq!(waited.name, op.name);
+
+    // The rebased model is on the newest Flash: rebasing it again is refused with the reason.
+    let again = rebased.tuned_model().ok_or("a tuned model")?.clone();
+    let err = client
+        .rebase_tuned_model(&again, None)
+        .await
+        .err()
+        .ok_or("expected a refusal")?;
+    assert_eq!(
+        err.status().map(|s| s.code()),
+        Some(Code::FailedPrecondition)
+    );
+    assert!(err.to_string().contains("no newer base model"), "{err}");
+    Ok(())
+}
+
+const PREFERENCE_LINE: &str = r#"{"contents": [{"role": "user", "parts": [{"text": "Favourite fruit?"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "Apple!"}]}}, {"score": 0, "completion": {"role": "model", "parts": [{"text": "Pear."}]}}]}"#;
+
+#[tokio::test]
+async fn an_sft_model_continues_with_preference_tuning_and_a_preference_model_is_refused_before_sending()
+-> TestResult {
+    let emulator = instant_emulator();
+    let bucket: mock_vertex::storage::BucketName = "preference-data".parse()?;
+    emulator.objects().create_bucket(&bucket).await?;
+    emulator
+        .objects()
+        .put(
+            &bucket,
+            &"pref.jsonl".parse()?,
+            bytes::Bytes::from(format!("{PREFERENCE_LINE}\n{PREFERENCE_LINE}\n")),
+            None,
+        )
+        .await?;
+    let preference_data: retune_client::DatasetUri = "gs://preference-data/pref.jsonl".parse()?;
+    let client = in_process(&emulator);
+    let sft = client
+        .create_tuning_job(&TuningJobSpec::from_base_model(
+            base("gemini-2.5-flash"),
+            sample_data(),
+        ))
+        .await?;
+    let sft = client.wait_for_job(&job_name(&sft)).until_done().await?;
+    let sft_model = sft.tuned_model().ok_or("a tuned model")?.clone();
+
+    let continued = client
+        .continue_tuning(sft_model.clone(), preference_data.clone())
+        .spec(|s| s.with_preference_tuning(Some(0.1)).with_epoch_count(1))
+        .send()
+        .await?;
+    let done = client
+        .wait_for_job(&job_name(&continued.job))
+        .until_done()
+        .await?;
+    let tuned = done.tuned_model().ok_or("a tuned model")?.clone();
+    assert_eq!(tuned.name(), sft_model.name());
+    assert_eq!(
+        tuned.version_id().map(|v| v.to_string()),
+        Some("2".to_owned())
+    );
+
+    // The preference-tuned version cannot be the base of another job: refused before sending,
+    // with the reason (rule 5).
+    let err = client
+        .continue_tuning(tuned, sample_data())
+        .dry_run()
+        .await
+        .err()
+        .ok_or("expected a refusal")?;
+    assert!(matches!(err, Error::Refused(_)), "{err}");
+    assert!(err.to_string().contains("preference optimization"), "{err}");
     Ok(())
 }

@@ -3,11 +3,11 @@
 //! - [`AuthMode::Anonymous`] (the default): a call without an `Authorization` header is accepted
 //!   (official clients use anonymous credentials against emulators; the Rust crate then sends no
 //!   header at all), and so is any `Bearer <token>`; a malformed header is 401.
-//! - [`AuthMode::Required`]: every call needs some `Bearer <token>`, as the real service does.
+//! - [`AuthMode::Required`]: only tokens the emulator issued itself (its metadata server or its
+//!   OAuth token endpoint, [`crate::oauth`]) and that have not expired, as the real service
+//!   accepts only tokens Google issued; a missing, foreign or expired token is 401 saying which.
+//! - [`AuthMode::AnyToken`]: every call needs some `Bearer <token>`, whatever it is.
 //! - [`AuthMode::Token`]: only `Bearer <that token>` is accepted.
-//! - [`AuthMode::Issued`]: only tokens the emulator issued itself (its metadata server or its
-//!   OAuth token endpoint, [`crate::oauth`]) and that have not expired; a foreign or expired
-//!   token is 401 saying which.
 
 use std::fmt;
 use std::str::FromStr;
@@ -26,12 +26,12 @@ pub enum AuthMode {
     /// No credentials needed; a malformed `Authorization` header is still refused.
     #[default]
     Anonymous,
-    /// Any bearer token, but one is required.
+    /// Tokens the emulator issued, unexpired (`required`, also spelled `issued`).
     Required,
+    /// Any bearer token, but one is required (`any-token`).
+    AnyToken,
     /// Exactly this bearer token.
     Token(String),
-    /// Tokens the emulator issued, unexpired.
-    Issued,
 }
 
 impl fmt::Debug for AuthMode {
@@ -39,16 +39,16 @@ impl fmt::Debug for AuthMode {
         match self {
             AuthMode::Anonymous => f.write_str("Anonymous"),
             AuthMode::Required => f.write_str("Required"),
-            AuthMode::Issued => f.write_str("Issued"),
+            AuthMode::AnyToken => f.write_str("AnyToken"),
             // The token is a secret even in an emulator's logs.
             AuthMode::Token(_) => f.write_str("Token(..)"),
         }
     }
 }
 
-/// A `--auth` value that is not `none`, `required` or `token=T`.
+/// A `--auth` value that is not `none`, `required`, `any-token` or `token=T`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid auth mode {input:?}: expected none, required, issued or token=T")]
+#[error("invalid auth mode {input:?}: expected none, required, any-token or token=T")]
 pub struct AuthModeError {
     input: String,
 }
@@ -56,12 +56,13 @@ pub struct AuthModeError {
 impl FromStr for AuthMode {
     type Err = AuthModeError;
 
-    /// `none` (or `anonymous`), `required`, `issued`, or `token=T` with a non-empty `T`.
+    /// `none` (or `anonymous`), `required` (or `issued`), `any-token`, or `token=T` with a
+    /// non-empty `T`.
     fn from_str(s: &str) -> Result<AuthMode, AuthModeError> {
         match s {
             "none" | "anonymous" => Ok(AuthMode::Anonymous),
-            "required" => Ok(AuthMode::Required),
-            "issued" => Ok(AuthMode::Issued),
+            "required" | "issued" => Ok(AuthMode::Required),
+            "any-token" => Ok(AuthMode::AnyToken),
             _ => match s.strip_prefix("token=") {
                 Some(token) if !token.is_empty() => Ok(AuthMode::Token(token.to_owned())),
                 _ => Err(AuthModeError {
@@ -85,7 +86,9 @@ fn refusal(message: &str, reason: &str) -> ApiError {
 }
 
 impl AuthMode {
-    /// Accepts or refuses a request by its headers.
+    /// Accepts or refuses a request by its headers: the `Authorization` header's shape, its
+    /// presence where a mode needs one, and the token of [`AuthMode::Token`]. Whether a token
+    /// was issued by this emulator ([`AuthMode::Required`]) is [`AuthMode::check_issued`].
     ///
     /// ```
     /// use axum::http::{HeaderMap, HeaderValue, header};
@@ -105,8 +108,8 @@ impl AuthMode {
             ),
         };
         match (self, token) {
-            (AuthMode::Anonymous, _) | (AuthMode::Required | AuthMode::Issued, Some(_)) => Ok(()),
-            (AuthMode::Required | AuthMode::Token(_) | AuthMode::Issued, None) => {
+            (AuthMode::Anonymous, _) | (AuthMode::Required | AuthMode::AnyToken, Some(_)) => Ok(()),
+            (AuthMode::Required | AuthMode::Token(_) | AuthMode::AnyToken, None) => {
                 Err(refusal(MISSING, "CREDENTIALS_MISSING"))
             }
             (AuthMode::Token(expected), Some(got)) if got == expected => Ok(()),
@@ -116,7 +119,7 @@ impl AuthMode {
 }
 
 impl AuthMode {
-    /// [`AuthMode::check`], and under [`AuthMode::Issued`] that the token was issued by this
+    /// [`AuthMode::check`], and under [`AuthMode::Required`] that the token was issued by this
     /// emulator (`tokens`) and has not expired at `now`.
     pub fn check_issued(
         &self,
@@ -125,7 +128,7 @@ impl AuthMode {
         now: Timestamp,
     ) -> Result<(), ApiError> {
         self.check(headers)?;
-        if *self != AuthMode::Issued {
+        if *self != AuthMode::Required {
             return Ok(());
         }
         let token = headers
@@ -188,14 +191,16 @@ mod tests {
     }
 
     #[test]
-    fn required_mode_refuses_a_missing_header() {
-        let err = AuthMode::Required.check(&HeaderMap::new()).unwrap_err();
+    fn required_and_any_token_modes_refuse_a_missing_header() {
+        for mode in [AuthMode::Required, AuthMode::AnyToken] {
+            let err = mode.check(&HeaderMap::new()).unwrap_err();
+            assert!(
+                err.message()
+                    .starts_with("Request is missing required authentication")
+            );
+        }
         assert!(
-            err.message()
-                .starts_with("Request is missing required authentication")
-        );
-        assert!(
-            AuthMode::Required
+            AuthMode::AnyToken
                 .check(&with_auth("Bearer anything"))
                 .is_ok()
         );
@@ -213,6 +218,8 @@ mod tests {
     fn auth_mode_parses_the_flag_values() {
         assert_eq!("none".parse(), Ok(AuthMode::Anonymous));
         assert_eq!("required".parse(), Ok(AuthMode::Required));
+        assert_eq!("issued".parse(), Ok(AuthMode::Required));
+        assert_eq!("any-token".parse(), Ok(AuthMode::AnyToken));
         assert!("token=".parse::<AuthMode>().is_err());
         assert!("sometimes".parse::<AuthMode>().is_err());
         assert_eq!(format!("{:?}", AuthMode::Token("s".into())), "Token(..)");

@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
 use retune_model::Code;
 use retune_model::request::{
-    CreateTuningJobError, DeleteModelError, ListRequestError, MergeVersionAliasesError,
-    UpdateModelError, Violation,
+    CreateTuningJobError, DeleteModelError, GenerateContentError, ListRequestError,
+    MergeVersionAliasesError, UpdateModelError, Violation,
 };
 use retune_model::wire::WireError;
 use serde_json::{Value, json};
@@ -197,6 +197,7 @@ from_violations!(
     UpdateModelError,
     MergeVersionAliasesError,
     ListRequestError,
+    GenerateContentError,
 );
 
 impl IntoResponse for ApiError {

@@ -16,8 +16,10 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use retune_model::Code;
+use retune_model::wire;
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -47,11 +49,17 @@ pub enum Rpc {
     CancelOperation,
     WaitOperation,
     GetEndpoint,
+    ListEndpoints,
+    GenerateContent,
+    StreamGenerateContent,
+    CountTokens,
+    GetPublisherModel,
+    ListPublisherModels,
 }
 
 impl Rpc {
     /// Every RPC.
-    pub const ALL: [Rpc; 19] = [
+    pub const ALL: [Rpc; 25] = [
         Rpc::CreateTuningJob,
         Rpc::ListTuningJobs,
         Rpc::GetTuningJob,
@@ -71,6 +79,12 @@ impl Rpc {
         Rpc::CancelOperation,
         Rpc::WaitOperation,
         Rpc::GetEndpoint,
+        Rpc::ListEndpoints,
+        Rpc::GenerateContent,
+        Rpc::StreamGenerateContent,
+        Rpc::CountTokens,
+        Rpc::GetPublisherModel,
+        Rpc::ListPublisherModels,
     ];
 
     /// The RPC a route serves.
@@ -95,6 +109,12 @@ impl Rpc {
             Route::CancelOperation { .. } => Rpc::CancelOperation,
             Route::WaitOperation { .. } => Rpc::WaitOperation,
             Route::GetEndpoint { .. } => Rpc::GetEndpoint,
+            Route::ListEndpoints { .. } => Rpc::ListEndpoints,
+            Route::GenerateContent { stream: false, .. } => Rpc::GenerateContent,
+            Route::GenerateContent { stream: true, .. } => Rpc::StreamGenerateContent,
+            Route::CountTokens { .. } => Rpc::CountTokens,
+            Route::GetPublisherModel { .. } => Rpc::GetPublisherModel,
+            Route::ListPublisherModels => Rpc::ListPublisherModels,
         }
     }
 
@@ -120,6 +140,12 @@ impl Rpc {
             Rpc::CancelOperation => "CancelOperation",
             Rpc::WaitOperation => "WaitOperation",
             Rpc::GetEndpoint => "GetEndpoint",
+            Rpc::ListEndpoints => "ListEndpoints",
+            Rpc::GenerateContent => "GenerateContent",
+            Rpc::StreamGenerateContent => "StreamGenerateContent",
+            Rpc::CountTokens => "CountTokens",
+            Rpc::GetPublisherModel => "GetPublisherModel",
+            Rpc::ListPublisherModels => "ListPublisherModels",
         }
     }
 }
@@ -251,6 +277,8 @@ pub struct RouteFault {
     pub probability: f64,
     /// How many times it fired.
     pub fired: u64,
+    /// The delay of its `RetryInfo` detail, if any.
+    pub retry_delay: Option<Duration>,
     rng: SplitMix64,
 }
 
@@ -300,7 +328,14 @@ impl RouteFault {
 
     /// The error it answers.
     pub fn error(&self) -> ApiError {
-        ApiError::new(self.code, self.message.clone())
+        let error = ApiError::new(self.code, self.message.clone());
+        match self.retry_delay {
+            Some(delay) => error.with_detail(wire::to_any(
+                wire::type_url::RETRY_INFO,
+                &serde_json::json!({ "retryDelay": format!("{}s", delay.as_secs_f64()) }),
+            )),
+            None => error,
+        }
     }
 }
 
@@ -348,6 +383,9 @@ pub struct FaultSpec {
     pub probability: f64,
     /// The seed of the generator deciding probabilistic fires.
     pub seed: u64,
+    /// A `google.rpc.RetryInfo` detail with this delay (what a 429 RESOURCE_EXHAUSTED carries
+    /// to tell the caller when to retry).
+    pub retry_delay: Option<Duration>,
 }
 
 impl FaultSpec {
@@ -361,6 +399,7 @@ impl FaultSpec {
             times: None,
             probability: 1.0,
             seed: 0,
+            retry_delay: None,
         }
     }
 }
@@ -386,6 +425,7 @@ impl Faults {
             remaining: spec.times,
             probability: spec.probability.clamp(0.0, 1.0),
             fired: 0,
+            retry_delay: spec.retry_delay,
             rng: SplitMix64(spec.seed),
         });
         id
@@ -472,6 +512,12 @@ impl<'a> FaultBuilder<'a> {
     /// Answers this message.
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.spec.message = Some(message.into());
+        self
+    }
+
+    /// Adds a `google.rpc.RetryInfo` detail asking the caller to wait `delay`.
+    pub fn with_retry_delay(mut self, delay: Duration) -> Self {
+        self.spec.retry_delay = Some(delay);
         self
     }
 

@@ -12,11 +12,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use retune_model::Timestamp;
+use retune_model::answer::TrainingPair;
 use retune_model::base_model::BaseModel;
 use retune_model::checkpoints::ScheduledCheckpoint;
-use retune_model::continuous::ContinuousTuningPlan;
+use retune_model::continuous::{ContinuousTuningPlan, TuningMethod};
 use retune_model::job_state::{JobProgress, JobState, JobTimeline, TuningJobState, progress_at};
 use retune_model::names::{EndpointName, KmsKeyName, ModelRef, TuningJobName};
+use retune_model::request::{
+    CheckpointEvaluation, check_evaluation_config, evaluate_checkpoint, evaluation_config_of,
+};
 use retune_model::wire;
 
 use crate::routes::ApiVersion;
@@ -25,9 +29,10 @@ use crate::routes::ApiVersion;
 /// while processing the data set.
 #[derive(Debug, Clone)]
 pub enum DataOutcome {
-    /// Valid data and its statistics, shared by the jobs whose statistics are equal (jobs made
-    /// from the same data set and epoch count), see the store's `insert_job`.
-    Valid(Arc<wire::SupervisedTuningDataStats>),
+    /// Valid data and its statistics (`tuningDataStats`: supervised or preference), shared by the
+    /// jobs whose statistics are equal (jobs made from the same data set and epoch count), see
+    /// the store's `insert_job`.
+    Valid(Arc<wire::TuningDataStats>),
     /// Missing or invalid data: the job fails at the end of `PROCESSING_DATASET` with this error.
     Invalid(wire::Status),
 }
@@ -162,6 +167,8 @@ pub struct JobRecord {
     pub export_last_checkpoint_only: bool,
     /// The data-set check done at create time.
     pub data: DataOutcome,
+    /// The training pairs of the examples the job read (empty for seeded and imported jobs).
+    pub training: Arc<[TrainingPair]>,
     /// The CMEK key, if any.
     pub kms_key: Option<Box<KmsKeyName>>,
     /// Where the job stands apart from its timeline.
@@ -318,15 +325,66 @@ impl JobRecord {
             if let Some(output) = output {
                 job.tuned_model = Some(render_tuned_model(output));
                 job.experiment = output.experiment.clone();
+                job.evaluate_dataset_runs = self
+                    .evaluations(output)
+                    .into_iter()
+                    .map(|e| e.run)
+                    .collect();
             }
             if let (DataOutcome::Valid(stats), Some(_)) = (&self.data, output) {
-                job.tuning_data_stats = Some(wire::TuningDataStats {
-                    supervised_tuning_data_stats: Some((**stats).clone()),
-                    ..wire::TuningDataStats::default()
-                });
+                job.tuning_data_stats = Some((**stats).clone());
             }
         }
         job
+    }
+
+    /// The tuning method, from the spec the request set.
+    pub fn method(&self) -> TuningMethod {
+        match (&self.request.supervised_tuning_spec, &self.request.other) {
+            (Some(_), _) => TuningMethod::Supervised,
+            (None, Some(other)) => TuningMethod::of(other),
+            (None, None) => TuningMethod::Other,
+        }
+    }
+
+    /// The evaluation of each exported checkpoint, when the request carries an
+    /// `evaluationConfig` (`retune_model::request::evaluate_checkpoint`), on the validation data
+    /// set (the training one when there is none).
+    pub fn evaluations(&self, output: &TunedOutput) -> Vec<CheckpointEvaluation> {
+        let request = self.request.to_wire();
+        let Some(plan) = evaluation_config_of(&request)
+            .and_then(|(config, field)| check_evaluation_config(config, field).ok())
+        else {
+            return Vec::new();
+        };
+        let (training, validation) = match (
+            &request.supervised_tuning_spec,
+            &request.preference_optimization_spec,
+        ) {
+            (Some(s), _) => (&s.training_dataset_uri, &s.validation_dataset_uri),
+            (None, Some(p)) => (&p.training_dataset_uri, &p.validation_dataset_uri),
+            (None, None) => return Vec::new(),
+        };
+        let dataset = if validation.is_empty() {
+            training
+        } else {
+            validation
+        };
+        let job_id = self.name.tuning_job_id().to_string();
+        output
+            .checkpoints
+            .iter()
+            .map(|(c, _)| {
+                evaluate_checkpoint(
+                    &plan,
+                    &job_id,
+                    &c.id_string(),
+                    c.epoch,
+                    u64::from(self.timeline.epochs),
+                    dataset,
+                )
+            })
+            .collect()
     }
 
     /// The job's labels.

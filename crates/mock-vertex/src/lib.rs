@@ -12,7 +12,7 @@
 //! - Binary: `cargo run -p mock-vertex -- --port 8080` prints
 //!   `mock-vertex listening on http://127.0.0.1:8080` and serves until SIGINT or SIGTERM.
 //!   Flags: `--host`, `--port`, `--gcs-dir DIR` (`gs://b/o` is `DIR/b/o`),
-//!   `--auth none|required|issued|token=T`, `--jobs instant|scaled|manual` (default `scaled`: a small
+//!   `--auth none|required|any-token|token=T`, `--jobs instant|scaled|manual` (default `scaled`: a small
 //!   job ends in about 3 s), `--ca-dir DIR` (the local CA of the HTTPS proxy, created on first
 //!   use; default `~/.config/retune/emulator-ca`). Logs go to stderr (`RUST_LOG=mock_vertex=debug`). A bad flag or a
 //!   port it cannot bind is one line on stderr and a non-zero exit status.
@@ -68,6 +68,16 @@
 //! `mock-vertex` has no cargo features: the library (router, server, controls) and the
 //! `mock-vertex` binary are always built.
 //!
+//! # Tuning methods
+//!
+//! Of the `tuning_spec` oneof, `supervisedTuningSpec` (supervised fine-tuning) and
+//! `preferenceOptimizationSpec` (preference tuning, with its own data format and
+//! `preferenceOptimizationDataStats`) are emulated. `distillationSpec`, `partnerModelTuningSpec`,
+//! `veoTuningSpec`, `veoLoraTuningSpec`, `reinforcementTuningSpec`, `fullFineTuningSpec` and
+//! `distillationSamplingSpec` are decoded (no field is refused as unknown) and refused with a 400
+//! that names the spec as not emulated. `evaluationConfig` (in either spec, or at the top level)
+//! yields `evaluateDatasetRuns` and `summary_metrics.json` objects under its output prefix.
+//!
 //! # Routes
 //!
 //! Every route exists under `/v1` and `/v1beta1` (`{v}`); see [`routes::ROUTE_TABLE`].
@@ -78,7 +88,7 @@
 //! | GET | `/{v}/projects/*/locations/*/tuningJobs` | ListTuningJobs (`pageSize`, `pageToken`, `filter`) |
 //! | GET | `/{v}/projects/*/locations/*/tuningJobs/*` | GetTuningJob |
 //! | POST | `/{v}/projects/*/locations/*/tuningJobs/*:cancel` | CancelTuningJob (body optional) |
-//! | POST | `/{v}/projects/*/locations/*/tuningJobs:rebaseTunedModel` | 501 UNIMPLEMENTED |
+//! | POST | `/{v}/projects/*/locations/*/tuningJobs:rebaseTunedModel` | RebaseTunedModel (done operation; response: the new TuningJob) |
 //! | GET | `/{v}/projects/*/locations/*/models` | ListModels (`filter`, `orderBy`, paging) |
 //! | GET | `/{v}/projects/*/locations/*/models/*` | GetModel (`@version`, `@alias`, `%40`, bare) |
 //! | PATCH | `/{v}/projects/*/locations/*/models/*` | UpdateModel (`updateMask` optional) |

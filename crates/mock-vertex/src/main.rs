@@ -1,7 +1,7 @@
 //! The `mock-vertex` server binary: a local Vertex AI tuning and Model Registry emulator.
 //!
 //! ```text
-//! mock-vertex [--port 8080] [--host 127.0.0.1] [--gcs-dir DIR] [--auth none|required|token=T]
+//! mock-vertex [--port 8080] [--host 127.0.0.1] [--gcs-dir DIR] [--auth none|required|any-token|token=T]
 //!             [--jobs instant|scaled|manual] [--ca-dir DIR]
 //! ```
 //!
@@ -36,8 +36,8 @@ struct Args {
     /// Serve `gs://bucket/object` from `DIR/bucket/object` (default: in memory).
     #[arg(long, value_name = "DIR")]
     gcs_dir: Option<PathBuf>,
-    /// Which callers to accept: none (any or no bearer token), required, issued (only tokens it
-    /// issued itself, unexpired), or token=T.
+    /// Which callers to accept: none (any or no bearer token), required (only tokens it issued
+    /// itself, unexpired), any-token (any bearer token), or token=T.
     #[arg(long, default_value = "none")]
     auth: AuthMode,
     /// How fast tuning jobs move: instant, scaled (a few seconds for a small job) or manual.

@@ -7,11 +7,11 @@
 //! signature is not checked (the emulator has no key to check it with); its shape and claims are.
 //! A bad grant is answered 400 in OAuth's shape (`{"error", "error_description"}`).
 //!
-//! Issued tokens are remembered ([`IssuedTokens`]) so that [`AuthMode::Issued`] accepts them and
+//! Issued tokens are remembered ([`IssuedTokens`]) so that [`AuthMode::Required`] accepts them and
 //! nothing else. Secrets received (assertions, refresh tokens, client secrets) and the tokens
 //! issued are never logged nor journaled.
 //!
-//! [`AuthMode::Issued`]: crate::AuthMode::Issued
+//! [`AuthMode::Required`]: crate::AuthMode::Required
 
 use std::collections::HashMap;
 use std::fmt;
@@ -55,7 +55,7 @@ impl fmt::Debug for IssuedTokens {
     }
 }
 
-/// Why a bearer token is refused under [`AuthMode::Issued`](crate::AuthMode::Issued).
+/// Why a bearer token is refused under [`AuthMode::Required`](crate::AuthMode::Required).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     /// The emulator did not issue it.

@@ -18,6 +18,7 @@ use retune_model::names::{
     EndpointName, LocationName, ModelName, ModelRef, NameError, OperationId, OperationName,
     OperationParent, TuningJobName,
 };
+use retune_model::publisher::PublisherModelName;
 use retune_model::request::ListQuery;
 use retune_model::wire::EnumEncoding;
 
@@ -37,7 +38,7 @@ pub enum Route {
     GetTuningJob { name: TuningJobName },
     /// `POST {name=…/tuningJobs/*}:cancel`
     CancelTuningJob { name: TuningJobName },
-    /// `POST {parent}/tuningJobs:rebaseTunedModel` (answered 501 UNIMPLEMENTED)
+    /// `POST {parent}/tuningJobs:rebaseTunedModel` (a finished operation; the job it created)
     RebaseTunedModel { parent: LocationName },
     /// `GET {parent}/models`
     ListModels { parent: LocationName },
@@ -67,6 +68,29 @@ pub enum Route {
     WaitOperation { name: OperationName },
     /// `GET {name=…/endpoints/*}`
     GetEndpoint { name: EndpointName },
+    /// `GET {parent}/endpoints`
+    ListEndpoints { parent: LocationName },
+    /// `POST {model}:generateContent` (`stream: false`) or `:streamGenerateContent` (`true`)
+    GenerateContent {
+        target: GenerateTarget,
+        stream: bool,
+    },
+    /// `POST {model}:countTokens`
+    CountTokens { target: GenerateTarget },
+    /// `GET {name=[…/]publishers/google/models/*}`
+    GetPublisherModel { name: PublisherModelName },
+    /// `GET [{parent}/]publishers/google/models`
+    ListPublisherModels,
+}
+
+/// What a GenerateContent or CountTokens path names: an endpoint (a tuned model's) or a
+/// publisher model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GenerateTarget {
+    /// `projects/*/locations/*/endpoints/*`.
+    Endpoint(EndpointName),
+    /// `[projects/*/locations/*/]publishers/google/models/*`.
+    Publisher(PublisherModelName),
 }
 
 impl Route {
@@ -92,6 +116,12 @@ impl Route {
             Route::CancelOperation { .. } => "CancelOperation",
             Route::WaitOperation { .. } => "WaitOperation",
             Route::GetEndpoint { .. } => "GetEndpoint",
+            Route::ListEndpoints { .. } => "ListEndpoints",
+            Route::GenerateContent { stream: false, .. } => "GenerateContent",
+            Route::GenerateContent { stream: true, .. } => "StreamGenerateContent",
+            Route::CountTokens { .. } => "CountTokens",
+            Route::GetPublisherModel { .. } => "GetPublisherModel",
+            Route::ListPublisherModels => "ListPublisherModels",
         }
     }
 }
@@ -160,6 +190,56 @@ pub const ROUTE_TABLE: &[(&str, &str)] = &[
         "/{v}/projects/*/locations/*/tuningJobs/*/operations/*:wait",
     ),
     ("GET", "/{v}/projects/*/locations/*/endpoints/*"),
+    ("GET", "/{v}/projects/*/locations/*/endpoints"),
+    ("GET", "/{v}/projects/*/locations/*/endpoints/*/operations"),
+    (
+        "GET",
+        "/{v}/projects/*/locations/*/endpoints/*/operations/*",
+    ),
+    (
+        "DELETE",
+        "/{v}/projects/*/locations/*/endpoints/*/operations/*",
+    ),
+    (
+        "POST",
+        "/{v}/projects/*/locations/*/endpoints/*/operations/*:cancel",
+    ),
+    (
+        "POST",
+        "/{v}/projects/*/locations/*/endpoints/*/operations/*:wait",
+    ),
+    (
+        "POST",
+        "/{v}/projects/*/locations/*/endpoints/*:generateContent",
+    ),
+    (
+        "POST",
+        "/{v}/projects/*/locations/*/endpoints/*:streamGenerateContent",
+    ),
+    (
+        "POST",
+        "/{v}/projects/*/locations/*/endpoints/*:countTokens",
+    ),
+    (
+        "POST",
+        "/{v}/[projects/*/locations/*/]publishers/google/models/*:generateContent",
+    ),
+    (
+        "POST",
+        "/{v}/[projects/*/locations/*/]publishers/google/models/*:streamGenerateContent",
+    ),
+    (
+        "POST",
+        "/{v}/[projects/*/locations/*/]publishers/google/models/*:countTokens",
+    ),
+    (
+        "GET",
+        "/{v}/[projects/*/locations/*/]publishers/google/models/*",
+    ),
+    (
+        "GET",
+        "/{v}/[projects/*/locations/*/]publishers/google/models",
+    ),
 ];
 
 /// A request path that names no route (or a known path with a method it does not serve).
@@ -236,6 +316,9 @@ fn match_route(
     segments: &[&str],
     verb: Option<&str>,
 ) -> Option<Result<Route, ApiError>> {
+    if let ["publishers", "google", "models", rest @ ..] = segments {
+        return publisher_route(method, None, rest, verb);
+    }
     let ["projects", _, "locations", _, rest @ ..] = segments else {
         return None;
     };
@@ -244,6 +327,7 @@ fn match_route(
     let job = || join(6).parse::<TuningJobName>().map_err(bad_name);
     let model = || join(6).parse::<ModelRef>().map_err(bad_name);
     let model_name = || join(6).parse::<ModelName>().map_err(bad_name);
+    let endpoint_name = || join(6).parse::<EndpointName>().map_err(bad_name);
     let m = method.clone();
     let route = match (rest, verb) {
         (["tuningJobs"], None) if m == Method::POST => {
@@ -287,6 +371,24 @@ fn match_route(
             .parse::<EndpointName>()
             .map_err(bad_name)
             .map(|name| Route::GetEndpoint { name }),
+        (["endpoints"], None) if m == Method::GET => {
+            location().map(|parent| Route::ListEndpoints { parent })
+        }
+        (["endpoints", _], Some(verb)) if m == Method::POST => {
+            let endpoint = || {
+                join(6)
+                    .parse::<EndpointName>()
+                    .map_err(bad_name)
+                    .map(GenerateTarget::Endpoint)
+            };
+            return generate_route(verb, endpoint);
+        }
+        (["publishers", "google", "models", tail @ ..], verb) => {
+            return match location() {
+                Ok(l) => publisher_route(method, Some(l), tail, verb),
+                Err(err) => Some(Err(err)),
+            };
+        }
         (["operations"], None) if m == Method::GET => location().map(|l| Route::ListOperations {
             parent: OperationParent::Location(l),
         }),
@@ -312,6 +414,17 @@ fn match_route(
                 model_name().and_then(|n| op_route(OperationParent::Model(n), id, action)),
             );
         }
+        (["endpoints", _, "operations"], None) if m == Method::GET => {
+            endpoint_name().map(|n| Route::ListOperations {
+                parent: OperationParent::Endpoint(n),
+            })
+        }
+        (["endpoints", _, "operations", id], verb) => {
+            let action = op_action(&m, verb)?;
+            return Some(
+                endpoint_name().and_then(|n| op_route(OperationParent::Endpoint(n), id, action)),
+            );
+        }
         (["tuningJobs", _, "operations", id], verb) => {
             let action = op_action(&m, verb)?;
             return Some(job().and_then(|n| op_route(OperationParent::TuningJob(n), id, action)));
@@ -319,6 +432,47 @@ fn match_route(
         _ => return None,
     };
     Some(route)
+}
+
+/// The GenerateContent family of verbs on a target.
+fn generate_route(
+    verb: &str,
+    target: impl FnOnce() -> Result<GenerateTarget, ApiError>,
+) -> Option<Result<Route, ApiError>> {
+    let make: fn(GenerateTarget) -> Route = match verb {
+        "generateContent" => |target| Route::GenerateContent {
+            target,
+            stream: false,
+        },
+        "streamGenerateContent" => |target| Route::GenerateContent {
+            target,
+            stream: true,
+        },
+        "countTokens" => |target| Route::CountTokens { target },
+        _ => return None,
+    };
+    Some(target().map(make))
+}
+
+/// Routes under `publishers/google/models` (`tail` is what follows it).
+fn publisher_route(
+    method: &Method,
+    location: Option<LocationName>,
+    tail: &[&str],
+    verb: Option<&str>,
+) -> Option<Result<Route, ApiError>> {
+    match (tail, verb) {
+        ([], None) if method == Method::GET => Some(Ok(Route::ListPublisherModels)),
+        ([model], None) if method == Method::GET => Some(Ok(Route::GetPublisherModel {
+            name: PublisherModelName::new(location, *model),
+        })),
+        ([model], Some(verb)) if method == Method::POST => generate_route(verb, || {
+            Ok(GenerateTarget::Publisher(PublisherModelName::new(
+                location, *model,
+            )))
+        }),
+        _ => None,
+    }
 }
 
 fn op_action(method: &Method, verb: Option<&str>) -> Option<OpAction> {
@@ -398,6 +552,12 @@ impl QueryParams {
 
     fn first<'a>(&'a self, camel: &'a str, snake: &'a str) -> Option<&'a str> {
         self.values(camel, snake).next()
+    }
+
+    /// True for `alt=sse`: a stream as server-sent events (google-genai asks for it) rather than
+    /// a JSON array.
+    pub fn server_sent_events(&self) -> bool {
+        self.first("alt", "$alt") == Some("sse")
     }
 
     /// `pageSize` as sent (not trimmed: a blank number is an error, not "unset").

@@ -98,6 +98,16 @@ pub(crate) fn json_ok(body: impl Into<Bytes>) -> Response {
     response
 }
 
+/// A 200 response with the answer's body and content type.
+fn answered(answer: handlers::Answer) -> Response {
+    let mut response = (StatusCode::OK, answer.body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(answer.content_type),
+    );
+    response
+}
+
 async fn dispatch(
     State(emulator): State<Emulator>,
     method: Method,
@@ -145,7 +155,7 @@ async fn dispatch(
     }
     .await;
     let response = match result {
-        Ok(body) => json_ok(body),
+        Ok(answer) => answered(answer),
         Err(err) => err.into_response(),
     };
     let status = response.status().as_u16();

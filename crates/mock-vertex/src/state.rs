@@ -209,6 +209,28 @@ impl Emulator {
         &self.inner.objects
     }
 
+    /// Writes the objects finished jobs produced (evaluation results) to the object store; a
+    /// write into a bucket that does not exist is dropped, as the service cannot write there.
+    pub(crate) async fn flush_pending_objects(&self) {
+        let objects = self.lock().take_pending_objects();
+        for (uri, text) in objects {
+            if let Ok(uri) = crate::storage::GcsUri::parse(&uri) {
+                let written = self
+                    .objects()
+                    .put(
+                        uri.bucket(),
+                        uri.object(),
+                        bytes::Bytes::from(text),
+                        Some("application/json"),
+                    )
+                    .await;
+                if let Err(e) = written {
+                    tracing::warn!(%uri, error = %e, "evaluation results not written");
+                }
+            }
+        }
+    }
+
     /// Runs `f` on the store after letting every job event due by now happen.
     ///
     /// The lock is held only for the duration of `f`, which cannot `.await`.

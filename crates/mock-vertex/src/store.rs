@@ -66,12 +66,20 @@ pub struct Store {
     next_job_faults: JobFaults,
     /// The data-set statistics of the last job stored: the next job with equal statistics
     /// shares them (tests and benchmarks create many jobs from the same data set).
-    last_stats: Option<Arc<wire::SupervisedTuningDataStats>>,
+    last_stats: Option<Arc<wire::TuningDataStats>>,
+    /// Objects finished jobs write (evaluation results: `gs://` URI and contents), waiting for
+    /// [`Store::take_pending_objects`] to hand them to the object store.
+    pending_objects: Vec<(String, String)>,
     /// Encoded bodies of ended jobs recently read (see [`Store::encoded_job`]).
     rendered: HashMap<RenderKey, RenderedJob>,
 }
 
 impl Store {
+    /// Takes the objects finished jobs wrote since the last call.
+    pub fn take_pending_objects(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.pending_objects)
+    }
+
     /// An empty store whose jobs move at `speed`.
     pub fn new(speed: JobSpeed) -> Store {
         Store {
@@ -86,6 +94,7 @@ impl Store {
             job_faults: BTreeMap::new(),
             next_job_faults: JobFaults::default(),
             last_stats: None,
+            pending_objects: Vec::new(),
             rendered: HashMap::new(),
         }
     }

@@ -419,11 +419,77 @@ async fn unmatched_paths_and_unknown_resources_are_json_404() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(err["error"]["status"], "NOT_FOUND", "{path}");
     }
-    let (status, err) = app
-        .post(&format!("/v1/{LOC}/tuningJobs:rebaseTunedModel"), json!({}))
-        .await;
-    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
-    assert_eq!(err["error"]["status"], "UNIMPLEMENTED");
+}
+
+#[tokio::test]
+async fn rebase_tuned_model_creates_the_same_tuning_on_a_newer_base_model() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    let rebase = format!("/v1beta1/{LOC}/tuningJobs:rebaseTunedModel");
+    let body = json!({"tunedModelRef": {"tunedModel": job["tunedModel"]["model"]},
+                      "tuningJob": {"tunedModelDisplayName": "support-bot-3.5"}});
+    let op = app.ok(Method::POST, &rebase, Some(body)).await;
+    assert_eq!(op["done"], true, "{op}");
+    assert_eq!(
+        op["metadata"]["@type"],
+        "type.googleapis.com/google.cloud.aiplatform.v1beta1.RebaseTunedModelOperationMetadata"
+    );
+    assert_eq!(
+        op["response"]["@type"],
+        "type.googleapis.com/google.cloud.aiplatform.v1beta1.TuningJob"
+    );
+    let new_job = op["response"]["name"].as_str().unwrap().to_owned();
+    assert!(
+        op["name"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{new_job}/operations/"))
+    );
+    assert_eq!(
+        app.get_ok(&format!("/v1/{}", op["name"].as_str().unwrap()))
+            .await,
+        {
+            let mut v1 = op.clone();
+            v1["metadata"]["@type"] = json!(
+                "type.googleapis.com/google.cloud.aiplatform.v1.RebaseTunedModelOperationMetadata"
+            );
+            v1["response"]["@type"] =
+                json!("type.googleapis.com/google.cloud.aiplatform.v1.TuningJob");
+            v1
+        }
+    );
+
+    let rebased = app.job(&new_job).await;
+    assert_eq!(rebased["state"], "JOB_STATE_SUCCEEDED", "{rebased}");
+    assert_eq!(rebased["baseModel"], "gemini-3.5-flash");
+    assert_eq!(rebased["tunedModelDisplayName"], "support-bot-3.5");
+    assert_eq!(rebased["supervisedTuningSpec"], job["supervisedTuningSpec"]);
+    assert_eq!(rebased["labels"], job["labels"]);
+    assert_ne!(model_of(&rebased), model_of(&job));
+
+    // By job name too; a model already on the newest base is refused with the reason.
+    let again = json!({"tunedModelRef": {"tuningJob": new_job}});
+    let (status, err) = app.post(&rebase, again).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["error"]["status"], "FAILED_PRECONDITION");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gemini-3.5-flash has no newer base model"),
+        "{err}"
+    );
+    let (status, err) = app.post(&rebase, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["error"]["status"], "INVALID_ARGUMENT");
+    let pipeline = json!({"tunedModelRef": {"pipelineJob": format!("{LOC}/pipelineJobs/1")}});
+    let (_, err) = app.post(&rebase, pipeline).await;
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not emulated")
+    );
 }
 
 #[tokio::test]
@@ -676,7 +742,7 @@ async fn endpoints_exist_for_every_checkpoint() {
 async fn auth_modes_are_enforced() {
     let app = App::with(
         Emulator::builder()
-            .auth(mock_vertex::AuthMode::Required)
+            .auth(mock_vertex::AuthMode::AnyToken)
             .build(),
     );
     let (status, err) = app.get(&format!("/v1/{LOC}/tuningJobs")).await;

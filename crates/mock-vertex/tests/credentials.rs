@@ -1,5 +1,5 @@
 //! Credentials without a Google account: the metadata server Application Default Credentials
-//! find through `GCE_METADATA_HOST`, the OAuth token endpoint, and `--auth issued` accepting the
+//! find through `GCE_METADATA_HOST`, the OAuth token endpoint, and `--auth required` accepting the
 //! tokens they issue and nothing else.
 
 use std::time::Duration;
@@ -72,7 +72,7 @@ async fn token_request(app: &Router, form: &str) -> Answer {
 fn issued_only() -> (Router, ManualClock) {
     let clock = ManualClock::default();
     let emulator = Emulator::builder()
-        .auth(AuthMode::Issued)
+        .auth(AuthMode::Required)
         .manual_clock(clock.clone())
         .build();
     (mock_vertex::router(emulator), clock)

@@ -144,7 +144,7 @@ async fn a_probabilistic_fault_is_deterministic_for_its_seed() {
 
 #[tokio::test]
 async fn a_fault_on_every_route_spares_the_admin_routes_and_auth_comes_first() {
-    let app = App::new(Emulator::builder().auth(AuthMode::Required).build());
+    let app = App::new(Emulator::builder().auth(AuthMode::AnyToken).build());
     let id = app.emulator.fail_every_route().with_status(503).always();
     let (status, _) = app
         .call(Method::GET, &format!("/v1/{LOC}/models"), None)

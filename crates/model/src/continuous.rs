@@ -111,6 +111,21 @@ pub enum TuningMethod {
     Other,
 }
 
+impl TuningMethod {
+    /// The method of a tuning job, from the member of the `tuning_spec` oneof it sets.
+    pub fn of(job: &crate::wire::TuningJob) -> TuningMethod {
+        if job.supervised_tuning_spec.is_some() {
+            TuningMethod::Supervised
+        } else if job.preference_optimization_spec.is_some() {
+            TuningMethod::PreferenceOptimization
+        } else if job.distillation_spec.is_some() {
+            TuningMethod::Distillation
+        } else {
+            TuningMethod::Other
+        }
+    }
+}
+
 impl fmt::Display for TuningMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

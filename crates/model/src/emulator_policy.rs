@@ -228,6 +228,24 @@ pub const FIRST_ENDPOINT_ID: u64 = 3_000_000_000_000_001;
 /// The first operation id the emulator hands out (see [`FIRST_JOB_ID`]).
 pub const FIRST_OPERATION_ID: u64 = 4_000_000_000_000_001;
 
+// ---------------------------------------------------------------------------------------------
+// Generated content
+// ---------------------------------------------------------------------------------------------
+
+/// `responseId` of the `sequence`-th GenerateContent response answered at `at`.
+///
+/// The emulator's choice: the service's ids are opaque strings; these are unique per emulator
+/// (the sequence grows) and tell the time they were made.
+///
+/// ```
+/// use retune_model::emulator_policy::response_id;
+/// use retune_model::Timestamp;
+/// assert_eq!(response_id(Timestamp::from_unix_seconds(1), 7), "3b9aca00-7");
+/// ```
+pub fn response_id(at: crate::Timestamp, sequence: u64) -> String {
+    format!("{:x}-{sequence:x}", at.unix_nanos())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

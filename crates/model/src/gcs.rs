@@ -7,6 +7,9 @@ use std::str::FromStr;
 
 use crate::Code;
 
+/// Every chunk of a resumable upload but the last holds a multiple of this many bytes (256 KiB).
+pub const RESUMABLE_CHUNK_BYTES: usize = 256 * 1024;
+
 /// A bucket name, object name or `gs://` URI that breaks Cloud Storage's rules.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GcsNameError {

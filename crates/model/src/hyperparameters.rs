@@ -91,6 +91,9 @@ pub struct HyperParameters {
     pub adapter_size: Option<AdapterSize>,
     /// `batchSize` (int64, v1beta1, open-source models only).
     pub batch_size: Option<i64>,
+    /// `beta` (double, preference optimization only): the weight of the KL-divergence
+    /// regularisation.
+    pub beta: Option<f64>,
 }
 
 impl HyperParameters {
@@ -103,6 +106,11 @@ impl HyperParameters {
     /// - `learningRate` is not set together with `learningRateMultiplier`, and is refused for
     ///   Google base models (it is for open-source models only);
     /// - `batchSize` is refused for Google base models;
+    /// - `beta` (preference optimization), when set, is finite and greater than 0. Neither the
+    ///   SDK, the REST reference nor the tuning guide gives a range ("weight for KL divergence
+    ///   regularization"); a weight of 0 or below turns the regulariser off or around, and the
+    ///   preference objective (DPO) is defined for a positive beta only, so that is the rule here;
+    ///   no upper bound is documented, so none is set;
     /// - `adapterSize` is unspecified or one of [`BaseModel::adapter_sizes`].
     ///
     /// ```
@@ -168,6 +176,12 @@ impl HyperParameters {
                 value,
                 base_model: base.id(),
             });
+        }
+
+        if let Some(value) = self.beta
+            && !(value.is_finite() && value > 0.0)
+        {
+            errors.push(HyperParameterError::BetaNotPositive { value });
         }
 
         let adapter_size = self.adapter_size.unwrap_or(AdapterSize::Unspecified);
@@ -270,6 +284,12 @@ pub enum HyperParameterError {
         /// The base model id.
         base_model: &'static str,
     },
+    /// `beta` is 0, negative, infinite or NaN.
+    #[error("beta must be a finite number greater than 0, got {value}")]
+    BetaNotPositive {
+        /// The rejected value.
+        value: f64,
+    },
     /// The base model does not accept this adapter size. The message is the real server's,
     /// verbatim ([`ADAPTER_SIZE_NOT_SUPPORTED_MESSAGE`]).
     #[error("The adapter size is not supported for this base model.")]
@@ -302,6 +322,9 @@ impl HyperParameterError {
             }
             HyperParameterError::AdapterSizeNotSupported { .. } => {
                 "supervised_tuning_spec.hyper_parameters.adapter_size"
+            }
+            HyperParameterError::BetaNotPositive { .. } => {
+                "preference_optimization_spec.hyper_parameters.beta"
             }
         }
     }
@@ -558,6 +581,27 @@ mod tests {
     }
 
     #[test]
+    fn beta_must_be_a_positive_finite_weight() {
+        for bad in [0.0, -0.1, f64::INFINITY, f64::NAN] {
+            let params = HyperParameters {
+                beta: Some(bad),
+                ..HyperParameters::default()
+            };
+            let errs = errors(params, flash());
+            assert_eq!(
+                errs.iter().map(|e| e.field()).collect::<Vec<_>>(),
+                ["preference_optimization_spec.hyper_parameters.beta"],
+                "{bad}"
+            );
+        }
+        let ok = HyperParameters {
+            beta: Some(0.1),
+            ..HyperParameters::default()
+        };
+        assert!(ok.validate(flash()).is_ok());
+    }
+
+    #[test]
     fn every_problem_is_reported_in_rule_order() {
         let params = HyperParameters {
             epoch_count: Some(-1),
@@ -565,6 +609,7 @@ mod tests {
             learning_rate: Some(0.1),
             adapter_size: Some(AdapterSize::ThirtyTwo),
             batch_size: Some(4),
+            beta: None,
         };
         let fields: Vec<_> = errors(params, flash()).iter().map(|e| e.field()).collect();
         assert_eq!(

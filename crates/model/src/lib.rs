@@ -78,6 +78,7 @@
 //!
 //! Domain types never derive serde; only [`wire`] (and [`dataset`], which reads JSONL) touch JSON.
 
+pub mod answer;
 pub mod base_model;
 pub mod checkpoints;
 pub mod code;
@@ -93,8 +94,11 @@ pub mod job_state;
 pub mod labels;
 pub mod names;
 pub mod proto_enum;
+pub mod publisher;
+pub mod rebase;
 pub mod registry;
 pub mod request;
+pub mod serving;
 pub mod time;
 pub mod wire;
 

@@ -33,6 +33,13 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
         builder = builder.gcs_dir(dir.clone());
     }
     let emulator = builder.build();
+    for bucket in &serve.buckets {
+        emulator
+            .objects()
+            .create_bucket(bucket)
+            .await
+            .with_context(|| format!("cannot create bucket gs://{bucket}"))?;
+    }
     if let Some(interceptor) = emulator.interceptor() {
         interceptor
             .ca()
@@ -59,6 +66,11 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
         eprintln_quiet(&format!(
             "To run unmodified programs against it: eval \"$(retune emulator env --endpoint http://{addr})\""
         ));
+        for bucket in &serve.buckets {
+            eprintln_quiet(&format!(
+                "Bucket gs://{bucket} is ready: retune dataset upload FILE gs://{bucket}/FILE.jsonl"
+            ));
+        }
     }
     mock_vertex::serve_with_shutdown(listener, emulator, shutdown_signal())
         .await

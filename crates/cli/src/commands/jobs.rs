@@ -7,13 +7,14 @@ use futures::{StreamExt, TryStreamExt};
 use retune_client::{Client, Error as ClientError, ListOptions, TuningJob, TuningJobSpec};
 use retune_model::base_model::BaseModel;
 use retune_model::continuous::{Refusal, refusal_status};
-use retune_model::hyperparameters::HyperParameters;
 use retune_model::job_state::JobState;
 use retune_model::names::{CheckpointId, ModelRef, TuningJobName};
+use retune_model::proto_enum::ProtoEnum;
 use retune_model::wire::{self, EnumEncoding};
 
-use crate::config::{List, Training};
-use crate::exit::{Exit, JobEnded, Refused};
+use super::dataset;
+use crate::config::{Connection, List, Training};
+use crate::exit::{Exit, GaveUp, Interrupted, JobEnded, Refused};
 use crate::output::Out;
 use crate::progress;
 use crate::render;
@@ -51,6 +52,9 @@ fn apply(mut spec: TuningJobSpec, t: &Training) -> TuningJobSpec {
     if t.export_last_checkpoint_only {
         spec = spec.with_export_last_checkpoint_only(true);
     }
+    if let Some(beta) = t.preference {
+        spec = spec.with_preference_tuning(beta);
+    }
     for (k, v) in &t.labels {
         spec = spec.with_label(k.clone(), v.clone());
     }
@@ -60,35 +64,31 @@ fn apply(mut spec: TuningJobSpec, t: &Training) -> TuningJobSpec {
     spec
 }
 
-/// Checks hyperparameters against the base model before anything is sent (exit code 3).
-fn check_hyperparameters(base: &BaseModel, t: &Training) -> Result<(), Refused> {
-    let params = HyperParameters {
-        epoch_count: t.epochs.map(i64::from),
-        learning_rate_multiplier: t.lr_multiplier,
-        adapter_size: t.adapter_size,
-        ..HyperParameters::default()
-    };
-    params.validate(base).map(|_| ()).map_err(|errors| Refused {
-        message: format!(
-            "invalid hyperparameters for {}: {}; nothing was sent",
-            base.id(),
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-    })
-}
-
-/// `retune tune`.
+/// `retune tune` (the hyperparameters were checked against the base model with the flags).
 pub async fn tune(
     client: &Client,
+    connection: &Connection,
     base: &'static BaseModel,
     t: &Training,
     out: &Out,
 ) -> anyhow::Result<Exit> {
-    check_hyperparameters(base, t)?;
+    if t.dry_run {
+        dataset::check_training_data(connection, t, out).await?;
+        if out.is_json() {
+            out.json_value(&serde_json::json!({
+                "baseModel": base.id(),
+                "trainingDatasetUri": t.train.to_string(),
+                "validationDatasetUri": t.validation.as_ref().map(ToString::to_string),
+            }))?;
+        } else {
+            out.line(format!(
+                "Dry run: tuning {} on {} would be accepted; nothing was sent.",
+                base.id(),
+                t.train
+            ))?;
+        }
+        return Ok(Exit::Ok);
+    }
     let mut spec = apply(TuningJobSpec::from_base_model(base, t.train.clone()), t);
     if let Some(name) = &t.display_name {
         spec = spec.with_display_name(name.clone());
@@ -132,6 +132,13 @@ fn finished(job: &wire::TuningJob, out: &Out) -> anyhow::Result<Exit> {
     if state == JobState::Succeeded {
         return Ok(Exit::Ok);
     }
+    if state == JobState::Cancelled {
+        return Err(JobEnded {
+            message: format!("tuning job {} was cancelled", job.name),
+            cancelled: true,
+        }
+        .into());
+    }
     let reason = job
         .error
         .as_ref()
@@ -143,6 +150,7 @@ fn finished(job: &wire::TuningJob, out: &Out) -> anyhow::Result<Exit> {
             job.name,
             render::state_name(state)
         ),
+        cancelled: false,
     }
     .into())
 }
@@ -150,12 +158,13 @@ fn finished(job: &wire::TuningJob, out: &Out) -> anyhow::Result<Exit> {
 /// `retune continue`.
 pub async fn continue_tuning(
     client: &Client,
+    connection: &Connection,
     model: ModelRef,
     checkpoint: Option<CheckpointId>,
     t: &Training,
-    dry_run: bool,
     out: &Out,
 ) -> anyhow::Result<Exit> {
+    let dry_run = t.dry_run;
     let shown = model.to_string();
     let mut request = client.continue_tuning(model, t.train.clone());
     if let Some(c) = checkpoint {
@@ -171,6 +180,7 @@ pub async fn continue_tuning(
     if dry_run {
         return match request.dry_run().await {
             Ok(plan) => {
+                dataset::check_training_data(connection, t, out).await?;
                 if out.is_json() {
                     out.json_value(&render::plan_json(&plan))?;
                 } else {
@@ -265,12 +275,53 @@ pub async fn list(client: &Client, list: &List, out: &Out) -> anyhow::Result<Exi
 pub fn options(list: &List) -> ListOptions {
     let mut options = ListOptions::new();
     if let Some(filter) = &list.filter {
-        options = options.with_filter(filter.clone());
+        options = options.with_filter(full_state_names(filter));
     }
     if let Some(size) = list.page_size {
         options = options.with_page_size(size);
     }
     options
+}
+
+/// `state=SUCCEEDED` (the tables' short names) as the API spells it, `state=JOB_STATE_SUCCEEDED`;
+/// everything else in the filter is left as it is.
+pub fn full_state_names(filter: &str) -> String {
+    let mut out = String::with_capacity(filter.len());
+    let mut rest = filter;
+    while let Some(at) = rest.find("state") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let starts_word = !before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+        let after = &from["state".len()..];
+        let operator = after.trim_start();
+        let op_len = ["!=", "=", ":"]
+            .iter()
+            .find(|op| operator.starts_with(*op))
+            .map(|op| op.len());
+        let (Some(op_len), true) = (op_len, starts_word) else {
+            out.push_str("state");
+            rest = after;
+            continue;
+        };
+        let value_start = &operator[op_len..];
+        let value = value_start.trim_start();
+        let body = value.trim_start_matches('"');
+        let word_len = body
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(body.len());
+        let word = &body[..word_len];
+        let head_len = from.len() - body.len();
+        out.push_str(&from[..head_len]);
+        match JobState::from_proto_name(&format!("JOB_STATE_{}", word.to_uppercase())) {
+            Some(state) if !word.to_uppercase().starts_with("JOB_STATE_") => {
+                out.push_str(state.proto_name());
+            }
+            _ => out.push_str(word),
+        }
+        rest = &body[word_len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// At most `limit` items of a stream (all without a limit).
@@ -316,8 +367,34 @@ pub async fn wait(
     timeout: Option<Duration>,
     out: &Out,
 ) -> anyhow::Result<Exit> {
-    let done = progress::follow(client, job, timeout, out)
-        .await
-        .with_context(|| format!("cannot wait for tuning job {job}"))?;
+    let done = match progress::follow(client, job, timeout, out).await {
+        Ok(done) => done,
+        // These say which job, and what to do next, already.
+        Err(err) if err.is::<GaveUp>() || err.is::<Interrupted>() => return Err(err),
+        Err(err) => return Err(err.context(format!("cannot wait for tuning job {job}"))),
+    };
     finished(&done, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_state_names_in_a_filter_become_the_api_names() {
+        assert_eq!(
+            full_state_names("state=SUCCEEDED"),
+            "state=JOB_STATE_SUCCEEDED"
+        );
+        assert_eq!(
+            full_state_names("labels.team=nlp AND state != running"),
+            "labels.team=nlp AND state != JOB_STATE_RUNNING"
+        );
+        assert_eq!(
+            full_state_names("state=\"JOB_STATE_FAILED\""),
+            "state=\"JOB_STATE_FAILED\""
+        );
+        assert_eq!(full_state_names("labels.state=x"), "labels.state=x");
+        assert_eq!(full_state_names("state=NOPE"), "state=NOPE");
+    }
 }

@@ -4,6 +4,7 @@
 
 mod dataset;
 mod emulator;
+mod generate;
 mod jobs;
 mod models;
 mod quickstart;
@@ -20,12 +21,17 @@ use retune_client::{Client, PollPolicy};
 use crate::config::{Command, Config, Connection};
 use crate::exit::Exit;
 use crate::output::Out;
+use crate::slow::Patient;
 
 /// Runs the command and says how `retune` should exit.
 pub fn run(config: Config) -> anyhow::Result<Exit> {
-    let out = Out::new(config.format, config.verbosity);
+    let out = Out::new(config.format, config.verbosity, config.assume_yes);
     match config.command {
-        Command::DatasetValidate { file, validation } => dataset::validate(&file, validation, &out),
+        Command::DatasetValidate {
+            file,
+            validation,
+            format,
+        } => dataset::validate(&file, validation, format, &out),
         Command::Completions(shell) => completions(shell),
         Command::EmulatorServe(serve) => {
             multi_thread_runtime()?.block_on(emulator::serve(serve, &out))
@@ -40,16 +46,24 @@ pub fn run(config: Config) -> anyhow::Result<Exit> {
             endpoint,
             access_token,
             skip_validation,
+            create_bucket,
+            request_timeout,
         } => runtime()?.block_on(dataset::upload(
             &file,
             &destination,
-            endpoint.as_ref(),
-            access_token.as_deref(),
-            skip_validation,
+            &dataset::Storage {
+                endpoint: endpoint.as_ref(),
+                access_token: access_token.as_deref(),
+                request_timeout,
+            },
+            dataset::UploadOptions {
+                skip_validation,
+                create_bucket: create_bucket.as_ref(),
+            },
             &out,
         )),
         command => {
-            let client = client(connection(&command))?;
+            let client = client(connection(&command), out.narrates())?;
             runtime()?.block_on(remote(command, &client, &out))
         }
     }
@@ -59,22 +73,27 @@ pub fn run(config: Config) -> anyhow::Result<Exit> {
 pub async fn remote(command: Command, client: &Client, out: &Out) -> anyhow::Result<Exit> {
     match command {
         Command::Tune {
+            connection,
             base_model,
             training,
-            ..
-        } => jobs::tune(client, base_model, &training, out).await,
+        } => jobs::tune(client, &connection, base_model, &training, out).await,
         Command::Continue {
+            connection,
             model,
             checkpoint,
             training,
-            dry_run,
-            ..
-        } => jobs::continue_tuning(client, model, checkpoint, &training, dry_run, out).await,
+        } => jobs::continue_tuning(client, &connection, model, checkpoint, &training, out).await,
         Command::JobsList { list, .. } => jobs::list(client, &list, out).await,
         Command::JobsGet { job, .. } => jobs::get(client, &job, out).await,
         Command::JobsCancel { job, .. } => jobs::cancel(client, &job, out).await,
         Command::JobsWait { job, timeout, .. } => jobs::wait(client, &job, timeout, out).await,
         Command::ModelsList { list, .. } => models::list(client, &list, out).await,
+        Command::Generate {
+            target,
+            prompt,
+            stream,
+            ..
+        } => generate::run(client, &target, &prompt, stream, out).await,
         Command::Models { model, action, .. } => models::run(client, &model, action, out).await,
         Command::Quickstart
         | Command::DatasetValidate { .. }
@@ -96,6 +115,7 @@ fn connection(command: &Command) -> Option<&Connection> {
         | Command::JobsCancel { connection, .. }
         | Command::JobsWait { connection, .. }
         | Command::ModelsList { connection, .. }
+        | Command::Generate { connection, .. }
         | Command::Models { connection, .. } => Some(connection),
         _ => None,
     }
@@ -159,8 +179,8 @@ fn retry_policy(endpoint: Option<&Endpoint>) -> Option<RetryPolicy> {
     })
 }
 
-/// The client for a connection.
-fn client(connection: Option<&Connection>) -> anyhow::Result<Client> {
+/// The client for a connection; `report` says whether slow requests are told about.
+fn client(connection: Option<&Connection>, report: bool) -> anyhow::Result<Client> {
     let connection = connection.context("this command does not talk to Vertex AI")?;
     let location = &connection.location;
     let mut builder = Client::builder()
@@ -168,7 +188,10 @@ fn client(connection: Option<&Connection>) -> anyhow::Result<Client> {
         .location(location.location().clone())
         .api_version(connection.api_version)
         // clap already read GOOGLE_VERTEX_BASE_URL into --endpoint.
-        .read_environment(false);
+        .read_environment(false)
+        .transport(Arc::new(
+            Patient::reqwest(connection.request_timeout, report).context("cannot set up HTTPS")?,
+        ));
     let endpoint = connection.endpoint.as_ref();
     if let Some(endpoint) = endpoint {
         builder = builder.endpoint(endpoint.clone());
@@ -189,8 +212,7 @@ fn client(connection: Option<&Connection>) -> anyhow::Result<Client> {
 
 /// `retune completions SHELL`: the script on stdout.
 fn completions(shell: clap_complete::Shell) -> anyhow::Result<Exit> {
-    use clap::CommandFactory;
-    let mut command = crate::args::Args::command();
+    let mut command = crate::args::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "retune", &mut script);
     use std::io::Write;

@@ -11,7 +11,7 @@ use retune_model::wire;
 
 use super::jobs::{limited, options, print_json, print_json_list};
 use crate::config::{List, ModelAction};
-use crate::exit::Exit;
+use crate::exit::{Exit, Hint, Refused};
 use crate::output::Out;
 use crate::render;
 
@@ -70,7 +70,23 @@ pub async fn run(
                 .await
                 .with_context(|| format!("cannot list the checkpoints of {model}"))?;
             if out.is_json() {
-                print_json_list(out, &checkpoints)?;
+                // Each checkpoint as the API shows it, and whether it is the version's default.
+                let marked: Vec<serde_json::Value> = checkpoints
+                    .iter()
+                    .map(|c| {
+                        let mut value = wire::to_value(c, wire::EnumEncoding::Names);
+                        if let Some(fields) = value.as_object_mut() {
+                            fields.insert(
+                                "default".to_owned(),
+                                serde_json::Value::Bool(
+                                    c.checkpoint_id == version.default_checkpoint_id,
+                                ),
+                            );
+                        }
+                        value
+                    })
+                    .collect();
+                out.json_value(&serde_json::Value::Array(marked))?;
             } else if checkpoints.is_empty() {
                 out.say(format!("{model} has no checkpoints."))?;
             } else {
@@ -114,6 +130,17 @@ pub async fn run(
         }
         ModelAction::AddAliases(aliases) => {
             let version = version_id(client, model).await?;
+            // An alias moves from the version that holds it: say from which.
+            let mut moved = Vec::new();
+            for alias in &aliases {
+                let holder = model.name().at(Some(VersionSelector::Alias(alias.clone())));
+                if let Ok(held) = client.get_model(&holder).await
+                    && let Some(from) = held.version_id()
+                    && from != version
+                {
+                    moved.push(format!("{alias} from version {from}"));
+                }
+            }
             let changes: Vec<AliasChange> = aliases.iter().cloned().map(AliasChange::Add).collect();
             let updated = client
                 .merge_version_aliases(&model.name().at_version(version), &changes)
@@ -124,6 +151,9 @@ pub async fn run(
             if out.is_json() {
                 print_json(out, &updated)?;
             } else {
+                if !moved.is_empty() {
+                    out.line(format!("Moved {}.", moved.join(", ")))?;
+                }
                 out.line(format!(
                     "Version {version} of {} now has the aliases: {}.",
                     model.name(),
@@ -145,7 +175,43 @@ pub async fn run(
         ModelAction::RemoveAliases(aliases) => {
             remove_aliases(client, model, &aliases, out).await?;
         }
+        ModelAction::Rebase(display_name) => {
+            let overrides = display_name.map(|name| wire::TuningJob {
+                tuned_model_display_name: name,
+                ..wire::TuningJob::default()
+            });
+            let operation = client
+                .rebase_tuned_model(model, overrides)
+                .await
+                .with_context(|| format!("cannot rebase {model}"))?;
+            if let Some(error) = &operation.error {
+                anyhow::bail!("rebasing {model} failed: {}", error.message);
+            }
+            if out.is_json() {
+                print_json(out, &operation)?;
+            } else {
+                let job = operation
+                    .response_as::<wire::TuningJob>()
+                    .transpose()
+                    .context("the operation's response is not a tuning job")?
+                    .unwrap_or_default();
+                out.line(format!(
+                    "Rebasing {model} onto {}: tuning job {} ({}).",
+                    job.base_model.as_deref().unwrap_or("?"),
+                    job.name,
+                    operation.name
+                ))?;
+            }
+        }
         ModelAction::DeleteVersion(version) => {
+            let target = model.name().at_version(version);
+            if !out.confirm(&format!(
+                "Version {version} of {} will be deleted.",
+                model.name()
+            ))? {
+                out.line(format!("Nothing was deleted: {target} is kept."))?;
+                return Ok(Exit::Ok);
+            }
             let operation = client
                 .delete_model_version(&model.name().at_version(version))
                 .await
@@ -168,10 +234,18 @@ pub async fn run(
 }
 
 async fn get(client: &Client, model: &ModelRef) -> anyhow::Result<Model> {
-    client
-        .get_model(model)
-        .await
-        .with_context(|| format!("cannot get model {model}"))
+    let result = client.get_model(model).await;
+    match (result, model.selector()) {
+        (Err(err), Some(VersionSelector::Alias(_))) if err.is_not_found() => {
+            Err(anyhow::Error::new(err)
+                .context(Hint(format!(
+                    "`retune models versions {}` lists the versions and their aliases",
+                    model.name().model_id()
+                )))
+                .context(format!("cannot get model {model}")))
+        }
+        (result, _) => result.with_context(|| format!("cannot get model {model}")),
+    }
 }
 
 /// The version a reference names: its id, or the version its alias (or `default`) is on.
@@ -192,10 +266,25 @@ async fn remove_aliases(
     aliases: &[VersionAlias],
     out: &Out,
 ) -> anyhow::Result<()> {
+    let named = match model.selector() {
+        Some(VersionSelector::Id(id)) => Some(*id),
+        _ => None,
+    };
     let mut by_version: BTreeMap<VersionId, Vec<AliasChange>> = BTreeMap::new();
     for alias in aliases {
         let holder = model.name().at(Some(VersionSelector::Alias(alias.clone())));
         let version = version_id(client, &holder).await?;
+        if let Some(named) = named
+            && named != version
+        {
+            return Err(Refused {
+                message: format!(
+                    "alias {alias} is on version {version} of {}, not on version {named}; nothing was changed",
+                    model.name()
+                ),
+            }
+            .into());
+        }
         by_version
             .entry(version)
             .or_default()

@@ -3,8 +3,8 @@
 //!
 //! It starts the emulator on a free loopback port (jobs finish instantly), uploads the bundled
 //! data sets through the Cloud Storage JSON API, tunes `gemini-2.5-flash`, lists the checkpoints,
-//! continues tuning from one of them with new data, shows the new version under the same
-//! parent, sets an alias, shows a continuation the rules refuse (nothing is sent), and prints the
+//! continues tuning from one of them with new data, asks both versions a question of the new
+//! data (only the new one knows it), shows the new version under the same parent, sets an alias, shows a continuation the rules refuse (nothing is sent), and prints the
 //! lineage. Every call goes through the same client and HTTP as the other commands.
 
 use std::sync::Arc;
@@ -17,7 +17,10 @@ use mock_vertex::{JobSpeed, MockVertex};
 use retune_client::auth::NoAuth;
 use retune_client::endpoint::Endpoint;
 use retune_client::transport::{ReqwestTransport, Transport};
-use retune_client::{Checkpoint, Client, DatasetUri, ListOptions, Model, TuningJob, TuningJobSpec};
+use retune_client::{
+    Checkpoint, Client, DatasetUri, GenerateTarget, ListOptions, Model, TuningJob, TuningJobSpec,
+    user_text,
+};
 use retune_model::base_model::BaseModel;
 use retune_model::dataset::{DatasetKind, DatasetLimits, validate_dataset};
 use retune_model::gcs::{BucketName, GcsUri, ObjectName};
@@ -61,7 +64,10 @@ const DATASETS: [(&str, &str); 3] = [
     ),
 ];
 
-const STEPS: usize = 9;
+const STEPS: usize = 10;
+
+/// A question of the second data set (support-v2.jsonl) that the first one has no words for.
+const NEW_QUESTION: &str = "How do I turn on parental controls?";
 
 struct Narrator<'a> {
     out: &'a Out,
@@ -199,7 +205,30 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
         model.model_id()
     ))?;
 
-    // 6. Versions.
+    // 6. Both versions answer a question of the new data.
+    n.step(format!(
+        "Asking versions {} and {} a question of the new data: \"{NEW_QUESTION}\"",
+        version_of(&first_version),
+        version_of(&second_version)
+    ))?;
+    for version in [&first_version, &second_version] {
+        let target = GenerateTarget::Version {
+            model: version.clone(),
+            checkpoint: None,
+        };
+        let answer = client
+            .generate_content(&target, &user_text(NEW_QUESTION))
+            .await
+            .with_context(|| format!("cannot ask version {}", version_of(version)))?;
+        n.detail(format!(
+            "Version {}: {}",
+            version_of(version),
+            answer.text()
+        ))?;
+    }
+    n.detail("Version 1 was never tuned on it, so its base model answers; version 2 learned it.")?;
+
+    // 7. Versions.
     n.step(format!(
         "Versions of model {}: the new version sits under the same parent.",
         model.model_id()
@@ -212,7 +241,7 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
         .context("cannot list versions")?;
     n.detail(render::models_table(&versions).render())?;
 
-    // 7. Alias.
+    // 8. Alias.
     let alias: VersionAlias = ALIAS.parse().context("the quickstart's alias")?;
     n.step(format!(
         "Putting the alias \"{alias}\" on version {}, so callers can use {}@{alias}.",
@@ -229,7 +258,7 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
         updated.version_aliases.join(", ")
     ))?;
 
-    // 8. A refused continuation.
+    // 9. A refused continuation.
     let other_key: KmsKeyName = format!(
         "projects/{PROJECT}/locations/{LOCATION}/keyRings/quickstart/cryptoKeys/another-key"
     )
@@ -261,7 +290,7 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
         Err(err) => return Err(anyhow::Error::new(err).context("cannot check the continuation")),
     }
 
-    // 9. Lineage.
+    // 10. Lineage.
     n.step(format!(
         "Lineage of model {}: each version back to the foundation model.",
         model.model_id()
@@ -276,6 +305,17 @@ pub async fn run(out: &Out) -> anyhow::Result<Exit> {
 
     drop(server);
     out.say("")?;
+    if out.is_json() {
+        // Scripts get one document: what was made, and the lineage.
+        out.json_value(&serde_json::json!({
+            "firstVersion": first_version.to_string(),
+            "continuedVersion": second_version.to_string(),
+            "alias": alias.to_string(),
+            "lineage": render::lineage_json(&lineage),
+            "seconds": started.elapsed().as_secs_f64(),
+        }))?;
+        return Ok(Exit::Ok);
+    }
     out.line(format!(
         "Quickstart complete in {:.1}s: tuned, continued from a checkpoint, aliased, refused, traced.",
         started.elapsed().as_secs_f64()
@@ -310,6 +350,7 @@ async fn upload_datasets(endpoint: &Endpoint, n: &Narrator<'_>) -> anyhow::Resul
             Some(endpoint),
             &destination,
             Bytes::from_static(text.as_bytes()),
+            &|_| {},
         )
         .await
         .with_context(|| format!("cannot upload {name}"))?;

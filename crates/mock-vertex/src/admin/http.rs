@@ -286,6 +286,7 @@ struct FaultRequest {
     fail_job: Option<String>,
     at_epoch: Option<u64>,
     hold_job: Option<String>,
+    retry_delay: Option<String>,
 }
 
 fn status_code(status: Option<u16>, default: Code) -> Result<Code, ApiError> {
@@ -313,6 +314,10 @@ async fn add_fault(State(emulator): State<Emulator>, bytes: Bytes) -> Response {
                     spec.probability = p;
                 }
                 spec.seed = r.seed.unwrap_or(0);
+                spec.retry_delay = match &r.retry_delay {
+                    Some(d) => Some(field::<HumanDuration>("retryDelay", d)?.get()),
+                    None => None,
+                };
                 spec.timing = match r.when.as_deref() {
                     None | Some("before") => FaultTiming::Before,
                     Some("after") => FaultTiming::After,

@@ -24,7 +24,8 @@
 //! - `{"route": "CreateTuningJob" | … | "*", "status": 503, "times": 2}` or with
 //!   `"probability": 0.3, "seed": 42` (both may be given), `"message"`, `"when": "before" |
 //!   "after"` (default before: the request has no effect; after: it takes effect and the answer is
-//!   the error). Answers `{"id": n}`. See [`crate::faults`].
+//!   the error), `"retryDelay": "2s"` (adds a `google.rpc.RetryInfo` detail, as a 429
+//!   RESOURCE_EXHAUSTED carries). Answers `{"id": n}`. See [`crate::faults`].
 //! - `{"failJob": name | "next", "atEpoch": 2, "status"?: 500, "message"?}`: the job fails once it
 //!   has completed that many epochs (`completedEpochCount` stays there, `error` is set; default
 //!   code INTERNAL). `next` applies to the next job created.

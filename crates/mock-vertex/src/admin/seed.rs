@@ -274,11 +274,16 @@ pub(crate) fn seed_tuned_model(
         created,
         timeline,
         export_last_checkpoint_only: false,
-        data: DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats {
-            tuning_dataset_example_count: i64::try_from(SEEDED_EXAMPLE_COUNT).unwrap_or(i64::MAX),
-            tuning_step_count: steps,
-            ..wire::SupervisedTuningDataStats::default()
+        data: DataOutcome::Valid(Arc::new(wire::TuningDataStats {
+            supervised_tuning_data_stats: Some(wire::SupervisedTuningDataStats {
+                tuning_dataset_example_count: i64::try_from(SEEDED_EXAMPLE_COUNT)
+                    .unwrap_or(i64::MAX),
+                tuning_step_count: steps,
+                ..wire::SupervisedTuningDataStats::default()
+            }),
+            ..wire::TuningDataStats::default()
         })),
+        training: Arc::from(Vec::new()),
         kms_key: seed.kms_key.clone().map(Box::new),
         phase: Phase::Scheduled,
         event: None,

@@ -1,5 +1,5 @@
 //! Long-running operations: Get, Wait, Cancel, Delete and List. Every emulator operation is
-//! done when it is created (deletions finish at once).
+//! done when it is created (deletions finish at once; a rebase has created its tuning job).
 
 use bytes::Bytes;
 use retune_model::names::{OperationName, OperationParent};
@@ -14,12 +14,16 @@ use crate::state::Emulator;
 /// An operation as the API version of the request shows it: the `@type` of its metadata names
 /// that version's proto package (`google.cloud.aiplatform.v1beta1.DeleteOperationMetadata`).
 pub(super) fn for_version(mut op: wire::Operation, version: ApiVersion) -> wire::Operation {
-    let type_url = op.metadata.as_mut().and_then(|m| m.get_mut("@type"));
-    if let Some(serde_json::Value::String(url)) = type_url {
-        *url = url.replace(
-            "google.cloud.aiplatform.v1.",
-            &format!("{}.", version.proto_package()),
-        );
+    for any in [op.metadata.as_mut(), op.response.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(serde_json::Value::String(url)) = any.get_mut("@type") {
+            *url = url.replace(
+                "google.cloud.aiplatform.v1.",
+                &format!("{}.", version.proto_package()),
+            );
+        }
     }
     op
 }

@@ -1,4 +1,4 @@
-//! Tuning jobs: Create, Get, List and Cancel.
+//! Tuning jobs: Create, Get, List, Cancel and RebaseTunedModel.
 //!
 //! Create decodes the body, runs `retune_model::request::check_create_tuning_job`, reads the
 //! data sets (outside the store lock), plans continuous tuning with `retune_model::continuous`
@@ -8,16 +8,18 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use retune_model::Code;
+use retune_model::answer::TrainingPair;
 use retune_model::continuous::{
-    ContinuousTuningRequest, Refusal, plan_continuous_tuning, refusal_status,
+    ContinuousTuningRequest, Refusal, TuningMethod, plan_continuous_tuning, refusal_status,
 };
-use retune_model::dataset::{DatasetKind, DatasetReport};
+use retune_model::dataset::DatasetKind;
 use retune_model::emulator_policy::job_timeline;
 use retune_model::names::{LocationName, ModelRef, TuningJobId, TuningJobName};
 use retune_model::proto_enum::ProtoEnum;
+use retune_model::rebase::{RebaseRefusal, RebaseSource, check_rebase_request, plan_rebase};
 use retune_model::request::{
-    ListKind, TuningSource, check_create_tuning_job, check_dataset_file, check_hyper_parameters,
-    check_list,
+    ListKind, TuningSource, check_create_tuning_job, check_dataset_file, check_list,
+    check_preference_dataset_file,
 };
 use retune_model::wire;
 
@@ -119,18 +121,68 @@ pub(super) async fn create(
     request: &Request,
 ) -> Result<wire::TuningJob, ApiError> {
     let job: wire::TuningJob = wire::decode(&request.body)?;
+    let (_, job) = create_job(emulator, parent, job, request.version).await?;
+    Ok(job)
+}
+
+/// RebaseTunedModel: plans the rebased job with `retune_model::rebase`, creates it as
+/// CreateTuningJob would, and answers the finished operation whose response is that job.
+pub(super) async fn rebase(
+    emulator: &Emulator,
+    parent: &LocationName,
+    request: &Request,
+) -> Result<wire::Operation, ApiError> {
+    let body: wire::RebaseTunedModelRequest = wire::decode(&request.body)?;
+    let source = check_rebase_request(&body).map_err(rebase_error)?;
+    let planned = emulator.with_store(|store, now| {
+        let job_name = match &source {
+            RebaseSource::TuningJob(name) => name.clone(),
+            RebaseSource::Model(model) => store
+                .job_of_model(model)?
+                .ok_or_else(|| rebase_error(RebaseRefusal::NotTuned(model.to_string())))?,
+        };
+        let job = store.job(&job_name)?;
+        let state = job.view(now).progress.state;
+        plan_rebase(
+            &job_name,
+            &job.request.to_wire(),
+            state,
+            job.base_model,
+            body.tuning_job.as_ref(),
+        )
+        .map_err(rebase_error)
+    })?;
+    let (name, created) = create_job(emulator, parent, planned, request.version).await?;
+    emulator.with_store(|store, now| Ok(store.record_rebase(&name, created, now)))
+}
+
+fn rebase_error(refusal: RebaseRefusal) -> ApiError {
+    ApiError::new(refusal.code(), format!("{refusal}."))
+}
+
+/// Creates a tuning job from a decoded CreateTuningJob body; returns its name and its JSON.
+async fn create_job(
+    emulator: &Emulator,
+    parent: &LocationName,
+    job: wire::TuningJob,
+    version: crate::routes::ApiVersion,
+) -> Result<(TuningJobName, wire::TuningJob), ApiError> {
     let create = check_create_tuning_job(parent, job)?;
 
     // Data is read outside the store lock.
     let objects = emulator.objects();
+    let method = create.method;
     let training = read_dataset(
         objects,
         &create.training_dataset.to_string(),
         DatasetKind::Training,
+        method,
     )
     .await;
     let validation = match &create.validation_dataset {
-        Some(uri) => Some(read_dataset(objects, &uri.to_string(), DatasetKind::Validation).await),
+        Some(uri) => {
+            Some(read_dataset(objects, &uri.to_string(), DatasetKind::Validation, method).await)
+        }
         None => None,
     };
 
@@ -150,25 +202,17 @@ pub(super) async fn create(
                 (plan.root_base_model, Some(plan))
             }
         };
-        let hyper = check_hyper_parameters(&create.hyper_parameters, base_model)?;
+        let hyper = create.check_hyper_parameters(base_model)?;
 
         let data = match (&training, &validation) {
             (Err(status), _) | (Ok(_), Some(Err(status))) => Err(status.clone()),
             (Ok(report), _) => Ok(report),
         };
-        let examples = data
-            .as_ref()
-            .map_or(0, |report| report.stats.tuning_dataset_example_count);
+        let examples = data.as_ref().map_or(0, |report| report.example_count());
         let timeline = job_timeline(store.pace(), hyper.epoch_count(), examples);
         let data = match data {
             Err(status) => DataOutcome::Invalid(status),
-            Ok(report) => {
-                let stats = report
-                    .stats
-                    .clone()
-                    .with_tuning_step_count(timeline.total_steps());
-                DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats::from(&stats)))
-            }
+            Ok(report) => DataOutcome::Valid(Arc::new(report.stats(timeline.total_steps()))),
         };
         let name = store.insert_job(
             parent,
@@ -180,11 +224,15 @@ pub(super) async fn create(
                 export_last_checkpoint_only: create.export_last_checkpoint_only,
                 data,
                 kms_key: create.kms_key.clone(),
+                training: training
+                    .as_ref()
+                    .map(|report| TrainingPair::from_examples(report.examples()))
+                    .unwrap_or_default(),
             },
             now,
         );
         let record = store.job(&name)?;
-        Ok(store.render_job(record, now, request.version))
+        Ok((name.clone(), store.render_job(record, now, version)))
     })
 }
 
@@ -197,19 +245,70 @@ fn failed_status(code: Code, message: String) -> wire::Status {
     }
 }
 
-/// Reads and checks one data set; a failure is the `error` the job will fail with.
+/// A data set that passed its checks: supervised or preference data.
+enum CheckedData {
+    Supervised(Box<retune_model::dataset::DatasetReport>),
+    Preference(Box<retune_model::dataset::PreferenceDatasetReport>),
+}
+
+impl CheckedData {
+    /// The examples a model tuned on this data answers from: the supervised examples, or each
+    /// preference example's prompt with its preferred completion.
+    fn examples(&self) -> &[retune_model::dataset::Example] {
+        match self {
+            CheckedData::Supervised(r) => &r.examples,
+            CheckedData::Preference(r) => &r.preferred,
+        }
+    }
+
+    fn example_count(&self) -> u64 {
+        match self {
+            CheckedData::Supervised(r) => r.stats.tuning_dataset_example_count,
+            CheckedData::Preference(r) => r.stats.tuning_dataset_example_count,
+        }
+    }
+
+    /// `tuningDataStats` for a job of `steps` steps.
+    fn stats(&self, steps: u64) -> wire::TuningDataStats {
+        match self {
+            CheckedData::Supervised(r) => wire::TuningDataStats {
+                supervised_tuning_data_stats: Some(wire::SupervisedTuningDataStats::from(
+                    &r.stats.clone().with_tuning_step_count(steps),
+                )),
+                ..wire::TuningDataStats::default()
+            },
+            CheckedData::Preference(r) => wire::TuningDataStats {
+                preference_optimization_data_stats: Some(
+                    wire::PreferenceOptimizationDataStats::from(
+                        &r.stats.clone().with_tuning_step_count(steps),
+                    ),
+                ),
+                ..wire::TuningDataStats::default()
+            },
+        }
+    }
+}
+
+/// Reads and checks one data set in the format of `method`; a failure is the `error` the job
+/// will fail with.
 async fn read_dataset(
     objects: &ObjectStore,
     uri: &str,
     kind: DatasetKind,
-) -> Result<DatasetReport, wire::Status> {
+    method: TuningMethod,
+) -> Result<CheckedData, wire::Status> {
     let bytes = objects.read_uri(uri).await.map_err(|e| {
         failed_status(
             e.code(),
             format!("Failed to read the {kind} dataset {uri}: {e}."),
         )
     })?;
-    check_dataset_file(uri, kind, &bytes).map_err(|e| failed_status(e.code(), e.to_string()))
+    let checked = match method {
+        TuningMethod::PreferenceOptimization => check_preference_dataset_file(uri, kind, &bytes)
+            .map(|r| CheckedData::Preference(Box::new(r))),
+        _ => check_dataset_file(uri, kind, &bytes).map(|r| CheckedData::Supervised(Box::new(r))),
+    };
+    checked.map_err(|e| failed_status(e.code(), e.to_string()))
 }
 
 /// All the refusals of a continuous-tuning request as one error, with the status

@@ -3,7 +3,6 @@
 //! clock passes it. Stored jobs cost nothing until they are due.
 
 use retune_model::Timestamp;
-use retune_model::continuous::TuningMethod;
 use retune_model::job_state::{CANCELLED_ERROR_CODE, JobState};
 use retune_model::names::TuningJobName;
 use retune_model::wire;
@@ -96,15 +95,19 @@ impl Store {
                 }
                 DataOutcome::Valid(_) => {
                     let job = job.clone();
-                    let phase = match self.register_tuned_model(&job, TuningMethod::Supervised, at)
-                    {
-                        Ok(output) => Phase::Ended {
-                            state: JobState::Succeeded,
-                            at,
-                            progress: job.progress_at(at),
-                            error: None,
-                            output: Some(Box::new(output)),
-                        },
+                    let phase = match self.register_tuned_model(&job, job.method(), at) {
+                        Ok(output) => {
+                            for evaluation in job.evaluations(&output) {
+                                self.pending_objects.extend(evaluation.objects);
+                            }
+                            Phase::Ended {
+                                state: JobState::Succeeded,
+                                at,
+                                progress: job.progress_at(at),
+                                error: None,
+                                output: Some(Box::new(output)),
+                            }
+                        }
                         Err(err) => Phase::Ended {
                             state: JobState::Failed,
                             at,

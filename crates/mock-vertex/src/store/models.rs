@@ -47,13 +47,18 @@ impl Store {
             .flat_map(|space| space.endpoints.values())
     }
 
-    fn new_operation(&mut self, parent: OperationParent, now: Timestamp) -> OperationRecord {
+    pub(super) fn new_operation(
+        &mut self,
+        parent: OperationParent,
+        now: Timestamp,
+    ) -> OperationRecord {
         let id = OperationId::from_number(self.next_operation);
         self.next_operation += 1;
         let location = parent.location_name().clone();
         let record = OperationRecord {
             name: OperationName::new(parent, id),
             created: now,
+            rebased: None,
         };
         self.space_mut(&location)
             .operations

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use retune_model::Timestamp;
+use retune_model::answer::AnswerIndex;
 use retune_model::continuous::{PreTunedModelFacts, TuningProvenance};
 use retune_model::emulator_policy::TUNING_ENDPOINTS_BLOCK_DELETION;
 use retune_model::names::{
@@ -58,6 +61,9 @@ pub struct VersionRecord {
     pub job: Option<TuningJobName>,
     /// The CMEK key.
     pub kms_key: Option<KmsKeyName>,
+    /// What the version knows: the training pairs of its lineage, indexed once when its job
+    /// succeeded (empty for seeded and imported versions).
+    pub answers: Arc<AnswerIndex>,
 }
 
 impl VersionRecord {
@@ -292,19 +298,23 @@ pub struct OperationRecord {
     pub name: OperationName,
     /// When it was created (and finished).
     pub created: Timestamp,
+    /// For a RebaseTunedModel operation, the tuning job it created (as created); `None` for a
+    /// deletion.
+    pub rebased: Option<Box<wire::TuningJob>>,
 }
 
 impl OperationRecord {
     /// The JSON shape.
     pub fn render(&self) -> wire::Operation {
-        wire::Operation::deleted(
-            self.name.to_string(),
-            wire::GenericOperationMetadata {
-                create_time: Some(self.created),
-                update_time: Some(self.created),
-                ..wire::GenericOperationMetadata::default()
-            },
-        )
+        let generic = wire::GenericOperationMetadata {
+            create_time: Some(self.created),
+            update_time: Some(self.created),
+            ..wire::GenericOperationMetadata::default()
+        };
+        match &self.rebased {
+            Some(job) => wire::Operation::rebased(self.name.to_string(), generic, job),
+            None => wire::Operation::deleted(self.name.to_string(), generic),
+        }
     }
 }
 

@@ -3,8 +3,10 @@
 //! endpoint per checkpoint).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use retune_model::Timestamp;
+use retune_model::answer::AnswerIndex;
 use retune_model::continuous::{TuningMethod, TuningOutcome};
 use retune_model::emulator_policy::checkpoint_endpoint_display_name;
 use retune_model::names::{CheckpointId, EndpointId, EndpointName, ModelId, ModelName};
@@ -104,6 +106,19 @@ impl Store {
             outputs.push((*c, endpoint));
         }
 
+        // What the version knows: its lineage's pairs (the version it continued from, at any
+        // checkpoint: all of them saw every example), then the examples this job read.
+        let parent_answers = job.continuation.as_ref().and_then(|c| {
+            self.model(&c.plan.model)
+                .ok()
+                .and_then(|m| m.version(c.plan.version))
+                .map(|v| Arc::clone(&v.answers))
+        });
+        let answers = Arc::new(AnswerIndex::lineage(
+            parent_answers.as_deref(),
+            job.training.to_vec(),
+        ));
+
         let id = version.id;
         let record = VersionRecord {
             id,
@@ -117,6 +132,7 @@ impl Store {
             kms_key: version.provenance.kms_key.clone(),
             provenance: Some(version.provenance),
             job: Some(job.name.clone()),
+            answers,
         };
         if let Ok(model) = self.model_mut(&model_name) {
             model.updated = at;

@@ -24,8 +24,9 @@ fn new_job() -> NewJob {
         plan: None,
         timeline: timeline(Pace::Instant, 2, 1),
         export_last_checkpoint_only: false,
-        data: DataOutcome::Valid(Arc::new(wire::SupervisedTuningDataStats::default())),
+        data: DataOutcome::Valid(Arc::new(wire::TuningDataStats::default())),
         kms_key: None,
+        training: Vec::new(),
     }
 }
 

@@ -7,7 +7,9 @@ use retune_model::base_model::BaseModel;
 use retune_model::continuous::ContinuousTuningPlan;
 use retune_model::emulator_policy::cancel_delay;
 use retune_model::job_state::request_cancel;
-use retune_model::names::{KmsKeyName, LocationName, TuningJobId, TuningJobName};
+use retune_model::names::{
+    KmsKeyName, LocationName, ModelRef, OperationParent, TuningJobId, TuningJobName,
+};
 use retune_model::wire;
 
 use super::Store;
@@ -29,6 +31,8 @@ pub struct NewJob {
     pub export_last_checkpoint_only: bool,
     /// The data-set outcome.
     pub data: DataOutcome,
+    /// The training pairs of the examples read.
+    pub training: Vec<retune_model::answer::TrainingPair>,
     /// The CMEK key.
     pub kms_key: Option<KmsKeyName>,
 }
@@ -78,6 +82,7 @@ impl Store {
             timeline: new.timeline,
             export_last_checkpoint_only: new.export_last_checkpoint_only,
             data: self.share_stats(new.data),
+            training: new.training.into(),
             kms_key: new.kms_key.map(Box::new),
             phase: Phase::Scheduled,
             event: None,
@@ -132,6 +137,30 @@ impl Store {
         self.space(location)
             .into_iter()
             .flat_map(|space| space.jobs.values())
+    }
+
+    /// Records the finished RebaseTunedModel operation that created `job` (as created), under
+    /// the new job.
+    pub fn record_rebase(
+        &mut self,
+        name: &TuningJobName,
+        job: wire::TuningJob,
+        now: Timestamp,
+    ) -> wire::Operation {
+        let mut record = self.new_operation(OperationParent::TuningJob(name.clone()), now);
+        record.rebased = Some(Box::new(job));
+        let location = name.location_name().clone();
+        self.space_mut(&location)
+            .operations
+            .insert(record.name.operation_id(), record.clone());
+        record.render()
+    }
+
+    /// The job that produced the model version `model` names (its default version when it
+    /// names none).
+    pub fn job_of_model(&self, model: &ModelRef) -> Result<Option<TuningJobName>, ApiError> {
+        let record = self.model(model.name())?;
+        Ok(record.select(model.selector())?.job.clone())
     }
 
     /// Requests cancellation of a job at `now` (`retune_model::job_state::request_cancel`); it

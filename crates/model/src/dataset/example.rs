@@ -160,7 +160,7 @@ pub fn parse_example(line_number: usize, line: &str) -> Result<Example, DatasetE
     Parser { line: line_number }.example(&value)
 }
 
-fn invalid_json(error: &serde_json::Error) -> DatasetErrorKind {
+pub(super) fn invalid_json(error: &serde_json::Error) -> DatasetErrorKind {
     // serde_json ends its message with the position; the line is always 1 here, so keep the column.
     let full = error.to_string();
     let position = format!(" at line {} column {}", error.line(), error.column());
@@ -173,26 +173,26 @@ fn invalid_json(error: &serde_json::Error) -> DatasetErrorKind {
 
 /// A key as the format knows it: its camelCase and snake_case spellings (equal for one-word keys).
 #[derive(Debug, Clone, Copy)]
-struct Key {
-    camel: &'static str,
+pub(super) struct Key {
+    pub(super) camel: &'static str,
     snake: &'static str,
 }
 
-const fn key(name: &'static str) -> Key {
+pub(super) const fn key(name: &'static str) -> Key {
     Key {
         camel: name,
         snake: name,
     }
 }
 
-const CONTENTS: Key = key("contents");
-const SYSTEM_INSTRUCTION: Key = Key {
+pub(super) const CONTENTS: Key = key("contents");
+pub(super) const SYSTEM_INSTRUCTION: Key = Key {
     camel: "systemInstruction",
     snake: "system_instruction",
 };
-const TOOLS: Key = key("tools");
-const ROLE: Key = key("role");
-const PARTS: Key = key("parts");
+pub(super) const TOOLS: Key = key("tools");
+pub(super) const ROLE: Key = key("role");
+pub(super) const PARTS: Key = key("parts");
 const TEXT: Key = key("text");
 const FILE_DATA: Key = Key {
     camel: "fileData",
@@ -222,7 +222,7 @@ const DATA: Key = key("data");
 const NAME: Key = key("name");
 
 const EXAMPLE_KEYS: &[Key] = &[CONTENTS, SYSTEM_INSTRUCTION, TOOLS];
-const CONTENT_KEYS: &[Key] = &[ROLE, PARTS];
+pub(super) const CONTENT_KEYS: &[Key] = &[ROLE, PARTS];
 const PART_KEYS: &[Key] = &[
     TEXT,
     FILE_DATA,
@@ -251,19 +251,19 @@ const FILE_DATA_KEYS: &[Key] = &[MIME_TYPE, FILE_URI];
 
 /// A JSON object with the path that leads to it, for error messages.
 #[derive(Debug, Clone, Copy)]
-struct Object<'a> {
+pub(super) struct Object<'a> {
     map: &'a Map<String, Value>,
     path: &'a str,
 }
 
 /// Walks one parsed line; every error carries its line and field path.
 #[derive(Debug, Clone, Copy)]
-struct Parser {
-    line: usize,
+pub(super) struct Parser {
+    pub(super) line: usize,
 }
 
 impl Parser {
-    fn error(self, path: &str, kind: DatasetErrorKind) -> DatasetError {
+    pub(super) fn error(self, path: &str, kind: DatasetErrorKind) -> DatasetError {
         if path.is_empty() {
             DatasetError::at_line(self.line, kind)
         } else {
@@ -273,40 +273,54 @@ impl Parser {
 
     fn example(self, value: &Value) -> Result<Example, DatasetError> {
         let object = self.object(value, "")?;
+        if object.map.contains_key("messages") && self.get(object, CONTENTS)?.is_none() {
+            return Err(self.error("messages", DatasetErrorKind::OpenAiChatFormat));
+        }
         self.only_keys(object, EXAMPLE_KEYS)?;
         let system_instruction = match self.get(object, SYSTEM_INSTRUCTION)? {
             Some((path, value)) => Some(self.system_instruction(value, &path)?),
             None => None,
         };
         let (path, contents) = self.require(object, CONTENTS)?;
-        let contents = self.contents(contents, &path)?;
+        let contents = self.contents(contents, &path, Role::Model)?;
         Ok(Example {
             system_instruction,
             contents,
         })
     }
 
-    fn system_instruction(self, value: &Value, path: &str) -> Result<Vec<Part>, DatasetError> {
+    pub(super) fn system_instruction(
+        self,
+        value: &Value,
+        path: &str,
+    ) -> Result<Vec<Part>, DatasetError> {
         let object = self.object(value, path)?;
         self.only_keys(object, CONTENT_KEYS)?;
         let (parts_path, parts) = self.require(object, PARTS)?;
         self.parts(parts, &parts_path)
     }
 
-    fn contents(self, value: &Value, path: &str) -> Result<Vec<Content>, DatasetError> {
+    /// The turns of `contents`; the last one must come from `last`.
+    pub(super) fn contents(
+        self,
+        value: &Value,
+        path: &str,
+        last: Role,
+    ) -> Result<Vec<Content>, DatasetError> {
         let turns = self.non_empty_array(value, path)?;
         let mut contents = Vec::with_capacity(turns.len());
         for (index, turn) in turns.iter().enumerate() {
             contents.push(self.content(turn, &format!("{path}[{index}]"), turns.len())?);
         }
-        if let Some(last) = contents.last()
-            && last.role != Role::Model
+        if let Some(turn) = contents.last()
+            && turn.role != last
         {
             let role_path = format!("{path}[{}].{}", contents.len() - 1, ROLE.camel);
-            return Err(self.error(
-                &role_path,
-                DatasetErrorKind::LastTurnNotModel { role: last.role },
-            ));
+            let kind = match last {
+                Role::Model => DatasetErrorKind::LastTurnNotModel { role: turn.role },
+                Role::User => DatasetErrorKind::LastTurnNotUser { role: turn.role },
+            };
+            return Err(self.error(&role_path, kind));
         }
         Ok(contents)
     }
@@ -341,7 +355,7 @@ impl Parser {
         Ok(Content { role, parts })
     }
 
-    fn parts(self, value: &Value, path: &str) -> Result<Vec<Part>, DatasetError> {
+    pub(super) fn parts(self, value: &Value, path: &str) -> Result<Vec<Part>, DatasetError> {
         let items = self.non_empty_array(value, path)?;
         let mut parts = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
@@ -406,7 +420,7 @@ impl Parser {
     }
 
     /// Rejects any key of `object` that is not one of `known` (in either spelling).
-    fn only_keys(self, object: Object<'_>, known: &[Key]) -> Result<(), DatasetError> {
+    pub(super) fn only_keys(self, object: Object<'_>, known: &[Key]) -> Result<(), DatasetError> {
         let unknown = object.map.keys().find(|name| {
             !known
                 .iter()
@@ -422,7 +436,7 @@ impl Parser {
     }
 
     /// The value under `key` in either spelling, with its path; both spellings at once are refused.
-    fn get<'a>(
+    pub(super) fn get<'a>(
         self,
         object: Object<'a>,
         key: Key,
@@ -448,7 +462,7 @@ impl Parser {
         }
     }
 
-    fn require<'a>(
+    pub(super) fn require<'a>(
         self,
         object: Object<'a>,
         key: Key,
@@ -466,14 +480,18 @@ impl Parser {
         Ok(self.non_empty_string(value, &path)?.to_owned())
     }
 
-    fn object<'a>(self, value: &'a Value, path: &'a str) -> Result<Object<'a>, DatasetError> {
+    pub(super) fn object<'a>(
+        self,
+        value: &'a Value,
+        path: &'a str,
+    ) -> Result<Object<'a>, DatasetError> {
         match value {
             Value::Object(map) => Ok(Object { map, path }),
             other => Err(self.wrong_type(path, "an object", other)),
         }
     }
 
-    fn non_empty_array<'a>(
+    pub(super) fn non_empty_array<'a>(
         self,
         value: &'a Value,
         path: &str,
@@ -487,7 +505,7 @@ impl Parser {
         }
     }
 
-    fn string<'a>(self, value: &'a Value, path: &str) -> Result<&'a str, DatasetError> {
+    pub(super) fn string<'a>(self, value: &'a Value, path: &str) -> Result<&'a str, DatasetError> {
         match value {
             Value::String(text) => Ok(text),
             other => Err(self.wrong_type(path, "a string", other)),
@@ -501,7 +519,12 @@ impl Parser {
         }
     }
 
-    fn wrong_type(self, path: &str, expected: &'static str, found: &Value) -> DatasetError {
+    pub(super) fn wrong_type(
+        self,
+        path: &str,
+        expected: &'static str,
+        found: &Value,
+    ) -> DatasetError {
         self.error(
             path,
             DatasetErrorKind::WrongType {
@@ -512,7 +535,7 @@ impl Parser {
     }
 }
 
-fn join(path: &str, key: &str) -> String {
+pub(super) fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_owned()
     } else {

@@ -73,6 +73,7 @@
 //! ```
 
 mod example;
+mod preference;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -80,6 +81,10 @@ mod tests;
 use std::fmt;
 
 pub use example::{Content, Example, Part, Role, parse_example};
+pub use preference::{
+    PreferenceDatasetReport, PreferenceExample, PreferenceOptimizationDataStats,
+    parse_preference_example, validate_preference_dataset,
+};
 pub use stats::{
     Bucket, Distribution, SupervisedTuningDataStats, USER_DATASET_EXAMPLE_COUNT, compute_stats,
     estimate_tokens,
@@ -141,6 +146,50 @@ impl DatasetKind {
 impl fmt::Display for DatasetKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The format of a data set's lines: what kind of tuning it feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DatasetFormat {
+    /// Supervised fine-tuning: `contents` ending with a `model` turn ([`parse_example`]).
+    #[default]
+    Supervised,
+    /// Preference tuning: `contents` ending with a `user` turn, and two scored `completions`
+    /// ([`parse_preference_example`]).
+    Preference,
+}
+
+impl DatasetFormat {
+    /// `supervised` or `preference`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatasetFormat::Supervised => "supervised",
+            DatasetFormat::Preference => "preference",
+        }
+    }
+}
+
+impl fmt::Display for DatasetFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A data set format name other than `supervised` and `preference`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown data set format `{0}`; use `supervised` or `preference`")]
+pub struct DatasetFormatError(String);
+
+impl std::str::FromStr for DatasetFormat {
+    type Err = DatasetFormatError;
+
+    fn from_str(s: &str) -> Result<DatasetFormat, DatasetFormatError> {
+        match s {
+            "supervised" | "sft" => Ok(DatasetFormat::Supervised),
+            "preference" => Ok(DatasetFormat::Preference),
+            other => Err(DatasetFormatError(other.to_owned())),
+        }
     }
 }
 
@@ -269,6 +318,14 @@ pub enum DatasetErrorKind {
     /// A key this format does not know.
     #[error("unknown field `{name}`")]
     UnknownField { name: String },
+    /// A line in OpenAI's chat format (`messages` instead of `contents`), with the conversion.
+    #[error(
+        "this is OpenAI's chat format; Gemini tuning data has `contents` instead of `messages`: \
+         write each message {{\"role\": R, \"content\": C}} as {{\"role\": R, \"parts\": [{{\"text\": C}}]}} \
+         with `assistant` as `model`, and put a `system` message in \
+         \"systemInstruction\": {{\"parts\": [{{\"text\": ...}}]}}"
+    )]
+    OpenAiChatFormat,
     /// Both spellings of one key.
     #[error("both `{camel_case}` and `{snake_case}` are given; use one")]
     DuplicateField {
@@ -295,6 +352,28 @@ pub enum DatasetErrorKind {
     /// The example does not end with a `model` turn.
     #[error("the last turn must come from `model`, found `{role}`")]
     LastTurnNotModel { role: Role },
+    /// A preference example's `contents` does not end with a `user` turn (the completions answer
+    /// it).
+    #[error("the last turn must come from `user`, found `{role}`; the completions answer it")]
+    LastTurnNotUser { role: Role },
+    /// A preference example without exactly one preferred and one dispreferred completion.
+    #[error(
+        "a preference example needs exactly two completions, one with score 1 (preferred) and one \
+         with score 0 (dispreferred); found {found}"
+    )]
+    CompletionCount { found: usize },
+    /// A completion score other than 0 and 1.
+    #[error("score must be 0 (dispreferred) or 1 (preferred), found {score}")]
+    InvalidScore { score: String },
+    /// Both completions carry the same score.
+    #[error("both completions have score {score}; one must be 1 (preferred) and the other 0")]
+    SameScores { score: u8 },
+    /// A completion spoken by someone other than the model.
+    #[error("a completion is a `model` turn, found `{role}`")]
+    CompletionNotModel { role: Role },
+    /// Media in a preference example, which takes text only.
+    #[error("preference tuning takes text only; found {kind}")]
+    MediaInPreference { kind: &'static str },
     /// The example is over the per-example token limit.
     #[error("the example has about {tokens} input and output tokens; at most {limit} are allowed")]
     TooManyTokens { tokens: u64, limit: u64 },
@@ -330,6 +409,8 @@ pub struct DatasetReport {
     /// Statistics over the examples that passed every check
     /// (`tuning_step_count` is left at 0 for the caller to set).
     pub stats: SupervisedTuningDataStats,
+    /// The examples that passed every check, in file order (what a job trains on).
+    pub examples: Vec<Example>,
 }
 
 impl DatasetReport {
@@ -344,8 +425,57 @@ impl DatasetReport {
 /// Every line is checked (an error on one line does not stop the walk); each line reports its
 /// first problem. See the [module documentation](self) for the rules.
 pub fn validate_dataset(text: &str, kind: DatasetKind, limits: &DatasetLimits) -> DatasetReport {
-    let mut line_errors = ErrorLog::default();
     let mut stats = stats::StatsBuilder::new(limits.max_tokens_per_example);
+    let mut examples = Vec::new();
+    let walk = walk_lines(text, kind, limits, parse_example, |example: Example| {
+        stats.push(&example);
+        examples.push(example);
+    });
+    DatasetReport {
+        example_count: walk.example_count,
+        errors: walk.errors,
+        error_count: walk.error_count,
+        stats: stats.finish(),
+        examples,
+    }
+}
+
+/// What the line walk needs to know of a parsed example.
+pub(crate) trait Measured {
+    /// The tokens checked against [`DatasetLimits::max_tokens_per_example`].
+    fn limited_tokens(&self) -> u64;
+    /// True when the example carries media (the multimodal example limit applies).
+    fn has_media(&self) -> bool;
+}
+
+impl Measured for Example {
+    fn limited_tokens(&self) -> u64 {
+        self.input_token_estimate() + self.output_token_estimate()
+    }
+
+    fn has_media(&self) -> bool {
+        Example::has_media(self)
+    }
+}
+
+/// The outcome of [`walk_lines`]: counts and errors, without statistics.
+#[derive(Debug)]
+pub(crate) struct LineWalk {
+    pub(crate) example_count: usize,
+    pub(crate) errors: Vec<DatasetError>,
+    pub(crate) error_count: usize,
+}
+
+/// Walks a JSONL data set: skips blank lines, parses each other line with `parse`, checks the
+/// per-example token limit and the file limits, and hands every valid example to `accept`.
+pub(crate) fn walk_lines<E: Measured>(
+    text: &str,
+    kind: DatasetKind,
+    limits: &DatasetLimits,
+    parse: impl Fn(usize, &str) -> Result<E, DatasetError>,
+    mut accept: impl FnMut(E),
+) -> LineWalk {
+    let mut line_errors = ErrorLog::default();
     let mut example_count = 0usize;
     let mut multimodal = false;
     // Where the first example too many sits, for the text-only and the multimodal limit.
@@ -371,7 +501,7 @@ pub fn validate_dataset(text: &str, kind: DatasetKind, limits: &DatasetLimits) -
         if example_count == multimodal_limit.saturating_add(1) {
             first_over_multimodal = Some(line_number);
         }
-        let example = match parse_example(line_number, line) {
+        let example = match parse(line_number, line) {
             Ok(example) => example,
             Err(error) => {
                 line_errors.push(error);
@@ -379,7 +509,7 @@ pub fn validate_dataset(text: &str, kind: DatasetKind, limits: &DatasetLimits) -
             }
         };
         multimodal |= example.has_media();
-        let tokens = example.input_token_estimate() + example.output_token_estimate();
+        let tokens = example.limited_tokens();
         if tokens > limits.max_tokens_per_example {
             line_errors.push(DatasetError::at_line(
                 line_number,
@@ -390,7 +520,7 @@ pub fn validate_dataset(text: &str, kind: DatasetKind, limits: &DatasetLimits) -
             ));
             continue;
         }
-        stats.push(&example);
+        accept(example);
     }
 
     let mut file_errors = Vec::new();
@@ -433,11 +563,10 @@ pub fn validate_dataset(text: &str, kind: DatasetKind, limits: &DatasetLimits) -
     let mut errors = file_errors;
     errors.extend(line_errors.kept);
     errors.truncate(MAX_REPORTED_ERRORS);
-    DatasetReport {
+    LineWalk {
         example_count,
         errors,
         error_count,
-        stats: stats.finish(),
     }
 }
 

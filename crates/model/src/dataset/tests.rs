@@ -127,6 +127,24 @@ fn contents_that_is_not_an_array_is_rejected() {
 }
 
 #[test]
+fn openai_chat_lines_are_told_how_to_become_gemini_lines() {
+    let line = r#"{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}"#;
+    let report = validate_dataset(line, DatasetKind::Training, &DatasetLimits::GEMINI_2_5);
+    assert_eq!(report.errors.len(), 1);
+    let error = &report.errors[0];
+    assert_eq!(error.kind, DatasetErrorKind::OpenAiChatFormat);
+    assert_eq!(error.field(), Some("messages"));
+    let text = error.to_string();
+    for part in [
+        "`contents` instead of `messages`",
+        "`assistant` as `model`",
+        "systemInstruction",
+    ] {
+        assert!(text.contains(part), "{text}");
+    }
+}
+
+#[test]
 fn unknown_top_level_field_is_rejected_with_its_name() {
     let line = r#"{"contents": [{"role": "model", "parts": [{"text": "a"}]}], "messages": []}"#;
     let error = parse_example(1, line).unwrap_err();

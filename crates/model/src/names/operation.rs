@@ -5,8 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::{
-    Located, LocationId, LocationName, ModelName, NameError, NameKind, ProjectId, Reason,
-    TuningJobName, parse_decimal, wrap,
+    EndpointName, Located, LocationId, LocationName, ModelName, NameError, NameKind, ProjectId,
+    Reason, TuningJobName, parse_decimal, wrap,
 };
 
 /// An operation id: a server-generated decimal number.
@@ -30,6 +30,8 @@ pub enum OperationParent {
     Model(ModelName),
     /// `projects/{p}/locations/{l}/tuningJobs/{t}/operations/{op}`.
     TuningJob(TuningJobName),
+    /// `projects/{p}/locations/{l}/endpoints/{e}/operations/{op}`.
+    Endpoint(EndpointName),
 }
 
 fn parent_location(parent: &OperationParent) -> &LocationName {
@@ -37,6 +39,7 @@ fn parent_location(parent: &OperationParent) -> &LocationName {
         OperationParent::Location(l) => l,
         OperationParent::Model(m) => m.location_name(),
         OperationParent::TuningJob(t) => t.location_name(),
+        OperationParent::Endpoint(e) => e.location_name(),
     }
 }
 
@@ -48,12 +51,13 @@ impl fmt::Display for OperationParent {
             OperationParent::Location(l) => l.fmt(f),
             OperationParent::Model(m) => m.fmt(f),
             OperationParent::TuningJob(t) => t.fmt(f),
+            OperationParent::Endpoint(e) => e.fmt(f),
         }
     }
 }
 
 /// A long-running operation: `{parent}/operations/{operation}`, where the parent is a location,
-/// a model or a tuning job (the http rules of `google.longrunning.Operations` in
+/// a model, a tuning job or an endpoint (the http rules of `google.longrunning.Operations` in
 /// `aiplatform_v1.yaml`).
 ///
 /// ```
@@ -64,6 +68,9 @@ impl fmt::Display for OperationParent {
 /// assert_eq!(op.operation_id().get(), 77);
 /// assert!("projects/p1/locations/us-central1/operations/77".parse::<OperationName>().is_ok());
 /// assert!("projects/p1/locations/us-central1/endpoints/1/operations/77"
+///     .parse::<OperationName>()
+///     .is_ok());
+/// assert!("projects/p1/locations/us-central1/datasets/1/operations/77"
 ///     .parse::<OperationName>()
 ///     .is_err());
 /// ```
@@ -121,9 +128,25 @@ fn parse_operation(s: &str) -> Result<OperationName, Reason> {
             OperationParent::TuningJob(TuningJobName::from_parts(p, l, t)?),
             op,
         ),
+        [
+            "projects",
+            p,
+            "locations",
+            l,
+            "endpoints",
+            e,
+            "operations",
+            op,
+        ] => {
+            let endpoint: EndpointName = format!("projects/{p}/locations/{l}/endpoints/{e}")
+                .parse()
+                .map_err(|err: NameError| err.to_string())?;
+            (OperationParent::Endpoint(endpoint), op)
+        }
         _ => {
             return Err("expected projects/{project}/locations/{location}\
-                 [/models/{model}|/tuningJobs/{tuning_job}]/operations/{operation}"
+                 [/models/{model}|/tuningJobs/{tuning_job}|/endpoints/{endpoint}]\
+                 /operations/{operation}"
                 .to_owned());
         }
     };

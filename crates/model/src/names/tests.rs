@@ -418,11 +418,12 @@ fn endpoint_names_round_trip_and_reject_uppercase() {
 }
 
 #[test]
-fn operation_names_have_three_parents() {
+fn operation_names_have_four_parents() {
     for ok in [
         "projects/p/locations/us-central1/operations/1",
         "projects/p/locations/us-central1/models/9/operations/2",
         "projects/p/locations/us-central1/tuningJobs/3/operations/4",
+        "projects/p/locations/us-central1/endpoints/9/operations/1",
     ] {
         round_trips::<OperationName>(ok);
     }
@@ -436,7 +437,7 @@ fn operation_names_have_three_parents() {
     for bad in [
         "projects/p/locations/us-central1/operations",
         "projects/p/locations/us-central1/models/9@2/operations/1",
-        "projects/p/locations/us-central1/endpoints/9/operations/1",
+        "projects/p/locations/us-central1/datasets/9/operations/1",
         "projects/p/locations/us-central1/operations/x",
     ] {
         assert!(bad.parse::<OperationName>().is_err(), "{bad}");

@@ -5,6 +5,7 @@
 use super::update_model::check_labels;
 use super::{MAX_DISPLAY_NAME_CHARS, Violation, finish, violations_error};
 use crate::base_model::BaseModel;
+use crate::continuous::TuningMethod;
 use crate::encryption::check_kms_key_location;
 use crate::gcs::GcsUri;
 use crate::hyperparameters::{HyperParameters, ValidHyperParameters};
@@ -16,8 +17,6 @@ const FIELD_PRE_TUNED_MODEL: &str = "tuning_job.pre_tuned_model";
 const FIELD_TUNED_MODEL_NAME: &str = "tuning_job.pre_tuned_model.tuned_model_name";
 const FIELD_CHECKPOINT_ID: &str = "tuning_job.pre_tuned_model.checkpoint_id";
 const FIELD_SPEC: &str = "tuning_job.supervised_tuning_spec";
-const FIELD_TRAINING: &str = "tuning_job.supervised_tuning_spec.training_dataset_uri";
-const FIELD_VALIDATION: &str = "tuning_job.supervised_tuning_spec.validation_dataset_uri";
 const FIELD_KMS_KEY: &str = "tuning_job.encryption_spec.kms_key_name";
 
 /// Where a new job's model comes from, as the request says.
@@ -39,14 +38,18 @@ pub enum TuningSource {
 pub struct CreateTuningJob {
     /// The source model.
     pub source: TuningSource,
-    /// `supervisedTuningSpec.trainingDatasetUri`.
+    /// The tuning method: [`TuningMethod::Supervised`] (`supervisedTuningSpec`) or
+    /// [`TuningMethod::PreferenceOptimization`] (`preferenceOptimizationSpec`); the fields below
+    /// come from that spec.
+    pub method: TuningMethod,
+    /// `trainingDatasetUri`.
     pub training_dataset: GcsUri,
-    /// `supervisedTuningSpec.validationDatasetUri`, if given.
+    /// `validationDatasetUri`, if given.
     pub validation_dataset: Option<GcsUri>,
-    /// `supervisedTuningSpec.hyperParameters`, not yet checked against the base model (for
-    /// continuous tuning that is the pre-tuned model's root, known only from the registry).
+    /// `hyperParameters`, not yet checked against the base model (for continuous tuning that is
+    /// the pre-tuned model's root, known only from the registry).
     pub hyper_parameters: HyperParameters,
-    /// `supervisedTuningSpec.exportLastCheckpointOnly`.
+    /// `exportLastCheckpointOnly`.
     pub export_last_checkpoint_only: bool,
     /// `encryptionSpec.kmsKeyName`, in the job's location.
     pub kms_key: Option<KmsKeyName>,
@@ -66,7 +69,8 @@ violations_error! {
 ///
 /// Rules: exactly one of `base_model` (a known foundation model, written exactly, without
 /// surrounding whitespace) and `pre_tuned_model` (a model name, optionally a checkpoint id);
-/// `supervised_tuning_spec` only (the other tuning specs and `custom_base_model` are refused);
+/// `supervised_tuning_spec` or `preference_optimization_spec` (every other tuning spec is refused
+/// as not emulated, and `custom_base_model` as for open models only);
 /// data sets as `gs://bucket/object` URIs ([`GcsUri`]); for a base model, hyperparameters it
 /// supports ([`HyperParameters::validate`]); `tuned_model_display_name` at most
 /// [`MAX_DISPLAY_NAME_CHARS`] characters; valid labels; a KMS key in the job's location.
@@ -98,35 +102,30 @@ pub fn check_create_tuning_job(
     let mut violations = Vec::new();
     let source = check_source(&job, &mut violations);
     check_tuning_spec(&job, &mut violations);
-    let spec = job.supervised_tuning_spec.clone().unwrap_or_default();
+    let spec = SpecFields::of(&job);
+    let field_training = format!("tuning_job.{}.training_dataset_uri", spec.field);
     let training_dataset = match spec.training_dataset_uri.as_str() {
-        "" if job.supervised_tuning_spec.is_some() => {
+        "" if spec.present => {
             violations.push(Violation::invalid(
-                FIELD_TRAINING,
-                "supervisedTuningSpec.trainingDatasetUri is required.",
+                &field_training,
+                format!("{}.trainingDatasetUri is required.", spec.json),
             ));
             None
         }
         "" => None,
-        uri => check_gcs_uri(FIELD_TRAINING, uri, &mut violations),
+        uri => check_gcs_uri(&field_training, uri, &mut violations),
     };
     let validation_dataset = match spec.validation_dataset_uri.as_str() {
         "" => None,
-        uri => check_gcs_uri(FIELD_VALIDATION, uri, &mut violations),
+        uri => check_gcs_uri(
+            &format!("tuning_job.{}.validation_dataset_uri", spec.field),
+            uri,
+            &mut violations,
+        ),
     };
-    let hyper_parameters = spec
-        .hyper_parameters
-        .as_ref()
-        .map(|h| HyperParameters {
-            epoch_count: h.epoch_count,
-            learning_rate_multiplier: h.learning_rate_multiplier,
-            learning_rate: h.learning_rate,
-            adapter_size: h.adapter_size,
-            batch_size: h.batch_size,
-        })
-        .unwrap_or_default();
+    let hyper_parameters = spec.hyper_parameters;
     if let Some(TuningSource::Base(base)) = &source
-        && let Err(e) = check_hyper_parameters(&hyper_parameters, base)
+        && let Err(e) = check_hyper_parameters_in(&hyper_parameters, base, spec.method)
     {
         violations.extend(e.violations);
     }
@@ -142,6 +141,11 @@ pub fn check_create_tuning_job(
     if let Err(v) = check_labels("tuning_job.labels", &job.labels) {
         violations.push(v);
     }
+    if let Some((config, field)) = super::evaluation_config_of(&job)
+        && let Err(e) = super::check_evaluation_config(config, field)
+    {
+        violations.extend(e);
+    }
     let kms_key = check_kms_key(parent, &job, &mut violations);
     let tuned_model_display_name =
         Some(job.tuned_model_display_name.trim().to_owned()).filter(|d| !d.is_empty());
@@ -154,6 +158,7 @@ pub fn check_create_tuning_job(
         violations,
         || CreateTuningJob {
             source,
+            method: spec.method,
             training_dataset,
             validation_dataset,
             hyper_parameters,
@@ -183,17 +188,101 @@ pub fn check_hyper_parameters(
     hyper_parameters: &HyperParameters,
     base: &BaseModel,
 ) -> Result<ValidHyperParameters, CreateTuningJobError> {
+    check_hyper_parameters_in(hyper_parameters, base, TuningMethod::Supervised)
+}
+
+impl CreateTuningJob {
+    /// Checks this job's hyperparameters against its base model (for continuous tuning, the root
+    /// base model of the pre-tuned model), naming each field under the job's tuning spec.
+    pub fn check_hyper_parameters(
+        &self,
+        base: &BaseModel,
+    ) -> Result<ValidHyperParameters, CreateTuningJobError> {
+        check_hyper_parameters_in(&self.hyper_parameters, base, self.method)
+    }
+}
+
+/// [`check_hyper_parameters`] with the field paths under the spec of `method`.
+fn check_hyper_parameters_in(
+    hyper_parameters: &HyperParameters,
+    base: &BaseModel,
+    method: TuningMethod,
+) -> Result<ValidHyperParameters, CreateTuningJobError> {
+    let spec = match method {
+        TuningMethod::PreferenceOptimization => "preference_optimization_spec",
+        _ => "supervised_tuning_spec",
+    };
     hyper_parameters.validate(base).map_err(|errors| {
         CreateTuningJobError::new(
             errors
                 .iter()
                 .map(|e| {
-                    Violation::invalid(format!("tuning_job.{}", e.field()), e.to_string())
+                    let field = e.field();
+                    let below = field.split_once('.').map_or(field, |(_, rest)| rest);
+                    Violation::invalid(format!("tuning_job.{spec}.{below}"), e.to_string())
                         .with_code(e.code())
                 })
                 .collect(),
         )
     })
+}
+
+/// The fields shared by `supervisedTuningSpec` and `preferenceOptimizationSpec`, read from
+/// whichever the request carries (supervised when it carries neither).
+struct SpecFields {
+    method: TuningMethod,
+    /// The spec's proto field name.
+    field: &'static str,
+    /// The spec's JSON name.
+    json: &'static str,
+    present: bool,
+    training_dataset_uri: String,
+    validation_dataset_uri: String,
+    hyper_parameters: HyperParameters,
+    export_last_checkpoint_only: bool,
+}
+
+impl SpecFields {
+    fn of(job: &wire::TuningJob) -> SpecFields {
+        if let Some(spec) = &job.preference_optimization_spec {
+            let h = spec.hyper_parameters.clone().unwrap_or_default();
+            return SpecFields {
+                method: TuningMethod::PreferenceOptimization,
+                field: "preference_optimization_spec",
+                json: "preferenceOptimizationSpec",
+                present: true,
+                training_dataset_uri: spec.training_dataset_uri.clone(),
+                validation_dataset_uri: spec.validation_dataset_uri.clone(),
+                hyper_parameters: HyperParameters {
+                    epoch_count: h.epoch_count,
+                    learning_rate_multiplier: h.learning_rate_multiplier,
+                    adapter_size: h.adapter_size,
+                    beta: h.beta,
+                    ..HyperParameters::default()
+                },
+                export_last_checkpoint_only: spec.export_last_checkpoint_only,
+            };
+        }
+        let spec = job.supervised_tuning_spec.clone().unwrap_or_default();
+        let h = spec.hyper_parameters.unwrap_or_default();
+        SpecFields {
+            method: TuningMethod::Supervised,
+            field: "supervised_tuning_spec",
+            json: "supervisedTuningSpec",
+            present: job.supervised_tuning_spec.is_some(),
+            training_dataset_uri: spec.training_dataset_uri,
+            validation_dataset_uri: spec.validation_dataset_uri,
+            hyper_parameters: HyperParameters {
+                epoch_count: h.epoch_count,
+                learning_rate_multiplier: h.learning_rate_multiplier,
+                learning_rate: h.learning_rate,
+                adapter_size: h.adapter_size,
+                batch_size: h.batch_size,
+                beta: None,
+            },
+            export_last_checkpoint_only: spec.export_last_checkpoint_only,
+        }
+    }
 }
 
 fn check_source(job: &wire::TuningJob, violations: &mut Vec<Violation>) -> Option<TuningSource> {
@@ -271,14 +360,9 @@ fn check_source(job: &wire::TuningJob, violations: &mut Vec<Violation>) -> Optio
     }
 }
 
-/// Only `supervised_tuning_spec` is supported (Gemini supervised tuning).
+/// `supervised_tuning_spec` and `preference_optimization_spec` are emulated; every other
+/// member of the `tuning_spec` oneof is refused, naming the spec.
 fn check_tuning_spec(job: &wire::TuningJob, violations: &mut Vec<Violation>) {
-    if job.preference_optimization_spec.is_some() {
-        violations.push(Violation::invalid(
-            "tuning_job.preference_optimization_spec",
-            "preferenceOptimizationSpec is not supported; use supervisedTuningSpec.",
-        ));
-    }
     for (present, field) in [
         (job.distillation_spec.is_some(), "distillation_spec"),
         (
@@ -300,7 +384,10 @@ fn check_tuning_spec(job: &wire::TuningJob, violations: &mut Vec<Violation>) {
         if present {
             violations.push(Violation::invalid(
                 format!("tuning_job.{field}"),
-                format!("{field} is not supported for Gemini tuning; use supervised_tuning_spec."),
+                format!(
+                    "{field} is not emulated: only supervised_tuning_spec (supervised \
+                     fine-tuning) and preference_optimization_spec (preference tuning) are."
+                ),
             ));
         }
     }
@@ -310,10 +397,10 @@ fn check_tuning_spec(job: &wire::TuningJob, violations: &mut Vec<Violation>) {
             "customBaseModel is for open-source models only.",
         ));
     }
-    if job.supervised_tuning_spec.is_none() && job.tuning_specs_set().is_empty() {
+    if job.tuning_specs_set().is_empty() {
         violations.push(Violation::invalid(
             FIELD_SPEC,
-            "supervisedTuningSpec is required.",
+            "A tuning spec is required: supervisedTuningSpec or preferenceOptimizationSpec.",
         ));
     }
 }

@@ -1,9 +1,9 @@
 //! A tuning job's data set file as read from Cloud Storage: UTF-8 text holding Gemini
-//! supervised-tuning JSONL. A failure here fails the job (it is not a 400: the service accepts
+//! supervised-tuning or preference-tuning JSONL. A failure here fails the job (it is not a 400: the service accepts
 //! the request and reads the data afterwards).
 
 use crate::Code;
-use crate::dataset::{self, DatasetKind, DatasetLimits, DatasetReport};
+use crate::dataset::{self, DatasetKind, DatasetLimits, DatasetReport, PreferenceDatasetReport};
 
 /// A data set file that cannot be used; the job fails with [`DatasetFileError::code`] and this
 /// message.
@@ -62,6 +62,38 @@ pub fn check_dataset_file(
         reason: e.to_string(),
     })?;
     let report = dataset::validate_dataset(text, kind, &DatasetLimits::GEMINI_2_5);
+    match report.errors.first() {
+        Some(first) => Err(DatasetFileError::Invalid {
+            uri: uri.to_owned(),
+            kind,
+            error_count: report.error_count,
+            first: first.to_string(),
+        }),
+        None => Ok(report),
+    }
+}
+
+/// Checks the contents of the preference data set at `uri` with the Gemini 2.5 limits, like
+/// [`check_dataset_file`] does for supervised data.
+///
+/// ```
+/// use retune_model::dataset::DatasetKind;
+/// use retune_model::request::check_preference_dataset_file;
+/// let line = br#"{"contents": [{"role": "user", "parts": [{"text": "hi"}]}, {"role": "model", "parts": [{"text": "hello"}]}]}"#;
+/// let err = check_preference_dataset_file("gs://b/p.jsonl", DatasetKind::Training, line).unwrap_err();
+/// assert!(err.to_string().contains("line 1: contents[1].role: the last turn must come from `user`"));
+/// ```
+pub fn check_preference_dataset_file(
+    uri: &str,
+    kind: DatasetKind,
+    bytes: &[u8],
+) -> Result<PreferenceDatasetReport, DatasetFileError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| DatasetFileError::NotUtf8 {
+        uri: uri.to_owned(),
+        kind,
+        reason: e.to_string(),
+    })?;
+    let report = dataset::validate_preference_dataset(text, kind, &DatasetLimits::GEMINI_2_5);
     match report.errors.first() {
         Some(first) => Err(DatasetFileError::Invalid {
             uri: uri.to_owned(),

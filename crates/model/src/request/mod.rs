@@ -13,6 +13,8 @@
 //! | UpdateModel | [`check_update_model`] | [`ModelUpdate`] |
 //! | MergeVersionAliases | [`check_merge_version_aliases`] | [`MergeVersionAliases`] |
 //! | DeleteModel | [`check_delete_model`] | the `ModelName` |
+//! | GenerateContent, StreamGenerateContent | [`check_generate_content`] | [`GenerateContent`] |
+//! | CountTokens | [`check_count_tokens`] | [`GenerateContent`] |
 //! | (the data a job reads) | [`check_dataset_file`] | `DatasetReport` |
 //! | ListTuningJobs, ListModels, ListModelVersions, ListModelVersionCheckpoints, ListOperations | [`check_list`] | [`ListRequest`] |
 //!
@@ -22,7 +24,9 @@
 mod create_tuning_job;
 mod dataset_file;
 mod delete_model;
+mod evaluation;
 mod filter;
+mod generate_content;
 mod list;
 mod merge_aliases;
 mod order_by;
@@ -37,9 +41,18 @@ pub use create_tuning_job::{
     CreateTuningJob, CreateTuningJobError, TuningSource, check_create_tuning_job,
     check_hyper_parameters, strip_output_only,
 };
-pub use dataset_file::{DatasetFileError, check_dataset_file};
+pub use dataset_file::{DatasetFileError, check_dataset_file, check_preference_dataset_file};
 pub use delete_model::{DeleteModelError, check_delete_model};
+pub use evaluation::{
+    CheckpointEvaluation, EvaluationPlan, check_evaluation_config, checkpoint_score,
+    evaluate_checkpoint, evaluation_config_of,
+};
 pub use filter::{Filter, FilterError, Filterable, Op, Term};
+pub use generate_content::{
+    GenerateContent, GenerateContentError, MAX_CANDIDATE_COUNT, MAX_INPUT_TOKENS,
+    MAX_OUTPUT_TOKENS, MAX_STOP_SEQUENCES, OutputConfig, RESPONSE_MIME_TYPES, Speaker, Turn,
+    check_count_tokens, check_generate_content,
+};
 pub use list::{
     CheckpointsVersion, DEFAULT_PAGE_SIZE, ListKind, ListQuery, ListRequest, ListRequestError,
     MAX_PAGE_SIZE, check_list, check_model_versions_parent, checkpoints_version,

@@ -1,8 +1,13 @@
-//! Conversions from the domain's data-set statistics to their wire shape (`supervisedTuningDataStats`).
+//! Conversions from the domain's data-set statistics to their wire shape
+//! (`supervisedTuningDataStats`, `preferenceOptimizationDataStats`).
 
 use crate::dataset;
 
-use super::{Content, DatasetBucket, DatasetDistribution, Part, SupervisedTuningDataStats};
+use super::{
+    Content, DatasetBucket, DatasetDistribution, Distribution, DistributionBucket,
+    GeminiPreferenceExample, GeminiPreferenceExampleCompletion, Part,
+    PreferenceOptimizationDataStats, SupervisedTuningDataStats,
+};
 
 fn int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -69,6 +74,93 @@ impl From<&dataset::SupervisedTuningDataStats> for SupervisedTuningDataStats {
                 &stats.user_message_per_example_distribution,
             )),
             ..SupervisedTuningDataStats::default()
+        }
+    }
+}
+
+/// The generic `DatasetDistribution` of the domain's distribution.
+fn plain_distribution(d: &dataset::Distribution) -> Distribution {
+    Distribution {
+        sum: d.sum as f64,
+        min: d.min,
+        max: d.max,
+        mean: d.mean,
+        median: d.median,
+        p5: d.p5,
+        p95: d.p95,
+        buckets: d
+            .buckets
+            .iter()
+            .map(|b| DistributionBucket {
+                count: b.count as i64,
+                left: b.left,
+                right: b.right,
+            })
+            .collect(),
+    }
+}
+
+/// Every example scores its completions 1 and 0, so the variance within each is 0.25.
+fn score_variance(examples: u64) -> Option<Distribution> {
+    const VARIANCE: f64 = 0.25;
+    (examples > 0).then(|| Distribution {
+        sum: VARIANCE * examples as f64,
+        min: VARIANCE,
+        max: VARIANCE,
+        mean: VARIANCE,
+        median: VARIANCE,
+        p5: VARIANCE,
+        p95: VARIANCE,
+        buckets: vec![DistributionBucket {
+            count: int(examples),
+            left: VARIANCE,
+            right: VARIANCE,
+        }],
+    })
+}
+
+fn preference_example(e: &dataset::PreferenceExample) -> GeminiPreferenceExample {
+    let completions = e
+        .scores
+        .iter()
+        .map(|&score| GeminiPreferenceExampleCompletion {
+            completion: Some(content(if score == 1 {
+                &e.preferred
+            } else {
+                &e.dispreferred
+            })),
+            score: f64::from(score),
+        })
+        .collect();
+    GeminiPreferenceExample {
+        contents: e.contents.iter().map(content).collect(),
+        completions,
+    }
+}
+
+/// `preferenceOptimizationDataStats` from the data-set report.
+impl From<&dataset::PreferenceOptimizationDataStats> for PreferenceOptimizationDataStats {
+    fn from(stats: &dataset::PreferenceOptimizationDataStats) -> Self {
+        PreferenceOptimizationDataStats {
+            tuning_dataset_example_count: int(stats.tuning_dataset_example_count),
+            total_billable_token_count: int(stats.total_billable_token_count),
+            tuning_step_count: int(stats.tuning_step_count),
+            user_dataset_examples: stats
+                .user_dataset_examples
+                .iter()
+                .map(preference_example)
+                .collect(),
+            user_input_token_distribution: Some(plain_distribution(
+                &stats.user_input_token_distribution,
+            )),
+            user_output_token_distribution: Some(plain_distribution(
+                &stats.user_output_token_distribution,
+            )),
+            scores_distribution: Some(plain_distribution(&stats.scores_distribution)),
+            score_variance_per_example_distribution: score_variance(
+                stats.tuning_dataset_example_count,
+            ),
+            ..PreferenceOptimizationDataStats::default()
         }
     }
 }

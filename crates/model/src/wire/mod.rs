@@ -27,7 +27,10 @@
 //! | MergeVersionAliases | [`MergeVersionAliasesRequest`] | [`Model`] |
 //! | DeleteModel / DeleteModelVersion, GetOperation | | [`Operation`] ([`Operation::deleted`]) |
 //! | ListOperations | | [`ListOperationsResponse`] |
-//! | GetEndpoint | | [`Endpoint`] |
+//! | GetEndpoint / ListEndpoints | | [`Endpoint`] / [`ListEndpointsResponse`] |
+//! | GenerateContent, StreamGenerateContent | [`GenerateContentRequest`] | [`GenerateContentResponse`] (a list of them, or server-sent events, when streamed) |
+//! | CountTokens | [`CountTokensRequest`] | [`CountTokensResponse`] |
+//! | GetPublisherModel / ListPublisherModels | | [`PublisherModel`] / [`ListPublisherModelsResponse`] |
 //! | any error | | [`ErrorEnvelope`] ([`WireError::to_envelope`], [`BadRequest`], [`ErrorInfo`]) |
 //!
 //! Requests are read with [`decode`]; a client reading the real service may prefer
@@ -75,8 +78,11 @@ pub(crate) use plain_messages;
 mod api_version;
 mod dataset_stats;
 pub mod fields;
+mod generate;
 mod model;
 mod operation;
+mod preference_stats;
+mod rebase;
 mod status;
 mod strict;
 mod tuning_job;
@@ -93,8 +99,11 @@ use crate::job_state::{JobState, TuningJobState};
 use crate::proto_enum::ProtoEnum;
 
 pub use api_version::ApiVersion;
+pub use generate::*;
 pub use model::*;
 pub use operation::*;
+pub use preference_stats::*;
+pub use rebase::*;
 pub use status::*;
 pub use tuning_job::*;
 pub use tuning_spec::*;

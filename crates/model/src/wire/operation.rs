@@ -56,6 +56,26 @@ impl Operation {
         }
     }
 
+    /// A finished RebaseTunedModel operation: its metadata and the tuning job it created.
+    pub fn rebased(
+        name: impl Into<String>,
+        generic: GenericOperationMetadata,
+        job: &super::TuningJob,
+    ) -> Self {
+        Operation {
+            name: name.into(),
+            metadata: Some(to_any(
+                type_url::REBASE_TUNED_MODEL_OPERATION_METADATA,
+                &super::RebaseTunedModelOperationMetadata {
+                    generic_metadata: Some(generic),
+                },
+            )),
+            done: true,
+            error: None,
+            response: Some(to_any(type_url::TUNING_JOB, job)),
+        }
+    }
+
     /// Decodes `response` (without its `@type`) as `T`; `None` if there is no response.
     pub fn response_as<T: DeserializeOwned + WireMessage>(&self) -> Option<Result<T, WireError>> {
         self.response

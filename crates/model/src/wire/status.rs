@@ -35,6 +35,9 @@ pub mod type_url {
     /// `google.cloud.aiplatform.v1.GenericOperationMetadata`.
     pub const GENERIC_OPERATION_METADATA: &str =
         "type.googleapis.com/google.cloud.aiplatform.v1.GenericOperationMetadata";
+    /// `google.cloud.aiplatform.v1.RebaseTunedModelOperationMetadata`.
+    pub const REBASE_TUNED_MODEL_OPERATION_METADATA: &str =
+        "type.googleapis.com/google.cloud.aiplatform.v1.RebaseTunedModelOperationMetadata";
     /// `google.cloud.aiplatform.v1.TuningJob`.
     pub const TUNING_JOB: &str = "type.googleapis.com/google.cloud.aiplatform.v1.TuningJob";
     /// `google.cloud.aiplatform.v1.Model`.

@@ -340,7 +340,8 @@ pub struct TuningJobMetadata {
     pub completed_step_count: i64,
 }
 
-/// `TuningDataStats` (output only); a oneof of supervised and (v1beta1) distillation stats.
+/// `TuningDataStats` (output only); a oneof of supervised, preference-optimization and
+/// (v1beta1) distillation stats, plus the SDK's reinforcement-tuning stats.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct TuningDataStats {
@@ -350,12 +351,24 @@ pub struct TuningDataStats {
         skip_serializing_if = "Option::is_none"
     )]
     pub supervised_tuning_data_stats: Option<SupervisedTuningDataStats>,
+    /// Statistics of a preference-optimization data set (REST/SDK).
+    #[serde(
+        alias = "preference_optimization_data_stats",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub preference_optimization_data_stats: Option<super::PreferenceOptimizationDataStats>,
     /// v1beta1, out of scope: carried untyped.
     #[serde(
         alias = "distillation_data_stats",
         skip_serializing_if = "Option::is_none"
     )]
     pub distillation_data_stats: Option<serde_json::Value>,
+    /// SDK/REST, out of scope: carried untyped.
+    #[serde(
+        alias = "reinforcement_tuning_data_stats",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reinforcement_tuning_data_stats: Option<serde_json::Value>,
 }
 
 impl WireMessage for TuningDataStats {
@@ -382,11 +395,34 @@ super::plain_messages!(
 
 impl TuningDataStats {
     fn check_oneofs_at(&self, path: &str) -> Result<(), WireError> {
-        if self.supervised_tuning_data_stats.is_some() && self.distillation_data_stats.is_some() {
+        let members = [
+            (
+                self.supervised_tuning_data_stats.is_some(),
+                "supervised_tuning_data_stats",
+                "supervisedTuningDataStats",
+            ),
+            (
+                self.preference_optimization_data_stats.is_some(),
+                "preference_optimization_data_stats",
+                "preferenceOptimizationDataStats",
+            ),
+            (
+                self.distillation_data_stats.is_some(),
+                "distillation_data_stats",
+                "distillationDataStats",
+            ),
+            (
+                self.reinforcement_tuning_data_stats.is_some(),
+                "reinforcement_tuning_data_stats",
+                "reinforcementTuningDataStats",
+            ),
+        ];
+        let mut set = members.iter().filter(|(set, ..)| *set);
+        if let (Some(_), Some((_, snake, json))) = (set.next(), set.next()) {
             return Err(WireError::oneof_conflict(
                 "tuning_data_stats",
-                join_path(path, "distillation_data_stats"),
-                "distillationDataStats",
+                join_path(path, snake),
+                json,
             ));
         }
         Ok(())
@@ -582,6 +618,19 @@ pub struct Part {
     /// Video metadata (untyped).
     #[serde(alias = "video_metadata", skip_serializing_if = "Option::is_none")]
     pub video_metadata: Option<serde_json::Value>,
+    /// `thoughtSignature` (bytes, base64).
+    #[serde(alias = "thought_signature", skip_serializing_if = "String::is_empty")]
+    pub thought_signature: String,
+}
+
+impl Part {
+    /// A text part.
+    pub fn text(text: impl Into<String>) -> Part {
+        Part {
+            text: text.into(),
+            ..Part::default()
+        }
+    }
 }
 
 /// `EvaluateDatasetRun` (output only): one evaluation run of a checkpoint.

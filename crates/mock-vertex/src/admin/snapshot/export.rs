@@ -77,10 +77,7 @@ fn job_snapshot(job: &JobRecord, faults: Option<&JobFaults>) -> JobSnapshot {
         },
         export_last_checkpoint_only: job.export_last_checkpoint_only,
         data: match &job.data {
-            DataOutcome::Valid(stats) => DataSnapshot::Valid(wire_value(&wire::TuningDataStats {
-                supervised_tuning_data_stats: Some((**stats).clone()),
-                ..wire::TuningDataStats::default()
-            })),
+            DataOutcome::Valid(stats) => DataSnapshot::Valid(wire_value(&**stats)),
             DataOutcome::Invalid(status) => DataSnapshot::Invalid(wire_value(status)),
         },
         kms_key: job.kms_key.as_ref().map(ToString::to_string),

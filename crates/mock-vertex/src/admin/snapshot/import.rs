@@ -166,12 +166,11 @@ fn job(s: &JobSnapshot) -> Result<JobRecord, SnapshotError> {
         data: match &s.data {
             DataSnapshot::Valid(v) => {
                 let stats: wire::TuningDataStats = from_wire("job.data.valid", v)?;
-                DataOutcome::Valid(Arc::new(
-                    stats.supervised_tuning_data_stats.unwrap_or_default(),
-                ))
+                DataOutcome::Valid(Arc::new(stats))
             }
             DataSnapshot::Invalid(v) => DataOutcome::Invalid(from_wire("job.data.invalid", v)?),
         },
+        training: Arc::from(Vec::new()),
         kms_key: optional("job.kmsKey", s.kms_key.as_ref())?.map(Box::new),
         phase,
         event: match &s.event {
@@ -222,6 +221,7 @@ fn version(s: &VersionSnapshot) -> Result<VersionRecord, SnapshotError> {
             }),
         },
         job: optional("version.job", s.job.as_ref())?,
+        answers: Arc::default(),
         kms_key: optional("version.kmsKey", s.kms_key.as_ref())?,
     })
 }
@@ -313,6 +313,7 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
             let record = OperationRecord {
                 name: parse("operation.name", &s.name)?,
                 created: parse("operation.createTime", &s.create_time)?,
+                rebased: None,
             };
             if record.name.location_name() != &name {
                 return Err(not_under(format!("operation {}", record.name)));
