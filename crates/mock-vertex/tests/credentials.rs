@@ -116,7 +116,7 @@ async fn the_metadata_server_tells_the_project_account_and_a_token() {
 }
 
 #[tokio::test]
-async fn under_auth_issued_a_metadata_token_is_accepted_until_it_expires() {
+async fn under_auth_required_a_metadata_token_is_accepted_until_it_expires() {
     let (app, clock) = issued_only();
     let token = metadata(&app, TOKEN_PATH).await.json();
     let token = token["access_token"].as_str().unwrap().to_owned();
@@ -132,7 +132,7 @@ async fn under_auth_issued_a_metadata_token_is_accepted_until_it_expires() {
 }
 
 #[tokio::test]
-async fn under_auth_issued_a_foreign_token_is_refused_and_the_emulator_keeps_serving() {
+async fn under_auth_required_a_foreign_token_is_refused_and_the_emulator_keeps_serving() {
     let (app, _) = issued_only();
     let foreign = list_jobs(&app, "ya29.a-real-looking-token").await;
     assert_eq!(foreign.status, StatusCode::UNAUTHORIZED);
@@ -206,4 +206,23 @@ async fn a_token_request_with_a_bad_grant_is_a_clear_oauth_error() {
     // Still serving.
     let token = metadata(&app, TOKEN_PATH).await;
     assert_eq!(token.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn secrets_and_issued_tokens_are_never_journaled() {
+    let emulator = Emulator::builder().auth(AuthMode::Required).build();
+    let app = mock_vertex::router(emulator.clone());
+    let form = "grant_type=refresh_token&refresh_token=1%2F%2Frefresh-secret&client_id=c&client_secret=client-secret-value";
+    let answer = token_request(&app, form).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let token = answer.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(list_jobs(&app, &token).await.status, StatusCode::OK);
+    let journal = serde_json::to_string(&emulator.requests()).unwrap();
+    assert!(journal.contains("ListTuningJobs"), "{journal}");
+    for secret in ["refresh-secret", "client-secret-value", token.as_str()] {
+        assert!(
+            !journal.contains(secret),
+            "{secret} is in the journal: {journal}"
+        );
+    }
 }
