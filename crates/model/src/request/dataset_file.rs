@@ -56,21 +56,9 @@ pub fn check_dataset_file(
     kind: DatasetKind,
     bytes: &[u8],
 ) -> Result<DatasetReport, DatasetFileError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| DatasetFileError::NotUtf8 {
-        uri: uri.to_owned(),
-        kind,
-        reason: e.to_string(),
-    })?;
-    let report = dataset::validate_dataset(text, kind, &DatasetLimits::GEMINI_2_5);
-    match report.errors.first() {
-        Some(first) => Err(DatasetFileError::Invalid {
-            uri: uri.to_owned(),
-            kind,
-            error_count: report.error_count,
-            first: first.to_string(),
-        }),
-        None => Ok(report),
-    }
+    check_file(uri, kind, bytes, dataset::validate_dataset, |r| {
+        (r.errors.first(), r.error_count)
+    })
 }
 
 /// Checks the contents of the preference data set at `uri` with the Gemini 2.5 limits, like
@@ -88,17 +76,36 @@ pub fn check_preference_dataset_file(
     kind: DatasetKind,
     bytes: &[u8],
 ) -> Result<PreferenceDatasetReport, DatasetFileError> {
+    check_file(
+        uri,
+        kind,
+        bytes,
+        dataset::validate_preference_dataset,
+        |r| (r.errors.first(), r.error_count),
+    )
+}
+
+/// Decodes `bytes` as UTF-8, validates them with `validate` under the Gemini 2.5 limits, and
+/// refuses the file on its first error (`errors` gives the first error and the count).
+fn check_file<R>(
+    uri: &str,
+    kind: DatasetKind,
+    bytes: &[u8],
+    validate: fn(&str, DatasetKind, &DatasetLimits) -> R,
+    errors: impl Fn(&R) -> (Option<&dataset::DatasetError>, usize),
+) -> Result<R, DatasetFileError> {
     let text = std::str::from_utf8(bytes).map_err(|e| DatasetFileError::NotUtf8 {
         uri: uri.to_owned(),
         kind,
         reason: e.to_string(),
     })?;
-    let report = dataset::validate_preference_dataset(text, kind, &DatasetLimits::GEMINI_2_5);
-    match report.errors.first() {
+    let report = validate(text, kind, &DatasetLimits::GEMINI_2_5);
+    let (first, error_count) = errors(&report);
+    match first {
         Some(first) => Err(DatasetFileError::Invalid {
             uri: uri.to_owned(),
             kind,
-            error_count: report.error_count,
+            error_count,
             first: first.to_string(),
         }),
         None => Ok(report),
