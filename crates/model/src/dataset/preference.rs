@@ -124,7 +124,10 @@ const EXAMPLE_KEYS: &[Key] = &[CONTENTS, SYSTEM_INSTRUCTION, TOOLS, COMPLETIONS]
 const COMPLETION_KEYS: &[Key] = &[SCORE, COMPLETION];
 
 /// Parses one JSONL line of a preference data set, or returns the first problem on it (with its
-/// line and field). The rules are in the [module documentation](self).
+/// line and field). The rules: the keys `contents` and `completions` (required),
+/// `systemInstruction` and `tools`; `contents` ends with a `user` turn; `completions` holds exactly
+/// two `{score, completion}` entries, one scored 1 (preferred) and one 0, each a `model` turn;
+/// text only; the input plus the longer completion within the per-example token limit.
 ///
 /// ```
 /// use retune_model::dataset::parse_preference_example;
