@@ -209,6 +209,7 @@ pub fn check_list(
     let filter = Filter::parse(Some(filter_text))
         .and_then(|f| {
             f.check_fields(|field| kind.accepts_filter_field(field))?;
+            f.check_values()?;
             Ok(f)
         })
         .map_err(|e| violations.push(filter_violation(&e)))
