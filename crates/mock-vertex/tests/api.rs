@@ -1206,7 +1206,7 @@ async fn tuning_jobs_filter_on_state_display_name_and_labels() {
         [ok_name.as_str()]
     );
     assert_eq!(
-        names("filter=display_name%3D%22broken%22").await,
+        names("filter=tuned_model_display_name%3D%22broken%22").await,
         [failed_name.as_str()]
     );
     assert_eq!(names("filter=labels.team%3Dnlp").await, [ok_name.as_str()]);

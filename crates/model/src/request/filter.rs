@@ -47,6 +47,14 @@ pub enum FilterError {
         /// The field as written in the term (snake_case).
         field: String,
     },
+    /// A term uses an operator its field does not take (`base_model_name!=x` in ListModels).
+    #[error("Invalid filter: field {field:?} does not support the operator {op}.")]
+    UnsupportedOperator {
+        /// The field (snake_case).
+        field: String,
+        /// The operator as written in the canonical form (`!=`, `:`, ...).
+        op: &'static str,
+    },
     /// A term compares a field with a value of the wrong kind (a time that is not RFC 3339, an
     /// enum written as a number).
     #[error("Invalid filter: {field:?} {reason}.")]
@@ -75,6 +83,21 @@ pub enum Op {
     Gt,
     /// `>=`
     Ge,
+}
+
+impl Op {
+    /// How the operator is written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Has => ":",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        }
+    }
 }
 
 /// One `field op value` term.
@@ -289,30 +312,35 @@ impl Filter {
     pub fn canonical(&self) -> String {
         self.terms
             .iter()
-            .map(|t| {
-                let op = match t.op {
-                    Op::Eq => "=",
-                    Op::Ne => "!=",
-                    Op::Has => ":",
-                    Op::Lt => "<",
-                    Op::Le => "<=",
-                    Op::Gt => ">",
-                    Op::Ge => ">=",
-                };
-                format!("{}{op}{:?}", t.field, t.value)
-            })
+            .map(|t| format!("{}{}{:?}", t.field, t.op.symbol(), t.value))
             .collect::<Vec<_>>()
             .join(" AND ")
     }
 
-    /// Checks that every field of the filter is `known` (`labels:k` is asked as `labels.k`).
-    pub fn check_fields(&self, known: impl Fn(&str) -> bool) -> Result<(), FilterError> {
-        match self.terms.iter().find(|t| !known(&normalized_field(t))) {
-            Some(term) => Err(FilterError::UnknownField {
-                field: term.field.clone(),
-            }),
-            None => Ok(()),
+    /// Checks every term against `operators`, which gives the operators a field takes, or
+    /// `None` for a field the list does not know (`labels:k` is asked as `labels.k`).
+    pub fn check_fields(
+        &self,
+        operators: impl Fn(&str) -> Option<&'static [Op]>,
+    ) -> Result<(), FilterError> {
+        for term in &self.terms {
+            let field = normalized_field(term);
+            match operators(&field) {
+                None => {
+                    return Err(FilterError::UnknownField {
+                        field: term.field.clone(),
+                    });
+                }
+                Some(ops) if !ops.contains(&term.op) => {
+                    return Err(FilterError::UnsupportedOperator {
+                        field: field.clone(),
+                        op: term.op.symbol(),
+                    });
+                }
+                Some(_) => {}
+            }
         }
+        Ok(())
     }
 
     /// Checks the values of the typed fields: times must be RFC 3339 (any fraction, any offset),
@@ -564,12 +592,28 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_reported() {
-        let known = |f: &str| f == "display_name" || f.starts_with("labels.");
-        let filter = Filter::parse(Some("colour=blue")).unwrap();
-        assert!(filter.check_fields(known).is_err());
-        let filter = Filter::parse(Some("labels.any:*")).unwrap();
-        assert!(filter.check_fields(known).is_ok());
+    fn unknown_fields_and_operators_are_reported() {
+        let known = |f: &str| -> Option<&'static [Op]> {
+            match f {
+                "display_name" => Some(&[Op::Eq]),
+                f if f.starts_with("labels.") => Some(&[Op::Eq, Op::Has]),
+                _ => None,
+            }
+        };
+        let check = |text: &str| Filter::parse(Some(text)).unwrap().check_fields(known);
+        assert!(matches!(
+            check("colour=blue"),
+            Err(FilterError::UnknownField { .. })
+        ));
+        assert!(check("labels.any:*").is_ok());
+        assert!(check("labels:any").is_ok());
+        assert_eq!(
+            check("display_name!=m"),
+            Err(FilterError::UnsupportedOperator {
+                field: "display_name".to_owned(),
+                op: "!="
+            })
+        );
     }
 
     proptest::proptest! {
