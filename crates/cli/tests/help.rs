@@ -206,7 +206,7 @@ fn completions_offer_the_values_of_jobs_and_auth() {
         .expect("retune runs");
     let bash = String::from_utf8_lossy(&bash.stdout);
     assert!(bash.contains("instant scaled manual"), "{bash}");
-    assert!(bash.contains("none required token="), "{bash}");
+    assert!(bash.contains("none required any-token token="), "{bash}");
 }
 
 #[test]
