@@ -142,9 +142,13 @@
 //!   page tokens are opaque, tuning-job tokens are key-based (stable under inserts). Tuning jobs
 //!   list newest first; models by id (creation order) unless `orderBy`.
 //! - **Filters** ([`filter`]): conjunctions (`AND`, or the SDK's `&filter=`) of `=`, `!=`, `:`,
-//!   `<`, `>` terms. Tuning jobs: `state`, `display_name`, `base_model`, `create_time`,
-//!   `update_time`, `labels.k`. Models: `model`, `display_name`, `base_model_name`, `labels.k`,
-//!   `labels:k`. An unknown field or an unparsable filter is 400 naming it.
+//!   `<`, `>` terms, each list taking exactly the fields and operators its proto documents.
+//!   Tuning jobs (the standard filter on `TuningJob` fields): `state` (by value name, a number
+//!   is 400), `tuned_model_display_name`, `base_model`, `name`, `description`, `create_time`
+//!   and `update_time` (compared as instants), `labels.k`. Models: `model` and `display_name`
+//!   (`=`, `!=`), `base_model_name` (`=`), `labels.k=v`, `labels.k:*`, `labels:k`, quoted keys
+//!   (`labels."a key"`). Model versions: labels only. An unknown field, an operator the field
+//!   does not take or an unparsable filter is 400 naming it.
 //! - **Ids** come from counters (jobs `1000000000000001…`, models `2…`, endpoints `3…`,
 //!   operations `4…`); projects are echoed as given (not turned into numbers, §11.11).
 //! - **Default `tunedModelDisplayName`** for a base-model job: `{base model}-tuned-{job id}`.

@@ -1150,6 +1150,15 @@ async fn a_bad_filter_is_invalid_argument_naming_it() {
             "labels.a%3D%3D%3Db",
             "labels.a",
         ),
+        // `TuningJob.state` is the enum `JobState` (google/cloud/aiplatform/v1/tuning_job.proto):
+        // compared by value name (AIP-160), so a number is refused, naming the field.
+        (format!("/v1/{LOC}/tuningJobs"), "state%3D4", "state"),
+        // `TuningJob.create_time` is a `google.protobuf.Timestamp`: an RFC 3339 time or 400.
+        (
+            format!("/v1/{LOC}/tuningJobs"),
+            "create_time%3C%222025-07-11%22",
+            "create_time",
+        ),
     ] {
         let (status, err) = app.get(&format!("{path}?filter={filter}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{filter}: {err}");
@@ -1197,7 +1206,7 @@ async fn tuning_jobs_filter_on_state_display_name_and_labels() {
         [ok_name.as_str()]
     );
     assert_eq!(
-        names("filter=display_name%3D%22broken%22").await,
+        names("filter=tuned_model_display_name%3D%22broken%22").await,
         [failed_name.as_str()]
     );
     assert_eq!(names("filter=labels.team%3Dnlp").await, [ok_name.as_str()]);
@@ -1210,6 +1219,23 @@ async fn tuning_jobs_filter_on_state_display_name_and_labels() {
         [failed_name.as_str()]
     );
     assert!(names("filter=labels.team%3Daudio").await.is_empty());
+    // A quoted label key, as model_service.proto documents for `labels."a key"`.
+    assert_eq!(
+        names("filter=labels.%22team%22%3Dnlp").await,
+        [ok_name.as_str()]
+    );
+    // Times compare as instants: the offset is read, not compared as text.
+    assert!(
+        names("filter=create_time%3C%222000-01-01T05%3A00%3A00%2B05%3A00%22")
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        names("filter=create_time%3E%222000-01-01T05%3A00%3A00.5%2B05%3A00%22")
+            .await
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]

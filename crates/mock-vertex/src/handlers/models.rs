@@ -118,9 +118,6 @@ impl Filterable for ModelFields<'_> {
             "model" => Some(Some(self.record.name().model_id().to_string())),
             "display_name" => Some(Some(self.record.display_name().to_owned())),
             "base_model_name" => Some(self.version.base_model().map(str::to_owned)),
-            "create_time" => Some(Some(self.record.created().to_string())),
-            "update_time" => Some(Some(self.record.updated().to_string())),
-            "version_id" => Some(Some(self.version.id.to_string())),
             _ => None,
         }
     }

@@ -66,9 +66,7 @@ impl Filterable for JobFields<'_> {
         let set = |s: &str| Some((!s.is_empty()).then(|| s.to_owned()));
         match field {
             "state" => Some(Some(self.view.progress.state.proto_name().to_owned())),
-            "display_name" | "tuned_model_display_name" => {
-                set(&self.job.request.tuned_model_display_name)
-            }
+            "tuned_model_display_name" => set(&self.job.request.tuned_model_display_name),
             "base_model" => Some(Some(self.job.base_model.id().to_owned())),
             "name" => Some(Some(self.job.name.to_string())),
             "create_time" => Some(Some(self.job.created.to_string())),

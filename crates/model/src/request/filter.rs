@@ -6,8 +6,13 @@
 //!
 //! - `field = value`, `field != value` (value bare or in double quotes);
 //! - `field : value` (has; `field:*` means "is set");
-//! - `field < value`, `<=`, `>`, `>=` (compared as strings, which orders RFC 3339 times);
-//! - `labels:key` (the label is set).
+//! - `field < value`, `<=`, `>`, `>=` (compared as strings, except the times below);
+//! - `labels:key` (the label is set); a label key may be quoted (`labels."tune-type"=sft`), as
+//!   the ListModels proto documents for keys with a space.
+//!
+//! `create_time` and `update_time` are compared as instants, not as text: the value is RFC 3339
+//! with any fraction and offset (`2025-07-11T09:30:00+09:00`), and a value that is not one is
+//! 400 naming the field. `state` is compared by the `JobState` value name; a number is 400.
 //!
 //! Field names are accepted in snake_case and camelCase. Which fields exist depends on the list
 //! (see [`Filterable`]); an unknown field or a term that does not parse is 400 INVALID_ARGUMENT
@@ -16,7 +21,14 @@
 //! The fields each list knows are [`super::ListKind::filter_fields`]; the emulator applies a
 //! parsed filter to its records through [`Filterable`].
 
+use crate::job_state::JobState;
+use crate::proto_enum::ProtoEnum;
+use crate::time::Timestamp;
 use crate::wire;
+
+/// The fields whose values are `google.protobuf.Timestamp`s (`TuningJob.create_time`,
+/// `update_time` in `google/cloud/aiplatform/v1/tuning_job.proto`): compared as instants.
+const TIME_FIELDS: [&str; 2] = ["create_time", "update_time"];
 
 /// A filter that does not parse, or names a field the list does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +46,23 @@ pub enum FilterError {
     UnknownField {
         /// The field as written in the term (snake_case).
         field: String,
+    },
+    /// A term uses an operator its field does not take (`base_model_name!=x` in ListModels).
+    #[error("Invalid filter: field {field:?} does not support the operator {op}.")]
+    UnsupportedOperator {
+        /// The field (snake_case).
+        field: String,
+        /// The operator as written in the canonical form (`!=`, `:`, ...).
+        op: &'static str,
+    },
+    /// A term compares a field with a value of the wrong kind (a time that is not RFC 3339, an
+    /// enum written as a number).
+    #[error("Invalid filter: {field:?} {reason}.")]
+    InvalidValue {
+        /// The field (snake_case).
+        field: String,
+        /// What the value should be.
+        reason: String,
     },
 }
 
@@ -54,6 +83,21 @@ pub enum Op {
     Gt,
     /// `>=`
     Ge,
+}
+
+impl Op {
+    /// How the operator is written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Has => ":",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        }
+    }
 }
 
 /// One `field op value` term.
@@ -210,7 +254,9 @@ fn parse_term(raw: &str) -> Result<Term, String> {
                     ));
                 }
                 let field = match field.split_once('.') {
-                    Some((head, rest)) => format!("{}.{rest}", wire::fields::camel_to_snake(head)),
+                    Some((head, rest)) => {
+                        format!("{}.{}", wire::fields::camel_to_snake(head), unquote(rest))
+                    }
                     None => wire::fields::camel_to_snake(field),
                 };
                 return Ok(Term {
@@ -266,30 +312,66 @@ impl Filter {
     pub fn canonical(&self) -> String {
         self.terms
             .iter()
-            .map(|t| {
-                let op = match t.op {
-                    Op::Eq => "=",
-                    Op::Ne => "!=",
-                    Op::Has => ":",
-                    Op::Lt => "<",
-                    Op::Le => "<=",
-                    Op::Gt => ">",
-                    Op::Ge => ">=",
-                };
-                format!("{}{op}{:?}", t.field, t.value)
-            })
+            .map(|t| format!("{}{}{:?}", t.field, t.op.symbol(), t.value))
             .collect::<Vec<_>>()
             .join(" AND ")
     }
 
-    /// Checks that every field of the filter is `known` (`labels:k` is asked as `labels.k`).
-    pub fn check_fields(&self, known: impl Fn(&str) -> bool) -> Result<(), FilterError> {
-        match self.terms.iter().find(|t| !known(&normalized_field(t))) {
-            Some(term) => Err(FilterError::UnknownField {
-                field: term.field.clone(),
-            }),
-            None => Ok(()),
+    /// Checks every term against `operators`, which gives the operators a field takes, or
+    /// `None` for a field the list does not know (`labels:k` is asked as `labels.k`).
+    pub fn check_fields(
+        &self,
+        operators: impl Fn(&str) -> Option<&'static [Op]>,
+    ) -> Result<(), FilterError> {
+        for term in &self.terms {
+            let field = normalized_field(term);
+            match operators(&field) {
+                None => {
+                    return Err(FilterError::UnknownField {
+                        field: term.field.clone(),
+                    });
+                }
+                Some(ops) if !ops.contains(&term.op) => {
+                    return Err(FilterError::UnsupportedOperator {
+                        field: field.clone(),
+                        op: term.op.symbol(),
+                    });
+                }
+                Some(_) => {}
+            }
         }
+        Ok(())
+    }
+
+    /// Checks the values of the typed fields: times must be RFC 3339 (any fraction, any offset),
+    /// `state` a `JobState` value name.
+    ///
+    /// AIP-160 ("Literals") compares an enum by the name of its value (`state = ACTIVE`) and
+    /// gives no numeric form, and the real service answers `state=4` with 400: so a number is
+    /// refused here, naming the field, rather than matching nothing.
+    pub fn check_values(&self) -> Result<(), FilterError> {
+        for term in &self.terms {
+            let invalid = |reason: &str| FilterError::InvalidValue {
+                field: term.field.clone(),
+                reason: reason.to_owned(),
+            };
+            if term.op == Op::Has && term.value == "*" {
+                continue;
+            }
+            if TIME_FIELDS.contains(&term.field.as_str()) {
+                if term.op == Op::Has {
+                    return Err(invalid("is a time: compare it with =, !=, <, <=, > or >="));
+                }
+                term.value.parse::<Timestamp>().map_err(|_| {
+                    invalid("takes an RFC 3339 time, such as \"2025-07-11T00:00:00Z\"")
+                })?;
+            } else if term.field == "state" && JobState::from_proto_name(&term.value).is_none() {
+                return Err(invalid(
+                    "takes a JobState value name, such as JOB_STATE_RUNNING (not a number)",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether `item` satisfies every term (an unknown field never matches).
@@ -305,6 +387,9 @@ impl Filter {
                     Some(v) => term.value == "*" || v.contains(&term.value),
                     None => false,
                 },
+                (op, _, Some(v)) if TIME_FIELDS.contains(&field.as_str()) => {
+                    compare_instants(op, &v, &term.value)
+                }
                 (Op::Eq, _, value) => value.as_deref().unwrap_or_default() == term.value,
                 (Op::Ne, _, value) => value.as_deref().unwrap_or_default() != term.value,
                 (op, _, Some(v)) => match op {
@@ -316,6 +401,23 @@ impl Filter {
                 (_, _, None) => false,
             }
         })
+    }
+}
+
+/// `actual op wanted` between two RFC 3339 times, as instants; false if either is not a time.
+fn compare_instants(op: Op, actual: &str, wanted: &str) -> bool {
+    let (Ok(actual), Ok(wanted)) = (actual.parse::<Timestamp>(), wanted.parse::<Timestamp>())
+    else {
+        return false;
+    };
+    match op {
+        Op::Eq => actual == wanted,
+        Op::Ne => actual != wanted,
+        Op::Lt => actual < wanted,
+        Op::Le => actual <= wanted,
+        Op::Gt => actual > wanted,
+        Op::Ge => actual >= wanted,
+        Op::Has => true,
     }
 }
 
@@ -336,6 +438,7 @@ mod tests {
     struct Item {
         display_name: String,
         labels: BTreeMap<String, String>,
+        create_time: String,
     }
 
     impl Filterable for Item {
@@ -345,6 +448,7 @@ mod tests {
             }
             match field {
                 "display_name" => Some(Some(self.display_name.clone())),
+                "create_time" => Some(Some(self.create_time.clone())),
                 _ => None,
             }
         }
@@ -357,7 +461,85 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            create_time: "2025-07-11T00:00:39.875Z".to_owned(),
         }
+    }
+
+    fn created_at(time: &str) -> Item {
+        Item {
+            create_time: time.to_owned(),
+            ..item("m", &[])
+        }
+    }
+
+    fn values_error(filter: &str) -> Option<String> {
+        match Filter::parse(Some(filter)).unwrap().check_values() {
+            Err(FilterError::InvalidValue { field, .. }) => Some(field),
+            Err(other) => panic!("{other}"),
+            Ok(()) => None,
+        }
+    }
+
+    // `TuningJob.create_time` is a `google.protobuf.Timestamp`
+    // (google/cloud/aiplatform/v1/tuning_job.proto): a filter on it compares instants, so a
+    // fraction after the second and an offset are read, not compared as text.
+    #[test]
+    fn times_compare_as_instants_not_as_text() {
+        let job = created_at("2025-07-11T00:00:39.875Z");
+        assert!(!check("create_time<\"2025-07-11T00:00:39Z\"", &job));
+        assert!(check("create_time>\"2025-07-11T00:00:39Z\"", &job));
+        assert!(check("create_time<\"2025-07-11T05:00:40+05:00\"", &job));
+        assert!(!check("create_time<\"2025-07-11T05:00:39+05:00\"", &job));
+        assert!(check(
+            "create_time=\"2025-07-11T09:00:39.875000+09:00\"",
+            &job
+        ));
+        assert!(check("createTime >= 2025-07-11T00:00:39.875Z", &job));
+        assert!(!check("create_time!=\"2025-07-11T00:00:39.875Z\"", &job));
+    }
+
+    #[test]
+    fn a_time_that_is_not_rfc_3339_names_its_field() {
+        assert_eq!(
+            values_error("create_time<\"2025-07-11\"").as_deref(),
+            Some("create_time")
+        );
+        assert_eq!(
+            values_error("update_time>yesterday").as_deref(),
+            Some("update_time")
+        );
+        assert_eq!(values_error("update_time:*"), None);
+        assert_eq!(
+            values_error("create_time>=\"2025-07-11T00:00:00+05:00\""),
+            None
+        );
+    }
+
+    // The ListModels and ListModelVersions filters document quoted keys
+    // (google/cloud/aiplatform/v1/model_service.proto, `ListModelsRequest.filter`: "A key
+    // including a space must be quoted. `labels.\"a key\"`") and `labels.key:*` for existence.
+    #[test]
+    fn quoted_label_keys_and_key_existence_match() {
+        let tuned = item("m", &[("tune-type", "sft"), ("a key", "v")]);
+        assert!(check("labels.\"tune-type\"=sft", &tuned));
+        assert!(check("labels.\"tune-type\" = \"sft\"", &tuned));
+        assert!(!check("labels.\"tune-type\"=rl", &tuned));
+        assert!(check("labels.\"a key\"=v", &tuned));
+        assert!(check("labels.\"a key\":*", &tuned));
+        assert!(check("labels.tune-type:*", &tuned));
+        assert!(!check("labels.other:*", &tuned));
+        assert!(check("labels:\"a key\"", &tuned));
+    }
+
+    // `TuningJob.state` is the enum `JobState` (google/cloud/aiplatform/v1/job_state.proto);
+    // AIP-160 compares enums by value name, so `state=4` is a 400 naming `state`, not an empty
+    // list.
+    #[test]
+    fn a_state_written_as_a_number_names_the_field() {
+        assert_eq!(values_error("state=4").as_deref(), Some("state"));
+        assert_eq!(values_error("state=RUNNING").as_deref(), Some("state"));
+        assert_eq!(values_error("state=JOB_STATE_RUNNING"), None);
+        assert_eq!(values_error("state!=\"JOB_STATE_FAILED\""), None);
     }
 
     fn check(filter: &str, item: &Item) -> bool {
@@ -410,15 +592,61 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_reported() {
-        let known = |f: &str| f == "display_name" || f.starts_with("labels.");
-        let filter = Filter::parse(Some("colour=blue")).unwrap();
-        assert!(filter.check_fields(known).is_err());
-        let filter = Filter::parse(Some("labels.any:*")).unwrap();
-        assert!(filter.check_fields(known).is_ok());
+    fn unknown_fields_and_operators_are_reported() {
+        let known = |f: &str| -> Option<&'static [Op]> {
+            match f {
+                "display_name" => Some(&[Op::Eq]),
+                f if f.starts_with("labels.") => Some(&[Op::Eq, Op::Has]),
+                _ => None,
+            }
+        };
+        let check = |text: &str| Filter::parse(Some(text)).unwrap().check_fields(known);
+        assert!(matches!(
+            check("colour=blue"),
+            Err(FilterError::UnknownField { .. })
+        ));
+        assert!(check("labels.any:*").is_ok());
+        assert!(check("labels:any").is_ok());
+        assert_eq!(
+            check("display_name!=m"),
+            Err(FilterError::UnsupportedOperator {
+                field: "display_name".to_owned(),
+                op: "!="
+            })
+        );
     }
 
     proptest::proptest! {
+        // Whatever the offset and fraction of either side, the filter orders as the instants do.
+        #[test]
+        fn time_filters_order_as_the_instants_do(
+            a in -1_000_000_000_000i64..1_000_000_000_000i64,
+            b in -1_000_000_000_000i64..1_000_000_000_000i64,
+            offset_minutes in -(23 * 60 + 59)..(23 * 60 + 59),
+        ) {
+            let base: i128 = 1_750_000_000_000_000_000;
+            let actual = Timestamp::from_unix_nanos(base + i128::from(a));
+            let wanted = Timestamp::from_unix_nanos(base + i128::from(b));
+            let offset = time::UtcOffset::from_whole_seconds(offset_minutes * 60).unwrap();
+            let written = time::OffsetDateTime::from_unix_timestamp_nanos(wanted.unix_nanos())
+                .unwrap()
+                .to_offset(offset)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            let job = created_at(&actual.to_string());
+            for (op, holds) in [
+                ("<", actual < wanted),
+                ("<=", actual <= wanted),
+                (">", actual > wanted),
+                (">=", actual >= wanted),
+                ("=", actual == wanted),
+                ("!=", actual != wanted),
+            ] {
+                let filter = format!("create_time{op}\"{written}\"");
+                proptest::prop_assert_eq!(check(&filter, &job), holds, "{}", filter);
+            }
+        }
+
         #[test]
         fn parse_never_panics(text in "\\PC{0,40}") {
             let _ = Filter::parse(Some(&text));

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::filter::{Filter, FilterError};
+use super::filter::{Filter, FilterError, Op};
 use super::order_by::{OrderBy, OrderKey};
 use super::page_token::PageToken;
 use super::{Violation, finish, violations_error};
@@ -31,27 +31,38 @@ pub enum ListKind {
     Operations,
 }
 
-/// Filter fields of ListTuningJobs (and `labels.{key}`). Google documents none (spec §4: a
-/// "standard list filter"); these are the fields a `TuningJob` has that the SDKs filter on.
-const JOB_FILTER_FIELDS: &[&str] = &[
-    "state",
-    "display_name",
-    "tuned_model_display_name",
-    "base_model",
-    "name",
-    "create_time",
-    "update_time",
-    "description",
+/// `=` and `!=`.
+const EQUALITY: &[Op] = &[Op::Eq, Op::Ne];
+/// `=`, `!=` and `:` (has).
+const TEXT: &[Op] = &[Op::Eq, Op::Ne, Op::Has];
+/// Every comparison (`:` only as `:*`, "is set": [`Filter::check_values`]).
+const ORDERED: &[Op] = &[Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::Has];
+/// `=` only.
+const EQUAL: &[Op] = &[Op::Eq];
+/// `labels.key=value` and `labels.key:*` / `labels:key`, as model_service.proto documents.
+const MAP: &[Op] = &[Op::Eq, Op::Has];
+
+/// Filter fields of ListTuningJobs (and `labels.{key}`) with their operators. The
+/// `ListTuningJobsRequest.filter` of google/cloud/aiplatform/v1/genai_tuning_service.proto is
+/// "The standard list filter": the AIP-160 comparisons on fields of `TuningJob`
+/// (tuning_job.proto). `display_name` is not one (a job has `tuned_model_display_name`).
+const JOB_FILTER_FIELDS: &[(&str, &[Op])] = &[
+    ("state", EQUALITY),
+    ("tuned_model_display_name", TEXT),
+    ("base_model", TEXT),
+    ("name", TEXT),
+    ("description", TEXT),
+    ("create_time", ORDERED),
+    ("update_time", ORDERED),
 ];
 
-/// Filter fields of ListModels (and `labels.{key}`): spec §5.2, plus the times and `version_id`.
-const MODEL_FILTER_FIELDS: &[&str] = &[
-    "model",
-    "display_name",
-    "base_model_name",
-    "create_time",
-    "update_time",
-    "version_id",
+/// Filter fields of ListModels (and `labels.{key}`), exactly as `ListModelsRequest.filter` of
+/// google/cloud/aiplatform/v1/model_service.proto documents them: "`model` supports = and !=",
+/// "`display_name` supports = and !=", "`base_model_name` only supports =".
+const MODEL_FILTER_FIELDS: &[(&str, &[Op])] = &[
+    ("model", EQUALITY),
+    ("display_name", EQUALITY),
+    ("base_model_name", EQUAL),
 ];
 
 impl ListKind {
@@ -89,9 +100,11 @@ impl ListKind {
         ListKind::ALL.into_iter().find(|k| k.tag() == tag)
     }
 
-    /// The fields a filter may name (snake_case), besides `labels.{key}` where
-    /// [`ListKind::filters_on_labels`].
-    pub fn filter_fields(self) -> &'static [&'static str] {
+    /// The fields a filter may name (snake_case) and the operators each takes, besides
+    /// `labels.{key}` where [`ListKind::filters_on_labels`]. ListModelVersions filters on labels
+    /// only (`ListModelVersionsRequest.filter`); ListModelVersionCheckpoints has no filter and
+    /// ListOperations none the emulator applies.
+    pub fn filter_fields(self) -> &'static [(&'static str, &'static [Op])] {
         match self {
             ListKind::TuningJobs => JOB_FILTER_FIELDS,
             ListKind::Models => MODEL_FILTER_FIELDS,
@@ -109,10 +122,20 @@ impl ListKind {
         )
     }
 
-    /// Whether a filter may name `field` (snake_case, `labels.k` for a label).
-    pub fn accepts_filter_field(self, field: &str) -> bool {
-        self.filter_fields().contains(&field)
-            || (self.filters_on_labels() && field.starts_with("labels."))
+    /// The operators a filter may apply to `field` (snake_case, `labels.k` for a label), or
+    /// `None` for a field the filter may not name.
+    pub fn filter_operators(self, field: &str) -> Option<&'static [Op]> {
+        if field.starts_with("labels.") {
+            return match self {
+                ListKind::TuningJobs => Some(TEXT),
+                ListKind::Models | ListKind::ModelVersions => Some(MAP),
+                _ => None,
+            };
+        }
+        self.filter_fields()
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, ops)| *ops)
     }
 
     /// The keys `order_by` may name (none: the list has one order). Spec §5.2: ListModels takes
@@ -173,7 +196,7 @@ pub struct ListRequest {
 ///
 /// Rules: `page_size` is an int32, not negative; 0 or unset is [`DEFAULT_PAGE_SIZE`], more
 /// than [`MAX_PAGE_SIZE`] is that maximum. `filter` parses ([`Filter::parse`]) and names only
-/// [`ListKind::accepts_filter_field`] fields; `order_by` parses ([`OrderBy::parse`]) with
+/// [`ListKind::filter_operators`] fields and operators; `order_by` parses ([`OrderBy::parse`]) with
 /// [`ListKind::order_by_keys`]; `page_token` is a token this list issued for the same scope,
 /// filter and order ([`PageToken`]).
 ///
@@ -208,7 +231,8 @@ pub fn check_list(
     let filter_text = query.filter.map(str::trim).unwrap_or_default();
     let filter = Filter::parse(Some(filter_text))
         .and_then(|f| {
-            f.check_fields(|field| kind.accepts_filter_field(field))?;
+            f.check_fields(|field| kind.filter_operators(field))?;
+            f.check_values()?;
             Ok(f)
         })
         .map_err(|e| violations.push(filter_violation(&e)))
@@ -428,6 +452,54 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    // Each list takes exactly the fields and operators its proto documents:
+    // `ListModelsRequest.filter` and `ListModelVersionsRequest.filter` in
+    // google/cloud/aiplatform/v1/model_service.proto, `ListTuningJobsRequest.filter` (the
+    // standard filter on `TuningJob` fields) in genai_tuning_service.proto.
+    #[test]
+    fn each_list_takes_the_filter_fields_and_operators_of_its_proto() {
+        let filter_ok = |kind, text| check_list(kind, "p", &query("", text, "")).is_ok();
+        for ok in [
+            "model=123",
+            "model!=123",
+            "displayName=m",
+            "display_name!=\"m\"",
+            "base_model_name=gemini-2.5-flash",
+            "labels.\"tune-type\"=sft",
+            "labels.tune-type:*",
+            "labels:team",
+        ] {
+            assert!(filter_ok(ListKind::Models, ok), "{ok}");
+        }
+        for bad in [
+            "base_model_name!=gemini-2.5-flash",
+            "display_name:m",
+            "create_time>\"2025-07-11T00:00:00Z\"",
+            "version_id=1",
+            "labels.a!=b",
+        ] {
+            assert!(!filter_ok(ListKind::Models, bad), "{bad}");
+        }
+        assert!(filter_ok(ListKind::ModelVersions, "labels.a=b"));
+        for bad in ["display_name=m", "model=1"] {
+            assert!(!filter_ok(ListKind::ModelVersions, bad), "{bad}");
+        }
+        for ok in [
+            "tuned_model_display_name=m",
+            "state!=JOB_STATE_FAILED",
+            "create_time>=\"2025-07-11T00:00:00Z\"",
+            "labels.a!=b",
+        ] {
+            assert!(filter_ok(ListKind::TuningJobs, ok), "{ok}");
+        }
+        for bad in ["display_name=m", "state<JOB_STATE_FAILED"] {
+            let err = check_list(ListKind::TuningJobs, "p", &query("", bad, "")).unwrap_err();
+            assert_eq!(fields(&err), ["filter"], "{bad}");
+            let field = bad.split(['=', '<']).next().unwrap();
+            assert!(err.to_string().contains(field), "{err}");
+        }
     }
 
     #[test]
