@@ -139,12 +139,41 @@ fn docs() -> Result<()> {
 /// package is built from its own sources (`--no-verify` among `extra` skips that). `--offline`:
 /// every dependency is in `Cargo.lock` and already fetched by the build before it.
 fn package(extra: &[String]) -> Result<()> {
+    forget_extracted_packages()?;
     let mut args = vec!["package", "--locked", "--offline"];
     for krate in api::CRATES {
         args.extend(["--package", krate]);
     }
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)
+}
+
+/// Removes the copies of the published crates that cargo extracted from earlier packaging runs
+/// (`$CARGO_HOME/registry/src/*/<crate>-<version>`). cargo keys them by the path of the
+/// temporary registry it packages into, which is the same at every run from one checkout, and
+/// reuses them without comparing contents, so a second run would verify against stale sources.
+fn forget_extracted_packages() -> Result<()> {
+    let cargo_home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
+    let Some(sources) = cargo_home.map(|home| home.join("registry").join("src")) else {
+        return Ok(());
+    };
+    let Ok(registries) = std::fs::read_dir(&sources) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        for krate in api::CRATES {
+            let extracted = registry
+                .path()
+                .join(format!("{krate}-{}", env!("CARGO_PKG_VERSION")));
+            if extracted.is_dir() {
+                std::fs::remove_dir_all(&extracted)
+                    .with_context(|| format!("cannot remove {}", extracted.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the public-API baseline of each published crate, or with `--check` compares with it.
