@@ -148,11 +148,17 @@ fn package(extra: &[String]) -> Result<()> {
     cargo(&args)
 }
 
-/// Removes the copies of the published crates that cargo extracted from earlier packaging runs
-/// (`$CARGO_HOME/registry/src/*/<crate>-<version>`). cargo keys them by the path of the
-/// temporary registry it packages into, which is the same at every run from one checkout, and
-/// reuses them without comparing contents, so a second run would verify against stale sources.
+/// Removes what earlier packaging runs left: the copies of the published crates that cargo
+/// extracted (`$CARGO_HOME/registry/src/*/<crate>-<version>`) and the builds that verified them
+/// (`target/package`). cargo keys both by the path of the temporary registry it packages into,
+/// which is the same at every run from one checkout, and by the version, not by the contents, so
+/// a second run would otherwise verify against stale sources or a stale build.
 fn forget_extracted_packages() -> Result<()> {
+    let verified = target_dir().join("package");
+    if verified.is_dir() {
+        std::fs::remove_dir_all(&verified)
+            .with_context(|| format!("cannot remove {}", verified.display()))?;
+    }
     let cargo_home = env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
