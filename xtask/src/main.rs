@@ -139,8 +139,15 @@ fn docs() -> Result<()> {
 /// package is built from its own sources (`--no-verify` among `extra` skips that). `--offline`:
 /// every dependency is in `Cargo.lock` and already fetched by the build before it.
 fn package(extra: &[String]) -> Result<()> {
-    forget_extracted_packages()?;
-    let mut args = vec!["package", "--locked", "--offline"];
+    let verify_dir = forget_extracted_packages()?;
+    let verify_dir = verify_dir.to_string_lossy();
+    let mut args = vec![
+        "package",
+        "--locked",
+        "--offline",
+        "--target-dir",
+        &verify_dir,
+    ];
     for krate in api::CRATES {
         args.extend(["--package", krate]);
     }
@@ -148,25 +155,26 @@ fn package(extra: &[String]) -> Result<()> {
     cargo(&args)
 }
 
-/// Removes what earlier packaging runs left: the copies of the published crates that cargo
-/// extracted (`$CARGO_HOME/registry/src/*/<crate>-<version>`) and the builds that verified them
-/// (`target/package`). cargo keys both by the path of the temporary registry it packages into,
-/// which is the same at every run from one checkout, and by the version, not by the contents, so
-/// a second run would otherwise verify against stale sources or a stale build.
-fn forget_extracted_packages() -> Result<()> {
-    let verified = target_dir().join("package");
-    if verified.is_dir() {
-        std::fs::remove_dir_all(&verified)
-            .with_context(|| format!("cannot remove {}", verified.display()))?;
+/// Removes what earlier packaging runs left, and returns the empty target directory the packages
+/// are built in (`target/package-verify`): the copies of the published crates that cargo
+/// extracted (`$CARGO_HOME/registry/src/*/<crate>-<version>`) and the builds that verified them.
+/// cargo keys both by the path of the temporary registry it packages into, which is the same at
+/// every run from one checkout, and by the version, not by the contents, so a second run would
+/// otherwise verify against stale sources or a stale build.
+fn forget_extracted_packages() -> Result<PathBuf> {
+    let verify_dir = target_dir().join("package-verify");
+    if verify_dir.is_dir() {
+        std::fs::remove_dir_all(&verify_dir)
+            .with_context(|| format!("cannot remove {}", verify_dir.display()))?;
     }
     let cargo_home = env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
     let Some(sources) = cargo_home.map(|home| home.join("registry").join("src")) else {
-        return Ok(());
+        return Ok(verify_dir);
     };
     let Ok(registries) = std::fs::read_dir(&sources) else {
-        return Ok(());
+        return Ok(verify_dir);
     };
     for registry in registries.flatten() {
         for krate in api::CRATES {
@@ -179,7 +187,7 @@ fn forget_extracted_packages() -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(verify_dir)
 }
 
 /// Writes the public-API baseline of each published crate, or with `--check` compares with it.
