@@ -350,8 +350,16 @@ mod tests {
         }
     }
 
-    fn setup(fail_put: usize) -> (mock_vertex::Emulator, Arc<Flaky>, GcsUri) {
+    /// An emulator with the bucket `big-data`, a transport to it that fails the first
+    /// `fail_put` chunk answers, and the object to upload.
+    async fn setup(fail_put: usize) -> (mock_vertex::Emulator, Arc<Flaky>, GcsUri) {
         let emulator = mock_vertex::Emulator::new();
+        let bucket = BucketName::parse("big-data").expect("a bucket");
+        emulator
+            .objects()
+            .create_bucket(&bucket)
+            .await
+            .expect("a bucket");
         let flaky = Arc::new(Flaky {
             inner: Arc::new(InProcess::new(mock_vertex::router(emulator.clone()))),
             puts: AtomicUsize::new(0),
@@ -372,13 +380,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_goes_up_in_chunks_and_its_checksums_are_checked() {
-        let (emulator, flaky, uri) = setup(0);
-        let bucket = BucketName::parse("big-data").expect("a bucket");
-        emulator
-            .objects()
-            .create_bucket(&bucket)
-            .await
-            .expect("a bucket");
+        let (emulator, flaky, uri) = setup(0).await;
         let transport: Arc<dyn Transport> = flaky.clone();
         let seen = Mutex::new(Vec::new());
         let record = |held: u64| seen.lock().expect("not poisoned").push(held);
@@ -409,13 +411,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_lost_chunk_answer_resumes_from_what_cloud_storage_holds() {
-        let (emulator, flaky, uri) = setup(2);
-        let bucket = BucketName::parse("big-data").expect("a bucket");
-        emulator
-            .objects()
-            .create_bucket(&bucket)
-            .await
-            .expect("a bucket");
+        let (emulator, flaky, uri) = setup(2).await;
         let transport: Arc<dyn Transport> = flaky.clone();
         upload_in_chunks(
             &transport,
