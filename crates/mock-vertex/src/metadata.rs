@@ -3,7 +3,8 @@
 //! google-auth and the Rust `gcp_auth` crate find it through `GCE_METADATA_HOST` and
 //! `GCE_METADATA_IP`: they ping the root (`GET /` with `Metadata-Flavor: Google`, expecting the
 //! same header back), then read the project and the default service account's token under
-//! `/computeMetadata/v1/`. Every answer carries `Metadata-Flavor: Google`; a request without that
+//! `/computeMetadata/v1/`. A `GET /` without that header at all is a browser: it gets the web
+//! console ([`crate::console`]). Every answer carries `Metadata-Flavor: Google`; a request without that
 //! header is 403, as on Compute Engine. Tokens come from [`IssuedTokens`](crate::oauth::IssuedTokens).
 //!
 //! | Path under `/computeMetadata/v1/` | Answer |
@@ -96,7 +97,12 @@ fn refuse_without_flavor(headers: &HeaderMap) -> Option<Response> {
     })
 }
 
-async fn root(headers: HeaderMap) -> Response {
+/// The metadata ping, or, for a request that does not say `Metadata-Flavor` at all (a browser),
+/// the web console's page ([`crate::console`]).
+async fn root(uri: Uri, headers: HeaderMap) -> Response {
+    if uri.path() == "/" && !headers.contains_key(FLAVOR) {
+        return crate::console::index();
+    }
     if let Some(refused) = refuse_without_flavor(&headers) {
         return refused;
     }

@@ -44,6 +44,9 @@ pub fn router(state: Emulator) -> Router {
     Router::new()
         .merge(crate::admin::router())
         .merge(crate::metadata::router())
+        .merge(crate::console::assets_router(
+            crate::console::ConsoleConfig::emulator(),
+        ))
         .merge(crate::oauth::router())
         .merge(crate::proxy::router())
         .fallback(dispatch)
