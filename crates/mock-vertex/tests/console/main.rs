@@ -164,6 +164,56 @@ async fn the_console_continues_a_tuned_model_from_a_chosen_checkpoint() {
     assert!(foundation < v1 && v1 < edge && edge < v2, "{tree}");
     shot(&browser, "09-lineage").await;
 
+    // The version page's edits: set the default checkpoint, add, move and remove an alias, set a label.
+    browser
+        .goto(&format!("{base}/#/models/{model}/versions/1"))
+        .await;
+    browser.click_css("button[data-checkpoint='1']").await;
+    browser.wait_text("#version-status", "Saved").await;
+    let default_row = browser.wait_text("main tr", "Default checkpoint").await;
+    assert!(default_row.starts_with("1 default"), "{default_row}");
+    browser.fill("#alias-input", "golden").await;
+    browser
+        .click_css("form[aria-label='Add or move an alias'] button")
+        .await;
+    browser.wait_text("#version-status", "Saved").await;
+    browser.wait_text("main table", "golden").await;
+    browser
+        .goto(&format!("{base}/#/models/{model}/versions/2"))
+        .await;
+    browser.wait_text("h1", "Version 2").await;
+    browser.fill("#alias-input", "golden").await;
+    browser
+        .click_css("form[aria-label='Add or move an alias'] button")
+        .await;
+    browser.wait_text("main table", "golden").await;
+    browser.goto(&format!("{base}/#/models/{model}")).await;
+    let rows = browser.wait_text("main table", "golden").await;
+    let golden_row = rows
+        .lines()
+        .find(|l| l.contains("golden"))
+        .unwrap_or_default();
+    assert!(
+        golden_row.starts_with("Version 2"),
+        "golden moved to version 2: {rows}"
+    );
+    browser
+        .goto(&format!("{base}/#/models/{model}/versions/2"))
+        .await;
+    browser
+        .click_css("button[aria-label='Remove alias golden']")
+        .await;
+    browser.wait_text("#version-status", "Saved").await;
+    let aliases = browser.wait_text("main table", "Alias").await;
+    assert!(!aliases.contains("golden"), "{aliases}");
+    browser.fill("#label-key", "team").await;
+    browser.fill("#label-value", "support").await;
+    browser
+        .click_css("form[aria-label='Set a label'] button")
+        .await;
+    browser.wait_text("#version-status", "Saved").await;
+    browser.wait_text("main table", "support").await;
+
     // A refused continuation: the form's own checks, every reason at once...
     browser
         .goto(&format!("{base}/#/create?model={model}&version=2"))

@@ -205,22 +205,23 @@ impl Browser {
     }
 
     /// Waits until `css` matches a visible element whose text contains `text`; returns that text.
+    ///
+    /// Read in one script, so a page re-rendering between two commands cannot leave a stale
+    /// element behind.
     pub async fn wait_text(&self, css: &str, text: &str) -> String {
         self.wait_for(&format!("{css} to show {text:?}"), || async {
-            let found = self
-                .try_call("/elements", json!({"using": "css selector", "value": css}))
-                .await?;
-            for element in found.as_array()? {
-                let id = element[ELEMENT_KEY].as_str()?;
-                let shown = self
-                    .call(reqwest::Method::GET, &format!("/element/{id}/text"), None)
-                    .await;
-                let shown = shown.as_str().unwrap_or_default().to_owned();
-                if shown.contains(text) {
-                    return Some(shown);
-                }
-            }
-            None
+            let shown = self
+                .execute(
+                    "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText);",
+                    vec![json!(css)],
+                )
+                .await;
+            shown
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|shown| shown.contains(text))
+                .map(str::to_owned)
         })
         .await
     }
