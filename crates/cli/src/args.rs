@@ -147,6 +147,9 @@ pub enum CommandArgs {
     /// Run the Vertex AI emulator.
     #[command(subcommand)]
     Emulator(EmulatorArgs),
+    /// Serve the web console on 127.0.0.1, forwarding its API calls to Vertex AI with your
+    /// Application Default Credentials (or to --endpoint).
+    Console(ConsoleArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -485,6 +488,14 @@ pub struct ServeArgs {
     pub buckets: Vec<BucketName>,
 }
 
+/// `retune console`.
+#[derive(Debug, ClapArgs)]
+pub struct ConsoleArgs {
+    /// Port to listen on, on 127.0.0.1 only (0 picks a free one).
+    #[arg(long, default_value = "8080", value_name = "PORT", value_parser = values::port)]
+    pub port: u16,
+}
+
 /// `retune completions`.
 #[derive(Debug, ClapArgs)]
 pub struct CompletionsArgs {
@@ -537,6 +548,7 @@ const UNUSED_GLOBALS: &[(&[&str], &[&str])] = &[
             "quiet",
         ],
     ),
+    (&["console"], &["api_version", "format", "quiet"]),
     (
         &["completions"],
         &[

@@ -305,6 +305,8 @@ pub enum Command {
     },
     /// `retune emulator serve`.
     EmulatorServe(Serve),
+    /// `retune console`.
+    Console(ConsoleServe),
     /// `retune emulator env`.
     EmulatorEnv {
         /// `--endpoint`, the running emulator; `None` = the local default port.
@@ -350,6 +352,23 @@ pub struct List {
     pub page_size: Option<u32>,
     /// `--limit`.
     pub limit: Option<usize>,
+}
+
+/// `retune console`, typed.
+#[derive(Debug, Clone)]
+pub struct ConsoleServe {
+    /// `--port` (the address is always 127.0.0.1).
+    pub port: u16,
+    /// `--project`, the console's default (`None`: the page asks).
+    pub project: Option<ProjectId>,
+    /// `--location`, the console's default, and where calls without a location go.
+    pub location: LocationId,
+    /// `--endpoint`: forward every call there instead of the location's Vertex AI host.
+    pub endpoint: Option<Endpoint>,
+    /// `--access-token`; `None` = Application Default Credentials (none for plain http).
+    pub access_token: Option<String>,
+    /// `--request-timeout` of each forwarded call.
+    pub request_timeout: Option<Duration>,
 }
 
 /// `retune emulator serve`, typed.
@@ -417,6 +436,14 @@ impl Config {
                 endpoint: global.endpoint.clone(),
                 unset: env.unset,
             },
+            CommandArgs::Console(console) => Command::Console(ConsoleServe {
+                port: console.port,
+                project: global.project.clone(),
+                location: global.location.clone(),
+                endpoint: global.endpoint.clone(),
+                access_token: global.access_token.clone(),
+                request_timeout: global.request_timeout,
+            }),
             CommandArgs::Completions(c) => Command::Completions(c.shell.into()),
         };
         Ok(Config {

@@ -2,6 +2,7 @@
 //! and a [`Client`] built here, and then only take `&Client` (the seam tests can fill with any
 //! transport).
 
+mod console;
 mod dataset;
 mod emulator;
 mod generate;
@@ -40,6 +41,9 @@ pub fn run(config: Config) -> anyhow::Result<Exit> {
             runtime()?.block_on(emulator::env(endpoint.as_ref(), unset, &out))
         }
         Command::Quickstart => runtime()?.block_on(quickstart::run(&out)),
+        Command::Console(settings) => {
+            multi_thread_runtime()?.block_on(console::serve(settings, &out))
+        }
         Command::DatasetUpload {
             file,
             destination,
@@ -99,6 +103,7 @@ pub async fn remote(command: Command, client: &Client, out: &Out) -> anyhow::Res
         | Command::DatasetValidate { .. }
         | Command::DatasetUpload { .. }
         | Command::EmulatorServe(_)
+        | Command::Console(_)
         | Command::EmulatorEnv { .. }
         | Command::Completions(_) => {
             anyhow::bail!("this command does not talk to Vertex AI")
