@@ -82,6 +82,7 @@ pub mod answer;
 pub mod base_model;
 pub mod checkpoints;
 pub mod code;
+pub mod console_forwarding;
 pub mod continuous;
 pub mod dataset;
 pub mod duration;

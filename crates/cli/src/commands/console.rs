@@ -6,11 +6,10 @@
 //! paths without one, or to `--endpoint` for every call. The bearer token comes from
 //! `--access-token` or Application Default Credentials, asked for each call.
 //!
-//! Only the console's own pages may have a call forwarded: the server listens on loopback only,
-//! answers only requests whose `Host` is that loopback address (a DNS-rebinding page has another
-//! host), and forwards only requests carrying the `X-Retune-Console` header the pages send (a
-//! cross-site page cannot send it without a CORS preflight, which this server never approves).
-//! Refusals and failures are Google's error envelope, as the pages read every answer.
+//! Only the console's own pages may have a call forwarded (loopback only, its own `Host`, the
+//! pages' marker header): the rules, and the status of every refusal, are
+//! `retune_model::console_forwarding`'s. Refusals and failures are Google's error envelope, as
+//! the pages read every answer.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -25,7 +24,9 @@ use mock_vertex::ApiError;
 use mock_vertex::console::ConsoleConfig;
 use retune_client::auth::{Adc, TokenProvider};
 use retune_client::endpoint::Endpoint;
-use retune_model::Code;
+use retune_model::console_forwarding::{
+    CONSOLE_HEADER, ForwardError, check_origin, forwarded_location,
+};
 use retune_model::names::LocationId;
 use tokio::net::TcpListener;
 
@@ -33,8 +34,6 @@ use crate::config::ConsoleServe;
 use crate::exit::Exit;
 use crate::output::Out;
 
-/// The header the console's pages send with every API call.
-pub const CONSOLE_HEADER: &str = "x-retune-console";
 /// How long a forwarded call may take when `--request-timeout` does not say.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -117,7 +116,7 @@ async fn forward(
 ) -> Response {
     match forwarder.forward(method, &uri, &headers, body).await {
         Ok(response) => response,
-        Err(err) => err.into_response(),
+        Err(err) => ApiError::new(err.code(), err.to_string()).into_response(),
     }
 }
 
@@ -128,26 +127,22 @@ impl Forwarder {
         uri: &Uri,
         headers: &HeaderMap,
         body: Bytes,
-    ) -> Result<Response, ApiError> {
+    ) -> Result<Response, ForwardError> {
         let path = uri.path();
-        if !(path.starts_with("/v1/") || path.starts_with("/v1beta1/")) {
-            return Err(ApiError::not_found(format!(
-                "The requested URL {path} was not found on this server."
-            )));
-        }
-        check_origin(headers, self.port)?;
+        let location = forwarded_location(path)?;
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        check_origin(host, headers.contains_key(CONSOLE_HEADER), self.port)?;
         let base = match &self.endpoint {
             Some(endpoint) => endpoint.clone(),
-            None => Endpoint::for_location(&location_of(path, &self.default_location)?),
+            None => Endpoint::for_location(location.as_ref().unwrap_or(&self.default_location)),
         };
-        let token = self.tokens.token().await.map_err(|err| {
-            ApiError::new(
-                Code::Unauthenticated,
-                format!(
-                    "{err}; sign in with `gcloud auth application-default login` or pass --access-token"
-                ),
-            )
-        })?;
+        let token = self
+            .tokens
+            .token()
+            .await
+            .map_err(|err| ForwardError::NoCredentials {
+                reason: err.to_string(),
+            })?;
         let path_and_query = uri.path_and_query().map_or(path, |pq| pq.as_str());
         let mut request = self
             .http
@@ -161,124 +156,20 @@ impl Forwarder {
         if let Some(token) = token {
             request = request.bearer_auth(token.secret());
         }
-        let upstream = request.send().await.map_err(|err| {
-            ApiError::new(
-                Code::Unavailable,
-                format!("{} could not be reached: {err}", base.as_str()),
-            )
-        })?;
+        let unreachable = |err: reqwest::Error| ForwardError::Unreachable {
+            host: base.as_str().to_owned(),
+            reason: err.to_string(),
+        };
+        let upstream = request.send().await.map_err(unreachable)?;
         let status =
             StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
         let content_type = upstream.headers().get(header::CONTENT_TYPE).cloned();
-        let bytes = upstream.bytes().await.map_err(|err| {
-            ApiError::new(
-                Code::Unavailable,
-                format!("the answer of {} was cut short: {err}", base.as_str()),
-            )
-        })?;
+        let bytes = upstream.bytes().await.map_err(unreachable)?;
         let mut response = (status, bytes).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             content_type.unwrap_or(HeaderValue::from_static("application/json")),
         );
         Ok(response)
-    }
-}
-
-/// Refuses a request that did not come from the console's own page on this port.
-fn check_origin(headers: &HeaderMap, port: u16) -> Result<(), ApiError> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let own = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
-    if !own.iter().any(|o| o == host) {
-        return Err(ApiError::new(
-            Code::PermissionDenied,
-            format!(
-                "the console forwards calls only for http://127.0.0.1:{port}, not for host {host:?}"
-            ),
-        ));
-    }
-    if !headers.contains_key(CONSOLE_HEADER) {
-        return Err(ApiError::new(
-            Code::PermissionDenied,
-            "the console forwards only its own pages' calls (the X-Retune-Console header is missing)",
-        ));
-    }
-    Ok(())
-}
-
-/// The location a call's path names (`/{v}/projects/P/locations/L/...`), else `default`.
-fn location_of(path: &str, default: &LocationId) -> Result<LocationId, ApiError> {
-    let mut segments = path.trim_start_matches('/').split('/').skip(1);
-    match (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) {
-        (Some("projects"), Some(_), Some("locations"), Some(location)) => location
-            .parse::<LocationId>()
-            .map_err(|err| ApiError::invalid_argument(format!("{err}"))),
-        _ => Ok(default.clone()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn us() -> LocationId {
-        "us-central1".parse().unwrap()
-    }
-
-    #[test]
-    fn a_call_goes_to_the_host_of_the_location_in_its_path() {
-        let located = location_of("/v1/projects/p/locations/europe-west4/models", &us()).unwrap();
-        assert_eq!(
-            Endpoint::for_location(&located).as_str(),
-            "https://europe-west4-aiplatform.googleapis.com"
-        );
-        let unlocated = location_of("/v1/publishers/google/models", &us()).unwrap();
-        assert_eq!(unlocated, us());
-    }
-
-    #[test]
-    fn a_location_that_is_not_one_is_refused() {
-        let err =
-            location_of("/v1/projects/p/locations/evil.example.com%2F/models", &us()).unwrap_err();
-        assert_eq!(err.code(), Code::InvalidArgument);
-    }
-
-    #[test]
-    fn only_the_pages_own_calls_on_this_port_are_forwarded() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
-        assert!(check_origin(&headers, 8080).is_err(), "no console header");
-        headers.insert(CONSOLE_HEADER, HeaderValue::from_static("1"));
-        assert!(check_origin(&headers, 8080).is_ok());
-        assert!(check_origin(&headers, 9090).is_err(), "another port");
-        headers.insert(
-            header::HOST,
-            HeaderValue::from_static("attacker.example:8080"),
-        );
-        assert!(check_origin(&headers, 8080).is_err(), "a rebound host name");
-    }
-
-    proptest! {
-        /// Whatever the path, a call goes to a Vertex AI host: `{region}-aiplatform`,
-        /// `aiplatform.{multi-region}.rep` or `aiplatform` under googleapis.com, nowhere else.
-        #[test]
-        fn no_path_sends_a_call_outside_googleapis(location in "[ -~]{0,40}", rest in "[ -~]{0,20}") {
-            let path = format!("/v1/projects/p/locations/{location}/{rest}");
-            if let Ok(location) = location_of(&path, &us()) {
-                let endpoint = Endpoint::for_location(&location);
-                let host = endpoint.as_str().strip_prefix("https://").unwrap();
-                prop_assert!(host.ends_with(".googleapis.com"), "{host}");
-                prop_assert!(!host.contains('/') && !host.contains('@') && !host.contains(':'), "{host}");
-            }
-        }
     }
 }
