@@ -442,3 +442,44 @@ fn assert_no_rule_smells(files: &[std::path::PathBuf], what: &str) {
         "rules in {what} (move them to retune-model): {offenders:#?}"
     );
 }
+
+/// The web console builds its pages with `createElement` and text nodes: no script parses
+/// markup, so nothing a model, a job or a user typed can become an element or run.
+#[test]
+fn the_console_never_parses_markup() {
+    const MARKUP_SINKS: &[&str] = &[
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "createContextualFragment",
+        "DOMParser",
+        "eval(",
+        "new Function",
+    ];
+    let dir = workspace_root().join("crates/mock-vertex/console");
+    let mut scripts: Vec<PathBuf> = fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "js"))
+                .collect()
+        })
+        .unwrap_or_default();
+    scripts.sort();
+    assert!(!scripts.is_empty(), "{} has no scripts", dir.display());
+    let mut offenders = Vec::new();
+    for path in &scripts {
+        let text = fs::read_to_string(path).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            for sink in MARKUP_SINKS.iter().filter(|s| line.contains(*s)) {
+                offenders.push(format!("{}:{}: {sink}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "the console parses markup: {offenders:#?}"
+    );
+}
