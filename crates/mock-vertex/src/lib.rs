@@ -111,7 +111,8 @@
 //! | GET, DELETE | `/_emulator/requests` | the journal of requests |
 //! | POST | `/_emulator/await` | block until a job reaches a state or a timeout passes |
 //! | * | `/storage/v1/…`, `/upload/storage/v1/…`, `/download/storage/v1/…` | Cloud Storage JSON API ([`storage`]) |
-//! | GET | `/`, `/computeMetadata/v1/…` | the Compute Engine metadata server ADC reads ([`metadata`]) |
+//! | GET | `/` with `Metadata-Flavor`, `/computeMetadata/v1/…` | the Compute Engine metadata server ADC reads ([`metadata`]) |
+//! | GET | `/` (a browser), `/console/…` | the web console ([`console`]) |
 //! | POST | `/token` | OAuth 2.0 token endpoint: JWT bearer and refresh-token grants ([`oauth`]) |
 //! | CONNECT | `host:443` | intercepting HTTPS proxy for Google's hosts, others refused ([`proxy`]) |
 //! | GET | `/_emulator/env`, `/_emulator/ca.pem` | what `retune emulator env` prints; the CA certificate |
