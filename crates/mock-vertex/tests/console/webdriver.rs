@@ -20,8 +20,14 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const WAIT: Duration = Duration::from_secs(15);
 
 fn find_program(env_name: &str, candidates: &[&str]) -> PathBuf {
-    if let Some(path) = std::env::var_os(env_name) {
-        return PathBuf::from(path);
+    if let Some(path) = std::env::var_os(env_name).map(PathBuf::from) {
+        assert!(
+            path.is_file(),
+            "{env_name}={} is not a file; unset it to use {} from PATH",
+            path.display(),
+            candidates[0]
+        );
+        return path;
     }
     let dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
