@@ -67,8 +67,17 @@ async function start() {
   } catch {
     // No defaults: the header form asks.
   }
-  const project = localStorage.getItem("retune.project") || config.project || "";
-  const loc = localStorage.getItem("retune.location") || config.location || "us-central1";
+  // The user's choice is remembered per server defaults: the emulator and `retune console` may
+  // share an origin (both default to 127.0.0.1:8080), and one's project must not leak into the other.
+  const key = `retune.where.${config.project}/${config.location}`;
+  let saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(key) || "{}");
+  } catch {
+    saved = {};
+  }
+  const project = saved.project || config.project || "";
+  const loc = saved.location || config.location || "us-central1";
   setWhere(project, loc);
   const form = document.getElementById("where");
   form.project.value = project;
@@ -76,8 +85,7 @@ async function start() {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     setWhere(form.project.value.trim(), form.location.value.trim());
-    localStorage.setItem("retune.project", getWhere().project);
-    localStorage.setItem("retune.location", getWhere().location);
+    localStorage.setItem(key, JSON.stringify(getWhere()));
     render();
   });
   window.addEventListener("hashchange", () => {

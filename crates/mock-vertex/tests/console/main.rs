@@ -342,6 +342,39 @@ async fn the_console_is_driven_by_keyboard_with_labelled_controls() {
     browser.press("\u{E007}").await;
     wait_hash(&browser, "#/jobs").await;
     browser.wait_text("h1", "Tuning jobs").await;
+    // The header's location applies to the next calls, and is remembered on reload.
+    browser.fill("#location", "europe-west4").await;
+    browser.click_css("#where button").await;
+    browser
+        .wait_for("a call in europe-west4", || async {
+            server
+                .emulator()
+                .requests()
+                .iter()
+                .any(|r| r.path.contains("/locations/europe-west4/tuningJobs"))
+                .then_some(())
+        })
+        .await;
+    browser
+        .execute(
+            "document.body.dataset.before = 'reload'; location.reload();",
+            vec![],
+        )
+        .await;
+    browser
+        .wait_for("the page reloaded", || async {
+            let marker = browser
+                .execute(
+                    "return document.body && document.body.dataset.before;",
+                    vec![],
+                )
+                .await;
+            marker.is_null().then_some(())
+        })
+        .await;
+    browser.wait_text("h1", "Tuning jobs").await;
+    let location = browser.find("#location").await;
+    assert_eq!(browser.property(&location, "value").await, "europe-west4");
     browser.quit().await;
 }
 
