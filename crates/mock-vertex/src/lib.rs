@@ -207,6 +207,7 @@ pub mod clock;
 pub mod error;
 pub mod faults;
 pub mod filter;
+pub mod grpc;
 pub(crate) mod handlers;
 pub mod jobs;
 pub mod journal;

@@ -1,4 +1,5 @@
-//! Serving: the axum [`router`], [`serve`] over TCP, and the [`MockVertex`] handle for tests.
+//! Serving: the axum [`router`] (REST, and gRPC in front of it), [`serve`] over TCP (HTTP/1.1 and
+//! cleartext HTTP/2), and the [`MockVertex`] handle for tests.
 
 use std::future::Future;
 use std::io;
@@ -41,7 +42,7 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// ```
 pub fn router(state: Emulator) -> Router {
     let gcs = gcs_router(state.objects().clone());
-    Router::new()
+    let rest = Router::new()
         .merge(crate::admin::router())
         .merge(crate::metadata::router())
         .merge(crate::oauth::router())
@@ -50,7 +51,8 @@ pub fn router(state: Emulator) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
         .merge(gcs)
-        .layer(CatchPanicLayer)
+        .layer(CatchPanicLayer);
+    crate::grpc::with_grpc(rest).layer(CatchPanicLayer)
 }
 
 /// Serves the emulator on `listener` until the process ends.
