@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 use super::descriptors;
 use super::frames::{self, FrameError};
+use super::operations::OperationVersions;
 use super::status::GrpcStatus;
 use super::transcode;
 use crate::server::MAX_BODY_BYTES;
@@ -60,6 +61,12 @@ const PACKAGES: &[&str] = &[
     "google.cloud.aiplatform.v1beta1",
 ];
 
+/// The package whose operations `google.longrunning.Operations` answers under `/v1beta1`.
+const BETA_PACKAGE: &str = "google.cloud.aiplatform.v1beta1";
+
+/// The message of a long-running operation.
+const OPERATION_MESSAGE: &str = "google.longrunning.Operation";
+
 /// The long-running operations service, and its emulated methods.
 const OPERATIONS: (&str, &[&str]) = (
     "google.longrunning.Operations",
@@ -76,8 +83,12 @@ const OPERATIONS: (&str, &[&str]) = (
 const GRPC_ONLY_HEADERS: &[&str] = &["content-type", "content-length", "te", "transfer-encoding"];
 
 /// Answers one gRPC request (`POST /package.Service/Method`) through the REST router `rest`.
-pub(crate) async fn serve(rest: Router, request: Request) -> Response {
-    let (messages, status) = match call(rest, request).await {
+pub(crate) async fn serve(
+    rest: Router,
+    operations: &OperationVersions,
+    request: Request,
+) -> Response {
+    let (messages, status) = match call(rest, operations, request).await {
         Ok(messages) => (messages, GrpcStatus::ok()),
         Err(status) => (Vec::new(), status),
     };
@@ -100,7 +111,11 @@ pub(crate) fn respond(messages: Vec<Bytes>, status: &GrpcStatus) -> Response {
     response
 }
 
-async fn call(rest: Router, request: Request) -> Result<Vec<Bytes>, GrpcStatus> {
+async fn call(
+    rest: Router,
+    operations: &OperationVersions,
+    request: Request,
+) -> Result<Vec<Bytes>, GrpcStatus> {
     let (parts, body) = request.into_parts();
     let method = find_method(parts.uri.path())?;
     if let Some(encoding) = parts.headers.get("grpc-encoding")
@@ -150,7 +165,15 @@ async fn call(rest: Router, request: Request) -> Result<Vec<Bytes>, GrpcStatus> 
             ),
         )
     })?;
-    let rest_call = transcode::to_rest(&transcode::bindings(&method), &message)?;
+    let mut rest_call = transcode::to_rest(&transcode::bindings(&method), &message)?;
+    let service = method.parent_service();
+    if service.full_name() == OPERATIONS.0
+        && let Some(name) = message.get_field_by_name("name")
+        && let Some(version) = name.as_str().and_then(|name| operations.version_of(name))
+        && let Some(rest_of_path) = rest_call.path_and_query.strip_prefix("/v1/")
+    {
+        rest_call.path_and_query = format!("/{version}/{rest_of_path}");
+    }
     let rest_request = rest_request(rest_call, &parts.headers)?;
     let answer = rest
         .oneshot(rest_request)
@@ -168,6 +191,15 @@ async fn call(rest: Router, request: Request) -> Result<Vec<Bytes>, GrpcStatus> 
     }
     let replies = transcode::from_rest(&method.output(), &answer_body)
         .map_err(|err| GrpcStatus::new(Code::Internal, err))?;
+    if service.package_name() == BETA_PACKAGE && method.output().full_name() == OPERATION_MESSAGE {
+        for reply in &replies {
+            if let Some(name) = reply.get_field_by_name("name")
+                && let Some(name) = name.as_str()
+            {
+                operations.remember(name, "v1beta1");
+            }
+        }
+    }
     Ok(replies
         .iter()
         .map(|reply| frames::frame(&prost::Message::encode_to_vec(reply)))

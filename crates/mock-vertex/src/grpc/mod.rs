@@ -13,6 +13,7 @@
 mod call;
 pub mod descriptors;
 mod frames;
+mod operations;
 mod routing;
 mod status;
 mod transcode;

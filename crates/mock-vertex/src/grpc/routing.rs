@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, header};
 use tower::ServiceExt;
 
 use super::call;
+use super::operations::OperationVersions;
 
 /// True for a gRPC request: its content type is `application/grpc` or `application/grpc+…`.
 pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
@@ -22,11 +23,13 @@ pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
 
 /// `rest` with the gRPC face in front of it: gRPC calls are transcoded onto `rest`.
 pub(crate) fn with_grpc(rest: Router) -> Router {
+    let operations = OperationVersions::default();
     let service = tower::service_fn(move |request: Request| {
         let rest = rest.clone();
+        let operations = operations.clone();
         async move {
             if is_grpc(request.headers()) {
-                Ok(call::serve(rest, request).await)
+                Ok(call::serve(rest, &operations, request).await)
             } else {
                 rest.oneshot(request).await
             }
