@@ -362,3 +362,52 @@ proptest! {
         });
     }
 }
+
+/// A `ServerReflectionRequest` asking one thing: field `number` set to `text`.
+fn reflection_request(number: u8, text: &str) -> Vec<u8> {
+    let mut message = vec![(number << 3) | 2, u8::try_from(text.len()).unwrap()];
+    message.extend_from_slice(text.as_bytes());
+    frame(&message)
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reflection_lists_the_served_services_and_gives_their_files() {
+    let server = server().await;
+    for version in ["v1", "v1alpha"] {
+        let path = format!("/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo");
+        // Field 7: list_services.
+        let listed = call(server.addr(), &path, reflection_request(7, "")).await;
+        assert_eq!(listed.grpc_status(), 0, "{listed:?}");
+        for service in [
+            "google.cloud.aiplatform.v1.GenAiTuningService",
+            "google.cloud.aiplatform.v1beta1.ModelService",
+            "google.cloud.aiplatform.v1.PredictionService",
+            "google.longrunning.Operations",
+            "grpc.reflection.",
+        ] {
+            assert!(
+                contains(&listed.body, service),
+                "{version}: {service} not listed"
+            );
+        }
+        assert!(!contains(&listed.body, "DatasetService"), "{version}");
+        // Field 4: file_containing_symbol.
+        let file = call(
+            server.addr(),
+            &path,
+            reflection_request(4, "google.cloud.aiplatform.v1.GenAiTuningService"),
+        )
+        .await;
+        assert_eq!(file.grpc_status(), 0, "{file:?}");
+        assert!(contains(
+            &file.body,
+            "google/cloud/aiplatform/v1/genai_tuning_service.proto"
+        ));
+    }
+}

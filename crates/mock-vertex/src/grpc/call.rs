@@ -290,7 +290,6 @@ fn served_methods(service: &str) -> Option<&'static [&'static str]> {
 }
 
 /// The names of the services served over gRPC, for reflection.
-#[allow(dead_code)]
 pub(crate) fn served_services() -> Vec<String> {
     let Ok(pool) = descriptors::pool() else {
         return Vec::new();

@@ -8,6 +8,7 @@ use tower::ServiceExt;
 
 use super::call;
 use super::operations::OperationVersions;
+use super::reflection;
 
 /// True for a gRPC request: its content type is `application/grpc` or `application/grpc+…`.
 pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
@@ -24,11 +25,18 @@ pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
 /// `rest` with the gRPC face in front of it: gRPC calls are transcoded onto `rest`.
 pub(crate) fn with_grpc(rest: Router) -> Router {
     let operations = OperationVersions::default();
+    let reflection = reflection::service();
     let service = tower::service_fn(move |request: Request| {
         let rest = rest.clone();
         let operations = operations.clone();
+        let reflection = reflection.clone();
         async move {
-            if is_grpc(request.headers()) {
+            if is_grpc(request.headers())
+                && reflection::is_reflection(request.uri().path())
+                && let Some(reflection) = reflection
+            {
+                reflection.oneshot(request).await
+            } else if is_grpc(request.headers()) {
                 Ok(call::serve(rest, &operations, request).await)
             } else {
                 rest.oneshot(request).await
