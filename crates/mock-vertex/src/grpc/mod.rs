@@ -4,15 +4,15 @@
 //! as REST.
 //!
 //! One behaviour, two faces: a gRPC call is decoded with the descriptors of the vendored protos
-//! ([`descriptors`]), transcoded by its `google.api.http` binding into a REST request
-//! ([`transcode`]) and sent through the same router as REST, in process; the JSON answer is read
+//! (`descriptors`), transcoded by its `google.api.http` binding into a REST request
+//! (`transcode`) and sent through the same router as REST, in process; the JSON answer is read
 //! back into the output message. Failures carry the REST error's code, message and details
-//! ([`status`]). Methods of these services that are not emulated answer UNIMPLEMENTED; a broken
-//! frame or an undecodable message INTERNAL, as gRPC servers do ([`frames`]). Server reflection
+//! (`status`). Methods of these services that are not emulated answer UNIMPLEMENTED; a broken
+//! frame or an undecodable message INTERNAL, as gRPC servers do (`frames`). Server reflection
 //! (`grpc.reflection.v1`, `v1alpha`) serves the same descriptors, so `grpcurl` needs no protos.
 
 mod call;
-pub mod descriptors;
+mod descriptors;
 mod frames;
 mod operations;
 mod reflection;
