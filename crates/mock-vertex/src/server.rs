@@ -59,7 +59,19 @@ pub fn router(state: Emulator) -> Router {
 ///
 /// `CONNECT` requests are the intercepting proxy's ([`crate::proxy`]); the rest is [`router`].
 pub async fn serve(listener: TcpListener, state: Emulator) -> io::Result<()> {
-    axum::serve(listener, service(state).into_make_service()).await
+    axum::serve(without_delay(listener), service(state).into_make_service()).await
+}
+
+/// `listener` with `TCP_NODELAY` on every accepted connection: an HTTP/2 answer is written in
+/// several small frames (a gRPC reply's data, then its trailers), which Nagle's algorithm would
+/// hold back until the client's delayed acknowledgement, some 40 ms per call.
+fn without_delay(listener: TcpListener) -> impl axum::serve::Listener<Addr = SocketAddr> {
+    use axum::serve::ListenerExt as _;
+    listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%err, "cannot set TCP_NODELAY");
+        }
+    })
 }
 
 /// The router behind the `CONNECT` handling of [`crate::proxy`].
@@ -85,7 +97,7 @@ pub async fn serve_with_shutdown(
     state: Emulator,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(listener, service(state).into_make_service())
+    axum::serve(without_delay(listener), service(state).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await
 }
