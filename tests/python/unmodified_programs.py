@@ -5,7 +5,8 @@ Default Credentials.
 
 Checks, in order: upload a data set with `storage.Client()`, tune from a base model with
 `genai.Client()`, continue the tuned model from a checkpoint, read both versions, list versions
-and tuning jobs with google-cloud-aiplatform's REST clients built with default options. Ends with
+and tuning jobs with google-cloud-aiplatform's REST clients built with default options, and list
+versions with its gRPC client (the default transport) built with default options. Ends with
 one `N passed, M failed` line.
 """
 
@@ -104,6 +105,15 @@ class Flow:
         assert len(jobs) >= 2, jobs
 
 
+    def aiplatform_grpc_client_lists_versions(self) -> None:
+        # The default transport: gRPC over the proxy (HTTP/2 through CONNECT, ALPN h2) with the
+        # roots in GRPC_DEFAULT_SSL_ROOTS_FILE_PATH and a token from Application Default Credentials.
+        client = aiplatform_v1.ModelServiceClient()
+        name = self.tuned_model.split("@")[0]
+        versions = [m.version_id for m in client.list_model_versions(name=name)]
+        assert sorted(versions) == ["1", "2"], versions
+
+
 def wait(client: genai.Client, name: str) -> types.TuningJob:
     deadline = time.monotonic() + 60
     while True:
@@ -122,6 +132,7 @@ def main() -> None:
         flow.genai_client_continues_from_a_checkpoint,
         flow.aiplatform_rest_client_lists_versions,
         flow.aiplatform_rest_client_lists_tuning_jobs,
+        flow.aiplatform_grpc_client_lists_versions,
     ]
     passed = failed = 0
     for check in checks:

@@ -1,4 +1,4 @@
-//! The official Python clients (google-genai, google-cloud-aiplatform's REST transport,
+//! The official Python clients (google-genai, google-cloud-aiplatform's REST and gRPC transports,
 //! google-cloud-storage) against a real emulator over TCP.
 //!
 //! Each test starts its own server in this process on a free loopback port and runs one script of
@@ -25,6 +25,9 @@ const GENAI_CHECKS: u32 = 32;
 const GENAI_GENERATE_CHECKS: u32 = 30;
 /// Checks in `aiplatform_conformance.py`: 16 per module, `aiplatform_v1beta1` and `aiplatform_v1`.
 const AIPLATFORM_CHECKS: u32 = 32;
+/// Checks in `aiplatform_grpc_conformance.py`: 18 per module, `aiplatform_v1beta1` and
+/// `aiplatform_v1`.
+const AIPLATFORM_GRPC_CHECKS: u32 = 36;
 /// Checks in `preference_conformance.py`: 8 per API version, under v1beta1 and v1.
 const PREFERENCE_CHECKS: u32 = 16;
 /// Checks in `gcs_conformance.py`.
@@ -100,6 +103,11 @@ fn google_genai_sdk_preference_tunes_continues_an_sft_model_and_fails_bad_data_a
 #[test]
 fn google_cloud_aiplatform_rest_clients_tune_cancel_and_manage_versions_against_emulator() {
     run_against_emulator("aiplatform_conformance.py").assert_passed(AIPLATFORM_CHECKS);
+}
+
+#[test]
+fn google_cloud_aiplatform_grpc_clients_tune_cancel_and_manage_versions_on_the_same_port() {
+    run_against_emulator("aiplatform_grpc_conformance.py").assert_passed(AIPLATFORM_GRPC_CHECKS);
 }
 
 #[test]

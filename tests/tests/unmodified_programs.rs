@@ -17,7 +17,7 @@ use retune_model::emulator_env::{DEFAULT_LOCATION, DEFAULT_PROJECT, EmulatorEnv}
 use retune_tests::python::{SCRIPT_TIMEOUT, python_env, run_script_in_clean_env, script_path};
 
 /// Checks in `unmodified_programs.py`.
-const UNMODIFIED_CHECKS: u32 = 6;
+const UNMODIFIED_CHECKS: u32 = 7;
 
 const REGIONAL_JOBS: &str =
     "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/tuningJobs";

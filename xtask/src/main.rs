@@ -106,6 +106,7 @@ fn run(args: Vec<String>) -> Result<()> {
 
 fn test(extra: &[String]) -> Result<()> {
     python_env()?;
+    node_env()?;
     let mut args: Vec<&str> = if has_nextest() {
         vec!["nextest", "run", "--workspace", "--no-fail-fast"]
     } else {
@@ -278,6 +279,33 @@ fn python_env() -> Result<()> {
             eprintln!(
                 "xtask: warning: the Python environment could not be prepared; \
                  the official-client conformance tests will fail"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Prepares `target/node-env` with the official Node.js clients (`npm ci` on
+/// `tests/node/package-lock.json`; idempotent and quick once it exists), as [`python_env`] does
+/// for Python: under CI a failure stops here, elsewhere it warns and the Node.js tests fail, each
+/// saying how to create it. `RETUNE_SKIP_NODE=1` skips the step.
+fn node_env() -> Result<()> {
+    let script = Path::new("scripts/node-env.sh");
+    if env::var_os("RETUNE_SKIP_NODE").is_some() || !script.exists() {
+        return Ok(());
+    }
+    eprintln!("$ bash {}", script.display());
+    let ok = Command::new("bash")
+        .arg(script)
+        .status()
+        .is_ok_and(|s| s.success());
+    match (ok, running_in_ci()) {
+        (true, _) => Ok(()),
+        (false, true) => bail!("could not prepare the Node.js clients for the conformance tests"),
+        (false, false) => {
+            eprintln!(
+                "xtask: warning: the Node.js clients could not be installed; \
+                 the Node.js conformance tests will fail"
             );
             Ok(())
         }

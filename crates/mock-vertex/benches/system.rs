@@ -13,6 +13,11 @@
 //!   then `BENCH_CONNECTIONS` (default 16) keep-alive HTTP/1.1 connections on 127.0.0.1 send
 //!   `BENCH_REQUESTS` (default 200,000) GETs of that job in a closed loop from one client thread
 //!   (a 10,000-request warm-up first). Latency is per request, send to last body byte.
+//! - **Unary latency, REST and gRPC**: the same binary, one finished job, then GetTuningJob
+//!   sent one at a time (closed loop, one connection each) `requests / 10` times: as REST over
+//!   HTTP/1.1 (`GET /v1/{name}`) and as gRPC over cleartext HTTP/2
+//!   (`/google.cloud.aiplatform.v1.GenAiTuningService/GetTuningJob`), alternating in blocks of
+//!   1,000 so that both see the same machine load. Latency is send to trailers.
 //! - **Memory per stored job**: a child process (this binary, re-run with
 //!   `MOCK_VERTEX_BENCH_CHILD=memory`) reads `VmRSS` before and after creating 100,000 jobs
 //!   through the in-process router, once with jobs left pending (manual clock) and once with
@@ -119,6 +124,9 @@ fn run_all() -> BenchResult<()> {
     }
     if selected("loopback_get") {
         loopback_get(sizes)?;
+    }
+    if selected("unary_latency") {
+        unary_latency(sizes)?;
     }
     Ok(())
 }
@@ -453,6 +461,128 @@ fn loopback_get(sizes: Sizes) -> BenchResult<()> {
             percentile(&latencies, 99.9),
             percentile(&latencies, 100.0),
         );
+        BenchResult::Ok(())
+    })?;
+    drop(server);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unary latency, REST and gRPC
+// ---------------------------------------------------------------------------------------------
+
+type Http2Sender = hyper::client::conn::http2::SendRequest<Full<Bytes>>;
+
+/// A framed `GetTuningJobRequest` with `name` (field 1).
+fn grpc_get_request(name: &str) -> Bytes {
+    let mut message = vec![0x0a];
+    let mut len = name.len();
+    while len >= 0x80 {
+        message.push((len as u8) | 0x80);
+        len >>= 7;
+    }
+    message.push(len as u8);
+    message.extend_from_slice(name.as_bytes());
+    let mut framed = vec![0];
+    framed.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    framed.extend_from_slice(&message);
+    Bytes::from(framed)
+}
+
+/// One gRPC unary call; its latency in microseconds.
+async fn grpc_call(sender: &mut Http2Sender, authority: &str, body: Bytes) -> BenchResult<u32> {
+    let sent = Instant::now();
+    sender.ready().await?;
+    let request = Request::builder()
+        .method("POST")
+        .uri(format!(
+            "http://{authority}/google.cloud.aiplatform.v1.GenAiTuningService/GetTuningJob"
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(Full::new(body))?;
+    let response = sender.send_request(request).await?;
+    let collected = response.into_body().collect().await?;
+    let status = collected
+        .trailers()
+        .and_then(|t| t.get("grpc-status"))
+        .map(|v| v.as_bytes().to_vec());
+    if status.as_deref() != Some(b"0".as_slice()) || collected.to_bytes().is_empty() {
+        return Err(format!("GetTuningJob over gRPC answered grpc-status {status:?}").into());
+    }
+    Ok(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX))
+}
+
+fn unary_latency(sizes: Sizes) -> BenchResult<()> {
+    let total = (sizes.requests / 10).max(100);
+    let block = 1_000.min(total);
+    let (server, _) = spawn_server("instant")?;
+    let addr = server.addr;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let host = addr.to_string();
+        let mut rest = connect(addr).await?;
+        let (status, bytes) = send(
+            &mut rest,
+            "POST",
+            &host,
+            &format!("{PARENT}/tuningJobs"),
+            Bytes::from(create_body()),
+        )
+        .await?;
+        if status != StatusCode::OK {
+            return Err(format!("create answered {status}").into());
+        }
+        let job: serde_json::Value = serde_json::from_slice(&bytes)?;
+        let name = job["name"].as_str().unwrap_or_default().to_owned();
+        let path = format!("/v1/{name}");
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (mut grpc, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(stream),
+        )
+        .await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let request = grpc_get_request(&name);
+        let (mut rest_latencies, mut grpc_latencies) = (Vec::new(), Vec::new());
+        // Warm-up, then alternating blocks.
+        for _ in 0..block {
+            send(&mut rest, "GET", &host, &path, Bytes::new()).await?;
+            grpc_call(&mut grpc, &host, request.clone()).await?;
+        }
+        while rest_latencies.len() < total {
+            for _ in 0..block {
+                let sent = Instant::now();
+                let (status, _) = send(&mut rest, "GET", &host, &path, Bytes::new()).await?;
+                if status != StatusCode::OK {
+                    return Err(format!("GET {path} answered {status}").into());
+                }
+                rest_latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
+            }
+            for _ in 0..block {
+                grpc_latencies.push(grpc_call(&mut grpc, &host, request.clone()).await?);
+            }
+        }
+        for (label, latencies) in [
+            ("REST (HTTP/1.1)", &mut rest_latencies),
+            ("gRPC (HTTP/2)", &mut grpc_latencies),
+        ] {
+            latencies.sort_unstable();
+            println!(
+                "unary_latency: GetTuningJob over {label}, {} sequential calls on one connection: \
+                 p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+                latencies.len(),
+                percentile(latencies, 50.0),
+                percentile(latencies, 90.0),
+                percentile(latencies, 99.0),
+                percentile(latencies, 100.0),
+            );
+        }
         BenchResult::Ok(())
     })?;
     drop(server);

@@ -1,7 +1,7 @@
 //! A faithful local emulator of the Vertex AI tuning-jobs and Model Registry REST API.
 //!
 //! `mock-vertex` lets users develop and test continuous tuning offline and in CI. It serves the
-//! REST surface of `GenAiTuningService`, `ModelService` (the registry part), operations and
+//! REST and gRPC surface of `GenAiTuningService`, `ModelService` (the registry part), operations and
 //! endpoints under `/v1` and `/v1beta1`, as the official clients (google-genai, GAPIC
 //! google-cloud-aiplatform, the Rust `google-cloud-aiplatform-v1` crate) call it, plus the Cloud
 //! Storage JSON API its tuning jobs read their data from ([`storage`]). Every rule comes from
@@ -116,6 +116,22 @@
 //! | POST | `/token` | OAuth 2.0 token endpoint: JWT bearer and refresh-token grants ([`oauth`]) |
 //! | CONNECT | `host:443` | intercepting HTTPS proxy for Google's hosts, others refused ([`proxy`]) |
 //! | GET | `/_emulator/env`, `/_emulator/ca.pem` | what `retune emulator env` prints; the CA certificate |
+//! | POST (gRPC) | `/google.cloud.aiplatform.{v1,v1beta1}.{Service}/{Method}`, `/google.longrunning.Operations/{Method}` | the same RPCs over gRPC ([`grpc`]) |
+//! | POST (gRPC) | `/grpc.reflection.{v1,v1alpha}.ServerReflection/ServerReflectionInfo` | gRPC server reflection |
+//!
+//! # gRPC
+//!
+//! The same port speaks HTTP/1.1 and HTTP/2 (cleartext with prior knowledge, or ALPN `h2` through
+//! the intercepting proxy). A request with `content-type: application/grpc` is a gRPC call
+//! ([`grpc`]): `GenAiTuningService`, the registry part of `ModelService`, `EndpointService`
+//! (get, list), `PredictionService` (`GenerateContent`, `StreamGenerateContent`, `CountTokens`;
+//! `LlmUtilityService.CountTokens` under `v1`) and `google.longrunning.Operations`. Each call is
+//! transcoded by its `google.api.http` binding into the REST request above, through the same
+//! router: metadata are headers (`authorization`, so the auth mode applies), errors keep their
+//! code, message and details (`grpc-status-details-bin`). Methods not emulated, and unknown
+//! services, are UNIMPLEMENTED; a field that fits none of a method's name patterns is
+//! INVALID_ARGUMENT; a broken frame or an undecodable message is INTERNAL, an oversized one
+//! RESOURCE_EXHAUSTED, a compressed request UNIMPLEMENTED (as gRPC servers answer them).
 //!
 //! # Controls for test writers
 //!
@@ -209,6 +225,7 @@ pub mod console;
 pub mod error;
 pub mod faults;
 pub mod filter;
+pub mod grpc;
 pub(crate) mod handlers;
 pub mod jobs;
 pub mod journal;

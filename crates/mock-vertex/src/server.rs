@@ -1,4 +1,5 @@
-//! Serving: the axum [`router`], [`serve`] over TCP, and the [`MockVertex`] handle for tests.
+//! Serving: the axum [`router`] (REST, and gRPC in front of it), [`serve`] over TCP (HTTP/1.1 and
+//! cleartext HTTP/2), and the [`MockVertex`] handle for tests.
 
 use std::future::Future;
 use std::io;
@@ -41,7 +42,7 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// ```
 pub fn router(state: Emulator) -> Router {
     let gcs = gcs_router(state.objects().clone());
-    Router::new()
+    let rest = Router::new()
         .merge(crate::admin::router())
         .merge(crate::metadata::router())
         .merge(crate::console::assets_router(
@@ -53,14 +54,27 @@ pub fn router(state: Emulator) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
         .merge(gcs)
-        .layer(CatchPanicLayer)
+        .layer(CatchPanicLayer);
+    crate::grpc::with_grpc(rest).layer(CatchPanicLayer)
 }
 
 /// Serves the emulator on `listener` until the process ends.
 ///
 /// `CONNECT` requests are the intercepting proxy's ([`crate::proxy`]); the rest is [`router`].
 pub async fn serve(listener: TcpListener, state: Emulator) -> io::Result<()> {
-    axum::serve(listener, service(state).into_make_service()).await
+    axum::serve(without_delay(listener), service(state).into_make_service()).await
+}
+
+/// `listener` with `TCP_NODELAY` on every accepted connection: an HTTP/2 answer is written in
+/// several small frames (a gRPC reply's data, then its trailers), which Nagle's algorithm would
+/// hold back until the client's delayed acknowledgement, some 40 ms per call.
+fn without_delay(listener: TcpListener) -> impl axum::serve::Listener<Addr = SocketAddr> {
+    use axum::serve::ListenerExt as _;
+    listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%err, "cannot set TCP_NODELAY");
+        }
+    })
 }
 
 /// The router behind the `CONNECT` handling of [`crate::proxy`].
@@ -86,7 +100,7 @@ pub async fn serve_with_shutdown(
     state: Emulator,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(listener, service(state).into_make_service())
+    axum::serve(without_delay(listener), service(state).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await
 }

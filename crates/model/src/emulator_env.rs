@@ -163,9 +163,14 @@ pub struct EmulatorEnv {
 }
 
 /// The variables [`EmulatorEnv::vars`] sets, in order.
+///
+/// The proxy comes in both spellings: gRPC's C core (Python's `grpcio`, and the clients built on
+/// it) reads only the lowercase `https_proxy` and `no_proxy`.
 pub const ENV_NAMES: &[&str] = &[
     "HTTPS_PROXY",
     "NO_PROXY",
+    "https_proxy",
+    "no_proxy",
     "SSL_CERT_FILE",
     "REQUESTS_CA_BUNDLE",
     "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
@@ -185,6 +190,8 @@ impl EmulatorEnv {
     pub fn vars(&self) -> Vec<(&'static str, String)> {
         let proxy = format!("http://{}", self.authority);
         let values = [
+            proxy.clone(),
+            NO_PROXY.to_owned(),
             proxy.clone(),
             NO_PROXY.to_owned(),
             self.ca_file.clone(),
@@ -309,6 +316,7 @@ mod tests {
         let text = env().exports();
         assert_eq!(text.lines().count(), ENV_NAMES.len());
         assert!(text.contains("export HTTPS_PROXY='http://127.0.0.1:8080'\n"));
+        assert!(text.contains("export https_proxy='http://127.0.0.1:8080'\n"));
         assert!(text.contains("export SSL_CERT_FILE='/tmp/ca dir/ca.pem'\n"));
         assert!(text.contains("export GCE_METADATA_HOST='127.0.0.1:8080'\n"));
         assert!(text.contains("export GOOGLE_GENAI_USE_VERTEXAI='True'\n"));
