@@ -479,6 +479,10 @@ pub struct ServeArgs {
     /// [default: ~/.config/retune/emulator-ca].
     #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_CA_DIR")]
     pub ca_dir: Option<PathBuf>,
+    /// Keep the emulator's state in DIR (created if missing) so it survives restarts and
+    /// crashes [default: in memory].
+    #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Create this Cloud Storage bucket at start, ready for `retune dataset upload`
     /// (repeatable).
     #[arg(long = "bucket", value_name = "NAME", value_parser = values::bucket)]

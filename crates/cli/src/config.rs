@@ -367,6 +367,8 @@ pub struct Serve {
     pub jobs: mock_vertex::JobSpeed,
     /// `--ca-dir`.
     pub ca_dir: Option<PathBuf>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
     /// `--bucket`s to create at start.
     pub buckets: Vec<BucketName>,
 }
@@ -751,6 +753,7 @@ fn resolve_serve(serve: ServeArgs) -> Serve {
         auth: serve.auth,
         jobs: serve.jobs,
         ca_dir: serve.ca_dir,
+        data_dir: serve.data_dir,
         buckets: serve.buckets,
     }
 }

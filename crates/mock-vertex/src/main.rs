@@ -2,8 +2,13 @@
 //!
 //! ```text
 //! mock-vertex [--port 8080] [--host 127.0.0.1] [--gcs-dir DIR] [--auth none|required|any-token|token=T]
-//!             [--jobs instant|scaled|manual] [--ca-dir DIR]
+//!             [--jobs instant|scaled|manual] [--ca-dir DIR] [--data-dir DIR]
 //! ```
+//!
+//! With `--data-dir DIR` the state (and, without `--gcs-dir`, the object store) is kept in `DIR`
+//! and survives restarts and crashes (see `mock_vertex::persist`); a directory it cannot use
+//! (a file, unreadable, locked by another emulator, a damaged database) is one line on stderr and
+//! exit status 1. Without it, the state lives in memory.
 //!
 //! It also intercepts HTTPS (`CONNECT`) for Google's hosts with a local CA kept in `--ca-dir`
 //! (created on first use), and serves a metadata server and an OAuth token endpoint, so that
@@ -47,6 +52,10 @@ struct Args {
     /// Default: `$XDG_CONFIG_HOME/retune/emulator-ca` (or `~/.config/retune/emulator-ca`).
     #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_CA_DIR")]
     ca_dir: Option<PathBuf>,
+    /// Keep the state in DIR (created if missing) so it survives restarts and crashes: every
+    /// change is committed before its reply [default: in memory].
+    #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -97,7 +106,10 @@ async fn run(args: Args) -> Result<()> {
     if let Some(dir) = args.gcs_dir {
         builder = builder.gcs_dir(dir);
     }
-    let emulator = builder.build();
+    if let Some(dir) = args.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    let emulator = builder.open()?;
     if let Some(interceptor) = emulator.interceptor() {
         interceptor
             .ca()
@@ -119,9 +131,24 @@ async fn run(args: Args) -> Result<()> {
     );
     tracing::info!(%addr, jobs = %args.jobs, "ready");
 
-    mock_vertex::serve_with_shutdown(listener, emulator, shutdown)
+    // A data directory that can no longer be written stops the server: it must not go on
+    // answering as if changes were kept.
+    let (failed, failure) = tokio::sync::oneshot::channel();
+    let watched = emulator.clone();
+    let stop = async move {
+        tokio::select! {
+            () = shutdown => {}
+            reason = watched.data_dir_failed() => {
+                let _sent = failed.send(reason);
+            }
+        }
+    };
+    mock_vertex::serve_with_shutdown(listener, emulator, stop)
         .await
         .context("server failed")?;
+    if let Ok(reason) = failure.await {
+        anyhow::bail!("stopped: the data directory can no longer be written: {reason}");
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -14,6 +14,7 @@
 //! - `models`: reading models, endpoints and operations, deleting, merging aliases;
 //! - `rendering`: a job's JSON and the bodies kept for polling clients.
 
+mod changes;
 mod events;
 mod job_faults;
 mod models;
@@ -37,6 +38,7 @@ use retune_model::registry::resolve_checkpoint;
 use retune_model::request::ModelUpdate;
 use retune_model::wire;
 
+pub use changes::{Changes, RecordName};
 pub use events::EventKey;
 pub use job_faults::{EpochFailure, JobFaults};
 pub use records::{CheckpointRecord, EndpointRecord, ModelRecord, OperationRecord, VersionRecord};
@@ -72,6 +74,10 @@ pub struct Store {
     pending_objects: Vec<(String, String)>,
     /// Encoded bodies of ended jobs recently read (see [`Store::encoded_job`]).
     rendered: HashMap<RenderKey, RenderedJob>,
+    /// Whether [`changes`](Store::take_changes) are tracked (with `--data-dir`).
+    tracking: bool,
+    /// The changes since they were last taken.
+    changes: Changes,
 }
 
 impl Store {
@@ -96,6 +102,8 @@ impl Store {
             last_stats: None,
             pending_objects: Vec::new(),
             rendered: HashMap::new(),
+            tracking: false,
+            changes: Changes::default(),
         }
     }
 
@@ -143,6 +151,7 @@ impl Store {
     /// and faults). Id counters keep counting.
     pub fn reset_location(&mut self, location: &LocationName) {
         self.spaces.remove(location);
+        self.touch_cleared(location);
         self.rendered
             .retain(|(job, _, _), _| job.location_name() != location);
         self.events.retain(|_, job| job.location_name() != location);
@@ -229,6 +238,8 @@ impl Store {
         update: &ModelUpdate,
         now: Timestamp,
     ) -> Result<(), ApiError> {
+        self.model(name)?;
+        self.touch_model(name);
         let record = self.model_mut(name)?;
         match version {
             None => {

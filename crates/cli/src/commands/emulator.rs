@@ -32,7 +32,10 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
     if let Some(dir) = &serve.gcs_dir {
         builder = builder.gcs_dir(dir.clone());
     }
-    let emulator = builder.build();
+    if let Some(dir) = &serve.data_dir {
+        builder = builder.data_dir(dir.clone());
+    }
+    let emulator = builder.open()?;
     for bucket in &serve.buckets {
         emulator
             .objects()

@@ -110,11 +110,8 @@ impl Emulator {
     /// Forgets everything: jobs, models, endpoints, operations, id counters, job and route
     /// faults, the journal. The clock, the job speed and the object store stay.
     pub fn reset(&self) {
-        {
-            let mut store = self.store_raw();
-            let speed = store.speed();
-            *store = Store::new(speed);
-        }
+        let speed = self.job_speed();
+        self.replace_store(Store::new(speed));
         self.faults().clear();
         self.journal().clear();
         self.notify_changed();
@@ -140,6 +137,14 @@ impl Emulator {
     /// faults and the journal are kept.
     pub fn import_state(&self, snapshot: &StateSnapshot) -> Result<(), SnapshotError> {
         let store = snapshot::import(snapshot)?;
+        self.restore_clock(snapshot)?;
+        self.replace_store(store);
+        self.notify_changed();
+        Ok(())
+    }
+
+    /// Sets the clock to a snapshot's mode and time.
+    pub(crate) fn restore_clock(&self, snapshot: &StateSnapshot) -> Result<(), SnapshotError> {
         let now: Timestamp = snapshot
             .clock
             .now
@@ -149,8 +154,6 @@ impl Emulator {
             .ok_or_else(|| snapshot_error("clock.mode", "expected manual or system"))?;
         self.set_clock_mode(mode);
         self.set_time(now);
-        *self.store_raw() = store;
-        self.notify_changed();
         Ok(())
     }
 

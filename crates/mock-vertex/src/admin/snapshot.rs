@@ -14,7 +14,9 @@
 mod export;
 mod import;
 
-pub(crate) use export::export;
+pub(crate) use export::{
+    endpoint_snapshot, export, globals, job_snapshot, model_snapshot, operation_snapshot,
+};
 pub(crate) use import::import;
 
 use std::collections::BTreeMap;

@@ -44,6 +44,7 @@ impl Store {
     }
 
     fn fire(&mut self, name: &TuningJobName, at: Timestamp) {
+        self.touch_job(name);
         let location = name.location_name().clone();
         let failure = self
             .job(name)

@@ -12,6 +12,7 @@ use retune_model::emulator_policy::checkpoint_endpoint_display_name;
 use retune_model::names::{CheckpointId, EndpointId, EndpointName, ModelId, ModelName};
 use retune_model::registry::{TunedJob, VersionHome, new_version};
 
+use super::RecordName;
 use super::{CheckpointRecord, EndpointRecord, ModelRecord, Store, VersionRecord};
 use crate::error::ApiError;
 use crate::jobs::{JobRecord, TunedOutput, experiment_name};
@@ -65,6 +66,7 @@ impl Store {
             VersionHome::NewModel { display_name } => {
                 let id = self.new_model_id();
                 let name = ModelName::new(location.clone(), id.clone());
+                self.touch_model(&name);
                 self.space_mut(&location).models.insert(
                     id,
                     ModelRecord::new(
@@ -84,6 +86,7 @@ impl Store {
         for c in &version.checkpoints {
             let endpoint = EndpointName::new(location.clone(), self.new_endpoint_id());
             let checkpoint = CheckpointId::from_number(u64::from(c.id));
+            self.touch(RecordName::Endpoint(endpoint.clone()));
             self.space_mut(&location).endpoints.insert(
                 endpoint.endpoint_id().clone(),
                 EndpointRecord {

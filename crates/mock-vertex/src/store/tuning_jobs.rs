@@ -12,6 +12,7 @@ use retune_model::names::{
 };
 use retune_model::wire;
 
+use super::RecordName;
 use super::Store;
 use crate::error::ApiError;
 use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase};
@@ -101,6 +102,7 @@ impl Store {
     pub(crate) fn put_job(&mut self, record: JobRecord) {
         let location = record.name.location_name().clone();
         let id = record.name.tuning_job_id();
+        self.touch_job(&record.name);
         if self.space_mut(&location).jobs.insert(id, record).is_some() {
             self.rendered.clear();
         }
@@ -115,6 +117,7 @@ impl Store {
     }
 
     pub(super) fn job_mut(&mut self, name: &TuningJobName) -> Result<&mut JobRecord, ApiError> {
+        self.touch_job(name);
         self.spaces
             .get_mut(name.location_name())
             .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
@@ -150,6 +153,7 @@ impl Store {
         let mut record = self.new_operation(OperationParent::TuningJob(name.clone()), now);
         record.rebased = Some(Box::new(job));
         let location = name.location_name().clone();
+        self.touch(RecordName::Operation(record.name.clone()));
         self.space_mut(&location)
             .operations
             .insert(record.name.operation_id(), record.clone());
@@ -167,6 +171,7 @@ impl Store {
     /// ends after `emulator_policy::cancel_delay`.
     pub fn cancel_job(&mut self, name: &TuningJobName, now: Timestamp) -> Result<(), ApiError> {
         let delay = cancel_delay(self.pace());
+        self.touch_job(name);
         let job = self
             .spaces
             .get_mut(name.location_name())

@@ -1,0 +1,171 @@
+//! `--data-dir`: the emulator's state kept in an embedded database, each change committed before
+//! the reply that acknowledges it.
+//!
+//! Layout of a data directory `DIR`:
+//! - `DIR/LOCK`: held (an OS file lock) while an emulator uses `DIR`; a second one is refused;
+//! - `DIR/state.sqlite3` (with its `-wal` file): a SQLite database in WAL mode with
+//!   `synchronous=FULL`, holding `meta` (the format version and the globals: clock, job speed,
+//!   id counters, faults waiting for the next job) and `records` (every job, model, endpoint and
+//!   operation, keyed by resource name, as its state-snapshot JSON);
+//! - `DIR/objects`: the object store (`gs://b/o` is `DIR/objects/b/o`), unless `--gcs-dir`.
+//!
+//! Durability invariant: a request that changed the store gets its reply only after the
+//! transaction holding its changes is committed (fsynced). The store tracks which records
+//! changed ([`crate::store::Changes`]); under the store lock they are serialized into a
+//! [`batch::Batch`] and queued, so the queue order is the order of changes. One writer thread
+//! (`writer`) commits whatever is queued in one transaction (group commit: one fsync for all the
+//! requests of the batch), then publishes the last sequence number committed; the request's
+//! task awaits it ([`await_durable`], a layer around every route) without holding any lock.
+//!
+//! Format versions (`db::DATA_FORMAT`): format 0 is a directory holding a JSON state export
+//! `state.json` (what `GET /_emulator/state` wrote before there was a database); it is migrated
+//! into a new database, and the file is left in place. A database of a newer format is refused.
+
+mod batch;
+mod db;
+mod error;
+mod writer;
+
+use std::cell::Cell;
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use retune_model::Code;
+
+pub(crate) use batch::collect;
+pub use db::DATA_FORMAT;
+pub use error::DataDirError;
+
+use crate::admin::StateSnapshot;
+use crate::error::ApiError;
+use crate::state::Emulator;
+
+/// The lock file's name.
+const LOCK_FILE: &str = "LOCK";
+/// The object store's directory name.
+const OBJECTS_DIR: &str = "objects";
+
+/// An open data directory: its lock, and the writer committing changes to its database.
+#[derive(Debug)]
+pub(crate) struct DataDir {
+    path: PathBuf,
+    writer: writer::Writer,
+    /// Held for the emulator's lifetime (the OS lock goes with the file).
+    _lock: File,
+}
+
+/// What a data directory held when it was opened.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// The directory, locked, with its writer running.
+    pub(crate) dir: DataDir,
+    /// The stored state (`None`: a new directory).
+    pub(crate) state: Option<StateSnapshot>,
+}
+
+impl DataDir {
+    /// Opens (creating it if missing) the data directory `path`: takes its lock, checks and
+    /// migrates its database, reads the state it holds, and starts the writer.
+    pub(crate) fn open(path: &Path) -> Result<Opened, DataDirError> {
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_dir() => {
+                return Err(DataDirError::NotADirectory(path.to_owned()));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(path).map_err(|e| DataDirError::io(path, e))?;
+            }
+            Err(e) => return Err(DataDirError::io(path, e)),
+        }
+        let lock_path = path.join(LOCK_FILE);
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| DataDirError::io(&lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(DataDirError::Locked(path.to_owned())),
+            Err(TryLockError::Error(e)) => return Err(DataDirError::io(&lock_path, e)),
+        }
+        let (connection, state) = db::open(path)?;
+        Ok(Opened {
+            dir: DataDir {
+                path: path.to_owned(),
+                writer: writer::Writer::start(connection),
+                _lock: lock,
+            },
+            state,
+        })
+    }
+
+    /// The directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where the object store lives in a data directory.
+    pub(crate) fn objects_dir(path: &Path) -> PathBuf {
+        path.join(OBJECTS_DIR)
+    }
+
+    /// Queues a batch (call with the store locked, so batches queue in the order of changes);
+    /// returns its sequence number, to [`note_written`] and then await.
+    pub(crate) fn submit(&self, batch: batch::Batch) -> u64 {
+        self.writer.submit(batch)
+    }
+
+    /// Waits until batch `seq` is committed; the reason when it never will be.
+    pub(crate) async fn committed(&self, seq: u64) -> Result<(), String> {
+        self.writer.committed(seq).await
+    }
+
+    /// Waits until the writer fails (never, while it works); the reason.
+    pub(crate) async fn failed(&self) -> String {
+        self.writer.failed().await
+    }
+}
+
+tokio::task_local! {
+    /// The last batch the current request queued (0: none).
+    static WRITTEN: Cell<u64>;
+}
+
+/// Records that the current request queued batch `seq` (its reply waits for it).
+pub(crate) fn note_written(seq: u64) {
+    // Outside a request (start-up, background work) there is no reply to hold back.
+    let _outside = WRITTEN.try_with(|written| written.set(written.get().max(seq)));
+}
+
+/// The layer that holds a reply back until the changes its request made are committed; when
+/// they cannot be, the reply is 503 UNAVAILABLE naming the reason.
+pub(crate) async fn await_durable(
+    State(emulator): State<Emulator>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(dir) = emulator.data_dir() else {
+        return next.run(request).await;
+    };
+    let (response, seq) = WRITTEN
+        .scope(Cell::new(0), async {
+            let response = next.run(request).await;
+            (response, WRITTEN.with(Cell::get))
+        })
+        .await;
+    if seq == 0 {
+        return response;
+    }
+    match dir.committed(seq).await {
+        Ok(()) => response,
+        Err(reason) => ApiError::new(
+            Code::Unavailable,
+            format!("The emulator cannot write its data directory: {reason}."),
+        )
+        .into_response(),
+    }
+}
