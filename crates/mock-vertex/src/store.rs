@@ -15,6 +15,7 @@
 //! - `rendering`: a job's JSON and the bodies kept for polling clients.
 
 mod changes;
+mod consistency;
 mod events;
 mod job_faults;
 mod models;

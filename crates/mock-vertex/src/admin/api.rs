@@ -122,6 +122,12 @@ impl Emulator {
         self.with_store_mut(|store, _| store.reset_location(location));
     }
 
+    /// Every broken invariant of the store, one line each (empty: sound); see
+    /// `Store::check_consistency`.
+    pub fn check_consistency(&self) -> Vec<String> {
+        self.with_store(|store, _| store.check_consistency())
+    }
+
     /// The whole state (after letting due job events happen).
     pub fn export_state(&self) -> StateSnapshot {
         let mode = self.clock_mode();

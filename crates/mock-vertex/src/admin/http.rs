@@ -38,6 +38,7 @@ pub fn router() -> Router<Emulator> {
         .route("/_emulator/ready", get(ready))
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/state", get(get_state).put(put_state))
+        .route("/_emulator/check", get(check))
         .route("/_emulator/seed/tunedModel", post(seed_tuned_model))
         .route("/_emulator/clock", get(get_clock).post(post_clock))
         .route(
@@ -92,6 +93,10 @@ async fn ready(State(emulator): State<Emulator>) -> Response {
     } else {
         ApiError::new(Code::Unavailable, "mock-vertex is not ready.").into_response()
     }
+}
+
+async fn check(State(emulator): State<Emulator>) -> Response {
+    json(&serde_json::json!({ "problems": emulator.check_consistency() }))
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,7 @@
 //! | GET | `/_emulator/ready` | [`Emulator::is_ready`] | `{"status":"READY"}` once it can serve |
 //! | POST | `/_emulator/reset` | [`Emulator::reset`], [`Emulator::reset_location`] | forget everything (jobs, models, endpoints, operations, ids, faults, journal), or with `{"project","location"}` one location's resources; the clock, job speed and object store stay |
 //! | GET, PUT | `/_emulator/state` | [`Emulator::export_state`], [`Emulator::import_state`] | the whole state as JSON ([`StateSnapshot`]) |
+//! | GET | `/_emulator/check` | [`Emulator::check_consistency`] | `{"problems": [...]}`: the store's broken invariants (none when sound) |
 //! | POST | `/_emulator/seed/tunedModel` | [`Emulator::seed_tuned_model`] | a tuned model version with chosen facts ([`SeedTunedModel`]) |
 //! | GET, POST | `/_emulator/clock` | [`Emulator::now`], [`Emulator::advance`], [`Emulator::set_time`], [`Emulator::set_clock_mode`], [`Emulator::set_job_speed`] | read, or `{"mode": "manual"\|"system", "jobs": "instant"\|"scaled"\|"manual", "set": RFC3339, "advance": "30s"}` (applied in that order) |
 //! | GET, POST, DELETE | `/_emulator/faults` | [`Emulator::fail`], [`Emulator::fail_job_at_epoch`], [`Emulator::hold_job`], [`Emulator::clear_faults`] | list, add, clear all (held jobs are released) |
@@ -41,6 +42,7 @@
 //!
 //! [`Emulator::advance`]: crate::Emulator::advance
 //! [`Emulator::await_job`]: crate::Emulator::await_job
+//! [`Emulator::check_consistency`]: crate::Emulator::check_consistency
 //! [`Emulator::clear_faults`]: crate::Emulator::clear_faults
 //! [`Emulator::clear_requests`]: crate::Emulator::clear_requests
 //! [`Emulator::export_state`]: crate::Emulator::export_state
