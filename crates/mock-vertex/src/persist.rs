@@ -2,9 +2,9 @@
 //! the reply that acknowledges it.
 //!
 //! Layout of a data directory `DIR`:
-//! - `DIR/LOCK`: held (an OS file lock) while an emulator uses `DIR`; a second one is refused;
 //! - `DIR/state.sqlite3` (with its `-wal` file): a SQLite database in WAL mode with
-//!   `synchronous=FULL`, holding `meta` (the format version and the globals: clock, job speed,
+//!   `synchronous=FULL` and exclusive locking (the emulator holds its lock from start to exit, so
+//!   a second emulator on `DIR` is refused), holding `meta` (the format version and the globals: clock, job speed,
 //!   id counters, faults waiting for the next job) and `records` (every job, model, endpoint and
 //!   operation, keyed by resource name, as its state-snapshot JSON);
 //! - `DIR/objects`: the object store (`gs://b/o` is `DIR/objects/b/o`), unless `--gcs-dir`.
@@ -27,7 +27,6 @@ mod error;
 mod writer;
 
 use std::cell::Cell;
-use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 
 use axum::extract::{Request, State};
@@ -43,18 +42,14 @@ use crate::admin::StateSnapshot;
 use crate::error::ApiError;
 use crate::state::Emulator;
 
-/// The lock file's name.
-const LOCK_FILE: &str = "LOCK";
 /// The object store's directory name.
 const OBJECTS_DIR: &str = "objects";
 
-/// An open data directory: its lock, and the writer committing changes to its database.
+/// An open data directory: the writer committing changes to its (locked) database.
 #[derive(Debug)]
 pub(crate) struct DataDir {
     path: PathBuf,
     writer: writer::Writer,
-    /// Held for the emulator's lifetime (the OS lock goes with the file).
-    _lock: File,
 }
 
 /// What a data directory held when it was opened.
@@ -67,7 +62,7 @@ pub(crate) struct Opened {
 }
 
 impl DataDir {
-    /// Opens (creating it if missing) the data directory `path`: takes its lock, checks and
+    /// Opens (creating it if missing) the data directory `path`: locks, checks and
     /// migrates its database, reads the state it holds, and starts the writer.
     pub(crate) fn open(path: &Path) -> Result<Opened, DataDirError> {
         match std::fs::metadata(path) {
@@ -80,24 +75,11 @@ impl DataDir {
             }
             Err(e) => return Err(DataDirError::io(path, e)),
         }
-        let lock_path = path.join(LOCK_FILE);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| DataDirError::io(&lock_path, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(DataDirError::Locked(path.to_owned())),
-            Err(TryLockError::Error(e)) => return Err(DataDirError::io(&lock_path, e)),
-        }
         let (connection, state) = db::open(path)?;
         Ok(Opened {
             dir: DataDir {
                 path: path.to_owned(),
                 writer: writer::Writer::start(connection),
-                _lock: lock,
             },
             state,
         })

@@ -40,25 +40,36 @@ pub(super) fn open(dir: &Path) -> Result<(Connection, Option<StateSnapshot>), Da
     if !exists {
         create(dir, &path)?;
     }
-    let connection = connect(&path)?;
+    let connection = connect(dir, &path)?;
     let state = load(&connection, &path)?;
     Ok((connection, state))
 }
 
-/// Opens an existing database file for reading and writing, in WAL mode with full syncs, and
-/// checks that it is sound.
-fn connect(path: &Path) -> Result<Connection, DataDirError> {
+/// Opens an existing database file for reading and writing, in WAL mode with full syncs, takes
+/// its lock for as long as the connection lives, and checks that it is sound.
+fn connect(dir: &Path, path: &Path) -> Result<Connection, DataDirError> {
     let connection = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| DataDirError::database(path, e))?;
-    // Exclusive locking backs up the LOCK file; WAL makes a commit one append and one fsync.
+    // A locked database is another emulator's: refused at once, not waited for.
+    connection
+        .busy_timeout(std::time::Duration::ZERO)
+        .map_err(|e| DataDirError::database(path, e))?;
+    // Exclusive locking: the first write transaction takes the lock, kept until the connection
+    // closes (even by the process dying). WAL makes a commit one append and one fsync.
     connection
         .execute_batch(
-            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
+            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+             BEGIN EXCLUSIVE; COMMIT;",
         )
-        .map_err(|e| damaged_or_database(path, e))?;
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                DataDirError::Locked(dir.to_owned())
+            }
+            _ => damaged_or_database(path, e),
+        })?;
     let check: String = connection
         .query_row("PRAGMA quick_check", [], |row| row.get(0))
         .map_err(|e| damaged_or_database(path, e))?;

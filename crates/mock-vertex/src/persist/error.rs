@@ -9,7 +9,7 @@ pub enum DataDirError {
     #[error("data directory {0}: not a directory")]
     NotADirectory(PathBuf),
     /// Another emulator holds the directory's lock.
-    #[error("data directory {0} is in use by another emulator (its LOCK file is held)")]
+    #[error("data directory {0} is in use by another emulator (its database is locked)")]
     Locked(PathBuf),
     /// A file of the directory cannot be read or written.
     #[error("data directory: {path}: {reason}")]
