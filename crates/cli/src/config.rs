@@ -23,7 +23,7 @@ use retune_model::names::{
 
 use crate::args::{
     AliasArgs, Args, CommandArgs, ContinueArgs, DatasetArgs, EmulatorArgs, GenerateArgs,
-    GlobalArgs, JobsArgs, ListArgs, ModelsArgs, ServeArgs, TrainingArgs, TuneArgs,
+    GlobalArgs, JobsArgs, ListArgs, ModelsArgs, ServeArgs, SnapshotArgs, TrainingArgs, TuneArgs,
 };
 use crate::gcloud::GcloudDefaults;
 use crate::values::{JobInput, ModelInput, TargetInput};
@@ -312,6 +312,13 @@ pub enum Command {
         /// `--unset`.
         unset: bool,
     },
+    /// `retune emulator snapshot ...`.
+    EmulatorSnapshot {
+        /// `--endpoint`, the running emulator; `None` = the local default port.
+        endpoint: Option<Endpoint>,
+        /// What to do.
+        action: SnapshotArgs,
+    },
     /// `retune completions`.
     Completions(clap_complete::Shell),
 }
@@ -369,6 +376,12 @@ pub struct Serve {
     pub ca_dir: Option<PathBuf>,
     /// `--data-dir`.
     pub data_dir: Option<PathBuf>,
+    /// `--snapshot-dir`.
+    pub snapshot_dir: Option<PathBuf>,
+    /// `--import`.
+    pub import: Option<PathBuf>,
+    /// `--export-on-exit`.
+    pub export_on_exit: Option<PathBuf>,
     /// `--bucket`s to create at start.
     pub buckets: Vec<BucketName>,
 }
@@ -418,6 +431,10 @@ impl Config {
             CommandArgs::Emulator(EmulatorArgs::Env(env)) => Command::EmulatorEnv {
                 endpoint: global.endpoint.clone(),
                 unset: env.unset,
+            },
+            CommandArgs::Emulator(EmulatorArgs::Snapshot(action)) => Command::EmulatorSnapshot {
+                endpoint: global.endpoint.clone(),
+                action,
             },
             CommandArgs::Completions(c) => Command::Completions(c.shell.into()),
         };
@@ -754,6 +771,9 @@ fn resolve_serve(serve: ServeArgs) -> Serve {
         jobs: serve.jobs,
         ca_dir: serve.ca_dir,
         data_dir: serve.data_dir,
+        snapshot_dir: serve.snapshot_dir,
+        import: serve.import,
+        export_on_exit: serve.export_on_exit,
         buckets: serve.buckets,
     }
 }

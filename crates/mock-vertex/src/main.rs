@@ -3,6 +3,7 @@
 //! ```text
 //! mock-vertex [--port 8080] [--host 127.0.0.1] [--gcs-dir DIR] [--auth none|required|any-token|token=T]
 //!             [--jobs instant|scaled|manual] [--ca-dir DIR] [--data-dir DIR]
+//!             [--snapshot-dir DIR] [--import FILE] [--export-on-exit FILE]
 //! ```
 //!
 //! With `--data-dir DIR` the state (and, without `--gcs-dir`, the object store) is kept in `DIR`
@@ -56,6 +57,17 @@ struct Args {
     /// change is committed before its reply [default: in memory].
     #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Where `retune emulator snapshot save NAME` writes [default: DATA_DIR/snapshots; without
+    /// --data-dir, snapshots are refused].
+    #[arg(long, value_name = "DIR")]
+    snapshot_dir: Option<PathBuf>,
+    /// At start, replace the state with FILE (a snapshot file or a state export).
+    #[arg(long, value_name = "FILE")]
+    import: Option<PathBuf>,
+    /// On a clean stop (SIGINT, SIGTERM), write the state and the objects to FILE, atomically
+    /// (a kill skips it: --data-dir is what survives kills).
+    #[arg(long, value_name = "FILE")]
+    export_on_exit: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -109,7 +121,17 @@ async fn run(args: Args) -> Result<()> {
     if let Some(dir) = args.data_dir {
         builder = builder.data_dir(dir);
     }
+    if let Some(dir) = args.snapshot_dir {
+        builder = builder.snapshot_dir(dir);
+    }
     let emulator = builder.open()?;
+    if let Some(file) = &args.import {
+        emulator
+            .import_file(file)
+            .await
+            .map_err(|e| anyhow::anyhow!("--import: {}", e.message()))?;
+    }
+    let exporter = emulator.clone();
     if let Some(interceptor) = emulator.interceptor() {
         interceptor
             .ca()
@@ -148,6 +170,13 @@ async fn run(args: Args) -> Result<()> {
         .context("server failed")?;
     if let Ok(reason) = failure.await {
         anyhow::bail!("stopped: the data directory can no longer be written: {reason}");
+    }
+    if let Some(file) = &args.export_on_exit {
+        exporter
+            .export_to_file(file)
+            .await
+            .map_err(|e| anyhow::anyhow!("--export-on-exit: {}", e.message()))?;
+        tracing::info!(file = %file.display(), "exported");
     }
     tracing::info!("stopped");
     Ok(())

@@ -7,7 +7,8 @@
 //!   a second emulator on `DIR` is refused), holding `meta` (the format version and the globals: clock, job speed,
 //!   id counters, faults waiting for the next job) and `records` (every job, model, endpoint and
 //!   operation, keyed by resource name, as its state-snapshot JSON);
-//! - `DIR/objects`: the object store (`gs://b/o` is `DIR/objects/b/o`), unless `--gcs-dir`.
+//! - `DIR/objects`: the object store (`gs://b/o` is `DIR/objects/b/o`), unless `--gcs-dir`;
+//! - `DIR/snapshots`: named snapshots (`crate::admin::saved`), unless `--snapshot-dir`.
 //!
 //! Durability invariant: a request that changed the store gets its reply only after the
 //! transaction holding its changes is committed (fsynced). The store tracks which records
@@ -44,6 +45,8 @@ use crate::state::Emulator;
 
 /// The object store's directory name.
 const OBJECTS_DIR: &str = "objects";
+/// The named snapshots' directory name.
+const SNAPSHOTS_DIR: &str = "snapshots";
 
 /// An open data directory: the writer committing changes to its (locked) database.
 #[derive(Debug)]
@@ -93,6 +96,11 @@ impl DataDir {
     /// Where the object store lives in a data directory.
     pub(crate) fn objects_dir(path: &Path) -> PathBuf {
         path.join(OBJECTS_DIR)
+    }
+
+    /// Where named snapshots are saved in a data directory.
+    pub(crate) fn snapshots_dir(path: &Path) -> PathBuf {
+        path.join(SNAPSHOTS_DIR)
     }
 
     /// Queues a batch (call with the store locked, so batches queue in the order of changes);

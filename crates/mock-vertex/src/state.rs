@@ -101,6 +101,8 @@ struct Inner {
     changes: watch::Sender<u64>,
     /// The data directory the store is kept in (`None`: in memory only).
     data: Option<DataDir>,
+    /// Where named snapshots are saved (`None`: nowhere, they are refused).
+    snapshot_dir: Option<PathBuf>,
 }
 
 impl fmt::Debug for Emulator {
@@ -299,6 +301,11 @@ impl Emulator {
         *self.lock() = store;
     }
 
+    /// Where named snapshots are saved, if anywhere.
+    pub fn snapshot_dir(&self) -> Option<&Path> {
+        self.inner.snapshot_dir.as_deref()
+    }
+
     /// The data directory, when the state is kept in one.
     pub(crate) fn data_dir(&self) -> Option<&DataDir> {
         self.inner.data.as_ref()
@@ -366,6 +373,7 @@ pub struct EmulatorBuilder {
     gcs_dir: Option<PathBuf>,
     ca_dir: Option<PathBuf>,
     data_dir: Option<PathBuf>,
+    snapshot_dir: Option<PathBuf>,
 }
 
 impl EmulatorBuilder {
@@ -409,6 +417,12 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Saves named snapshots in `dir` (default with a data directory: `DIR/snapshots`).
+    pub fn snapshot_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.snapshot_dir = Some(dir.into());
+        self
+    }
+
     /// Keeps the state in the data directory `dir` ([`crate::persist`]): finish with
     /// [`open`](EmulatorBuilder::open). The object store lives in `dir/objects` unless
     /// [`gcs_dir`](EmulatorBuilder::gcs_dir) is set.
@@ -427,6 +441,9 @@ impl EmulatorBuilder {
         let opened = DataDir::open(&path)?;
         if self.gcs_dir.is_none() {
             self.gcs_dir = Some(DataDir::objects_dir(&path));
+        }
+        if self.snapshot_dir.is_none() {
+            self.snapshot_dir = Some(DataDir::snapshots_dir(&path));
         }
         let speed = self.speed;
         let emulator = self.build_with(Some(opened.dir));
@@ -486,6 +503,7 @@ impl EmulatorBuilder {
                 interceptor: self.ca_dir.map(|dir| Arc::new(Interceptor::new(dir))),
                 changes: watch::channel(0).0,
                 data,
+                snapshot_dir: self.snapshot_dir,
             }),
         }
     }

@@ -296,3 +296,166 @@ fn failed_start_leaves_the_directory_usable() {
         .unwrap();
     assert_eq!(status, 200);
 }
+
+#[test]
+fn named_snapshots_save_load_list_delete_with_objects() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let url = emulator.url.clone();
+    let job = rt.block_on(create_job(&client, &url));
+    rt.block_on(ok(
+        &client,
+        Method::POST,
+        &format!("{url}/storage/v1/b?project=p"),
+        Some(&json!({"name": "mine"})),
+    ));
+    let (status, _) = rt
+        .block_on(async {
+            client
+                .post(format!(
+                    "{url}/upload/storage/v1/b/mine/o?uploadType=media&name=a.txt"
+                ))
+                .body("hello")
+                .send()
+                .await
+                .map(|r| (r.status().as_u16(), ()))
+        })
+        .unwrap();
+    assert_eq!(status, 200);
+    let saved = rt.block_on(ok(
+        &client,
+        Method::POST,
+        &format!("{url}/_emulator/snapshots/one"),
+        Some(&json!({"objects": true})),
+    ));
+    assert_eq!(saved["name"], "one");
+    rt.block_on(ok(
+        &client,
+        Method::POST,
+        &format!("{url}/_emulator/snapshots/bare"),
+        None,
+    ));
+    let listed = rt.block_on(ok(
+        &client,
+        Method::GET,
+        &format!("{url}/_emulator/snapshots"),
+        None,
+    ));
+    let names: Vec<&str> = listed["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bare", "one"]);
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("snapshots/one.json")).unwrap()).unwrap();
+    assert_eq!(
+        file["objects"][0]["name"], "a.txt",
+        "the object store is included"
+    );
+    let bare: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("snapshots/bare.json")).unwrap()).unwrap();
+    assert!(bare.get("objects").is_none(), "left out without the flag");
+
+    // Forget everything, then load: the job and the object are back.
+    rt.block_on(ok(
+        &client,
+        Method::POST,
+        &format!("{url}/_emulator/reset"),
+        None,
+    ));
+    let (status, _) = rt
+        .block_on(call(&client, Method::GET, &format!("{url}/v1/{job}"), None))
+        .unwrap();
+    assert_eq!(status, 404);
+    rt.block_on(ok(
+        &client,
+        Method::POST,
+        &format!("{url}/_emulator/snapshots/one/load"),
+        None,
+    ));
+    rt.block_on(ok(&client, Method::GET, &format!("{url}/v1/{job}"), None));
+    let object = rt
+        .block_on(async {
+            client
+                .get(format!("{url}/storage/v1/b/mine/o/a.txt?alt=media"))
+                .send()
+                .await?
+                .text()
+                .await
+        })
+        .unwrap();
+    assert_eq!(object, "hello");
+    // A loaded snapshot is the state the data directory keeps.
+    emulator.kill();
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let url = emulator.url.clone();
+    rt.block_on(ok(&client, Method::GET, &format!("{url}/v1/{job}"), None));
+
+    rt.block_on(ok(
+        &client,
+        Method::DELETE,
+        &format!("{url}/_emulator/snapshots/bare"),
+        None,
+    ));
+    let (status, body) = rt
+        .block_on(call(
+            &client,
+            Method::POST,
+            &format!("{url}/_emulator/snapshots/bare/load"),
+            None,
+        ))
+        .unwrap();
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = rt
+        .block_on(call(
+            &client,
+            Method::POST,
+            &format!("{url}/_emulator/snapshots/..%2Fx"),
+            None,
+        ))
+        .unwrap();
+    assert_eq!(status, 400, "{body}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        [std::ffi::OsString::from("one.json")],
+        "no temporary files left"
+    );
+}
+
+#[test]
+fn export_on_exit_writes_a_file_that_import_reads_back() {
+    let temp = tempfile::tempdir().unwrap();
+    let export = temp.path().join("export.json");
+    std::fs::write(&export, "the previous export").unwrap();
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let first = temp.path().join("first");
+    let export_arg = export.to_str().unwrap();
+    let emulator = Emulator::start(
+        &first,
+        &["--jobs", "instant", "--export-on-exit", export_arg],
+    );
+    let job = rt.block_on(create_job(&client, &emulator.url));
+    assert!(emulator.stop().success());
+    let written: Value = serde_json::from_slice(&std::fs::read(&export).unwrap()).unwrap();
+    assert_eq!(written["format"], 1);
+
+    let second = temp.path().join("second");
+    let emulator = Emulator::start(&second, &["--jobs", "instant", "--import", export_arg]);
+    rt.block_on(ok(
+        &client,
+        Method::GET,
+        &format!("{}/v1/{job}", emulator.url),
+        None,
+    ));
+    assert!(first.join("state.sqlite3").exists(), "nothing was deleted");
+}
