@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use retune_model::Timestamp;
+use retune_model::answer::{AnswerIndex, TrainingPair};
 use retune_model::emulator_policy::{
     FIRST_ENDPOINT_ID, FIRST_JOB_ID, FIRST_MODEL_ID, FIRST_OPERATION_ID, Pace,
 };
@@ -70,6 +71,11 @@ pub struct Store {
     /// The data-set statistics of the last job stored: the next job with equal statistics
     /// shares them (tests and benchmarks create many jobs from the same data set).
     last_stats: Option<Arc<wire::TuningDataStats>>,
+    /// The training pairs of the last job stored, shared the same way.
+    last_training: Option<Arc<[TrainingPair]>>,
+    /// The answer index last built for a version without a parent, with the training pairs it
+    /// was built from: a version tuned from the same pairs shares it.
+    last_answers: Option<(Arc<[TrainingPair]>, Arc<AnswerIndex>)>,
     /// Objects finished jobs write (evaluation results: `gs://` URI and contents), waiting for
     /// [`Store::take_pending_objects`] to hand them to the object store.
     pending_objects: Vec<(String, String)>,
@@ -101,6 +107,8 @@ impl Store {
             job_faults: BTreeMap::new(),
             next_job_faults: JobFaults::default(),
             last_stats: None,
+            last_training: None,
+            last_answers: None,
             pending_objects: Vec::new(),
             rendered: HashMap::new(),
             tracking: false,

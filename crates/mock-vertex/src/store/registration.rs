@@ -117,10 +117,20 @@ impl Store {
                 .and_then(|m| m.version(c.plan.version))
                 .map(|v| Arc::clone(&v.answers))
         });
-        let answers = Arc::new(AnswerIndex::lineage(
-            parent_answers.as_deref(),
-            job.training.to_vec(),
-        ));
+        let answers = match (&parent_answers, &self.last_answers) {
+            // Versions tuned from the same pairs alone know the same: one index serves them.
+            (None, Some((pairs, index))) if Arc::ptr_eq(pairs, &job.training) => Arc::clone(index),
+            _ => {
+                let index = Arc::new(AnswerIndex::lineage(
+                    parent_answers.as_deref(),
+                    job.training.to_vec(),
+                ));
+                if parent_answers.is_none() {
+                    self.last_answers = Some((Arc::clone(&job.training), Arc::clone(&index)));
+                }
+                index
+            }
+        };
 
         let id = version.id;
         let record = VersionRecord {

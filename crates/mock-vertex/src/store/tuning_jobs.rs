@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use retune_model::Timestamp;
+use retune_model::answer::TrainingPair;
 use retune_model::base_model::BaseModel;
 use retune_model::continuous::ContinuousTuningPlan;
 use retune_model::emulator_policy::cancel_delay;
@@ -50,6 +51,18 @@ impl Store {
         id
     }
 
+    /// The same training pairs, shared with the last job's when they are equal.
+    fn share_training(&mut self, training: Vec<TrainingPair>) -> Arc<[TrainingPair]> {
+        match &self.last_training {
+            Some(last) if **last == *training => Arc::clone(last),
+            _ => {
+                let training: Arc<[TrainingPair]> = training.into();
+                self.last_training = Some(Arc::clone(&training));
+                training
+            }
+        }
+    }
+
     /// The same statistics, shared with the last job's when they are equal.
     pub(super) fn share_stats(&mut self, data: DataOutcome) -> DataOutcome {
         let DataOutcome::Valid(stats) = data else {
@@ -83,7 +96,7 @@ impl Store {
             timeline: new.timeline,
             export_last_checkpoint_only: new.export_last_checkpoint_only,
             data: self.share_stats(new.data),
-            training: new.training.into(),
+            training: self.share_training(new.training),
             kms_key: new.kms_key.map(Box::new),
             phase: Phase::Scheduled,
             event: None,
