@@ -486,16 +486,17 @@ fn loopback_get(sizes: Sizes) -> BenchResult<()> {
     Ok(())
 }
 
-/// POST create (manual clock: jobs stay pending, as a load of creates leaves them) over
-/// `BENCH_CREATE_CONNECTIONS` (default 32) connections, in memory or with `--data-dir`.
+/// POST create over `BENCH_CREATE_CONNECTIONS` (default 32) connections, in memory or with
+/// `--data-dir`, at the default (scaled) speed: jobs created early finish (registering their
+/// versions and endpoints) while later ones are created, as in a long load.
 fn loopback_create(sizes: Sizes, data_dir: bool) -> BenchResult<()> {
     let connections = env_usize("BENCH_CREATE_CONNECTIONS", 32).max(1);
     let total = env_usize("BENCH_CREATE_REQUESTS", sizes.requests / 10).max(connections);
     let dir = tempfile::tempdir()?;
     let (server, _) = if data_dir {
-        spawn_server_with("manual", &["--data-dir".as_ref(), dir.path().as_os_str()])?
+        spawn_server_with("scaled", &["--data-dir".as_ref(), dir.path().as_os_str()])?
     } else {
-        spawn_server("manual")?
+        spawn_server("scaled")?
     };
     let addr = server.addr;
     let rt = tokio::runtime::Builder::new_current_thread()

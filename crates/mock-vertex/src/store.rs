@@ -23,6 +23,7 @@ mod records;
 mod registration;
 mod rendering;
 mod tuning_jobs;
+mod versions;
 
 #[cfg(test)]
 mod tests;
@@ -223,7 +224,7 @@ impl Store {
         let location = endpoint.name.location_name().clone();
         self.space_mut(&location)
             .endpoints
-            .insert(endpoint.name.endpoint_id().clone(), endpoint);
+            .insert(endpoint.name.endpoint_id().clone(), Box::new(endpoint));
     }
 
     /// Stores an operation as a snapshot had it.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use retune_model::names::{TuningJobId, VersionAlias};
+use retune_model::names::{TuningJobId, VersionAlias, VersionId};
 
 use super::Store;
 
@@ -42,10 +42,11 @@ impl Store {
                     problems.push(format!("model {name} is stored as {location}/{id}"));
                 }
                 let mut holders: BTreeMap<&VersionAlias, usize> = BTreeMap::new();
-                for (vid, version) in &model.versions {
-                    if version.id != *vid {
-                        problems.push(format!("model {name}: version {} under {vid}", version.id));
-                    }
+                let ids: Vec<VersionId> = model.versions.values().map(|v| v.id).collect();
+                if ids.windows(2).any(|w| w[0] >= w[1]) {
+                    problems.push(format!("model {name}: versions out of order {ids:?}"));
+                }
+                for version in model.versions.values() {
                     if model.highest_version.is_none_or(|h| version.id > h) {
                         problems.push(format!(
                             "model {name}: version {} above the highest issued",

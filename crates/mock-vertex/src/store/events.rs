@@ -54,7 +54,7 @@ impl Store {
         let Some(job) = self
             .spaces
             .get_mut(&location)
-            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
         else {
             return;
         };
@@ -124,7 +124,7 @@ impl Store {
                     if let Some(stored) = self
                         .spaces
                         .get_mut(&location)
-                        .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+                        .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
                     {
                         stored.phase = phase;
                     }

@@ -46,7 +46,7 @@ impl Store {
     pub fn endpoints_in(&self, location: &LocationName) -> impl Iterator<Item = &EndpointRecord> {
         self.space(location)
             .into_iter()
-            .flat_map(|space| space.endpoints.values())
+            .flat_map(|space| space.endpoints.values().map(|e| &**e))
     }
 
     pub(super) fn new_operation(
@@ -163,7 +163,7 @@ impl Store {
     pub fn endpoint(&self, name: &EndpointName) -> Result<&EndpointRecord, ApiError> {
         self.spaces
             .get(name.location_name())
-            .and_then(|s| s.endpoints.get(name.endpoint_id()))
+            .and_then(|s| s.endpoints.get(name.endpoint_id()).map(|e| &**e))
             .ok_or_else(|| ApiError::not_found(format!("Endpoint {name} not found.")))
     }
 

@@ -89,7 +89,7 @@ impl Store {
             self.touch(RecordName::Endpoint(endpoint.clone()));
             self.space_mut(&location).endpoints.insert(
                 endpoint.endpoint_id().clone(),
-                EndpointRecord {
+                Box::new(EndpointRecord {
                     name: endpoint.clone(),
                     display_name: checkpoint_endpoint_display_name(job.name.tuning_job_id(), c.id),
                     model: model_name.clone(),
@@ -98,7 +98,7 @@ impl Store {
                     created: at,
                     labels: job.request.labels.clone(),
                     kms_key: job.kms_key.as_deref().cloned(),
-                },
+                }),
             );
             checkpoints.push(CheckpointRecord {
                 id: checkpoint,
@@ -150,7 +150,7 @@ impl Store {
         if let Ok(model) = self.model_mut(&model_name) {
             model.updated = at;
             model.highest_version = Some(id);
-            model.versions.insert(id, record);
+            model.versions.insert(record);
         }
 
         Ok(TunedOutput {

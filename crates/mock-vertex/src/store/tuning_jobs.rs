@@ -116,7 +116,7 @@ impl Store {
         let location = record.name.location_name().clone();
         let id = record.name.tuning_job_id();
         self.touch_job(&record.name);
-        if self.space_mut(&location).jobs.insert(id, record).is_some() {
+        if self.space_mut(&location).jobs.insert(id, Box::new(record)).is_some() {
             self.rendered.clear();
         }
     }
@@ -125,7 +125,7 @@ impl Store {
     pub fn job(&self, name: &TuningJobName) -> Result<&JobRecord, ApiError> {
         self.spaces
             .get(name.location_name())
-            .and_then(|s| s.jobs.get(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get(&name.tuning_job_id()).map(|j| &**j))
             .ok_or_else(|| job_not_found(name))
     }
 
@@ -133,7 +133,7 @@ impl Store {
         self.touch_job(name);
         self.spaces
             .get_mut(name.location_name())
-            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
             .ok_or_else(|| job_not_found(name))
     }
 
@@ -152,7 +152,7 @@ impl Store {
     pub fn jobs_in(&self, location: &LocationName) -> impl Iterator<Item = &JobRecord> {
         self.space(location)
             .into_iter()
-            .flat_map(|space| space.jobs.values())
+            .flat_map(|space| space.jobs.values().map(|j| &**j))
     }
 
     /// Records the finished RebaseTunedModel operation that created `job` (as created), under
@@ -188,7 +188,7 @@ impl Store {
         let job = self
             .spaces
             .get_mut(name.location_name())
-            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
             .ok_or_else(|| job_not_found(name))?;
         let view = job.view(now);
         let outcome = request_cancel(view.progress.state)
@@ -208,7 +208,7 @@ impl Store {
         if let Some(job) = self
             .spaces
             .get_mut(name.location_name())
-            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
         {
             job.event = Some(key);
         }
