@@ -229,6 +229,7 @@ pub struct OutputSnapshot {
     pub model: String,
     pub checkpoints: Vec<CheckpointSnapshot>,
     pub list_checkpoints: bool,
+    /// Derived from the job's name and creation time (read for the record, not used).
     pub experiment: String,
 }
 

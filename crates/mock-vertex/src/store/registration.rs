@@ -15,7 +15,7 @@ use retune_model::registry::{TunedJob, VersionHome, new_version};
 use super::RecordName;
 use super::{CheckpointRecord, EndpointRecord, ModelRecord, Store, VersionRecord};
 use crate::error::ApiError;
-use crate::jobs::{JobRecord, TunedOutput, experiment_name};
+use crate::jobs::{JobRecord, TunedOutput};
 
 impl Store {
     fn new_endpoint_id(&mut self) -> EndpointId {
@@ -157,7 +157,6 @@ impl Store {
             model: model_name.at_version(id),
             checkpoints: outputs,
             list_checkpoints: !job.export_last_checkpoint_only,
-            experiment: experiment_name(&job.name, job.created),
         })
     }
 }

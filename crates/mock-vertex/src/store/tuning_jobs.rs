@@ -116,7 +116,12 @@ impl Store {
         let location = record.name.location_name().clone();
         let id = record.name.tuning_job_id();
         self.touch_job(&record.name);
-        if self.space_mut(&location).jobs.insert(id, Box::new(record)).is_some() {
+        if self
+            .space_mut(&location)
+            .jobs
+            .insert(id, Box::new(record))
+            .is_some()
+        {
             self.rendered.clear();
         }
     }

@@ -111,7 +111,7 @@ pub(crate) fn job_snapshot(job: &JobRecord, faults: Option<&JobFaults>) -> JobSn
                         })
                         .collect(),
                     list_checkpoints: o.list_checkpoints,
-                    experiment: o.experiment.clone(),
+                    experiment: crate::jobs::experiment_name(&job.name, job.created),
                 }),
             },
         },
