@@ -204,6 +204,7 @@
 pub mod admin;
 pub mod auth;
 pub mod clock;
+mod dataset_memo;
 pub mod error;
 pub mod faults;
 pub mod filter;
