@@ -130,6 +130,11 @@ async fn run(args: Args) -> Result<()> {
             .import_file(file)
             .await
             .map_err(|e| anyhow::anyhow!("--import: {}", e.message()))?;
+        // Kept before the emulator says it is ready.
+        emulator
+            .flush()
+            .await
+            .map_err(|e| anyhow::anyhow!("--import: {e}"))?;
     }
     let exporter = emulator.clone();
     if let Some(interceptor) = emulator.interceptor() {

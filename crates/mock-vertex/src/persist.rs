@@ -114,6 +114,11 @@ impl DataDir {
         self.writer.committed(seq).await
     }
 
+    /// Waits until every batch queued so far is committed.
+    pub(crate) async fn flushed(&self) -> Result<(), String> {
+        self.writer.committed(self.writer.last_queued()).await
+    }
+
     /// Waits until the writer fails (never, while it works); the reason.
     pub(crate) async fn failed(&self) -> String {
         self.writer.failed().await

@@ -316,6 +316,15 @@ impl Emulator {
         self.inner.data.as_ref().map(DataDir::path)
     }
 
+    /// Waits until every change made so far is committed to the data directory (at once
+    /// without one); the reason when it cannot be.
+    pub async fn flush(&self) -> Result<(), String> {
+        match &self.inner.data {
+            Some(dir) => dir.flushed().await,
+            None => Ok(()),
+        }
+    }
+
     /// Completes when the data directory can no longer be written (never without one, nor
     /// while it works), with the reason; from then on every change is answered with 503.
     pub async fn data_dir_failed(&self) -> String {

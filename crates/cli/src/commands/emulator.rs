@@ -46,6 +46,10 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
             .import_file(file)
             .await
             .map_err(|e| anyhow::anyhow!("--import: {}", e.message()))?;
+        emulator
+            .flush()
+            .await
+            .map_err(|e| anyhow::anyhow!("--import: {e}"))?;
     }
     let exporter = emulator.clone();
     for bucket in &serve.buckets {

@@ -81,6 +81,11 @@ impl Writer {
         seq
     }
 
+    /// The last sequence number queued (0: none).
+    pub(super) fn last_queued(&self) -> u64 {
+        self.next_seq.load(Ordering::SeqCst).saturating_sub(1)
+    }
+
     /// Waits until batch `seq` is committed.
     pub(super) async fn committed(&self, seq: u64) -> Result<(), String> {
         let mut committed = self.committed.clone();
