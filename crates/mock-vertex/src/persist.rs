@@ -12,11 +12,11 @@
 //!
 //! Durability invariant: a request that changed the store gets its reply only after the
 //! transaction holding its changes is committed (fsynced). The store tracks which records
-//! changed ([`crate::store::Changes`]); under the store lock they are serialized into a
-//! [`batch::Batch`] and queued, so the queue order is the order of changes. One writer thread
+//! changed (`store::Changes`); under the store lock they are serialized into a
+//! batch (`persist/batch`) and queued, so the queue order is the order of changes. One writer thread
 //! (`writer`) commits whatever is queued in one transaction (group commit: one fsync for all the
 //! requests of the batch), then publishes the last sequence number committed; the request's
-//! task awaits it ([`await_durable`], a layer around every route) without holding any lock.
+//! task awaits it (`await_durable`, a layer around every route) without holding any lock.
 //!
 //! Format versions (`db::DATA_FORMAT`): format 0 is a directory holding a JSON state export
 //! `state.json` (what `GET /_emulator/state` wrote before there was a database); it is migrated
