@@ -95,7 +95,6 @@ mod tests {
         assert_eq!(check("gs://b/o", b"abc"), 3);
         assert_eq!(check("gs://b/o", b"abcd"), 4);
         assert_eq!(check("gs://b/other", b"abcd"), 4);
-        drop(check);
         assert_eq!(runs, 3, "only the first repeat was reused");
     }
 }
