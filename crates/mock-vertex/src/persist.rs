@@ -18,6 +18,10 @@
 //! requests of the batch), then publishes the last sequence number committed; the request's
 //! task awaits it (`await_durable`, a layer around every route) without holding any lock.
 //!
+//! Records are stored as their state-snapshot JSON, so what the snapshot leaves out is not kept
+//! either: a version's training pairs (its GenerateContent answers) and a rebase operation's
+//! job body.
+//!
 //! Format versions (`db::DATA_FORMAT`): format 0 is a directory holding a JSON state export
 //! `state.json` (what `GET /_emulator/state` wrote before there was a database); it is migrated
 //! into a new database, and the file is left in place. A database of a newer format is refused.
