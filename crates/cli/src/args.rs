@@ -450,6 +450,35 @@ pub enum EmulatorArgs {
     /// Print the environment that points unmodified programs at a running emulator
     /// (`eval "$(retune emulator env)"`); --endpoint names it [default: http://127.0.0.1:8080].
     Env(EnvArgs),
+    /// Save, load, list or delete named snapshots of a running emulator (--endpoint names it
+    /// [default: http://127.0.0.1:8080]); saved in its --data-dir or --snapshot-dir.
+    #[command(subcommand)]
+    Snapshot(SnapshotArgs),
+}
+
+/// `retune emulator snapshot ...`.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum SnapshotArgs {
+    /// Save the emulator's state as NAME (replacing an older NAME atomically).
+    Save {
+        /// The snapshot's name: letters, digits, '-', '_', '.'.
+        name: String,
+        /// Include the object store's objects (data sets, uploads).
+        #[arg(long)]
+        objects: bool,
+    },
+    /// Replace the emulator's state with snapshot NAME.
+    Load {
+        /// The snapshot's name.
+        name: String,
+    },
+    /// List the saved snapshots.
+    List,
+    /// Delete snapshot NAME.
+    Delete {
+        /// The snapshot's name.
+        name: String,
+    },
 }
 
 /// `retune emulator env`.
@@ -482,6 +511,19 @@ pub struct ServeArgs {
     /// [default: ~/.config/retune/emulator-ca].
     #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_CA_DIR")]
     pub ca_dir: Option<PathBuf>,
+    /// Keep the emulator's state in DIR (created if missing) so it survives restarts and
+    /// crashes [default: in memory].
+    #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Where `retune emulator snapshot save` writes [default: DATA_DIR/snapshots].
+    #[arg(long, value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+    /// At start, replace the state with FILE (a snapshot file or a state export).
+    #[arg(long, value_name = "FILE")]
+    pub import: Option<PathBuf>,
+    /// On Ctrl-C or SIGTERM, write the state and the objects to FILE, atomically.
+    #[arg(long, value_name = "FILE")]
+    pub export_on_exit: Option<PathBuf>,
     /// Create this Cloud Storage bucket at start, ready for `retune dataset upload`
     /// (repeatable).
     #[arg(long = "bucket", value_name = "NAME", value_parser = values::bucket)]

@@ -23,7 +23,7 @@ use retune_model::names::{
 
 use crate::args::{
     AliasArgs, Args, CommandArgs, ContinueArgs, DatasetArgs, EmulatorArgs, GenerateArgs,
-    GlobalArgs, JobsArgs, ListArgs, ModelsArgs, ServeArgs, TrainingArgs, TuneArgs,
+    GlobalArgs, JobsArgs, ListArgs, ModelsArgs, ServeArgs, SnapshotArgs, TrainingArgs, TuneArgs,
 };
 use crate::gcloud::GcloudDefaults;
 use crate::values::{JobInput, ModelInput, TargetInput};
@@ -314,6 +314,13 @@ pub enum Command {
         /// `--unset`.
         unset: bool,
     },
+    /// `retune emulator snapshot ...`.
+    EmulatorSnapshot {
+        /// `--endpoint`, the running emulator; `None` = the local default port.
+        endpoint: Option<Endpoint>,
+        /// What to do.
+        action: SnapshotArgs,
+    },
     /// `retune completions`.
     Completions(clap_complete::Shell),
 }
@@ -386,6 +393,14 @@ pub struct Serve {
     pub jobs: mock_vertex::JobSpeed,
     /// `--ca-dir`.
     pub ca_dir: Option<PathBuf>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// `--snapshot-dir`.
+    pub snapshot_dir: Option<PathBuf>,
+    /// `--import`.
+    pub import: Option<PathBuf>,
+    /// `--export-on-exit`.
+    pub export_on_exit: Option<PathBuf>,
     /// `--bucket`s to create at start.
     pub buckets: Vec<BucketName>,
 }
@@ -444,6 +459,10 @@ impl Config {
                 access_token: global.access_token.clone(),
                 request_timeout: global.request_timeout,
             }),
+            CommandArgs::Emulator(EmulatorArgs::Snapshot(action)) => Command::EmulatorSnapshot {
+                endpoint: global.endpoint.clone(),
+                action,
+            },
             CommandArgs::Completions(c) => Command::Completions(c.shell.into()),
         };
         Ok(Config {
@@ -778,6 +797,10 @@ fn resolve_serve(serve: ServeArgs) -> Serve {
         auth: serve.auth,
         jobs: serve.jobs,
         ca_dir: serve.ca_dir,
+        data_dir: serve.data_dir,
+        snapshot_dir: serve.snapshot_dir,
+        import: serve.import,
+        export_on_exit: serve.export_on_exit,
         buckets: serve.buckets,
     }
 }

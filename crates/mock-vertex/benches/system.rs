@@ -125,6 +125,13 @@ fn run_all() -> BenchResult<()> {
     if selected("loopback_get") {
         loopback_get(sizes)?;
     }
+    if selected("loopback_create") {
+        loopback_create(sizes, false)?;
+        loopback_create(sizes, true)?;
+    }
+    if selected("restart") {
+        restart(sizes)?;
+    }
     if selected("unary_latency") {
         unary_latency(sizes)?;
     }
@@ -158,11 +165,17 @@ impl Drop for Server {
 /// Spawns the binary on a free port and waits for its ready line; returns it and the time that
 /// took.
 fn spawn_server(jobs: &str) -> BenchResult<(Server, Duration)> {
+    spawn_server_with(jobs, &[])
+}
+
+/// [`spawn_server`] with more arguments.
+fn spawn_server_with(jobs: &str, extra: &[&std::ffi::OsStr]) -> BenchResult<(Server, Duration)> {
     let ca_dir = bench_ca_dir()?;
     let started = Instant::now();
     let mut child = Command::new(BINARY)
         .args(["--port", "0", "--jobs", jobs, "--ca-dir"])
         .arg(ca_dir)
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -374,6 +387,19 @@ async fn load(
     connections: usize,
     total: usize,
 ) -> BenchResult<(Vec<u32>, Duration)> {
+    load_with(addr, "GET", path, Bytes::new(), connections, total).await
+}
+
+/// Sends `total` requests (`method` `path` with `body`) over `connections` connections;
+/// returns each latency in microseconds and the wall time.
+async fn load_with(
+    addr: SocketAddr,
+    method: &'static str,
+    path: &str,
+    body: Bytes,
+    connections: usize,
+    total: usize,
+) -> BenchResult<(Vec<u32>, Duration)> {
     let host = addr.to_string();
     let mut senders = Vec::with_capacity(connections);
     for _ in 0..connections {
@@ -384,15 +410,16 @@ async fn load(
     let mut tasks = Vec::with_capacity(connections);
     for mut sender in senders {
         let tickets = Arc::clone(&tickets);
-        let (host, path) = (host.clone(), path.to_owned());
+        let (host, path, body) = (host.clone(), path.to_owned(), body.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(total / connections + 1);
             while tickets.fetch_add(1, Ordering::Relaxed) < total {
                 let sent = Instant::now();
-                let (status, body) = send(&mut sender, "GET", &host, &path, Bytes::new()).await?;
+                let (status, answer) =
+                    send(&mut sender, method, &host, &path, body.clone()).await?;
                 let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
-                if status != StatusCode::OK || body.is_empty() {
-                    return Err(format!("GET {path} answered {status}").into());
+                if status != StatusCode::OK || answer.is_empty() {
+                    return Err(format!("{method} {path} answered {status}").into());
                 }
                 latencies.push(micros);
             }
@@ -586,5 +613,109 @@ fn unary_latency(sizes: Sizes) -> BenchResult<()> {
         BenchResult::Ok(())
     })?;
     drop(server);
+    Ok(())
+}
+
+/// POST create over `BENCH_CREATE_CONNECTIONS` (default 32) connections, in memory or with
+/// `--data-dir`, at the default (scaled) speed: jobs created early finish (registering their
+/// versions and endpoints) while later ones are created, as in a long load.
+fn loopback_create(sizes: Sizes, data_dir: bool) -> BenchResult<()> {
+    let connections = env_usize("BENCH_CREATE_CONNECTIONS", 32).max(1);
+    let total = env_usize("BENCH_CREATE_REQUESTS", sizes.requests / 10).max(connections);
+    let dir = tempfile::tempdir()?;
+    let (server, _) = if data_dir {
+        spawn_server_with("scaled", &["--data-dir".as_ref(), dir.path().as_os_str()])?
+    } else {
+        spawn_server("scaled")?
+    };
+    let addr = server.addr;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let path = format!("{PARENT}/tuningJobs");
+    let body = Bytes::from(create_body());
+    rt.block_on(async {
+        load_with(
+            addr,
+            "POST",
+            &path,
+            body.clone(),
+            connections,
+            total / 10 + 1,
+        )
+        .await?;
+        let (mut latencies, took) =
+            load_with(addr, "POST", &path, body, connections, total).await?;
+        latencies.sort_unstable();
+        println!(
+            "loopback_create ({}): {total} creates, {connections} connections: {:.0} req/s; \
+             latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms",
+            if data_dir { "--data-dir" } else { "in memory" },
+            total as f64 / took.as_secs_f64(),
+            percentile(&latencies, 50.0),
+            percentile(&latencies, 90.0),
+            percentile(&latencies, 99.0),
+            percentile(&latencies, 99.9),
+            percentile(&latencies, 100.0),
+        );
+        BenchResult::Ok(())
+    })?;
+    drop(server);
+    Ok(())
+}
+
+/// Restart time with `BENCH_RESTART_JOBS` (default 100,000) finished jobs in a data directory:
+/// the directory is filled through `--import` of a state made in process, then the binary is
+/// started on it (spawn to ready line) 3 times.
+fn restart(sizes: Sizes) -> BenchResult<()> {
+    let jobs = env_usize("BENCH_RESTART_JOBS", sizes.memory_jobs);
+    let dir = tempfile::tempdir()?;
+    let export = dir.path().join("state.json");
+    let emulator = Emulator::builder().jobs(JobSpeed::Instant).build();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let app = mock_vertex::router(emulator.clone());
+    rt.block_on(async {
+        for _ in 0..jobs {
+            let request = Request::post(format!("{PARENT}/tuningJobs"))
+                .header("content-type", "application/json")
+                .body(Body::from(create_body()))?;
+            let response = app.clone().oneshot(request).await?;
+            if response.status() != StatusCode::OK {
+                return Err(format!("create answered {}", response.status()).into());
+            }
+        }
+        BenchResult::Ok(())
+    })?;
+    std::fs::write(&export, emulator.export_state_json())?;
+    let data = dir.path().join("data");
+    let (server, imported) = spawn_server_with(
+        "instant",
+        &[
+            "--data-dir".as_ref(),
+            data.as_os_str(),
+            "--import".as_ref(),
+            export.as_os_str(),
+        ],
+    )?;
+    drop(server);
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let (server, ready) =
+            spawn_server_with("instant", &["--data-dir".as_ref(), data.as_os_str()])?;
+        times.push(ready);
+        drop(server);
+    }
+    times.sort_unstable();
+    let db = std::fs::metadata(data.join("state.sqlite3"))?.len()
+        + std::fs::metadata(data.join("state.sqlite3-wal")).map_or(0, |m| m.len());
+    println!(
+        "restart: {jobs} finished jobs, database {:.1} MB: import at start {:.0} ms; restart median {:.0} ms, max {:.0} ms",
+        db as f64 / 1e6,
+        ms(imported),
+        ms(times[1]),
+        ms(times[2]),
+    );
     Ok(())
 }

@@ -53,8 +53,6 @@ pub struct TunedOutput {
     pub checkpoints: Vec<(ScheduledCheckpoint, EndpointName)>,
     /// `tunedModel.checkpoints` is listed only with intermediate checkpoints.
     pub list_checkpoints: bool,
-    /// `…/metadataStores/default/contexts/tuning-experiment-…`.
-    pub experiment: String,
 }
 
 /// How a job stands apart from its timeline.
@@ -324,7 +322,7 @@ impl JobRecord {
             job.error = error.clone();
             if let Some(output) = output {
                 job.tuned_model = Some(render_tuned_model(output));
-                job.experiment = output.experiment.clone();
+                job.experiment = experiment_name(&self.name, self.created);
                 job.evaluate_dataset_runs = self
                     .evaluations(output)
                     .into_iter()

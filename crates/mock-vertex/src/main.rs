@@ -2,8 +2,14 @@
 //!
 //! ```text
 //! mock-vertex [--port 8080] [--host 127.0.0.1] [--gcs-dir DIR] [--auth none|required|any-token|token=T]
-//!             [--jobs instant|scaled|manual] [--ca-dir DIR]
+//!             [--jobs instant|scaled|manual] [--ca-dir DIR] [--data-dir DIR]
+//!             [--snapshot-dir DIR] [--import FILE] [--export-on-exit FILE]
 //! ```
+//!
+//! With `--data-dir DIR` the state (and, without `--gcs-dir`, the object store) is kept in `DIR`
+//! and survives restarts and crashes (see `mock_vertex::persist`); a directory it cannot use
+//! (a file, unreadable, locked by another emulator, a damaged database) is one line on stderr and
+//! exit status 1. Without it, the state lives in memory.
 //!
 //! It also intercepts HTTPS (`CONNECT`) for Google's hosts with a local CA kept in `--ca-dir`
 //! (created on first use), and serves a metadata server and an OAuth token endpoint, so that
@@ -47,6 +53,21 @@ struct Args {
     /// Default: `$XDG_CONFIG_HOME/retune/emulator-ca` (or `~/.config/retune/emulator-ca`).
     #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_CA_DIR")]
     ca_dir: Option<PathBuf>,
+    /// Keep the state in DIR (created if missing) so it survives restarts and crashes: every
+    /// change is committed before its reply [default: in memory].
+    #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Where `retune emulator snapshot save NAME` writes [default: DATA_DIR/snapshots; without
+    /// --data-dir, snapshots are refused].
+    #[arg(long, value_name = "DIR")]
+    snapshot_dir: Option<PathBuf>,
+    /// At start, replace the state with FILE (a snapshot file or a state export).
+    #[arg(long, value_name = "FILE")]
+    import: Option<PathBuf>,
+    /// On a clean stop (SIGINT, SIGTERM), write the state and the objects to FILE, atomically
+    /// (a kill skips it: --data-dir is what survives kills).
+    #[arg(long, value_name = "FILE")]
+    export_on_exit: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -97,7 +118,25 @@ async fn run(args: Args) -> Result<()> {
     if let Some(dir) = args.gcs_dir {
         builder = builder.gcs_dir(dir);
     }
-    let emulator = builder.build();
+    if let Some(dir) = args.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    if let Some(dir) = args.snapshot_dir {
+        builder = builder.snapshot_dir(dir);
+    }
+    let emulator = builder.open()?;
+    if let Some(file) = &args.import {
+        emulator
+            .import_file(file)
+            .await
+            .map_err(|e| anyhow::anyhow!("--import: {}", e.message()))?;
+        // Kept before the emulator says it is ready.
+        emulator
+            .flush()
+            .await
+            .map_err(|e| anyhow::anyhow!("--import: {e}"))?;
+    }
+    let exporter = emulator.clone();
     if let Some(interceptor) = emulator.interceptor() {
         interceptor
             .ca()
@@ -119,9 +158,31 @@ async fn run(args: Args) -> Result<()> {
     );
     tracing::info!(%addr, jobs = %args.jobs, "ready");
 
-    mock_vertex::serve_with_shutdown(listener, emulator, shutdown)
+    // A data directory that can no longer be written stops the server: it must not go on
+    // answering as if changes were kept.
+    let (failed, failure) = tokio::sync::oneshot::channel();
+    let watched = emulator.clone();
+    let stop = async move {
+        tokio::select! {
+            () = shutdown => {}
+            reason = watched.data_dir_failed() => {
+                let _sent = failed.send(reason);
+            }
+        }
+    };
+    mock_vertex::serve_with_shutdown(listener, emulator, stop)
         .await
         .context("server failed")?;
+    if let Ok(reason) = failure.await {
+        anyhow::bail!("stopped: the data directory can no longer be written: {reason}");
+    }
+    if let Some(file) = &args.export_on_exit {
+        exporter
+            .export_to_file(file)
+            .await
+            .map_err(|e| anyhow::anyhow!("--export-on-exit: {}", e.message()))?;
+        tracing::info!(file = %file.display(), "exported");
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -42,6 +42,7 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// ```
 pub fn router(state: Emulator) -> Router {
     let gcs = gcs_router(state.objects().clone());
+    let durable = state.clone();
     let rest = Router::new()
         .merge(crate::admin::router())
         .merge(crate::metadata::router())
@@ -54,6 +55,10 @@ pub fn router(state: Emulator) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
         .merge(gcs)
+        .layer(axum::middleware::from_fn_with_state(
+            durable,
+            crate::persist::await_durable,
+        ))
         .layer(CatchPanicLayer);
     crate::grpc::with_grpc(rest).layer(CatchPanicLayer)
 }

@@ -6,7 +6,7 @@
 //! (`Store::advance`), so jobs move lazily, at a cost proportional to the events that are due.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -20,6 +20,7 @@ use crate::clock::{Clock, ClockMode, ControlledClock, ManualClock, SystemClock};
 use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::oauth::IssuedTokens;
+use crate::persist::{self, DataDir, DataDirError};
 use crate::proxy::Interceptor;
 use crate::storage::ObjectStore;
 use crate::store::Store;
@@ -98,6 +99,10 @@ struct Inner {
     /// Bumped whenever jobs may have moved (store writes, fired events, clock changes); the
     /// await control waits on it.
     changes: watch::Sender<u64>,
+    /// The data directory the store is kept in (`None`: in memory only).
+    data: Option<DataDir>,
+    /// Where named snapshots are saved (`None`: nowhere, they are refused).
+    snapshot_dir: Option<PathBuf>,
 }
 
 impl fmt::Debug for Emulator {
@@ -182,6 +187,7 @@ impl Emulator {
     /// Switches the clock's mode without moving time.
     pub fn set_clock_mode(&self, mode: ClockMode) {
         self.inner.clock.set_mode(mode);
+        self.persist_clock();
         self.notify_changed();
     }
 
@@ -189,6 +195,7 @@ impl Emulator {
     /// manual-only version).
     pub fn advance(&self, by: Duration) -> bool {
         self.inner.clock.advance(by);
+        self.persist_clock();
         self.notify_changed();
         true
     }
@@ -196,6 +203,7 @@ impl Emulator {
     /// Sets the time (it may go backwards; jobs already moved stay where they are).
     pub fn set_time(&self, to: Timestamp) {
         self.inner.clock.set(to);
+        self.persist_clock();
         self.notify_changed();
     }
 
@@ -241,6 +249,7 @@ impl Emulator {
         store.advance(now);
         let fired = store.pending_events() < pending;
         let result = f(&mut store, now);
+        self.persist(&mut store, now, false);
         drop(store);
         if fired {
             self.notify_changed();
@@ -253,6 +262,76 @@ impl Emulator {
         let result = self.with_store(f);
         self.notify_changed();
         result
+    }
+
+    /// Queues the changes tracked in `store` (or, with `force`, at least the globals) for the
+    /// data directory; the current request's reply waits for their commit.
+    fn persist(&self, store: &mut Store, now: Timestamp, force: bool) {
+        if let Some(dir) = &self.inner.data
+            && let Some(batch) = persist::collect(store, now, self.clock_mode().as_str(), force)
+        {
+            persist::note_written(dir.submit(batch));
+        }
+    }
+
+    /// Queues the clock (mode and time) for the data directory.
+    fn persist_clock(&self) {
+        if self.inner.data.is_some() {
+            let now = self.now();
+            let mut store = self.lock();
+            self.persist(&mut store, now, true);
+        }
+    }
+
+    /// Replaces the whole store (reset, import); with a data directory, every record is
+    /// written anew.
+    pub(crate) fn replace_store(&self, mut store: Store) {
+        let now = self.now();
+        let mut current = self.lock();
+        if self.inner.data.is_some() {
+            store.track_changes(true);
+        }
+        *current = store;
+        self.persist(&mut current, now, true);
+    }
+
+    /// Takes the store a data directory held at start: only later changes are written.
+    fn adopt_store(&self, mut store: Store) {
+        store.track_changes(false);
+        *self.lock() = store;
+    }
+
+    /// Where named snapshots are saved, if anywhere.
+    pub fn snapshot_dir(&self) -> Option<&Path> {
+        self.inner.snapshot_dir.as_deref()
+    }
+
+    /// The data directory, when the state is kept in one.
+    pub(crate) fn data_dir(&self) -> Option<&DataDir> {
+        self.inner.data.as_ref()
+    }
+
+    /// The data directory's path, when the state is kept in one (`--data-dir`).
+    pub fn data_dir_path(&self) -> Option<&Path> {
+        self.inner.data.as_ref().map(DataDir::path)
+    }
+
+    /// Waits until every change made so far is committed to the data directory (at once
+    /// without one); the reason when it cannot be.
+    pub async fn flush(&self) -> Result<(), String> {
+        match &self.inner.data {
+            Some(dir) => dir.flushed().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Completes when the data directory can no longer be written (never without one, nor
+    /// while it works), with the reason; from then on every change is answered with 503.
+    pub async fn data_dir_failed(&self) -> String {
+        match &self.inner.data {
+            Some(dir) => dir.failed().await,
+            None => std::future::pending().await,
+        }
     }
 
     /// Wakes the waiters of the await control (cheap when there are none).
@@ -283,11 +362,6 @@ impl Emulator {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The store, without letting due events happen (for export and import).
-    pub(crate) fn store_raw(&self) -> MutexGuard<'_, Store> {
-        self.lock()
-    }
-
     fn lock(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock is turned into a 500 by the panic layer; the store it
         // leaves behind is still consistent enough to serve, so recover rather than poison.
@@ -307,6 +381,8 @@ pub struct EmulatorBuilder {
     manual_clock: Option<ManualClock>,
     gcs_dir: Option<PathBuf>,
     ca_dir: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    snapshot_dir: Option<PathBuf>,
 }
 
 impl EmulatorBuilder {
@@ -350,8 +426,68 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Saves named snapshots in `dir` (default with a data directory: `DIR/snapshots`).
+    pub fn snapshot_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.snapshot_dir = Some(dir.into());
+        self
+    }
+
+    /// Keeps the state in the data directory `dir` ([`crate::persist`]): finish with
+    /// [`open`](EmulatorBuilder::open). The object store lives in `dir/objects` unless
+    /// [`gcs_dir`](EmulatorBuilder::gcs_dir) is set.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The emulator, with the state its data directory holds (when one was set): the clock
+    /// where it was (on a running clock, never behind real time, so jobs due while the
+    /// emulator was down are finished), jobs at this builder's speed.
+    pub fn open(mut self) -> Result<Emulator, DataDirError> {
+        let Some(path) = self.data_dir.take() else {
+            return Ok(self.build());
+        };
+        let opened = DataDir::open(&path)?;
+        if self.gcs_dir.is_none() {
+            self.gcs_dir = Some(DataDir::objects_dir(&path));
+        }
+        if self.snapshot_dir.is_none() {
+            self.snapshot_dir = Some(DataDir::snapshots_dir(&path));
+        }
+        let speed = self.speed;
+        let emulator = self.build_with(Some(opened.dir));
+        if let Some(mut state) = opened.state {
+            if state.clock.mode == ClockMode::System.as_str()
+                && state
+                    .clock
+                    .now
+                    .parse::<Timestamp>()
+                    .is_ok_and(|at| at < emulator.now())
+            {
+                state.clock.now = emulator.now().to_string();
+            }
+            let corrupt = |e: crate::admin::SnapshotError| DataDirError::Corrupt {
+                path: path.clone(),
+                reason: e.to_string(),
+            };
+            let store = crate::admin::snapshot::import(&state).map_err(corrupt)?;
+            emulator.restore_clock(&state).map_err(corrupt)?;
+            emulator.adopt_store(store);
+        } else {
+            emulator.replace_store(Store::new(speed));
+        }
+        emulator.lock().set_speed(speed);
+        // Jobs due while the emulator was down finish now.
+        emulator.with_store(|_, _| ());
+        Ok(emulator)
+    }
+
     /// The emulator.
     pub fn build(self) -> Emulator {
+        self.build_with(None)
+    }
+
+    fn build_with(self, data: Option<DataDir>) -> Emulator {
         let clock = Arc::new(match (self.clock, self.manual_clock, self.speed) {
             (_, Some(manual), _) => ControlledClock::manual(manual),
             (Some(clock), None, _) => ControlledClock::running(clock),
@@ -375,6 +511,8 @@ impl EmulatorBuilder {
                 tokens: IssuedTokens::default(),
                 interceptor: self.ca_dir.map(|dir| Arc::new(Interceptor::new(dir))),
                 changes: watch::channel(0).0,
+                data,
+                snapshot_dir: self.snapshot_dir,
             }),
         }
     }

@@ -14,6 +14,8 @@
 //! - `models`: reading models, endpoints and operations, deleting, merging aliases;
 //! - `rendering`: a job's JSON and the bodies kept for polling clients.
 
+mod changes;
+mod consistency;
 mod events;
 mod job_faults;
 mod models;
@@ -21,6 +23,7 @@ mod records;
 mod registration;
 mod rendering;
 mod tuning_jobs;
+mod versions;
 
 #[cfg(test)]
 mod tests;
@@ -29,6 +32,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use retune_model::Timestamp;
+use retune_model::answer::{AnswerIndex, TrainingPair};
 use retune_model::emulator_policy::{
     FIRST_ENDPOINT_ID, FIRST_JOB_ID, FIRST_MODEL_ID, FIRST_OPERATION_ID, Pace,
 };
@@ -37,6 +41,7 @@ use retune_model::registry::resolve_checkpoint;
 use retune_model::request::ModelUpdate;
 use retune_model::wire;
 
+pub use changes::{Changes, RecordName};
 pub use events::EventKey;
 pub use job_faults::{EpochFailure, JobFaults};
 pub use records::{CheckpointRecord, EndpointRecord, ModelRecord, OperationRecord, VersionRecord};
@@ -67,11 +72,20 @@ pub struct Store {
     /// The data-set statistics of the last job stored: the next job with equal statistics
     /// shares them (tests and benchmarks create many jobs from the same data set).
     last_stats: Option<Arc<wire::TuningDataStats>>,
+    /// The training pairs of the last job stored, shared the same way.
+    last_training: Option<Arc<[TrainingPair]>>,
+    /// The answer index last built for a version without a parent, with the training pairs it
+    /// was built from: a version tuned from the same pairs shares it.
+    last_answers: Option<(Arc<[TrainingPair]>, Arc<AnswerIndex>)>,
     /// Objects finished jobs write (evaluation results: `gs://` URI and contents), waiting for
     /// [`Store::take_pending_objects`] to hand them to the object store.
     pending_objects: Vec<(String, String)>,
     /// Encoded bodies of ended jobs recently read (see [`Store::encoded_job`]).
     rendered: HashMap<RenderKey, RenderedJob>,
+    /// Whether [`changes`](Store::take_changes) are tracked (with `--data-dir`).
+    tracking: bool,
+    /// The changes since they were last taken.
+    changes: Changes,
 }
 
 impl Store {
@@ -94,8 +108,12 @@ impl Store {
             job_faults: BTreeMap::new(),
             next_job_faults: JobFaults::default(),
             last_stats: None,
+            last_training: None,
+            last_answers: None,
             pending_objects: Vec::new(),
             rendered: HashMap::new(),
+            tracking: false,
+            changes: Changes::default(),
         }
     }
 
@@ -143,6 +161,7 @@ impl Store {
     /// and faults). Id counters keep counting.
     pub fn reset_location(&mut self, location: &LocationName) {
         self.spaces.remove(location);
+        self.touch_cleared(location);
         self.rendered
             .retain(|(job, _, _), _| job.location_name() != location);
         self.events.retain(|_, job| job.location_name() != location);
@@ -205,7 +224,7 @@ impl Store {
         let location = endpoint.name.location_name().clone();
         self.space_mut(&location)
             .endpoints
-            .insert(endpoint.name.endpoint_id().clone(), endpoint);
+            .insert(endpoint.name.endpoint_id().clone(), Box::new(endpoint));
     }
 
     /// Stores an operation as a snapshot had it.
@@ -229,6 +248,8 @@ impl Store {
         update: &ModelUpdate,
         now: Timestamp,
     ) -> Result<(), ApiError> {
+        self.model(name)?;
+        self.touch_model(name);
         let record = self.model_mut(name)?;
         match version {
             None => {

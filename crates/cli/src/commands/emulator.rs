@@ -1,5 +1,6 @@
 //! `retune emulator serve`: the Vertex AI emulator as an HTTP server, until Ctrl-C or SIGTERM;
-//! `retune emulator env`: the environment that points unmodified programs at it.
+//! `retune emulator env`: the environment that points unmodified programs at it;
+//! `retune emulator snapshot save|load|list|delete`: named snapshots of a running one.
 
 use anyhow::Context;
 use mock_vertex::Emulator;
@@ -9,6 +10,7 @@ use retune_model::emulator_env::{
 };
 use tokio::net::TcpListener;
 
+use crate::args::SnapshotArgs;
 use crate::config::Serve;
 use crate::exit::Exit;
 use crate::output::Out;
@@ -32,7 +34,24 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
     if let Some(dir) = &serve.gcs_dir {
         builder = builder.gcs_dir(dir.clone());
     }
-    let emulator = builder.build();
+    if let Some(dir) = &serve.data_dir {
+        builder = builder.data_dir(dir.clone());
+    }
+    if let Some(dir) = &serve.snapshot_dir {
+        builder = builder.snapshot_dir(dir.clone());
+    }
+    let emulator = builder.open()?;
+    if let Some(file) = &serve.import {
+        emulator
+            .import_file(file)
+            .await
+            .map_err(|e| anyhow::anyhow!("--import: {}", e.message()))?;
+        emulator
+            .flush()
+            .await
+            .map_err(|e| anyhow::anyhow!("--import: {e}"))?;
+    }
+    let exporter = emulator.clone();
     for bucket in &serve.buckets {
         emulator
             .objects()
@@ -75,6 +94,73 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
     mock_vertex::serve_with_shutdown(listener, emulator, shutdown_signal())
         .await
         .context("the emulator stopped with an error")?;
+    if let Some(file) = &serve.export_on_exit {
+        exporter
+            .export_to_file(file)
+            .await
+            .map_err(|e| anyhow::anyhow!("--export-on-exit: {}", e.message()))?;
+        if out.narrates() {
+            eprintln_quiet(&format!("Exported the state to {}", file.display()));
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// Saves, loads, lists or deletes a named snapshot of the emulator at `endpoint`.
+pub async fn snapshot(
+    endpoint: Option<&Endpoint>,
+    action: SnapshotArgs,
+    out: &Out,
+) -> anyhow::Result<Exit> {
+    let base = endpoint.map_or(DEFAULT_EMULATOR_ENDPOINT, Endpoint::as_str);
+    let authority = emulator_authority(base)
+        .with_context(|| format!("--endpoint {base} is not an emulator's http://HOST:PORT URL"))?;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .context("cannot build an HTTP client")?;
+    let root = format!("http://{authority}/_emulator/snapshots");
+    let request = match &action {
+        SnapshotArgs::Save { name, objects } => http
+            .post(format!("{root}/{name}"))
+            .json(&serde_json::json!({ "objects": objects })),
+        SnapshotArgs::Load { name } => http.post(format!("{root}/{name}/load")),
+        SnapshotArgs::List => http.get(&root),
+        SnapshotArgs::Delete { name } => http.delete(format!("{root}/{name}")),
+    };
+    let response = request.send().await.with_context(|| {
+        format!("no emulator answers at http://{authority}; start one with `retune emulator serve`")
+    })?;
+    let status = response.status();
+    let answer: serde_json::Value = response
+        .json()
+        .await
+        .with_context(|| format!("{root} did not answer JSON"))?;
+    if !status.is_success() {
+        let message = answer["error"]["message"].as_str().unwrap_or("no message");
+        anyhow::bail!("the emulator refused: {message}");
+    }
+    if out.is_json() {
+        out.json_value(&answer)?;
+        return Ok(Exit::Ok);
+    }
+    match &action {
+        SnapshotArgs::Save { name, .. } => out.line(format!(
+            "Saved snapshot {name} ({} bytes)",
+            answer["sizeBytes"].as_u64().unwrap_or_default()
+        ))?,
+        SnapshotArgs::Load { name } => out.line(format!("Loaded snapshot {name}"))?,
+        SnapshotArgs::Delete { name } => out.line(format!("Deleted snapshot {name}"))?,
+        SnapshotArgs::List => {
+            for s in answer["snapshots"].as_array().into_iter().flatten() {
+                out.line(format!(
+                    "{}\t{} bytes",
+                    s["name"].as_str().unwrap_or_default(),
+                    s["sizeBytes"].as_u64().unwrap_or_default()
+                ))?;
+            }
+        }
+    }
     Ok(Exit::Ok)
 }
 

@@ -37,6 +37,9 @@ pub fn run(config: Config) -> anyhow::Result<Exit> {
         Command::EmulatorServe(serve) => {
             multi_thread_runtime()?.block_on(emulator::serve(serve, &out))
         }
+        Command::EmulatorSnapshot { endpoint, action } => {
+            runtime()?.block_on(emulator::snapshot(endpoint.as_ref(), action, &out))
+        }
         Command::EmulatorEnv { endpoint, unset } => {
             runtime()?.block_on(emulator::env(endpoint.as_ref(), unset, &out))
         }
@@ -105,6 +108,7 @@ pub async fn remote(command: Command, client: &Client, out: &Out) -> anyhow::Res
         | Command::EmulatorServe(_)
         | Command::Console(_)
         | Command::EmulatorEnv { .. }
+        | Command::EmulatorSnapshot { .. }
         | Command::Completions(_) => {
             anyhow::bail!("this command does not talk to Vertex AI")
         }

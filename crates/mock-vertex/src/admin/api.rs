@@ -110,11 +110,8 @@ impl Emulator {
     /// Forgets everything: jobs, models, endpoints, operations, id counters, job and route
     /// faults, the journal. The clock, the job speed and the object store stay.
     pub fn reset(&self) {
-        {
-            let mut store = self.store_raw();
-            let speed = store.speed();
-            *store = Store::new(speed);
-        }
+        let speed = self.job_speed();
+        self.replace_store(Store::new(speed));
         self.faults().clear();
         self.journal().clear();
         self.notify_changed();
@@ -123,6 +120,12 @@ impl Emulator {
     /// Forgets everything under one location (id counters keep counting).
     pub fn reset_location(&self, location: &LocationName) {
         self.with_store_mut(|store, _| store.reset_location(location));
+    }
+
+    /// Every broken invariant of the store, one line each (empty: sound); see
+    /// `Store::check_consistency`.
+    pub fn check_consistency(&self) -> Vec<String> {
+        self.with_store(|store, _| store.check_consistency())
     }
 
     /// The whole state (after letting due job events happen).
@@ -140,6 +143,14 @@ impl Emulator {
     /// faults and the journal are kept.
     pub fn import_state(&self, snapshot: &StateSnapshot) -> Result<(), SnapshotError> {
         let store = snapshot::import(snapshot)?;
+        self.restore_clock(snapshot)?;
+        self.replace_store(store);
+        self.notify_changed();
+        Ok(())
+    }
+
+    /// Sets the clock to a snapshot's mode and time.
+    pub(crate) fn restore_clock(&self, snapshot: &StateSnapshot) -> Result<(), SnapshotError> {
         let now: Timestamp = snapshot
             .clock
             .now
@@ -149,8 +160,6 @@ impl Emulator {
             .ok_or_else(|| snapshot_error("clock.mode", "expected manual or system"))?;
         self.set_clock_mode(mode);
         self.set_time(now);
-        *self.store_raw() = store;
-        self.notify_changed();
         Ok(())
     }
 

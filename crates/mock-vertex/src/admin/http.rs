@@ -38,6 +38,13 @@ pub fn router() -> Router<Emulator> {
         .route("/_emulator/ready", get(ready))
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/state", get(get_state).put(put_state))
+        .route("/_emulator/check", get(check))
+        .route("/_emulator/snapshots", get(list_snapshots))
+        .route(
+            "/_emulator/snapshots/{name}",
+            post(save_snapshot).delete(delete_snapshot),
+        )
+        .route("/_emulator/snapshots/{name}/load", post(load_snapshot))
         .route("/_emulator/seed/tunedModel", post(seed_tuned_model))
         .route("/_emulator/clock", get(get_clock).post(post_clock))
         .route(
@@ -92,6 +99,59 @@ async fn ready(State(emulator): State<Emulator>) -> Response {
     } else {
         ApiError::new(Code::Unavailable, "mock-vertex is not ready.").into_response()
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SaveRequest {
+    #[serde(default)]
+    objects: bool,
+}
+
+async fn list_snapshots(State(emulator): State<Emulator>) -> Response {
+    respond(
+        emulator
+            .list_snapshots()
+            .map(|snapshots| json(&serde_json::json!({ "snapshots": snapshots }))),
+    )
+}
+
+async fn save_snapshot(
+    State(emulator): State<Emulator>,
+    Path(name): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let request: SaveRequest = match body(&bytes) {
+        Ok(request) => request,
+        Err(e) => return e.into_response(),
+    };
+    respond(
+        emulator
+            .save_snapshot(&name, request.objects)
+            .await
+            .map(|info| json(&info)),
+    )
+}
+
+async fn load_snapshot(State(emulator): State<Emulator>, Path(name): Path<String>) -> Response {
+    respond(
+        emulator
+            .load_snapshot(&name)
+            .await
+            .map(|()| json(&serde_json::json!({}))),
+    )
+}
+
+async fn delete_snapshot(State(emulator): State<Emulator>, Path(name): Path<String>) -> Response {
+    respond(
+        emulator
+            .delete_snapshot(&name)
+            .map(|()| json(&serde_json::json!({}))),
+    )
+}
+
+async fn check(State(emulator): State<Emulator>) -> Response {
+    json(&serde_json::json!({ "problems": emulator.check_consistency() }))
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,10 @@
 //! | GET | `/_emulator/ready` | [`Emulator::is_ready`] | `{"status":"READY"}` once it can serve |
 //! | POST | `/_emulator/reset` | [`Emulator::reset`], [`Emulator::reset_location`] | forget everything (jobs, models, endpoints, operations, ids, faults, journal), or with `{"project","location"}` one location's resources; the clock, job speed and object store stay |
 //! | GET, PUT | `/_emulator/state` | [`Emulator::export_state`], [`Emulator::import_state`] | the whole state as JSON ([`StateSnapshot`]) |
+//! | GET | `/_emulator/check` | [`Emulator::check_consistency`] | `{"problems": [...]}`: the store's broken invariants (none when sound) |
+//! | GET | `/_emulator/snapshots` | [`Emulator::list_snapshots`] | `{"snapshots": [{"name", "sizeBytes"}]}`: the named snapshots saved |
+//! | POST, DELETE | `/_emulator/snapshots/{name}` | [`Emulator::save_snapshot`], [`Emulator::delete_snapshot`] | save (`{"objects": true}` includes the object store; atomic) or delete one ([`saved`]) |
+//! | POST | `/_emulator/snapshots/{name}/load` | [`Emulator::load_snapshot`] | replace the state with a saved snapshot (its objects written) |
 //! | POST | `/_emulator/seed/tunedModel` | [`Emulator::seed_tuned_model`] | a tuned model version with chosen facts ([`SeedTunedModel`]) |
 //! | GET, POST | `/_emulator/clock` | [`Emulator::now`], [`Emulator::advance`], [`Emulator::set_time`], [`Emulator::set_clock_mode`], [`Emulator::set_job_speed`] | read, or `{"mode": "manual"\|"system", "jobs": "instant"\|"scaled"\|"manual", "set": RFC3339, "advance": "30s"}` (applied in that order) |
 //! | GET, POST, DELETE | `/_emulator/faults` | [`Emulator::fail`], [`Emulator::fail_job_at_epoch`], [`Emulator::hold_job`], [`Emulator::clear_faults`] | list, add, clear all (held jobs are released) |
@@ -41,7 +45,12 @@
 //!
 //! [`Emulator::advance`]: crate::Emulator::advance
 //! [`Emulator::await_job`]: crate::Emulator::await_job
+//! [`Emulator::check_consistency`]: crate::Emulator::check_consistency
 //! [`Emulator::clear_faults`]: crate::Emulator::clear_faults
+//! [`Emulator::delete_snapshot`]: crate::Emulator::delete_snapshot
+//! [`Emulator::list_snapshots`]: crate::Emulator::list_snapshots
+//! [`Emulator::load_snapshot`]: crate::Emulator::load_snapshot
+//! [`Emulator::save_snapshot`]: crate::Emulator::save_snapshot
 //! [`Emulator::clear_requests`]: crate::Emulator::clear_requests
 //! [`Emulator::export_state`]: crate::Emulator::export_state
 //! [`Emulator::fail`]: crate::Emulator::fail
@@ -62,10 +71,12 @@
 
 mod api;
 mod http;
+pub mod saved;
 pub mod seed;
 pub mod snapshot;
 
 pub use api::{DEFAULT_AWAIT_TIMEOUT, JobFaultInfo, JobTarget};
 pub use http::router;
+pub use saved::{SnapshotFile, SnapshotInfo};
 pub use seed::{SeedTunedModel, SeededModel};
 pub use snapshot::{SnapshotError, StateSnapshot};

@@ -14,7 +14,9 @@
 mod export;
 mod import;
 
-pub(crate) use export::export;
+pub(crate) use export::{
+    endpoint_snapshot, export, globals, job_snapshot, model_snapshot, operation_snapshot,
+};
 pub(crate) use import::import;
 
 use std::collections::BTreeMap;
@@ -227,6 +229,7 @@ pub struct OutputSnapshot {
     pub model: String,
     pub checkpoints: Vec<CheckpointSnapshot>,
     pub list_checkpoints: bool,
+    /// Derived from the job's name and creation time (read for the record, not used).
     pub experiment: String,
 }
 

@@ -24,6 +24,7 @@ use retune_model::request::{
 use retune_model::wire;
 
 use super::Request;
+use crate::dataset_memo::DatasetMemo;
 use crate::error::ApiError;
 use crate::filter::Filterable;
 use crate::jobs::{DataOutcome, JobRecord, JobView};
@@ -294,19 +295,27 @@ async fn read_dataset(
     uri: &str,
     kind: DatasetKind,
     method: TuningMethod,
-) -> Result<CheckedData, wire::Status> {
+) -> Result<Arc<CheckedData>, wire::Status> {
     let bytes = objects.read_uri(uri).await.map_err(|e| {
         failed_status(
             e.code(),
             format!("Failed to read the {kind} dataset {uri}: {e}."),
         )
     })?;
-    let checked = match method {
-        TuningMethod::PreferenceOptimization => check_preference_dataset_file(uri, kind, &bytes)
-            .map(|r| CheckedData::Preference(Box::new(r))),
-        _ => check_dataset_file(uri, kind, &bytes).map(|r| CheckedData::Supervised(Box::new(r))),
-    };
-    checked.map_err(|e| failed_status(e.code(), e.to_string()))
+    static CHECKED: DatasetMemo<Result<Arc<CheckedData>, wire::Status>> = DatasetMemo::new();
+    let preference = method == TuningMethod::PreferenceOptimization;
+    let checked = CHECKED.get_or_check(uri, kind, preference, bytes, |bytes| {
+        let checked = if preference {
+            check_preference_dataset_file(uri, kind, bytes)
+                .map(|r| CheckedData::Preference(Box::new(r)))
+        } else {
+            check_dataset_file(uri, kind, bytes).map(|r| CheckedData::Supervised(Box::new(r)))
+        };
+        checked
+            .map(Arc::new)
+            .map_err(|e| failed_status(e.code(), e.to_string()))
+    });
+    (*checked).clone()
 }
 
 /// All the refusals of a continuous-tuning request as one error, with the status

@@ -44,6 +44,7 @@ impl Store {
     }
 
     fn fire(&mut self, name: &TuningJobName, at: Timestamp) {
+        self.touch_job(name);
         let location = name.location_name().clone();
         let failure = self
             .job(name)
@@ -53,7 +54,7 @@ impl Store {
         let Some(job) = self
             .spaces
             .get_mut(&location)
-            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
         else {
             return;
         };
@@ -123,7 +124,7 @@ impl Store {
                     if let Some(stored) = self
                         .spaces
                         .get_mut(&location)
-                        .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+                        .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
                     {
                         stored.phase = phase;
                     }

@@ -119,6 +119,7 @@ impl Store {
                 failure.epoch
             )));
         }
+        self.touch_job(name);
         self.job_faults
             .entry(name.clone())
             .or_default()
@@ -186,6 +187,9 @@ impl Store {
             let _released = self.release_job(&name, now);
         }
         let names: Vec<TuningJobName> = self.job_faults.keys().cloned().collect();
+        for name in &names {
+            self.touch_job(name);
+        }
         self.job_faults.clear();
         for name in names {
             let _rescheduled = self.reschedule(&name);

@@ -10,6 +10,7 @@ use retune_model::registry::{
     AliasChange, Deletion, merge_version_aliases, model_deletion, version_deletion,
 };
 
+use super::RecordName;
 use super::{EndpointRecord, ModelRecord, OperationRecord, Store};
 use crate::error::ApiError;
 
@@ -27,6 +28,7 @@ impl Store {
     }
 
     pub(super) fn model_mut(&mut self, name: &ModelName) -> Result<&mut ModelRecord, ApiError> {
+        self.touch_model(name);
         self.spaces
             .get_mut(name.location_name())
             .and_then(|s| s.models.get_mut(name.model_id()))
@@ -44,7 +46,7 @@ impl Store {
     pub fn endpoints_in(&self, location: &LocationName) -> impl Iterator<Item = &EndpointRecord> {
         self.space(location)
             .into_iter()
-            .flat_map(|space| space.endpoints.values())
+            .flat_map(|space| space.endpoints.values().map(|e| &**e))
     }
 
     pub(super) fn new_operation(
@@ -60,6 +62,7 @@ impl Store {
             created: now,
             rebased: None,
         };
+        self.touch(RecordName::Operation(record.name.clone()));
         self.space_mut(&location)
             .operations
             .insert(id, record.clone());
@@ -67,10 +70,17 @@ impl Store {
     }
 
     fn remove_endpoints(&mut self, model: &ModelName, version: Option<VersionId>) {
+        let goes = |e: &EndpointRecord| e.model == *model && version.is_none_or(|v| v == e.version);
+        let gone: Vec<EndpointName> = self
+            .endpoints_in(model.location_name())
+            .filter(|e| goes(e))
+            .map(|e| e.name.clone())
+            .collect();
+        for name in gone {
+            self.touch(RecordName::Endpoint(name));
+        }
         if let Some(space) = self.spaces.get_mut(model.location_name()) {
-            space
-                .endpoints
-                .retain(|_, e| !(e.model == *model && version.is_none_or(|v| v == e.version)));
+            space.endpoints.retain(|_, e| !goes(e));
         }
     }
 
@@ -83,6 +93,7 @@ impl Store {
             operation_parent,
         } = deletion;
         self.remove_endpoints(&model, version);
+        self.touch_model(&model);
         match version {
             None => {
                 if let Some(space) = self.spaces.get_mut(model.location_name()) {
@@ -152,7 +163,7 @@ impl Store {
     pub fn endpoint(&self, name: &EndpointName) -> Result<&EndpointRecord, ApiError> {
         self.spaces
             .get(name.location_name())
-            .and_then(|s| s.endpoints.get(name.endpoint_id()))
+            .and_then(|s| s.endpoints.get(name.endpoint_id()).map(|e| &**e))
             .ok_or_else(|| ApiError::not_found(format!("Endpoint {name} not found.")))
     }
 
@@ -185,6 +196,7 @@ impl Store {
     /// Deletes the operation called `name`.
     pub fn delete_operation(&mut self, name: &OperationName) -> Result<(), ApiError> {
         self.operation(name)?;
+        self.touch(RecordName::Operation(name.clone()));
         if let Some(space) = self.spaces.get_mut(name.location_name()) {
             space.operations.remove(&name.operation_id());
         }

@@ -20,6 +20,7 @@ use retune_model::registry::{
 use retune_model::request::CheckpointsVersion;
 use retune_model::wire;
 
+use super::versions::Versions;
 use crate::error::ApiError;
 use crate::jobs::JobRecord;
 
@@ -113,7 +114,7 @@ pub struct ModelRecord {
     /// `updateTime`.
     pub(super) updated: Timestamp,
     /// The versions.
-    pub(super) versions: BTreeMap<VersionId, VersionRecord>,
+    pub(super) versions: Versions,
     /// The highest version id ever issued (never reused).
     pub(super) highest_version: Option<VersionId>,
 }
@@ -134,7 +135,7 @@ impl ModelRecord {
             labels,
             created,
             updated: created,
-            versions: BTreeMap::new(),
+            versions: Versions::default(),
             highest_version: None,
         }
     }
@@ -148,7 +149,7 @@ impl ModelRecord {
         highest_version: Option<VersionId>,
     ) -> ModelRecord {
         self.updated = updated;
-        self.versions = versions.into_iter().map(|v| (v.id, v)).collect();
+        self.versions = versions.into_iter().collect();
         self.highest_version = highest_version;
         self
     }
@@ -321,12 +322,14 @@ impl OperationRecord {
 /// Everything under one `projects/{p}/locations/{l}`: the store's own, read through its methods.
 #[derive(Debug, Default)]
 pub(super) struct Namespace {
-    /// Tuning jobs by id (ids grow with creation, so reverse order is newest first).
-    pub(super) jobs: BTreeMap<TuningJobId, JobRecord>,
+    /// Tuning jobs by id (ids grow with creation, so reverse order is newest first). Boxed, as
+    /// are endpoints: ids grow, so map leaves stay about half full, and half-empty slots of a
+    /// pointer cost far less than half-empty slots of a record.
+    pub(super) jobs: BTreeMap<TuningJobId, Box<JobRecord>>,
     /// Models by id.
     pub(super) models: BTreeMap<ModelId, ModelRecord>,
     /// Endpoints by id.
-    pub(super) endpoints: BTreeMap<EndpointId, EndpointRecord>,
+    pub(super) endpoints: BTreeMap<EndpointId, Box<EndpointRecord>>,
     /// Operations by id.
     pub(super) operations: BTreeMap<OperationId, OperationRecord>,
 }
@@ -341,7 +344,7 @@ impl Namespace {
             Some(id) => self.jobs.range(..id),
             None => self.jobs.range(..),
         };
-        range.rev().map(|(_, job)| job)
+        range.rev().map(|(_, job)| &**job)
     }
 
     /// The operations whose parent is `parent`, by id.

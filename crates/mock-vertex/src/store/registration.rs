@@ -12,9 +12,10 @@ use retune_model::emulator_policy::checkpoint_endpoint_display_name;
 use retune_model::names::{CheckpointId, EndpointId, EndpointName, ModelId, ModelName};
 use retune_model::registry::{TunedJob, VersionHome, new_version};
 
+use super::RecordName;
 use super::{CheckpointRecord, EndpointRecord, ModelRecord, Store, VersionRecord};
 use crate::error::ApiError;
-use crate::jobs::{JobRecord, TunedOutput, experiment_name};
+use crate::jobs::{JobRecord, TunedOutput};
 
 impl Store {
     fn new_endpoint_id(&mut self) -> EndpointId {
@@ -65,6 +66,7 @@ impl Store {
             VersionHome::NewModel { display_name } => {
                 let id = self.new_model_id();
                 let name = ModelName::new(location.clone(), id.clone());
+                self.touch_model(&name);
                 self.space_mut(&location).models.insert(
                     id,
                     ModelRecord::new(
@@ -84,9 +86,10 @@ impl Store {
         for c in &version.checkpoints {
             let endpoint = EndpointName::new(location.clone(), self.new_endpoint_id());
             let checkpoint = CheckpointId::from_number(u64::from(c.id));
+            self.touch(RecordName::Endpoint(endpoint.clone()));
             self.space_mut(&location).endpoints.insert(
                 endpoint.endpoint_id().clone(),
-                EndpointRecord {
+                Box::new(EndpointRecord {
                     name: endpoint.clone(),
                     display_name: checkpoint_endpoint_display_name(job.name.tuning_job_id(), c.id),
                     model: model_name.clone(),
@@ -95,7 +98,7 @@ impl Store {
                     created: at,
                     labels: job.request.labels.clone(),
                     kms_key: job.kms_key.as_deref().cloned(),
-                },
+                }),
             );
             checkpoints.push(CheckpointRecord {
                 id: checkpoint,
@@ -114,10 +117,20 @@ impl Store {
                 .and_then(|m| m.version(c.plan.version))
                 .map(|v| Arc::clone(&v.answers))
         });
-        let answers = Arc::new(AnswerIndex::lineage(
-            parent_answers.as_deref(),
-            job.training.to_vec(),
-        ));
+        let answers = match (&parent_answers, &self.last_answers) {
+            // Versions tuned from the same pairs alone know the same: one index serves them.
+            (None, Some((pairs, index))) if Arc::ptr_eq(pairs, &job.training) => Arc::clone(index),
+            _ => {
+                let index = Arc::new(AnswerIndex::lineage(
+                    parent_answers.as_deref(),
+                    job.training.to_vec(),
+                ));
+                if parent_answers.is_none() {
+                    self.last_answers = Some((Arc::clone(&job.training), Arc::clone(&index)));
+                }
+                index
+            }
+        };
 
         let id = version.id;
         let record = VersionRecord {
@@ -137,14 +150,13 @@ impl Store {
         if let Ok(model) = self.model_mut(&model_name) {
             model.updated = at;
             model.highest_version = Some(id);
-            model.versions.insert(id, record);
+            model.versions.insert(record);
         }
 
         Ok(TunedOutput {
             model: model_name.at_version(id),
             checkpoints: outputs,
             list_checkpoints: !job.export_last_checkpoint_only,
-            experiment: experiment_name(&job.name, job.created),
         })
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use retune_model::Timestamp;
+use retune_model::answer::TrainingPair;
 use retune_model::base_model::BaseModel;
 use retune_model::continuous::ContinuousTuningPlan;
 use retune_model::emulator_policy::cancel_delay;
@@ -12,6 +13,7 @@ use retune_model::names::{
 };
 use retune_model::wire;
 
+use super::RecordName;
 use super::Store;
 use crate::error::ApiError;
 use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase};
@@ -49,6 +51,18 @@ impl Store {
         id
     }
 
+    /// The same training pairs, shared with the last job's when they are equal.
+    fn share_training(&mut self, training: Vec<TrainingPair>) -> Arc<[TrainingPair]> {
+        match &self.last_training {
+            Some(last) if **last == *training => Arc::clone(last),
+            _ => {
+                let training: Arc<[TrainingPair]> = training.into();
+                self.last_training = Some(Arc::clone(&training));
+                training
+            }
+        }
+    }
+
     /// The same statistics, shared with the last job's when they are equal.
     pub(super) fn share_stats(&mut self, data: DataOutcome) -> DataOutcome {
         let DataOutcome::Valid(stats) = data else {
@@ -82,7 +96,7 @@ impl Store {
             timeline: new.timeline,
             export_last_checkpoint_only: new.export_last_checkpoint_only,
             data: self.share_stats(new.data),
-            training: new.training.into(),
+            training: self.share_training(new.training),
             kms_key: new.kms_key.map(Box::new),
             phase: Phase::Scheduled,
             event: None,
@@ -101,7 +115,13 @@ impl Store {
     pub(crate) fn put_job(&mut self, record: JobRecord) {
         let location = record.name.location_name().clone();
         let id = record.name.tuning_job_id();
-        if self.space_mut(&location).jobs.insert(id, record).is_some() {
+        self.touch_job(&record.name);
+        if self
+            .space_mut(&location)
+            .jobs
+            .insert(id, Box::new(record))
+            .is_some()
+        {
             self.rendered.clear();
         }
     }
@@ -110,14 +130,15 @@ impl Store {
     pub fn job(&self, name: &TuningJobName) -> Result<&JobRecord, ApiError> {
         self.spaces
             .get(name.location_name())
-            .and_then(|s| s.jobs.get(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get(&name.tuning_job_id()).map(|j| &**j))
             .ok_or_else(|| job_not_found(name))
     }
 
     pub(super) fn job_mut(&mut self, name: &TuningJobName) -> Result<&mut JobRecord, ApiError> {
+        self.touch_job(name);
         self.spaces
             .get_mut(name.location_name())
-            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
             .ok_or_else(|| job_not_found(name))
     }
 
@@ -136,7 +157,7 @@ impl Store {
     pub fn jobs_in(&self, location: &LocationName) -> impl Iterator<Item = &JobRecord> {
         self.space(location)
             .into_iter()
-            .flat_map(|space| space.jobs.values())
+            .flat_map(|space| space.jobs.values().map(|j| &**j))
     }
 
     /// Records the finished RebaseTunedModel operation that created `job` (as created), under
@@ -150,6 +171,7 @@ impl Store {
         let mut record = self.new_operation(OperationParent::TuningJob(name.clone()), now);
         record.rebased = Some(Box::new(job));
         let location = name.location_name().clone();
+        self.touch(RecordName::Operation(record.name.clone()));
         self.space_mut(&location)
             .operations
             .insert(record.name.operation_id(), record.clone());
@@ -167,10 +189,11 @@ impl Store {
     /// ends after `emulator_policy::cancel_delay`.
     pub fn cancel_job(&mut self, name: &TuningJobName, now: Timestamp) -> Result<(), ApiError> {
         let delay = cancel_delay(self.pace());
+        self.touch_job(name);
         let job = self
             .spaces
             .get_mut(name.location_name())
-            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
             .ok_or_else(|| job_not_found(name))?;
         let view = job.view(now);
         let outcome = request_cancel(view.progress.state)
@@ -190,7 +213,7 @@ impl Store {
         if let Some(job) = self
             .spaces
             .get_mut(name.location_name())
-            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()))
+            .and_then(|s| s.jobs.get_mut(&name.tuning_job_id()).map(|j| &mut **j))
         {
             job.event = Some(key);
         }

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::jobs::{DataOutcome, JobRecord, Phase};
 use crate::store::{
-    CheckpointRecord, EndpointRecord, JobFaults, ModelRecord, Store, VersionRecord,
+    CheckpointRecord, EndpointRecord, JobFaults, ModelRecord, OperationRecord, Store, VersionRecord,
 };
 
 // The snapshot shapes and their parsing helpers.
@@ -46,7 +46,7 @@ fn faults_snapshot(f: &JobFaults) -> JobFaultsSnapshot {
     }
 }
 
-fn job_snapshot(job: &JobRecord, faults: Option<&JobFaults>) -> JobSnapshot {
+pub(crate) fn job_snapshot(job: &JobRecord, faults: Option<&JobFaults>) -> JobSnapshot {
     let t = &job.timeline;
     JobSnapshot {
         name: job.name.to_string(),
@@ -111,7 +111,7 @@ fn job_snapshot(job: &JobRecord, faults: Option<&JobFaults>) -> JobSnapshot {
                         })
                         .collect(),
                     list_checkpoints: o.list_checkpoints,
-                    experiment: o.experiment.clone(),
+                    experiment: crate::jobs::experiment_name(&job.name, job.created),
                 }),
             },
         },
@@ -150,7 +150,7 @@ fn version_snapshot(v: &VersionRecord) -> VersionSnapshot {
     }
 }
 
-fn model_snapshot(m: &ModelRecord) -> ModelSnapshot {
+pub(crate) fn model_snapshot(m: &ModelRecord) -> ModelSnapshot {
     ModelSnapshot {
         name: m.name().to_string(),
         display_name: m.display_name().to_owned(),
@@ -163,7 +163,7 @@ fn model_snapshot(m: &ModelRecord) -> ModelSnapshot {
     }
 }
 
-fn endpoint_snapshot(e: &EndpointRecord) -> EndpointSnapshot {
+pub(crate) fn endpoint_snapshot(e: &EndpointRecord) -> EndpointSnapshot {
     EndpointSnapshot {
         name: e.name.to_string(),
         display_name: e.display_name.clone(),
@@ -176,10 +176,17 @@ fn endpoint_snapshot(e: &EndpointRecord) -> EndpointSnapshot {
     }
 }
 
-/// The snapshot of `store`, with the clock at `now` in `mode`.
-pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
-    let mut locations: Vec<&LocationName> = store.locations().collect();
-    locations.sort_by_key(|name| name.to_string());
+/// An operation's snapshot.
+pub(crate) fn operation_snapshot(o: &OperationRecord) -> OperationSnapshot {
+    OperationSnapshot {
+        name: o.name.to_string(),
+        create_time: o.created.to_string(),
+    }
+}
+
+/// The snapshot of everything but the locations: the format, the clock at `now` in `mode`, the
+/// job speed, the id counters and the faults waiting for the next job.
+pub(crate) fn globals(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
     let counters = store.counters();
     StateSnapshot {
         format: SNAPSHOT_FORMAT,
@@ -197,6 +204,15 @@ pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot
         },
         next_job_faults: (!store.next_job_faults().is_empty())
             .then(|| faults_snapshot(store.next_job_faults())),
+        locations: Vec::new(),
+    }
+}
+
+/// The snapshot of `store`, with the clock at `now` in `mode`.
+pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
+    let mut locations: Vec<&LocationName> = store.locations().collect();
+    locations.sort_by_key(|name| name.to_string());
+    StateSnapshot {
         locations: locations
             .into_iter()
             .map(|name| LocationSnapshot {
@@ -207,14 +223,9 @@ pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot
                     .collect(),
                 models: store.models_in(name).map(model_snapshot).collect(),
                 endpoints: store.endpoints_in(name).map(endpoint_snapshot).collect(),
-                operations: store
-                    .operations_in(name)
-                    .map(|o| OperationSnapshot {
-                        name: o.name.to_string(),
-                        create_time: o.created.to_string(),
-                    })
-                    .collect(),
+                operations: store.operations_in(name).map(operation_snapshot).collect(),
             })
             .collect(),
+        ..globals(store, now, mode)
     }
 }

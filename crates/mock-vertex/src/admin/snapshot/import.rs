@@ -144,7 +144,6 @@ fn job(s: &JobSnapshot) -> Result<JobRecord, SnapshotError> {
                         })
                         .collect::<Result<_, SnapshotError>>()?,
                     list_checkpoints: o.list_checkpoints,
-                    experiment: o.experiment.clone(),
                 })),
             },
         },

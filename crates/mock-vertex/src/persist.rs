@@ -1,0 +1,170 @@
+//! `--data-dir`: the emulator's state kept in an embedded database, each change committed before
+//! the reply that acknowledges it.
+//!
+//! Layout of a data directory `DIR`:
+//! - `DIR/state.sqlite3` (with its `-wal` file): a SQLite database in WAL mode with
+//!   `synchronous=FULL` and exclusive locking (the emulator holds its lock from start to exit, so
+//!   a second emulator on `DIR` is refused), holding `meta` (the format version and the globals: clock, job speed,
+//!   id counters, faults waiting for the next job) and `records` (every job, model, endpoint and
+//!   operation, keyed by resource name, as its state-snapshot JSON);
+//! - `DIR/objects`: the object store (`gs://b/o` is `DIR/objects/b/o`), unless `--gcs-dir`;
+//! - `DIR/snapshots`: named snapshots (`crate::admin::saved`), unless `--snapshot-dir`.
+//!
+//! Durability invariant: a request that changed the store gets its reply only after the
+//! transaction holding its changes is committed (fsynced). The store tracks which records
+//! changed (`store::Changes`); under the store lock they are serialized into a
+//! batch (`persist/batch`) and queued, so the queue order is the order of changes. One writer thread
+//! (`writer`) commits whatever is queued in one transaction (group commit: one fsync for all the
+//! requests of the batch), then publishes the last sequence number committed; the request's
+//! task awaits it (`await_durable`, a layer around every route) without holding any lock.
+//!
+//! Records are stored as their state-snapshot JSON, so what the snapshot leaves out is not kept
+//! either: a version's training pairs (its GenerateContent answers) and a rebase operation's
+//! job body.
+//!
+//! Format versions (`db::DATA_FORMAT`): format 0 is a directory holding a JSON state export
+//! `state.json` (what `GET /_emulator/state` wrote before there was a database); it is migrated
+//! into a new database, and the file is left in place. A database of a newer format is refused.
+
+mod batch;
+mod db;
+mod error;
+mod writer;
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use retune_model::Code;
+
+pub(crate) use batch::collect;
+pub use db::DATA_FORMAT;
+pub use error::DataDirError;
+
+use crate::admin::StateSnapshot;
+use crate::error::ApiError;
+use crate::state::Emulator;
+
+/// The object store's directory name.
+const OBJECTS_DIR: &str = "objects";
+/// The named snapshots' directory name.
+const SNAPSHOTS_DIR: &str = "snapshots";
+
+/// An open data directory: the writer committing changes to its (locked) database.
+#[derive(Debug)]
+pub(crate) struct DataDir {
+    path: PathBuf,
+    writer: writer::Writer,
+}
+
+/// What a data directory held when it was opened.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// The directory, locked, with its writer running.
+    pub(crate) dir: DataDir,
+    /// The stored state (`None`: a new directory).
+    pub(crate) state: Option<StateSnapshot>,
+}
+
+impl DataDir {
+    /// Opens (creating it if missing) the data directory `path`: locks, checks and
+    /// migrates its database, reads the state it holds, and starts the writer.
+    pub(crate) fn open(path: &Path) -> Result<Opened, DataDirError> {
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_dir() => {
+                return Err(DataDirError::NotADirectory(path.to_owned()));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(path).map_err(|e| DataDirError::io(path, e))?;
+            }
+            Err(e) => return Err(DataDirError::io(path, e)),
+        }
+        let (connection, state) = db::open(path)?;
+        Ok(Opened {
+            dir: DataDir {
+                path: path.to_owned(),
+                writer: writer::Writer::start(connection),
+            },
+            state,
+        })
+    }
+
+    /// The directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where the object store lives in a data directory.
+    pub(crate) fn objects_dir(path: &Path) -> PathBuf {
+        path.join(OBJECTS_DIR)
+    }
+
+    /// Where named snapshots are saved in a data directory.
+    pub(crate) fn snapshots_dir(path: &Path) -> PathBuf {
+        path.join(SNAPSHOTS_DIR)
+    }
+
+    /// Queues a batch (call with the store locked, so batches queue in the order of changes);
+    /// returns its sequence number, to [`note_written`] and then await.
+    pub(crate) fn submit(&self, batch: batch::Batch) -> u64 {
+        self.writer.submit(batch)
+    }
+
+    /// Waits until batch `seq` is committed; the reason when it never will be.
+    pub(crate) async fn committed(&self, seq: u64) -> Result<(), String> {
+        self.writer.committed(seq).await
+    }
+
+    /// Waits until every batch queued so far is committed.
+    pub(crate) async fn flushed(&self) -> Result<(), String> {
+        self.writer.committed(self.writer.last_queued()).await
+    }
+
+    /// Waits until the writer fails (never, while it works); the reason.
+    pub(crate) async fn failed(&self) -> String {
+        self.writer.failed().await
+    }
+}
+
+tokio::task_local! {
+    /// The last batch the current request queued (0: none).
+    static WRITTEN: Cell<u64>;
+}
+
+/// Records that the current request queued batch `seq` (its reply waits for it).
+pub(crate) fn note_written(seq: u64) {
+    // Outside a request (start-up, background work) there is no reply to hold back.
+    let _outside = WRITTEN.try_with(|written| written.set(written.get().max(seq)));
+}
+
+/// The layer that holds a reply back until the changes its request made are committed; when
+/// they cannot be, the reply is 503 UNAVAILABLE naming the reason.
+pub(crate) async fn await_durable(
+    State(emulator): State<Emulator>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(dir) = emulator.data_dir() else {
+        return next.run(request).await;
+    };
+    let (response, seq) = WRITTEN
+        .scope(Cell::new(0), async {
+            let response = next.run(request).await;
+            (response, WRITTEN.with(Cell::get))
+        })
+        .await;
+    if seq == 0 {
+        return response;
+    }
+    match dir.committed(seq).await {
+        Ok(()) => response,
+        Err(reason) => ApiError::new(
+            Code::Unavailable,
+            format!("The emulator cannot write its data directory: {reason}."),
+        )
+        .into_response(),
+    }
+}

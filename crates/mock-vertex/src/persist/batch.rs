@@ -1,0 +1,199 @@
+//! A batch: the changes of one store update, serialized under the store lock (so batches are
+//! queued in the order the changes happened) into the rows the writer puts or deletes.
+
+use serde::Serialize;
+
+use crate::admin::snapshot::{
+    endpoint_snapshot, globals, job_snapshot, model_snapshot, operation_snapshot,
+};
+use crate::store::{RecordName, Store};
+use retune_model::Timestamp;
+
+/// The kind column of a job row.
+pub(super) const JOB: &str = "job";
+/// The kind column of a model row (with its versions).
+pub(super) const MODEL: &str = "model";
+/// The kind column of an endpoint row.
+pub(super) const ENDPOINT: &str = "endpoint";
+/// The kind column of an operation row.
+pub(super) const OPERATION: &str = "operation";
+
+/// One record row: its resource name (the key), location, kind and snapshot JSON.
+#[derive(Debug)]
+pub(crate) struct Row {
+    pub(super) name: String,
+    pub(super) location: String,
+    pub(super) kind: &'static str,
+    pub(super) body: String,
+}
+
+/// The rows one store update changed, and the globals after it.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    /// Set by the writer's queue.
+    pub(super) seq: u64,
+    /// The globals (a state snapshot without locations), as JSON.
+    pub(super) globals: String,
+    /// Every record row is replaced by `puts`.
+    pub(super) everything: bool,
+    /// Locations whose rows are all deleted (before `puts` and `deletes`).
+    pub(super) cleared: Vec<String>,
+    /// Rows written.
+    pub(super) puts: Vec<Row>,
+    /// Rows deleted, by name.
+    pub(super) deletes: Vec<String>,
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    // The snapshot types are plain data: serializing them cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn row<T: Serialize>(name: String, location: String, kind: &'static str, body: &T) -> Row {
+    Row {
+        name,
+        location,
+        kind,
+        body: json(body),
+    }
+}
+
+/// The rows of one record as the store holds it now (`None`: it is gone).
+fn record_row(store: &Store, record: &RecordName) -> Option<Row> {
+    let location = record.location_name().to_string();
+    match record {
+        RecordName::Job(name) => store.job(name).ok().map(|job| {
+            let body = job_snapshot(job, store.faults_of(name));
+            row(name.to_string(), location, JOB, &body)
+        }),
+        RecordName::Model(name) => store
+            .model(name)
+            .ok()
+            .map(|m| row(name.to_string(), location, MODEL, &model_snapshot(m))),
+        RecordName::Endpoint(name) => store
+            .endpoint(name)
+            .ok()
+            .map(|e| row(name.to_string(), location, ENDPOINT, &endpoint_snapshot(e))),
+        RecordName::Operation(name) => store.operation(name).ok().map(|o| {
+            row(
+                name.to_string(),
+                location,
+                OPERATION,
+                &operation_snapshot(o),
+            )
+        }),
+    }
+}
+
+fn record_key(record: &RecordName) -> String {
+    match record {
+        RecordName::Job(n) => n.to_string(),
+        RecordName::Model(n) => n.to_string(),
+        RecordName::Endpoint(n) => n.to_string(),
+        RecordName::Operation(n) => n.to_string(),
+    }
+}
+
+/// Every record row of the store.
+fn all_rows(store: &Store) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for location in store.locations() {
+        let l = location.to_string();
+        for job in store.jobs_in(location) {
+            let body = job_snapshot(job, store.faults_of(&job.name));
+            rows.push(row(job.name.to_string(), l.clone(), JOB, &body));
+        }
+        for m in store.models_in(location) {
+            rows.push(row(
+                m.name().to_string(),
+                l.clone(),
+                MODEL,
+                &model_snapshot(m),
+            ));
+        }
+        for e in store.endpoints_in(location) {
+            rows.push(row(
+                e.name.to_string(),
+                l.clone(),
+                ENDPOINT,
+                &endpoint_snapshot(e),
+            ));
+        }
+        for o in store.operations_in(location) {
+            rows.push(row(
+                o.name.to_string(),
+                l.clone(),
+                OPERATION,
+                &operation_snapshot(o),
+            ));
+        }
+    }
+    rows
+}
+
+/// The batch of the changes the store tracked since the last one, with the clock at `now` in
+/// `mode`; `None` when nothing changed, unless `force` (the clock moved).
+pub(crate) fn collect(store: &mut Store, now: Timestamp, mode: &str, force: bool) -> Option<Batch> {
+    if !store.tracks_changes() {
+        return None;
+    }
+    let changes = store.take_changes();
+    if changes.is_empty() && !force {
+        return None;
+    }
+    let mut batch = Batch {
+        globals: json(&globals(store, now, mode)),
+        ..Batch::default()
+    };
+    if changes.everything {
+        batch.everything = true;
+        batch.puts = all_rows(store);
+        return Some(batch);
+    }
+    batch.cleared = changes.cleared.iter().map(ToString::to_string).collect();
+    for record in &changes.records {
+        match record_row(store, record) {
+            Some(row) => batch.puts.push(row),
+            None => batch.deletes.push(record_key(record)),
+        }
+    }
+    Some(batch)
+}
+
+/// The batch writing a whole state snapshot (a new database made from it).
+pub(super) fn of_snapshot(snapshot: &crate::admin::StateSnapshot) -> Batch {
+    let mut batch = Batch {
+        globals: json(&crate::admin::StateSnapshot {
+            format: snapshot.format,
+            clock: snapshot.clock.clone(),
+            jobs_speed: snapshot.jobs_speed.clone(),
+            counters: snapshot.counters.clone(),
+            next_job_faults: snapshot.next_job_faults.clone(),
+            locations: Vec::new(),
+        }),
+        everything: true,
+        ..Batch::default()
+    };
+    for l in &snapshot.locations {
+        let loc = || l.name.clone();
+        batch
+            .puts
+            .extend(l.jobs.iter().map(|j| row(j.name.clone(), loc(), JOB, j)));
+        batch.puts.extend(
+            l.models
+                .iter()
+                .map(|m| row(m.name.clone(), loc(), MODEL, m)),
+        );
+        batch.puts.extend(
+            l.endpoints
+                .iter()
+                .map(|e| row(e.name.clone(), loc(), ENDPOINT, e)),
+        );
+        batch.puts.extend(
+            l.operations
+                .iter()
+                .map(|o| row(o.name.clone(), loc(), OPERATION, o)),
+        );
+    }
+    batch
+}
