@@ -201,6 +201,7 @@
 //!   not grow with the number of stored jobs.
 //! - **Panics** anywhere become 500 INTERNAL in Google's shape ([`error::CatchPanicLayer`]).
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod clock;

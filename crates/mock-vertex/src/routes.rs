@@ -15,14 +15,15 @@ use std::borrow::Cow;
 use axum::http::Method;
 use percent_encoding::percent_decode_str;
 use retune_model::names::{
-    EndpointName, LocationName, ModelName, ModelRef, NameError, OperationId, OperationName,
-    OperationParent, TuningJobName,
+    EndpointName, Located, LocationName, ModelName, ModelRef, NameError, OperationId,
+    OperationName, OperationParent, ProjectId, TuningJobName,
 };
 use retune_model::publisher::PublisherModelName;
 use retune_model::request::ListQuery;
 use retune_model::wire::EnumEncoding;
 
 use crate::error::ApiError;
+use crate::faults::Rpc;
 
 /// The API version a request came in on (shared with the client through `retune_model::wire`).
 pub use retune_model::wire::ApiVersion;
@@ -94,34 +95,78 @@ pub enum GenerateTarget {
 }
 
 impl Route {
+    /// The RPC it serves.
+    pub fn rpc(&self) -> Rpc {
+        match self {
+            Route::CreateTuningJob { .. } => Rpc::CreateTuningJob,
+            Route::ListTuningJobs { .. } => Rpc::ListTuningJobs,
+            Route::GetTuningJob { .. } => Rpc::GetTuningJob,
+            Route::CancelTuningJob { .. } => Rpc::CancelTuningJob,
+            Route::RebaseTunedModel { .. } => Rpc::RebaseTunedModel,
+            Route::ListModels { .. } => Rpc::ListModels,
+            Route::GetModel { .. } => Rpc::GetModel,
+            Route::UpdateModel { .. } => Rpc::UpdateModel,
+            Route::DeleteModel { .. } => Rpc::DeleteModel,
+            Route::ListModelVersions { .. } => Rpc::ListModelVersions,
+            Route::ListModelVersionCheckpoints { .. } => Rpc::ListModelVersionCheckpoints,
+            Route::DeleteModelVersion { .. } => Rpc::DeleteModelVersion,
+            Route::MergeVersionAliases { .. } => Rpc::MergeVersionAliases,
+            Route::ListOperations { .. } => Rpc::ListOperations,
+            Route::GetOperation { .. } => Rpc::GetOperation,
+            Route::DeleteOperation { .. } => Rpc::DeleteOperation,
+            Route::CancelOperation { .. } => Rpc::CancelOperation,
+            Route::WaitOperation { .. } => Rpc::WaitOperation,
+            Route::GetEndpoint { .. } => Rpc::GetEndpoint,
+            Route::ListEndpoints { .. } => Rpc::ListEndpoints,
+            Route::GenerateContent { stream: false, .. } => Rpc::GenerateContent,
+            Route::GenerateContent { stream: true, .. } => Rpc::StreamGenerateContent,
+            Route::CountTokens { .. } => Rpc::CountTokens,
+            Route::GetPublisherModel { .. } => Rpc::GetPublisherModel,
+            Route::ListPublisherModels => Rpc::ListPublisherModels,
+        }
+    }
+
     /// The RPC name, for logs.
     pub fn rpc_name(&self) -> &'static str {
+        self.rpc().as_str()
+    }
+
+    /// The resource the call acts on, as IAM checks it (the parent of a create or a list, the
+    /// named resource otherwise), and its project; `None` for the project-less publisher routes.
+    pub fn resource(&self) -> Option<(String, &ProjectId)> {
+        fn of<N: Located + std::fmt::Display>(n: &N) -> Option<(String, &ProjectId)> {
+            Some((n.to_string(), n.project()))
+        }
         match self {
-            Route::CreateTuningJob { .. } => "CreateTuningJob",
-            Route::ListTuningJobs { .. } => "ListTuningJobs",
-            Route::GetTuningJob { .. } => "GetTuningJob",
-            Route::CancelTuningJob { .. } => "CancelTuningJob",
-            Route::RebaseTunedModel { .. } => "RebaseTunedModel",
-            Route::ListModels { .. } => "ListModels",
-            Route::GetModel { .. } => "GetModel",
-            Route::UpdateModel { .. } => "UpdateModel",
-            Route::DeleteModel { .. } => "DeleteModel",
-            Route::ListModelVersions { .. } => "ListModelVersions",
-            Route::ListModelVersionCheckpoints { .. } => "ListModelVersionCheckpoints",
-            Route::DeleteModelVersion { .. } => "DeleteModelVersion",
-            Route::MergeVersionAliases { .. } => "MergeVersionAliases",
-            Route::ListOperations { .. } => "ListOperations",
-            Route::GetOperation { .. } => "GetOperation",
-            Route::DeleteOperation { .. } => "DeleteOperation",
-            Route::CancelOperation { .. } => "CancelOperation",
-            Route::WaitOperation { .. } => "WaitOperation",
-            Route::GetEndpoint { .. } => "GetEndpoint",
-            Route::ListEndpoints { .. } => "ListEndpoints",
-            Route::GenerateContent { stream: false, .. } => "GenerateContent",
-            Route::GenerateContent { stream: true, .. } => "StreamGenerateContent",
-            Route::CountTokens { .. } => "CountTokens",
-            Route::GetPublisherModel { .. } => "GetPublisherModel",
-            Route::ListPublisherModels => "ListPublisherModels",
+            Route::CreateTuningJob { parent }
+            | Route::ListTuningJobs { parent }
+            | Route::RebaseTunedModel { parent }
+            | Route::ListModels { parent }
+            | Route::ListEndpoints { parent } => of(parent),
+            Route::GetTuningJob { name } | Route::CancelTuningJob { name } => of(name),
+            Route::GetModel { model }
+            | Route::UpdateModel { model }
+            | Route::DeleteModel { model }
+            | Route::ListModelVersions { model }
+            | Route::ListModelVersionCheckpoints { model }
+            | Route::DeleteModelVersion { model }
+            | Route::MergeVersionAliases { model } => of(model.name()),
+            Route::ListOperations { parent } => of(parent),
+            Route::GetOperation { name }
+            | Route::DeleteOperation { name }
+            | Route::CancelOperation { name }
+            | Route::WaitOperation { name } => of(name),
+            Route::GetEndpoint { name } => of(name),
+            Route::GenerateContent { target, .. } | Route::CountTokens { target } => match target {
+                GenerateTarget::Endpoint(name) => of(name),
+                GenerateTarget::Publisher(name) => name
+                    .location_name()
+                    .map(|l| (name.to_string(), l.project())),
+            },
+            Route::GetPublisherModel { name } => name
+                .location_name()
+                .map(|l| (name.to_string(), l.project())),
+            Route::ListPublisherModels => None,
         }
     }
 }
@@ -249,8 +294,14 @@ fn no_route(method: &Method, path: &str) -> ApiError {
     ))
 }
 
+/// 400 INVALID_ARGUMENT for a malformed name in the path, with a `google.rpc.BadRequest`
+/// naming the request field the path segment binds to (`name` or `parent`).
+fn bad_field(field: &'static str) -> impl Fn(NameError) -> ApiError {
+    move |err| ApiError::invalid_field(field, err.to_string())
+}
+
 fn bad_name(err: NameError) -> ApiError {
-    ApiError::invalid_argument(err.to_string())
+    bad_field("name")(err)
 }
 
 /// Splits `/v1/...` or `/v1beta1/...` into the version and the rest (without a leading `/`).
@@ -323,7 +374,7 @@ fn match_route(
         return None;
     };
     let join = |n: usize| segments[..n].join("/");
-    let location = || join(4).parse::<LocationName>().map_err(bad_name);
+    let location = || join(4).parse::<LocationName>().map_err(bad_field("parent"));
     let job = || join(6).parse::<TuningJobName>().map_err(bad_name);
     let model = || join(6).parse::<ModelRef>().map_err(bad_name);
     let model_name = || join(6).parse::<ModelName>().map_err(bad_name);

@@ -14,12 +14,13 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, CatchPanicLayer};
-use crate::faults::{FaultTiming, Rpc};
+use crate::faults::FaultTiming;
 use crate::handlers::{self, Request};
 use crate::journal::Recorded;
 use crate::routes::{QueryParams, parse_route, split_version};
 use crate::state::{Emulator, EmulatorBuilder};
 use crate::storage::gcs_router;
+use retune_model::error_details::Method as ErrorMethod;
 
 /// The largest request body accepted, as Google's front end: 10 MiB.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -120,16 +121,30 @@ async fn dispatch(
     let mut rpc = None;
     let mut faulted = false;
     let body_for_journal = body.as_ref().ok().cloned().unwrap_or_default();
+    let mut called = None;
     let result = async {
         if !is_vertex {
             return Err(ApiError::not_found(format!(
                 "The requested URL {path} was not found on this server."
             )));
         }
+        let parsed = parse_route(&method, path);
+        if let Ok((version, route)) = &parsed {
+            called = Some(ErrorMethod {
+                rpc: route.rpc(),
+                version: *version,
+            });
+        }
         emulator.check_auth(&headers)?;
-        let (version, route) = parse_route(&method, path)?;
+        let (version, route) = parsed?;
         rpc = Some(route.rpc_name());
-        let fault = emulator.faults().fire(Rpc::of(&route));
+        let call = ErrorMethod {
+            rpc: route.rpc(),
+            version,
+        };
+        emulator.check_access(&headers, &route, call)?;
+        let project = route.resource().map(|(_, project)| project.to_string());
+        let fault = emulator.faults().fire(call, project.as_deref());
         if let Some((err, FaultTiming::Before)) = &fault {
             faulted = true;
             return Err(err.clone());
@@ -156,7 +171,7 @@ async fn dispatch(
     .await;
     let response = match result {
         Ok(answer) => answered(answer),
-        Err(err) => err.into_response(),
+        Err(err) => err.with_error_info(called).into_response(),
     };
     let status = response.status().as_u16();
     if is_vertex {
