@@ -20,7 +20,7 @@ use retune_model::names::{
 };
 use retune_model::publisher::PublisherModelName;
 use retune_model::request::ListQuery;
-use retune_model::wire::EnumEncoding;
+use retune_model::wire::{EnumEncoding, Selection, SelectionError};
 
 use crate::error::ApiError;
 use crate::faults::Rpc;
@@ -550,8 +550,8 @@ fn op_route(parent: OperationParent, id: &str, action: OpAction) -> Result<Route
 /// The query parameters of a request, decoded (`+` is a space, `%XX` is a byte).
 ///
 /// Empty values count as absent, as the official Rust crate sends `filter=&pageSize=0&pageToken=`
-/// for "not set". Keys are accepted in camelCase and snake_case. Unknown parameters (`$alt`,
-/// `alt`, `fields`, `prettyPrint`, ...) are ignored.
+/// for "not set". Keys are accepted in camelCase and snake_case. Which keys a method accepts is
+/// `retune_model::request::check_query_parameters`, checked before the handler runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueryParams {
     pairs: Vec<(String, String)>,
@@ -574,6 +574,11 @@ impl QueryParams {
             pairs,
             enum_encoding: EnumEncoding::from_query(raw),
         }
+    }
+
+    /// The parameter names, as sent (decoded), in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(k, _)| k.as_str())
     }
 
     /// How enums must be written in the response (`$alt=json;enum-encoding=int` asks for ints).
@@ -641,6 +646,21 @@ impl QueryParams {
             filter,
             order_by: self.order_by(),
         }
+    }
+
+    /// `readMask` as a selection of each listed resource's fields, or `None` when absent.
+    pub fn read_mask(&self) -> Option<Selection> {
+        let mask = Selection::from_mask_paths(
+            self.values("readMask", "read_mask")
+                .flat_map(|v| v.split(','))
+                .chain(self.values("readMask.paths", "read_mask.paths")),
+        );
+        (!mask.is_everything()).then_some(mask)
+    }
+
+    /// The `fields` system parameter (a partial response), or `None` when absent.
+    pub fn fields(&self) -> Option<Result<Selection, SelectionError>> {
+        self.first("fields", "$fields").map(Selection::parse_fields)
     }
 
     /// `updateMask` as field paths, or `None` when absent or empty.

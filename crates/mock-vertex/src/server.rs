@@ -21,6 +21,8 @@ use crate::routes::{QueryParams, parse_route, split_version};
 use crate::state::{Emulator, EmulatorBuilder};
 use crate::storage::gcs_router;
 use retune_model::error_details::Method as ErrorMethod;
+use retune_model::request::check_query_parameters;
+use retune_model::wire::{BadRequest, Selection};
 
 /// The largest request body accepted, as Google's front end: 10 MiB.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -151,12 +153,29 @@ async fn dispatch(
         }
         let body = body.map_err(body_error)?;
         tracing::debug!(rpc = route.rpc_name(), %version, "request");
+        let query = QueryParams::parse(uri.query());
+        check_query_parameters(call.rpc, version, query.names()).map_err(|e| {
+            ApiError::new(e.code(), e.to_string())
+                .with_detail(BadRequest::new([("", e.to_string().as_str())]).to_detail())
+        })?;
+        let fields = query
+            .fields()
+            .transpose()
+            .map_err(|e| ApiError::invalid_field("fields", e.to_string()))?;
+        let selections: Vec<Selection> = query
+            .read_mask()
+            .and_then(|mask| Selection::of_read_mask(call.rpc, &mask))
+            .into_iter()
+            .chain(fields)
+            .collect();
         let request = Request {
             version,
-            query: QueryParams::parse(uri.query()),
+            query,
             body,
         };
-        let answer = handlers::handle(&emulator, route, request).await;
+        let answer = handlers::handle(&emulator, route, request)
+            .await
+            .map(|answer| select(answer, &selections));
         if method != Method::GET {
             emulator.notify_changed();
         }
@@ -188,6 +207,24 @@ async fn dispatch(
     }
     tracing::info!(%method, %path, status, "served");
     response
+}
+
+/// The answer with only the fields of `selections` (the list's `readMask`, then `fields`), when
+/// it is JSON.
+fn select(answer: handlers::Answer, selections: &[Selection]) -> handlers::Answer {
+    if selections.is_empty() || !answer.content_type.starts_with("application/json") {
+        return answer;
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&answer.body) else {
+        return answer;
+    };
+    for selection in selections {
+        selection.apply(&mut value);
+    }
+    handlers::Answer {
+        body: serde_json::to_vec(&value).unwrap_or_default().into(),
+        content_type: answer.content_type,
+    }
 }
 
 fn body_error(rejection: BytesRejection) -> ApiError {

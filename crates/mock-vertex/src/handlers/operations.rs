@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use retune_model::names::{OperationName, OperationParent};
-use retune_model::request::{ListKind, check_list};
+use retune_model::request::{Filterable, ListKind, check_list};
 use retune_model::wire;
 
 use super::Request;
@@ -58,6 +58,19 @@ pub(super) fn delete(emulator: &Emulator, name: &OperationName) -> Result<Bytes,
     })
 }
 
+/// What an operation exposes to `filter` (`ListKind::Operations.filter_fields()`).
+struct OperationFields<'a>(&'a wire::Operation);
+
+impl Filterable for OperationFields<'_> {
+    fn field(&self, field: &str) -> Option<Option<String>> {
+        match field {
+            "name" => Some(Some(self.0.name.clone())),
+            "done" => Some(Some(self.0.done.to_string())),
+            _ => None,
+        }
+    }
+}
+
 /// ListOperations under a location, a model or a tuning job.
 pub(super) fn list(
     emulator: &Emulator,
@@ -77,6 +90,7 @@ pub(super) fn list(
         let items: Vec<wire::Operation> = store
             .operations_under(parent)
             .map(|op| for_version(op.render(), request.version))
+            .filter(|op| list.filter().matches(&OperationFields(op)))
             .collect();
         let (operations, next_page_token) = list.page(items);
         Ok(wire::ListOperationsResponse {
