@@ -80,7 +80,9 @@
 //!
 //! # Routes
 //!
-//! Every route exists under `/v1` and `/v1beta1` (`{v}`); see [`routes::ROUTE_TABLE`].
+//! Every route exists under `/v1` and `/v1beta1` (`{v}`), except the operations under a tuning
+//! job, which only `/v1` binds (get, list, cancel), as the service yamls do; see
+//! [`routes::ROUTE_TABLE`].
 //!
 //! | Method | Path | RPC |
 //! |---|---|---|
@@ -97,9 +99,9 @@
 //! | GET | `/{v}/projects/*/locations/*/models/*:listCheckpoints` | ListModelVersionCheckpoints |
 //! | DELETE | `/{v}/projects/*/locations/*/models/*:deleteVersion` | DeleteModelVersion (an Operation) |
 //! | POST | `/{v}/projects/*/locations/*/models/*:mergeVersionAliases` | MergeVersionAliases |
-//! | GET | `/{v}/…/operations` (location, `models/*`, `tuningJobs/*`) | ListOperations |
-//! | GET, DELETE | `/{v}/…/operations/*` | GetOperation, DeleteOperation |
-//! | POST | `/{v}/…/operations/*:cancel`, `:wait` | CancelOperation, WaitOperation |
+//! | GET | `/{v}/…/operations` (location, `models/*`, `endpoints/*`; `tuningJobs/*` on `/v1`) | ListOperations |
+//! | GET, DELETE | `/{v}/…/operations/*` (under `tuningJobs/*`: GET on `/v1` only) | GetOperation, DeleteOperation |
+//! | POST | `/{v}/…/operations/*:cancel`, `:wait` (under `tuningJobs/*`: `:cancel` on `/v1` only) | CancelOperation, WaitOperation |
 //! | GET | `/{v}/projects/*/locations/*/endpoints/*` | GetEndpoint |
 //! | GET | `/_emulator/health`, `/_emulator/ready` | liveness, readiness |
 //! | POST | `/_emulator/reset` | forget everything, or one `{"project","location"}` |

@@ -24,6 +24,7 @@ use retune_model::wire::{EnumEncoding, Selection, SelectionError};
 
 use crate::error::ApiError;
 use crate::faults::Rpc;
+use retune_model::rpc::binds_operation;
 
 /// The API version a request came in on (shared with the client through `retune_model::wire`).
 pub use retune_model::wire::ApiVersion;
@@ -126,6 +127,18 @@ impl Route {
         }
     }
 
+    /// The parent of the operation (or operations) an operations route names.
+    pub fn operation_parent(&self) -> Option<&OperationParent> {
+        match self {
+            Route::ListOperations { parent } => Some(parent),
+            Route::GetOperation { name }
+            | Route::DeleteOperation { name }
+            | Route::CancelOperation { name }
+            | Route::WaitOperation { name } => Some(name.parent()),
+            _ => None,
+        }
+    }
+
     /// The RPC name, for logs.
     pub fn rpc_name(&self) -> &'static str {
         self.rpc().as_str()
@@ -217,22 +230,15 @@ pub const ROUTE_TABLE: &[(&str, &str)] = &[
         "POST",
         "/{v}/projects/*/locations/*/models/*/operations/*:wait",
     ),
-    ("GET", "/{v}/projects/*/locations/*/tuningJobs/*/operations"),
+    // v1 only, and only these three (aiplatform_v1.yaml; aiplatform_v1beta1.yaml binds none).
+    ("GET", "/v1/projects/*/locations/*/tuningJobs/*/operations"),
     (
         "GET",
-        "/{v}/projects/*/locations/*/tuningJobs/*/operations/*",
-    ),
-    (
-        "DELETE",
-        "/{v}/projects/*/locations/*/tuningJobs/*/operations/*",
+        "/v1/projects/*/locations/*/tuningJobs/*/operations/*",
     ),
     (
         "POST",
-        "/{v}/projects/*/locations/*/tuningJobs/*/operations/*:cancel",
-    ),
-    (
-        "POST",
-        "/{v}/projects/*/locations/*/tuningJobs/*/operations/*:wait",
+        "/v1/projects/*/locations/*/tuningJobs/*/operations/*:cancel",
     ),
     ("GET", "/{v}/projects/*/locations/*/endpoints/*"),
     ("GET", "/{v}/projects/*/locations/*/endpoints"),
@@ -358,6 +364,11 @@ pub fn parse_route(method: &Method, path: &str) -> Result<(ApiVersion, Route), A
         return Err(no_route(method, path));
     }
     let route = match_route(method, &segments, verb).ok_or_else(|| no_route(method, path))??;
+    if let Some(parent) = route.operation_parent()
+        && !binds_operation(version, parent, route.rpc())
+    {
+        return Err(no_route(method, path));
+    }
     Ok((version, route))
 }
 

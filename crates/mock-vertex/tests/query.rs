@@ -184,3 +184,40 @@ async fn list_operations_honours_its_filter() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
+
+#[tokio::test]
+async fn operations_under_a_tuning_job_are_served_as_each_service_yaml_binds_them() {
+    // aiplatform_v1.yaml binds GetOperation, ListOperations and CancelOperation under
+    // tuningJobs/*/operations; aiplatform_v1beta1.yaml binds none there. Both bind every
+    // operation method under endpoints/*/operations.
+    let app = app_with_a_tuned_model().await;
+    let jobs = app
+        .ok(Method::GET, &format!("/v1/{LOC}/tuningJobs"), None)
+        .await;
+    let job = jobs["tuningJobs"][0]["name"].as_str().unwrap().to_owned();
+    app.ok(Method::GET, &format!("/v1/{job}/operations"), None)
+        .await;
+    for (method, path) in [
+        (Method::GET, format!("/v1beta1/{job}/operations")),
+        (Method::GET, format!("/v1beta1/{job}/operations/1")),
+        (Method::POST, format!("/v1beta1/{job}/operations/1:cancel")),
+        (Method::DELETE, format!("/v1/{job}/operations/1")),
+        (Method::POST, format!("/v1/{job}/operations/1:wait")),
+    ] {
+        let (status, body) = app.call(method.clone(), &path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("was not found on this server"),
+            "{body}"
+        );
+    }
+    app.ok(
+        Method::GET,
+        &format!("/v1beta1/{LOC}/endpoints/1/operations"),
+        None,
+    )
+    .await;
+}

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::names::OperationParent;
 use crate::wire::ApiVersion;
 
 /// One RPC of the Vertex AI surface, without its path parameters.
@@ -172,6 +173,36 @@ impl Rpc {
                 "aiplatform.endpoints.predict"
             }
             Rpc::GetPublisherModel | Rpc::ListPublisherModels => "aiplatform.publisherModels.get",
+        }
+    }
+}
+
+/// Whether the service yaml binds operation method `rpc` under `parent` on `version`
+/// (`google/cloud/aiplatform/{v1,v1beta1}/aiplatform_*.yaml`, `http.rules` of
+/// `google.longrunning.Operations.*`): every method under a location, a model or an endpoint;
+/// under a tuning job, v1 binds only GetOperation, ListOperations and CancelOperation, and
+/// v1beta1 none.
+///
+/// ```
+/// use retune_model::names::OperationParent;
+/// use retune_model::rpc::{Rpc, binds_operation};
+/// use retune_model::wire::ApiVersion;
+/// let job = OperationParent::TuningJob("projects/p/locations/l/tuningJobs/1".parse().unwrap());
+/// assert!(binds_operation(ApiVersion::V1, &job, Rpc::CancelOperation));
+/// assert!(!binds_operation(ApiVersion::V1, &job, Rpc::WaitOperation));
+/// assert!(!binds_operation(ApiVersion::V1Beta1, &job, Rpc::GetOperation));
+/// ```
+pub fn binds_operation(version: ApiVersion, parent: &OperationParent, rpc: Rpc) -> bool {
+    match parent {
+        OperationParent::TuningJob(_) => {
+            version == ApiVersion::V1
+                && matches!(
+                    rpc,
+                    Rpc::GetOperation | Rpc::ListOperations | Rpc::CancelOperation
+                )
+        }
+        OperationParent::Location(_) | OperationParent::Model(_) | OperationParent::Endpoint(_) => {
+            true
         }
     }
 }
