@@ -28,15 +28,15 @@ pub(super) fn for_version(mut op: wire::Operation, version: ApiVersion) -> wire:
     op
 }
 
-/// GetOperation and WaitOperation (the operation is already done).
+/// GetOperation and WaitOperation (as it is now: a running one is answered running).
 pub(super) fn get(
     emulator: &Emulator,
     name: &OperationName,
     request: &Request,
 ) -> Result<wire::Operation, ApiError> {
-    emulator.with_store(|store, _| {
+    emulator.with_store(|store, now| {
         Ok(for_version(
-            store.operation(name)?.render(),
+            store.operation(name)?.render(now),
             request.version,
         ))
     })
@@ -83,13 +83,13 @@ pub(super) fn list(
         &parent.to_string(),
         &request.query.list_query(filter.as_deref()),
     )?;
-    emulator.with_store(|store, _| {
+    emulator.with_store(|store, now| {
         if let OperationParent::Model(model) = parent {
             store.model(model)?;
         }
         let items: Vec<wire::Operation> = store
             .operations_under(parent)
-            .map(|op| for_version(op.render(), request.version))
+            .map(|op| for_version(op.render(now), request.version))
             .filter(|op| list.filter().matches(&OperationFields(op)))
             .collect();
         let (operations, next_page_token) = list.page(items);
