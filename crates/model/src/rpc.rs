@@ -187,7 +187,7 @@ impl Rpc {
 /// use retune_model::names::OperationParent;
 /// use retune_model::rpc::{Rpc, binds_operation};
 /// use retune_model::wire::ApiVersion;
-/// let job = OperationParent::TuningJob("projects/p/locations/l/tuningJobs/1".parse().unwrap());
+/// let job = OperationParent::TuningJob("projects/p/locations/us-central1/tuningJobs/123".parse().unwrap());
 /// assert!(binds_operation(ApiVersion::V1, &job, Rpc::CancelOperation));
 /// assert!(!binds_operation(ApiVersion::V1, &job, Rpc::WaitOperation));
 /// assert!(!binds_operation(ApiVersion::V1Beta1, &job, Rpc::GetOperation));
