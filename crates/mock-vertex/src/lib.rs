@@ -193,7 +193,9 @@
 //!   (`versionDescription`, `defaultCheckpointId` (§11.14), `labels`); mixing is 400
 //!   FAILED_PRECONDITION, an unknown mask path 400 INVALID_ARGUMENT naming it (the rule is
 //!   `retune_model::registry::check_update_mask`). The tuned endpoint (`tunedModel.endpoint`)
-//!   follows the default checkpoint.
+//!   follows the default checkpoint. Every model read carries an `etag` (a hash of its update
+//!   time, `retune_model::registry::model_etag`); an update with a stale one is 409 ABORTED,
+//!   one without is a blind overwrite.
 //! - **Labels** (`retune_model::labels`, spec §3.1, §7.2): keys and values at most 64 code points
 //!   of lowercase letters (caseless international letters included), digits, `_` and `-`; keys
 //!   non-empty and starting with a lowercase letter; at most 64 labels.
