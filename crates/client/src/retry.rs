@@ -11,6 +11,10 @@
 //!   happened before anything was sent: once it may have reached the server, a retry could create
 //!   a second job;
 //! - nothing retries a failure to get credentials.
+//!
+//! When the error carries a `google.rpc.RetryInfo` (`google/rpc/error_details.proto`: "clients
+//! should wait at least this long"), the next attempt waits its `retryDelay` instead of the
+//! backoff (AIP-194); the attempt and time budgets still apply.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +22,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::time::Instant;
+
+use retune_model::wire::RetryInfo;
 
 use crate::error::{ApiStatus, Error};
 use crate::transport::{Transport, TransportError, TransportErrorKind};
@@ -215,8 +221,17 @@ impl RetryPolicy {
         }
     }
 
+    /// The delay the server asked for in a `google.rpc.RetryInfo` detail of `err`, if any.
+    pub fn server_delay(err: &Error) -> Option<Duration> {
+        match err {
+            Error::Service(status) => RetryInfo::find(status.details()).and_then(|r| r.delay()),
+            _ => None,
+        }
+    }
+
     /// The decision after attempt number `attempt` (1-based) failed with `err`, in a loop that
-    /// started at `loop_start`.
+    /// started at `loop_start`: the server's `RetryInfo` delay when it sent one, else the
+    /// backoff's.
     pub fn on_error(
         &self,
         loop_start: Instant,
@@ -230,7 +245,7 @@ impl RetryPolicy {
         if attempt >= self.attempt_limit {
             return RetryDecision::Exhausted;
         }
-        let delay = self.backoff.sample(attempt);
+        let delay = Self::server_delay(err).unwrap_or_else(|| self.backoff.sample(attempt));
         if let Some(limit) = self.time_limit
             && loop_start.elapsed().saturating_add(delay) > limit
         {
@@ -407,6 +422,62 @@ mod tests {
         assert_eq!(script.calls(), 4);
         // 10 + 20 + 40 ms of backoff, in paused time.
         assert_eq!(started.elapsed(), Duration::from_millis(70));
+    }
+
+    /// Answers 429 with a `RetryInfo` of `delay`, then 200.
+    #[derive(Debug, Default)]
+    struct Throttled {
+        calls: Mutex<u32>,
+    }
+
+    #[async_trait]
+    impl Transport for Throttled {
+        async fn send(
+            &self,
+            _req: http::Request<Bytes>,
+        ) -> Result<http::Response<Bytes>, TransportError> {
+            let n = {
+                let mut calls = self
+                    .calls
+                    .lock()
+                    .map_err(|_| TransportError::not_sent(TransportErrorKind::Io, "poisoned"))?;
+                *calls += 1;
+                *calls
+            };
+            let (status, body) = if n == 1 {
+                (
+                    http::StatusCode::TOO_MANY_REQUESTS,
+                    r#"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED",
+                        "details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"7.500s"}]}}"#,
+                )
+            } else {
+                (http::StatusCode::OK, "{}")
+            };
+            let mut response = http::Response::new(Bytes::from_static(body.as_bytes()));
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_info_delay_replaces_the_backoff() {
+        // google/rpc/error_details.proto RetryInfo.retry_delay: wait at least this long.
+        let script = Arc::new(Throttled::default());
+        let t = RetryTransport::new(script.clone(), fast_policy());
+        let started = Instant::now();
+        let response = t.send(get()).await.map(|r| r.status());
+        assert_eq!(response.ok(), Some(http::StatusCode::OK));
+        assert_eq!(started.elapsed(), Duration::from_millis(7500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_info_delay_beyond_the_time_limit_stops_retrying() {
+        let script = Arc::new(Throttled::default());
+        let policy = fast_policy().with_time_limit(Duration::from_secs(5));
+        let t = RetryTransport::new(script.clone(), policy);
+        let response = t.send(get()).await.map(|r| r.status());
+        assert_eq!(response.ok(), Some(http::StatusCode::TOO_MANY_REQUESTS));
+        assert_eq!(script.calls.lock().map(|c| *c).unwrap_or(0), 1);
     }
 
     #[tokio::test(start_paused = true)]

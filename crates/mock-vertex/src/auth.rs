@@ -81,7 +81,8 @@ fn refusal(message: &str, reason: &str) -> ApiError {
         "@type": ERROR_INFO_TYPE,
         "reason": reason,
         "domain": "googleapis.com",
-        "metadata": {"service": "aiplatform.googleapis.com", "method": "mock-vertex"},
+        // The method is filled in once the route is known (`ApiError::with_error_info`).
+        "metadata": {"service": "aiplatform.googleapis.com"},
     }))
 }
 
@@ -146,7 +147,7 @@ impl AuthMode {
 }
 
 /// The token of a well-formed `Bearer <token>` header value (scheme case-insensitive).
-fn bearer_token(value: Option<&str>) -> Option<&str> {
+pub(crate) fn bearer_token(value: Option<&str>) -> Option<&str> {
     let (scheme, token) = value?.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))

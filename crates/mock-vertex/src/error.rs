@@ -15,11 +15,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
 use retune_model::Code;
+use retune_model::error_details::{ErrorDetails, Method, default_error_info};
 use retune_model::request::{
     CreateTuningJobError, DeleteModelError, GenerateContentError, ListRequestError,
     MergeVersionAliasesError, UpdateModelError, Violation,
 };
-use retune_model::wire::WireError;
+use retune_model::wire::{self, WireError};
 use serde_json::{Value, json};
 
 /// A failed call, rendered as Google's error envelope.
@@ -124,6 +125,42 @@ impl ApiError {
             .map(|(t, s, d)| json!({"type": t, "subject": s, "description": d}))
             .collect();
         self.with_detail(json!({"@type": PRECONDITION_FAILURE_TYPE, "violations": violations}))
+    }
+
+    /// The error `retune_model::error_details` describes: its code, message and details.
+    pub fn from_details(error: ErrorDetails) -> ApiError {
+        ApiError {
+            code: error.code,
+            message: error.message,
+            details: error.details,
+        }
+    }
+
+    /// This error with an `ErrorInfo` (AIP-193), if it carries none yet: the default of
+    /// [`default_error_info`] for its code, naming `method` when the route is known. The
+    /// `ErrorInfo` goes after the other details (clients read `BadRequest` first). An `ErrorInfo` it already carries that
+    /// names its service but no method (the credential refusals) gets the method.
+    pub fn with_error_info(mut self, method: Option<Method>) -> ApiError {
+        let mut found = false;
+        for detail in &mut self.details {
+            if wire::any_type(detail) != Some(ERROR_INFO_TYPE) {
+                continue;
+            }
+            found = true;
+            if let (Some(m), Some(metadata)) = (
+                method,
+                detail.get_mut("metadata").and_then(Value::as_object_mut),
+            ) && metadata.contains_key("service")
+                && !metadata.contains_key("method")
+            {
+                metadata.insert("method".to_owned(), Value::String(m.rpc.method(m.version)));
+            }
+        }
+        if !found {
+            let info = default_error_info(self.code, method).to_detail();
+            self.details.push(info);
+        }
+        self
     }
 
     /// The canonical code.
@@ -307,6 +344,23 @@ mod tests {
             body["error"]["details"][0]["fieldViolations"][0]["field"],
             "tuning_job.pre_tuned_model"
         );
+    }
+
+    #[test]
+    fn an_error_without_error_info_gets_the_default_one_last() {
+        use retune_model::rpc::Rpc;
+        // google/rpc/error_details.proto ErrorInfo; AIP-193: every error carries one.
+        let method = Method {
+            rpc: Rpc::GetModel,
+            version: wire::ApiVersion::V1,
+        };
+        let err = ApiError::invalid_field("name", "bad").with_error_info(Some(method));
+        assert_eq!(err.details()[0]["@type"], BAD_REQUEST_TYPE);
+        assert_eq!(err.details()[1]["@type"], ERROR_INFO_TYPE);
+        assert_eq!(err.details()[1]["reason"], "INVALID_ARGUMENT");
+        // One that carries an ErrorInfo keeps it, alone.
+        let again = err.clone().with_error_info(None);
+        assert_eq!(again, err);
     }
 
     #[test]

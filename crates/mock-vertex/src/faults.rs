@@ -19,161 +19,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use retune_model::Code;
-use retune_model::wire;
+use retune_model::error_details::{Method, quota_exceeded, unavailable};
+use retune_model::wire::RetryInfo;
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::routes::Route;
 use crate::state::Emulator;
 
-/// One RPC of the Vertex AI surface, without its path parameters: what a fault matches. Each
-/// variant is named as the RPC (and as [`Route`]'s variant).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Rpc {
-    CreateTuningJob,
-    ListTuningJobs,
-    GetTuningJob,
-    CancelTuningJob,
-    RebaseTunedModel,
-    ListModels,
-    GetModel,
-    UpdateModel,
-    DeleteModel,
-    ListModelVersions,
-    ListModelVersionCheckpoints,
-    DeleteModelVersion,
-    MergeVersionAliases,
-    ListOperations,
-    GetOperation,
-    DeleteOperation,
-    CancelOperation,
-    WaitOperation,
-    GetEndpoint,
-    ListEndpoints,
-    GenerateContent,
-    StreamGenerateContent,
-    CountTokens,
-    GetPublisherModel,
-    ListPublisherModels,
-}
-
-impl Rpc {
-    /// Every RPC.
-    pub const ALL: [Rpc; 25] = [
-        Rpc::CreateTuningJob,
-        Rpc::ListTuningJobs,
-        Rpc::GetTuningJob,
-        Rpc::CancelTuningJob,
-        Rpc::RebaseTunedModel,
-        Rpc::ListModels,
-        Rpc::GetModel,
-        Rpc::UpdateModel,
-        Rpc::DeleteModel,
-        Rpc::ListModelVersions,
-        Rpc::ListModelVersionCheckpoints,
-        Rpc::DeleteModelVersion,
-        Rpc::MergeVersionAliases,
-        Rpc::ListOperations,
-        Rpc::GetOperation,
-        Rpc::DeleteOperation,
-        Rpc::CancelOperation,
-        Rpc::WaitOperation,
-        Rpc::GetEndpoint,
-        Rpc::ListEndpoints,
-        Rpc::GenerateContent,
-        Rpc::StreamGenerateContent,
-        Rpc::CountTokens,
-        Rpc::GetPublisherModel,
-        Rpc::ListPublisherModels,
-    ];
-
-    /// The RPC a route serves.
-    pub fn of(route: &Route) -> Rpc {
-        match route {
-            Route::CreateTuningJob { .. } => Rpc::CreateTuningJob,
-            Route::ListTuningJobs { .. } => Rpc::ListTuningJobs,
-            Route::GetTuningJob { .. } => Rpc::GetTuningJob,
-            Route::CancelTuningJob { .. } => Rpc::CancelTuningJob,
-            Route::RebaseTunedModel { .. } => Rpc::RebaseTunedModel,
-            Route::ListModels { .. } => Rpc::ListModels,
-            Route::GetModel { .. } => Rpc::GetModel,
-            Route::UpdateModel { .. } => Rpc::UpdateModel,
-            Route::DeleteModel { .. } => Rpc::DeleteModel,
-            Route::ListModelVersions { .. } => Rpc::ListModelVersions,
-            Route::ListModelVersionCheckpoints { .. } => Rpc::ListModelVersionCheckpoints,
-            Route::DeleteModelVersion { .. } => Rpc::DeleteModelVersion,
-            Route::MergeVersionAliases { .. } => Rpc::MergeVersionAliases,
-            Route::ListOperations { .. } => Rpc::ListOperations,
-            Route::GetOperation { .. } => Rpc::GetOperation,
-            Route::DeleteOperation { .. } => Rpc::DeleteOperation,
-            Route::CancelOperation { .. } => Rpc::CancelOperation,
-            Route::WaitOperation { .. } => Rpc::WaitOperation,
-            Route::GetEndpoint { .. } => Rpc::GetEndpoint,
-            Route::ListEndpoints { .. } => Rpc::ListEndpoints,
-            Route::GenerateContent { stream: false, .. } => Rpc::GenerateContent,
-            Route::GenerateContent { stream: true, .. } => Rpc::StreamGenerateContent,
-            Route::CountTokens { .. } => Rpc::CountTokens,
-            Route::GetPublisherModel { .. } => Rpc::GetPublisherModel,
-            Route::ListPublisherModels => Rpc::ListPublisherModels,
-        }
-    }
-
-    /// The RPC's name, as [`Route::rpc_name`] writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rpc::CreateTuningJob => "CreateTuningJob",
-            Rpc::ListTuningJobs => "ListTuningJobs",
-            Rpc::GetTuningJob => "GetTuningJob",
-            Rpc::CancelTuningJob => "CancelTuningJob",
-            Rpc::RebaseTunedModel => "RebaseTunedModel",
-            Rpc::ListModels => "ListModels",
-            Rpc::GetModel => "GetModel",
-            Rpc::UpdateModel => "UpdateModel",
-            Rpc::DeleteModel => "DeleteModel",
-            Rpc::ListModelVersions => "ListModelVersions",
-            Rpc::ListModelVersionCheckpoints => "ListModelVersionCheckpoints",
-            Rpc::DeleteModelVersion => "DeleteModelVersion",
-            Rpc::MergeVersionAliases => "MergeVersionAliases",
-            Rpc::ListOperations => "ListOperations",
-            Rpc::GetOperation => "GetOperation",
-            Rpc::DeleteOperation => "DeleteOperation",
-            Rpc::CancelOperation => "CancelOperation",
-            Rpc::WaitOperation => "WaitOperation",
-            Rpc::GetEndpoint => "GetEndpoint",
-            Rpc::ListEndpoints => "ListEndpoints",
-            Rpc::GenerateContent => "GenerateContent",
-            Rpc::StreamGenerateContent => "StreamGenerateContent",
-            Rpc::CountTokens => "CountTokens",
-            Rpc::GetPublisherModel => "GetPublisherModel",
-            Rpc::ListPublisherModels => "ListPublisherModels",
-        }
-    }
-}
-
-impl fmt::Display for Rpc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A name that is no [`Rpc`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown route {input:?}: expected an RPC name such as CreateTuningJob, or \"*\"")]
-pub struct RpcError {
-    input: String,
-}
-
-impl FromStr for Rpc {
-    type Err = RpcError;
-    fn from_str(s: &str) -> Result<Rpc, RpcError> {
-        Rpc::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| RpcError {
-                input: s.to_owned(),
-            })
-    }
-}
+/// One RPC of the Vertex AI surface, without its path parameters: what a fault matches
+/// (`retune_model::rpc`; [`Route::rpc`](crate::routes::Route::rpc) gives a route's).
+pub use retune_model::rpc::{Rpc, RpcError};
 
 /// What a fault matches: one RPC or all of them (`"*"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,8 +122,8 @@ pub struct RouteFault {
     pub route: RouteMatch,
     /// The error it answers.
     pub code: Code,
-    /// The error message.
-    pub message: String,
+    /// The error message, if not Vertex AI's for the code.
+    pub message: Option<String>,
     /// Before or after handling.
     pub timing: FaultTiming,
     /// How many more times it may fire (`None`: no limit).
@@ -315,7 +170,7 @@ impl RouteFault {
             route: self.route.as_str(),
             status: self.code.http_status(),
             code: self.code.as_str(),
-            message: self.message.clone(),
+            message: self.message.clone().unwrap_or_default(),
             when: match self.timing {
                 FaultTiming::Before => "before",
                 FaultTiming::After => "after",
@@ -326,14 +181,34 @@ impl RouteFault {
         }
     }
 
-    /// The error it answers.
-    pub fn error(&self) -> ApiError {
-        let error = ApiError::new(self.code, self.message.clone());
+    /// The error it answers to a call of `method` on `project`'s resources: for 429
+    /// RESOURCE_EXHAUSTED and 503 UNAVAILABLE the details Vertex AI sends
+    /// (`retune_model::error_details`: `ErrorInfo`, and `QuotaFailure` for a quota), then the
+    /// `RetryInfo` when it has a delay. Its own message, when it has one, replaces Vertex AI's.
+    pub fn error(&self, method: Method, project: Option<&str>) -> ApiError {
+        let vertex = match self.code {
+            Code::ResourceExhausted => Some(quota_exceeded(method, project)),
+            Code::Unavailable => Some(unavailable(Some(method))),
+            _ => None,
+        };
+        let (message, details) = match (&self.message, vertex) {
+            (Some(message), v) => (message.clone(), v.map(|v| v.details).unwrap_or_default()),
+            (None, Some(v)) => (v.message, v.details),
+            (None, None) => (
+                format!(
+                    "mock-vertex injected fault {} on {}: {}",
+                    self.id,
+                    self.route.as_str(),
+                    self.code.as_str()
+                ),
+                Vec::new(),
+            ),
+        };
+        let error = details
+            .into_iter()
+            .fold(ApiError::new(self.code, message), ApiError::with_detail);
         match self.retry_delay {
-            Some(delay) => error.with_detail(wire::to_any(
-                wire::type_url::RETRY_INFO,
-                &serde_json::json!({ "retryDelay": format!("{}s", delay.as_secs_f64()) }),
-            )),
+            Some(delay) => error.with_detail(RetryInfo::new(delay).to_detail()),
             None => error,
         }
     }
@@ -409,18 +284,11 @@ impl Faults {
     pub fn add(&mut self, spec: FaultSpec) -> FaultId {
         self.next_id += 1;
         let id = FaultId(self.next_id);
-        let message = spec.message.unwrap_or_else(|| {
-            format!(
-                "The service is currently unavailable. (mock-vertex injected fault {id} on {}: {})",
-                spec.route.as_str(),
-                spec.code.as_str()
-            )
-        });
         self.rules.push(RouteFault {
             id,
             route: spec.route,
             code: spec.code,
-            message,
+            message: spec.message,
             timing: spec.timing,
             remaining: spec.times,
             probability: spec.probability.clamp(0.0, 1.0),
@@ -448,12 +316,18 @@ impl Faults {
         &self.rules
     }
 
-    /// The first fault that fires for `rpc`, if any (counting the fire).
+    /// The first fault that fires for a call of `method` on `project`'s resources, if any
+    /// (counting the fire), and the error it answers ([`RouteFault::error`]).
     ///
     /// Every matching live fault with a probability below 1 draws from its generator, whether or
     /// not an earlier one fired, so each fault's sequence depends only on its seed and on the
     /// matching requests.
-    pub fn fire(&mut self, rpc: Rpc) -> Option<(ApiError, FaultTiming)> {
+    pub fn fire(
+        &mut self,
+        method: Method,
+        project: Option<&str>,
+    ) -> Option<(ApiError, FaultTiming)> {
+        let rpc = method.rpc;
         let mut answer = None;
         for rule in &mut self.rules {
             if !rule.route.matches(rpc) || rule.remaining == Some(0) {
@@ -465,7 +339,7 @@ impl Faults {
                 if let Some(left) = rule.remaining.as_mut() {
                     *left -= 1;
                 }
-                answer = Some((rule.error(), rule.timing));
+                answer = Some((rule.error(method, project), rule.timing));
             }
         }
         answer
@@ -550,14 +424,67 @@ impl<'a> FaultBuilder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use retune_model::wire::ApiVersion;
+
+    fn call(rpc: Rpc) -> Method {
+        Method {
+            rpc,
+            version: ApiVersion::V1,
+        }
+    }
 
     #[test]
-    fn rpc_names_round_trip() {
-        for rpc in Rpc::ALL {
-            assert_eq!(rpc.as_str().parse::<Rpc>(), Ok(rpc));
-        }
-        assert!("Nope".parse::<Rpc>().is_err());
+    fn a_429_fault_carries_error_info_quota_failure_and_retry_info() {
+        // google/rpc/error_details.proto: ErrorInfo, QuotaFailure, RetryInfo.
+        let mut faults = Faults::default();
+        let mut spec = FaultSpec::new(RouteMatch::Any);
+        spec.code = Code::ResourceExhausted;
+        spec.retry_delay = Some(Duration::from_millis(2500));
+        faults.add(spec);
+        let (err, _) = faults.fire(call(Rpc::GenerateContent), Some("p")).unwrap();
+        assert_eq!(err.http_status(), 429);
+        assert!(
+            err.message()
+                .starts_with("Quota exceeded for aiplatform.googleapis.com/")
+        );
+        let types: Vec<&str> = err
+            .details()
+            .iter()
+            .filter_map(|d| d["@type"].as_str())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "type.googleapis.com/google.rpc.ErrorInfo",
+                "type.googleapis.com/google.rpc.QuotaFailure",
+                "type.googleapis.com/google.rpc.RetryInfo"
+            ]
+        );
+        assert_eq!(err.details()[0]["reason"], "RATE_LIMIT_EXCEEDED");
+        assert_eq!(err.details()[2]["retryDelay"], "2.500s");
+    }
+
+    #[test]
+    fn a_503_fault_answers_vertex_message_with_error_info() {
+        let mut faults = Faults::default();
+        faults.add(FaultSpec::new(RouteMatch::Any));
+        let (err, _) = faults.fire(call(Rpc::GetModel), None).unwrap();
+        assert_eq!(err.message(), "The service is currently unavailable.");
+        assert_eq!(err.details()[0]["reason"], "UNAVAILABLE");
+        assert_eq!(
+            err.details()[0]["metadata"]["method"],
+            "google.cloud.aiplatform.v1.ModelService.GetModel"
+        );
+    }
+
+    #[test]
+    fn route_matches_parse_star_and_rpc_names() {
         assert_eq!("*".parse::<RouteMatch>(), Ok(RouteMatch::Any));
+        assert_eq!(
+            "GetModel".parse::<RouteMatch>(),
+            Ok(RouteMatch::Rpc(Rpc::GetModel))
+        );
+        assert!("Nope".parse::<RouteMatch>().is_err());
     }
 
     #[test]
@@ -574,10 +501,10 @@ mod tests {
         let mut spec = FaultSpec::new(RouteMatch::Rpc(Rpc::GetTuningJob));
         spec.times = Some(2);
         faults.add(spec);
-        assert!(faults.fire(Rpc::GetModel).is_none());
-        assert!(faults.fire(Rpc::GetTuningJob).is_some());
-        assert!(faults.fire(Rpc::GetTuningJob).is_some());
-        assert!(faults.fire(Rpc::GetTuningJob).is_none());
+        assert!(faults.fire(call(Rpc::GetModel), None).is_none());
+        assert!(faults.fire(call(Rpc::GetTuningJob), None).is_some());
+        assert!(faults.fire(call(Rpc::GetTuningJob), None).is_some());
+        assert!(faults.fire(call(Rpc::GetTuningJob), None).is_none());
         assert_eq!(faults.list()[0].fired, 2);
     }
 
@@ -590,7 +517,7 @@ mod tests {
             spec.seed = seed;
             faults.add(spec);
             (0..1000)
-                .map(|_| faults.fire(Rpc::GetModel).is_some())
+                .map(|_| faults.fire(call(Rpc::GetModel), None).is_some())
                 .collect::<Vec<_>>()
         };
         let a = run(42);

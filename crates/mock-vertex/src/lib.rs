@@ -80,7 +80,9 @@
 //!
 //! # Routes
 //!
-//! Every route exists under `/v1` and `/v1beta1` (`{v}`); see [`routes::ROUTE_TABLE`].
+//! Every route exists under `/v1` and `/v1beta1` (`{v}`), except the operations under a tuning
+//! job, which only `/v1` binds (get, list, cancel), as the service yamls do; see
+//! [`routes::ROUTE_TABLE`].
 //!
 //! | Method | Path | RPC |
 //! |---|---|---|
@@ -97,9 +99,9 @@
 //! | GET | `/{v}/projects/*/locations/*/models/*:listCheckpoints` | ListModelVersionCheckpoints |
 //! | DELETE | `/{v}/projects/*/locations/*/models/*:deleteVersion` | DeleteModelVersion (an Operation) |
 //! | POST | `/{v}/projects/*/locations/*/models/*:mergeVersionAliases` | MergeVersionAliases |
-//! | GET | `/{v}/…/operations` (location, `models/*`, `tuningJobs/*`) | ListOperations |
-//! | GET, DELETE | `/{v}/…/operations/*` | GetOperation, DeleteOperation |
-//! | POST | `/{v}/…/operations/*:cancel`, `:wait` | CancelOperation, WaitOperation |
+//! | GET | `/{v}/…/operations` (location, `models/*`, `endpoints/*`; `tuningJobs/*` on `/v1`) | ListOperations |
+//! | GET, DELETE | `/{v}/…/operations/*` (under `tuningJobs/*`: GET on `/v1` only) | GetOperation, DeleteOperation |
+//! | POST | `/{v}/…/operations/*:cancel`, `:wait` (under `tuningJobs/*`: `:cancel` on `/v1` only) | CancelOperation, WaitOperation |
 //! | GET | `/{v}/projects/*/locations/*/endpoints/*` | GetEndpoint |
 //! | GET | `/_emulator/health`, `/_emulator/ready` | liveness, readiness |
 //! | POST | `/_emulator/reset` | forget everything, or one `{"project","location"}` |
@@ -150,24 +152,39 @@
 //! - **Unmatched paths** and known paths with another method: 404 NOT_FOUND in JSON (Google's
 //!   front end answers 404, not 405). A matched route with a malformed id: 400 INVALID_ARGUMENT.
 //!   Path segments are split first, then percent-decoded, so `%2F` never creates a segment.
-//! - **Auth** is checked for every `/v1` and `/v1beta1` request before routing.
+//! - **Auth** is checked for every `/v1` and `/v1beta1` request before a routing error is
+//!   answered; then the project's API switch and the token's grant ([`access`]: 403
+//!   SERVICE_DISABLED, 403 IAM_PERMISSION_DENIED naming the permission), then the query.
+//! - **Errors** (AIP-193) carry a `google.rpc.ErrorInfo`: where Vertex AI has a documented reason
+//!   (`IAM_PERMISSION_DENIED`, `SERVICE_DISABLED`, `RATE_LIMIT_EXCEEDED`, the credential reasons)
+//!   that one; otherwise the emulator's choice, the canonical code's name as `reason`, domain
+//!   `aiplatform.googleapis.com`, metadata `method` and `service` (`retune_model::error_details`).
+//!   It follows the other details, so a `BadRequest` stays first.
 //! - **Bodies** up to 10 MiB; larger is 400 INVALID_ARGUMENT `Request payload size exceeds the
 //!   limit: 10485760 bytes.` (Google's wording). Any or no `Content-Type` is accepted.
-//! - **Unknown query parameters** (`$alt`, `fields`, `prettyPrint`, ...) are ignored; empty and
+//! - **Query parameters** bind to the request message as the front end binds them
+//!   (`retune_model::request::check_query_parameters`): one that names no field of the request
+//!   is 400 "Cannot bind query parameter. Field 'x' could not be found in request message.";
+//!   the system parameters (`$alt`, `alt`, `fields`, `prettyPrint`, `key`, `quotaUser`,
+//!   `$.xgafv`, `callback`, `upload_protocol`, `uploadType`, `access_token`) are accepted
+//!   everywhere; `fields` (partial response) and a list's `readMask` prune the answer. Empty and
 //!   zero values are "unset".
 //! - **Paging**: `pageSize` default 100, values above 1000 are lowered to 1000, negative is 400;
 //!   page tokens are opaque, tuning-job tokens are key-based (stable under inserts). Tuning jobs
-//!   list newest first; models by id (creation order) unless `orderBy`.
+//!   list newest first; models by id (creation order) unless `orderBy`, which binds only where
+//!   the request has `order_by` (v1 ListModels, ListModelVersions in both versions).
 //! - **Filters** ([`filter`]): conjunctions (`AND`, or the SDK's `&filter=`) of `=`, `!=`, `:`,
 //!   `<`, `>` terms, each list taking exactly the fields and operators its proto documents.
 //!   Tuning jobs (the standard filter on `TuningJob` fields): `state` (by value name, a number
 //!   is 400), `tuned_model_display_name`, `base_model`, `name`, `description`, `create_time`
 //!   and `update_time` (compared as instants), `labels.k`. Models: `model` and `display_name`
 //!   (`=`, `!=`), `base_model_name` (`=`), `labels.k=v`, `labels.k:*`, `labels:k`, quoted keys
-//!   (`labels."a key"`). Model versions: labels only. An unknown field, an operator the field
-//!   does not take or an unparsable filter is 400 naming it.
+//!   (`labels."a key"`). Model versions: labels only. Operations: `name` and `done`. An unknown
+//!   field, an operator the field does not take or an unparsable filter is 400 naming it.
 //! - **Ids** come from counters (jobs `1000000000000001…`, models `2…`, endpoints `3…`,
-//!   operations `4…`); projects are echoed as given (not turned into numbers, §11.11).
+//!   operations `4…`). **Divergence, not a choice**: projects are echoed as given, while Vertex
+//!   AI answers names with the project *number* (§11.11); code that compares names with the
+//!   project id passes here and fails there.
 //! - **Default `tunedModelDisplayName`** for a base-model job: `{base model}-tuned-{job id}`.
 //! - **Continuous tuning** (§11.2, §11.3): a new version does not take the `default` alias (it
 //!   stays where it was); checkpoint ids restart at `1` in every version; the default checkpoint
@@ -193,7 +210,9 @@
 //!   (`versionDescription`, `defaultCheckpointId` (§11.14), `labels`); mixing is 400
 //!   FAILED_PRECONDITION, an unknown mask path 400 INVALID_ARGUMENT naming it (the rule is
 //!   `retune_model::registry::check_update_mask`). The tuned endpoint (`tunedModel.endpoint`)
-//!   follows the default checkpoint.
+//!   follows the default checkpoint. Every model read carries an `etag` (a hash of its update
+//!   time, `retune_model::registry::model_etag`); an update with a stale one is 409 ABORTED,
+//!   one without is a blind overwrite.
 //! - **Labels** (`retune_model::labels`, spec §3.1, §7.2): keys and values at most 64 code points
 //!   of lowercase letters (caseless international letters included), digits, `_` and `-`; keys
 //!   non-empty and starting with a lowercase letter; at most 64 labels.
@@ -203,10 +222,17 @@
 //!   undocumented).
 //! - **Deletion**: the endpoints a tuning job creates are managed by the tuning service: they do
 //!   not block deleting a version or a model, and go with it. DeleteModel operations live under
-//!   the location, DeleteModelVersion operations under the model; both are done at once.
+//!   the location, DeleteModelVersion operations under the model; the deletion takes effect at
+//!   once, and the operation is done 0.5 s later on the emulator's clock (at once for instant
+//!   jobs), so that polling code runs.
 //! - **Cancel**: a running or pending job goes to CANCELLING, then CANCELLED (`error.code = 1`)
 //!   after 0.5 s (at once for instant jobs); cancelling a cancelled job is accepted; a finished
 //!   one is 400 FAILED_PRECONDITION. Cancelling a done operation is a no-op.
+//! - **Operations routes** are those the service yamls bind: under a tuning job only v1's get,
+//!   list and cancel; every method under a location, a model or an endpoint.
+//! - **Injected faults** answer 429 with Vertex AI's quota message, `ErrorInfo`
+//!   `RATE_LIMIT_EXCEEDED` and `QuotaFailure`, 503 with "The service is currently unavailable."
+//!   and `ErrorInfo`; `retryDelay` adds a `RetryInfo`, which the client's retry policy waits.
 //! - **v1 vs v1beta1**: only v1beta1 responses carry `tuningJobState` and `tuningJobMetadata`;
 //!   operation metadata `@type`s name the request's version
 //!   (`google.cloud.aiplatform.v1beta1.DeleteOperationMetadata` under `/v1beta1`).
@@ -218,6 +244,7 @@
 //!   not grow with the number of stored jobs.
 //! - **Panics** anywhere become 500 INTERNAL in Google's shape ([`error::CatchPanicLayer`]).
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod clock;

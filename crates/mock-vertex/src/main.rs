@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! mock-vertex [--port 8080] [--host 127.0.0.1] [--gcs-dir DIR] [--auth none|required|any-token|token=T]
+//!             [--grant TOKEN=PROJECT[,PROJECT...]]... [--disable-api PROJECT]...
 //!             [--jobs instant|scaled|manual] [--ca-dir DIR] [--data-dir DIR]
 //!             [--snapshot-dir DIR] [--import FILE] [--export-on-exit FILE]
 //! ```
@@ -26,6 +27,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use mock_vertex::access::Grant;
 use mock_vertex::{AuthMode, Emulator, JobSpeed};
 use tokio::net::TcpListener;
 
@@ -46,6 +48,14 @@ struct Args {
     /// itself, unexpired), any-token (any bearer token), or token=T.
     #[arg(long, default_value = "none")]
     auth: AuthMode,
+    /// Limits a bearer token to some projects: calls on other projects are 403
+    /// IAM_PERMISSION_DENIED naming the permission. Repeatable.
+    #[arg(long, value_name = "TOKEN=PROJECT[,PROJECT...]")]
+    grant: Vec<Grant>,
+    /// Starts with the Vertex AI API of this project disabled: its calls are 403
+    /// SERVICE_DISABLED (switched at run time with `POST /_emulator/services`). Repeatable.
+    #[arg(long, value_name = "PROJECT")]
+    disable_api: Vec<String>,
     /// How fast tuning jobs move: instant, scaled (a few seconds for a small job) or manual.
     #[arg(long, default_value = "scaled")]
     jobs: JobSpeed,
@@ -115,6 +125,12 @@ async fn run(args: Args) -> Result<()> {
         .auth(args.auth)
         .jobs(args.jobs)
         .ca_dir(&ca_dir);
+    for grant in args.grant {
+        builder = builder.grant(grant);
+    }
+    for project in &args.disable_api {
+        builder = builder.disable_api(project);
+    }
     if let Some(dir) = args.gcs_dir {
         builder = builder.gcs_dir(dir);
     }

@@ -1,6 +1,7 @@
 //! From stored records to the REST JSON shapes of `retune_model::wire`. No rules here: mapping only.
 
 use retune_model::names::{ModelRef, VersionSelector};
+use retune_model::registry::model_etag;
 use retune_model::wire;
 
 use crate::store::{EndpointRecord, ModelRecord, VersionRecord};
@@ -56,6 +57,7 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
             .collect(),
         create_time: Some(record.created()),
         update_time: Some(record.update_time_of(version)),
+        etag: model_etag(record.update_time_of(version)),
         deployed_models: version
             .checkpoints
             .iter()

@@ -15,14 +15,16 @@ use std::borrow::Cow;
 use axum::http::Method;
 use percent_encoding::percent_decode_str;
 use retune_model::names::{
-    EndpointName, LocationName, ModelName, ModelRef, NameError, OperationId, OperationName,
-    OperationParent, TuningJobName,
+    EndpointName, Located, LocationName, ModelName, ModelRef, NameError, OperationId,
+    OperationName, OperationParent, ProjectId, TuningJobName,
 };
 use retune_model::publisher::PublisherModelName;
 use retune_model::request::ListQuery;
-use retune_model::wire::EnumEncoding;
+use retune_model::wire::{EnumEncoding, Selection, SelectionError};
 
 use crate::error::ApiError;
+use crate::faults::Rpc;
+use retune_model::rpc::binds_operation;
 
 /// The API version a request came in on (shared with the client through `retune_model::wire`).
 pub use retune_model::wire::ApiVersion;
@@ -94,34 +96,90 @@ pub enum GenerateTarget {
 }
 
 impl Route {
+    /// The RPC it serves.
+    pub fn rpc(&self) -> Rpc {
+        match self {
+            Route::CreateTuningJob { .. } => Rpc::CreateTuningJob,
+            Route::ListTuningJobs { .. } => Rpc::ListTuningJobs,
+            Route::GetTuningJob { .. } => Rpc::GetTuningJob,
+            Route::CancelTuningJob { .. } => Rpc::CancelTuningJob,
+            Route::RebaseTunedModel { .. } => Rpc::RebaseTunedModel,
+            Route::ListModels { .. } => Rpc::ListModels,
+            Route::GetModel { .. } => Rpc::GetModel,
+            Route::UpdateModel { .. } => Rpc::UpdateModel,
+            Route::DeleteModel { .. } => Rpc::DeleteModel,
+            Route::ListModelVersions { .. } => Rpc::ListModelVersions,
+            Route::ListModelVersionCheckpoints { .. } => Rpc::ListModelVersionCheckpoints,
+            Route::DeleteModelVersion { .. } => Rpc::DeleteModelVersion,
+            Route::MergeVersionAliases { .. } => Rpc::MergeVersionAliases,
+            Route::ListOperations { .. } => Rpc::ListOperations,
+            Route::GetOperation { .. } => Rpc::GetOperation,
+            Route::DeleteOperation { .. } => Rpc::DeleteOperation,
+            Route::CancelOperation { .. } => Rpc::CancelOperation,
+            Route::WaitOperation { .. } => Rpc::WaitOperation,
+            Route::GetEndpoint { .. } => Rpc::GetEndpoint,
+            Route::ListEndpoints { .. } => Rpc::ListEndpoints,
+            Route::GenerateContent { stream: false, .. } => Rpc::GenerateContent,
+            Route::GenerateContent { stream: true, .. } => Rpc::StreamGenerateContent,
+            Route::CountTokens { .. } => Rpc::CountTokens,
+            Route::GetPublisherModel { .. } => Rpc::GetPublisherModel,
+            Route::ListPublisherModels => Rpc::ListPublisherModels,
+        }
+    }
+
+    /// The parent of the operation (or operations) an operations route names.
+    pub fn operation_parent(&self) -> Option<&OperationParent> {
+        match self {
+            Route::ListOperations { parent } => Some(parent),
+            Route::GetOperation { name }
+            | Route::DeleteOperation { name }
+            | Route::CancelOperation { name }
+            | Route::WaitOperation { name } => Some(name.parent()),
+            _ => None,
+        }
+    }
+
     /// The RPC name, for logs.
     pub fn rpc_name(&self) -> &'static str {
+        self.rpc().as_str()
+    }
+
+    /// The resource the call acts on, as IAM checks it (the parent of a create or a list, the
+    /// named resource otherwise), and its project; `None` for the project-less publisher routes.
+    pub fn resource(&self) -> Option<(String, &ProjectId)> {
+        fn of<N: Located + std::fmt::Display>(n: &N) -> Option<(String, &ProjectId)> {
+            Some((n.to_string(), n.project()))
+        }
         match self {
-            Route::CreateTuningJob { .. } => "CreateTuningJob",
-            Route::ListTuningJobs { .. } => "ListTuningJobs",
-            Route::GetTuningJob { .. } => "GetTuningJob",
-            Route::CancelTuningJob { .. } => "CancelTuningJob",
-            Route::RebaseTunedModel { .. } => "RebaseTunedModel",
-            Route::ListModels { .. } => "ListModels",
-            Route::GetModel { .. } => "GetModel",
-            Route::UpdateModel { .. } => "UpdateModel",
-            Route::DeleteModel { .. } => "DeleteModel",
-            Route::ListModelVersions { .. } => "ListModelVersions",
-            Route::ListModelVersionCheckpoints { .. } => "ListModelVersionCheckpoints",
-            Route::DeleteModelVersion { .. } => "DeleteModelVersion",
-            Route::MergeVersionAliases { .. } => "MergeVersionAliases",
-            Route::ListOperations { .. } => "ListOperations",
-            Route::GetOperation { .. } => "GetOperation",
-            Route::DeleteOperation { .. } => "DeleteOperation",
-            Route::CancelOperation { .. } => "CancelOperation",
-            Route::WaitOperation { .. } => "WaitOperation",
-            Route::GetEndpoint { .. } => "GetEndpoint",
-            Route::ListEndpoints { .. } => "ListEndpoints",
-            Route::GenerateContent { stream: false, .. } => "GenerateContent",
-            Route::GenerateContent { stream: true, .. } => "StreamGenerateContent",
-            Route::CountTokens { .. } => "CountTokens",
-            Route::GetPublisherModel { .. } => "GetPublisherModel",
-            Route::ListPublisherModels => "ListPublisherModels",
+            Route::CreateTuningJob { parent }
+            | Route::ListTuningJobs { parent }
+            | Route::RebaseTunedModel { parent }
+            | Route::ListModels { parent }
+            | Route::ListEndpoints { parent } => of(parent),
+            Route::GetTuningJob { name } | Route::CancelTuningJob { name } => of(name),
+            Route::GetModel { model }
+            | Route::UpdateModel { model }
+            | Route::DeleteModel { model }
+            | Route::ListModelVersions { model }
+            | Route::ListModelVersionCheckpoints { model }
+            | Route::DeleteModelVersion { model }
+            | Route::MergeVersionAliases { model } => of(model.name()),
+            Route::ListOperations { parent } => of(parent),
+            Route::GetOperation { name }
+            | Route::DeleteOperation { name }
+            | Route::CancelOperation { name }
+            | Route::WaitOperation { name } => of(name),
+            Route::GetEndpoint { name } => of(name),
+            Route::GenerateContent { target, .. } | Route::CountTokens { target } => match target {
+                GenerateTarget::Endpoint(name) => of(name),
+                GenerateTarget::Publisher(name) => name
+                    .location_name()
+                    .map(|l| (name.to_string(), l.project())),
+            },
+            Route::GetPublisherModel { name } => name
+                .location_name()
+                .map(|l| (name.to_string(), l.project())),
+            Route::ListPublisherModels => None,
         }
     }
 }
@@ -172,22 +230,15 @@ pub const ROUTE_TABLE: &[(&str, &str)] = &[
         "POST",
         "/{v}/projects/*/locations/*/models/*/operations/*:wait",
     ),
-    ("GET", "/{v}/projects/*/locations/*/tuningJobs/*/operations"),
+    // v1 only, and only these three (aiplatform_v1.yaml; aiplatform_v1beta1.yaml binds none).
+    ("GET", "/v1/projects/*/locations/*/tuningJobs/*/operations"),
     (
         "GET",
-        "/{v}/projects/*/locations/*/tuningJobs/*/operations/*",
-    ),
-    (
-        "DELETE",
-        "/{v}/projects/*/locations/*/tuningJobs/*/operations/*",
+        "/v1/projects/*/locations/*/tuningJobs/*/operations/*",
     ),
     (
         "POST",
-        "/{v}/projects/*/locations/*/tuningJobs/*/operations/*:cancel",
-    ),
-    (
-        "POST",
-        "/{v}/projects/*/locations/*/tuningJobs/*/operations/*:wait",
+        "/v1/projects/*/locations/*/tuningJobs/*/operations/*:cancel",
     ),
     ("GET", "/{v}/projects/*/locations/*/endpoints/*"),
     ("GET", "/{v}/projects/*/locations/*/endpoints"),
@@ -249,8 +300,14 @@ fn no_route(method: &Method, path: &str) -> ApiError {
     ))
 }
 
+/// 400 INVALID_ARGUMENT for a malformed name in the path, with a `google.rpc.BadRequest`
+/// naming the request field the path segment binds to (`name` or `parent`).
+fn bad_field(field: &'static str) -> impl Fn(NameError) -> ApiError {
+    move |err| ApiError::invalid_field(field, err.to_string())
+}
+
 fn bad_name(err: NameError) -> ApiError {
-    ApiError::invalid_argument(err.to_string())
+    bad_field("name")(err)
 }
 
 /// Splits `/v1/...` or `/v1beta1/...` into the version and the rest (without a leading `/`).
@@ -307,6 +364,11 @@ pub fn parse_route(method: &Method, path: &str) -> Result<(ApiVersion, Route), A
         return Err(no_route(method, path));
     }
     let route = match_route(method, &segments, verb).ok_or_else(|| no_route(method, path))??;
+    if let Some(parent) = route.operation_parent()
+        && !binds_operation(version, parent, route.rpc())
+    {
+        return Err(no_route(method, path));
+    }
     Ok((version, route))
 }
 
@@ -323,7 +385,7 @@ fn match_route(
         return None;
     };
     let join = |n: usize| segments[..n].join("/");
-    let location = || join(4).parse::<LocationName>().map_err(bad_name);
+    let location = || join(4).parse::<LocationName>().map_err(bad_field("parent"));
     let job = || join(6).parse::<TuningJobName>().map_err(bad_name);
     let model = || join(6).parse::<ModelRef>().map_err(bad_name);
     let model_name = || join(6).parse::<ModelName>().map_err(bad_name);
@@ -499,8 +561,8 @@ fn op_route(parent: OperationParent, id: &str, action: OpAction) -> Result<Route
 /// The query parameters of a request, decoded (`+` is a space, `%XX` is a byte).
 ///
 /// Empty values count as absent, as the official Rust crate sends `filter=&pageSize=0&pageToken=`
-/// for "not set". Keys are accepted in camelCase and snake_case. Unknown parameters (`$alt`,
-/// `alt`, `fields`, `prettyPrint`, ...) are ignored.
+/// for "not set". Keys are accepted in camelCase and snake_case. Which keys a method accepts is
+/// `retune_model::request::check_query_parameters`, checked before the handler runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueryParams {
     pairs: Vec<(String, String)>,
@@ -523,6 +585,11 @@ impl QueryParams {
             pairs,
             enum_encoding: EnumEncoding::from_query(raw),
         }
+    }
+
+    /// The parameter names, as sent (decoded), in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(k, _)| k.as_str())
     }
 
     /// How enums must be written in the response (`$alt=json;enum-encoding=int` asks for ints).
@@ -590,6 +657,21 @@ impl QueryParams {
             filter,
             order_by: self.order_by(),
         }
+    }
+
+    /// `readMask` as a selection of each listed resource's fields, or `None` when absent.
+    pub fn read_mask(&self) -> Option<Selection> {
+        let mask = Selection::from_mask_paths(
+            self.values("readMask", "read_mask")
+                .flat_map(|v| v.split(','))
+                .chain(self.values("readMask.paths", "read_mask.paths")),
+        );
+        (!mask.is_everything()).then_some(mask)
+    }
+
+    /// The `fields` system parameter (a partial response), or `None` when absent.
+    pub fn fields(&self) -> Option<Result<Selection, SelectionError>> {
+        self.first("fields", "$fields").map(Selection::parse_fields)
     }
 
     /// `updateMask` as field paths, or `None` when absent or empty.

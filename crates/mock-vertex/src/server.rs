@@ -15,12 +15,15 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, CatchPanicLayer};
-use crate::faults::{FaultTiming, Rpc};
+use crate::faults::FaultTiming;
 use crate::handlers::{self, Request};
 use crate::journal::Recorded;
 use crate::routes::{QueryParams, parse_route, split_version};
 use crate::state::{Emulator, EmulatorBuilder};
 use crate::storage::gcs_router;
+use retune_model::error_details::Method as ErrorMethod;
+use retune_model::request::check_query_parameters;
+use retune_model::wire::{BadRequest, Selection};
 
 /// The largest request body accepted, as Google's front end: 10 MiB.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -142,28 +145,59 @@ async fn dispatch(
     let mut rpc = None;
     let mut faulted = false;
     let body_for_journal = body.as_ref().ok().cloned().unwrap_or_default();
+    let mut called = None;
     let result = async {
         if !is_vertex {
             return Err(ApiError::not_found(format!(
                 "The requested URL {path} was not found on this server."
             )));
         }
+        let parsed = parse_route(&method, path);
+        if let Ok((version, route)) = &parsed {
+            called = Some(ErrorMethod {
+                rpc: route.rpc(),
+                version: *version,
+            });
+        }
         emulator.check_auth(&headers)?;
-        let (version, route) = parse_route(&method, path)?;
+        let (version, route) = parsed?;
         rpc = Some(route.rpc_name());
-        let fault = emulator.faults().fire(Rpc::of(&route));
+        let call = ErrorMethod {
+            rpc: route.rpc(),
+            version,
+        };
+        emulator.check_access(&headers, &route, call)?;
+        let project = route.resource().map(|(_, project)| project.to_string());
+        let fault = emulator.faults().fire(call, project.as_deref());
         if let Some((err, FaultTiming::Before)) = &fault {
             faulted = true;
             return Err(err.clone());
         }
         let body = body.map_err(body_error)?;
         tracing::debug!(rpc = route.rpc_name(), %version, "request");
+        let query = QueryParams::parse(uri.query());
+        check_query_parameters(call.rpc, version, query.names()).map_err(|e| {
+            ApiError::new(e.code(), e.to_string())
+                .with_detail(BadRequest::new([("", e.to_string().as_str())]).to_detail())
+        })?;
+        let fields = query
+            .fields()
+            .transpose()
+            .map_err(|e| ApiError::invalid_field("fields", e.to_string()))?;
+        let selections: Vec<Selection> = query
+            .read_mask()
+            .and_then(|mask| Selection::of_read_mask(call.rpc, &mask))
+            .into_iter()
+            .chain(fields)
+            .collect();
         let request = Request {
             version,
-            query: QueryParams::parse(uri.query()),
+            query,
             body,
         };
-        let answer = handlers::handle(&emulator, route, request).await;
+        let answer = handlers::handle(&emulator, route, request)
+            .await
+            .map(|answer| select(answer, &selections));
         if method != Method::GET {
             emulator.notify_changed();
         }
@@ -178,7 +212,7 @@ async fn dispatch(
     .await;
     let response = match result {
         Ok(answer) => answered(answer),
-        Err(err) => err.into_response(),
+        Err(err) => err.with_error_info(called).into_response(),
     };
     let status = response.status().as_u16();
     if is_vertex {
@@ -195,6 +229,24 @@ async fn dispatch(
     }
     tracing::info!(%method, %path, status, "served");
     response
+}
+
+/// The answer with only the fields of `selections` (the list's `readMask`, then `fields`), when
+/// it is JSON.
+fn select(answer: handlers::Answer, selections: &[Selection]) -> handlers::Answer {
+    if selections.is_empty() || !answer.content_type.starts_with("application/json") {
+        return answer;
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&answer.body) else {
+        return answer;
+    };
+    for selection in selections {
+        selection.apply(&mut value);
+    }
+    handlers::Answer {
+        body: serde_json::to_vec(&value).unwrap_or_default().into(),
+        content_type: answer.content_type,
+    }
 }
 
 fn body_error(rejection: BytesRejection) -> ApiError {

@@ -15,6 +15,7 @@ use retune_model::Timestamp;
 use retune_model::emulator_policy::Pace;
 use tokio::sync::watch;
 
+use crate::access::{Access, Grant};
 use crate::auth::AuthMode;
 use crate::clock::{Clock, ClockMode, ControlledClock, ManualClock, SystemClock};
 use crate::faults::Faults;
@@ -93,6 +94,7 @@ struct Inner {
     auth: AuthMode,
     objects: ObjectStore,
     faults: Mutex<Faults>,
+    access: Mutex<Access>,
     journal: Mutex<Journal>,
     tokens: IssuedTokens,
     interceptor: Option<Arc<Interceptor>>,
@@ -153,6 +155,45 @@ impl Emulator {
         self.inner
             .auth
             .check_issued(headers, self.tokens(), self.now())
+    }
+
+    /// Accepts or refuses a call of `method` on `route` by its token's grant and its project's
+    /// API switch ([`Access::check`]).
+    pub fn check_access(
+        &self,
+        headers: &axum::http::HeaderMap,
+        route: &crate::routes::Route,
+        method: retune_model::error_details::Method,
+    ) -> Result<(), crate::ApiError> {
+        let token = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| crate::auth::bearer_token(v.to_str().ok()));
+        self.inner
+            .access
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .check(token, route, method)
+    }
+
+    /// Enables or disables the Vertex AI API of `project`: while disabled, every call on its
+    /// resources is 403 SERVICE_DISABLED.
+    pub fn set_api_enabled(&self, project: &str, enabled: bool) {
+        self.inner
+            .access
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .set_api_enabled(project, enabled);
+    }
+
+    /// The projects whose Vertex AI API is disabled.
+    pub fn disabled_apis(&self) -> Vec<String> {
+        self.inner
+            .access
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .disabled_projects()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// How fast jobs created from now on move.
@@ -376,6 +417,7 @@ impl Emulator {
 #[derive(Debug, Default)]
 pub struct EmulatorBuilder {
     auth: AuthMode,
+    access: Access,
     speed: JobSpeed,
     clock: Option<Arc<dyn Clock>>,
     manual_clock: Option<ManualClock>,
@@ -389,6 +431,19 @@ impl EmulatorBuilder {
     /// Which callers are accepted (default [`AuthMode::Anonymous`]).
     pub fn auth(mut self, auth: AuthMode) -> Self {
         self.auth = auth;
+        self
+    }
+
+    /// Limits a token to some projects: a call on another project's resources is 403
+    /// IAM_PERMISSION_DENIED naming the permission ([`crate::access`]).
+    pub fn grant(mut self, grant: Grant) -> Self {
+        self.access.grant(grant);
+        self
+    }
+
+    /// Starts with the Vertex AI API of `project` disabled (403 SERVICE_DISABLED).
+    pub fn disable_api(mut self, project: impl AsRef<str>) -> Self {
+        self.access.set_api_enabled(project.as_ref(), false);
         self
     }
 
@@ -507,6 +562,7 @@ impl EmulatorBuilder {
                 auth: self.auth,
                 objects,
                 faults: Mutex::new(Faults::default()),
+                access: Mutex::new(self.access),
                 journal: Mutex::new(Journal::default()),
                 tokens: IssuedTokens::default(),
                 interceptor: self.ca_dir.map(|dir| Arc::new(Interceptor::new(dir))),

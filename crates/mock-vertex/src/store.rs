@@ -37,7 +37,7 @@ use retune_model::emulator_policy::{
     FIRST_ENDPOINT_ID, FIRST_JOB_ID, FIRST_MODEL_ID, FIRST_OPERATION_ID, Pace,
 };
 use retune_model::names::{LocationName, ModelName, TuningJobName, VersionId};
-use retune_model::registry::resolve_checkpoint;
+use retune_model::registry::{check_etag, model_etag, resolve_checkpoint};
 use retune_model::request::ModelUpdate;
 use retune_model::wire;
 
@@ -251,6 +251,13 @@ impl Store {
         self.model(name)?;
         self.touch_model(name);
         let record = self.model_mut(name)?;
+        let read = match version {
+            Some(id) => record.versions.get(&id),
+            None => record.select(None).ok(),
+        }
+        .map_or(record.updated, |v| record.update_time_of(v));
+        check_etag(update.etag.as_deref(), &model_etag(read))
+            .map_err(|e| ApiError::new(e.code(), format!("Model {name}: {e}")))?;
         match version {
             None => {
                 if let Some(display_name) = &update.display_name {

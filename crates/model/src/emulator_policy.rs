@@ -170,6 +170,18 @@ pub fn job_timeline(pace: Pace, requested_epochs: Option<u32>, example_count: u6
     )
 }
 
+/// How long a DeleteModel or DeleteModelVersion operation runs at scaled pace before it is
+/// done (Vertex AI documents none; long enough for a client to poll it at least once).
+pub const SCALED_DELETION: Duration = Duration::from_millis(500);
+
+/// How long a DeleteModel or DeleteModelVersion operation runs at `pace` (instant: done at once).
+pub fn deletion_delay(pace: Pace) -> Duration {
+    match pace {
+        Pace::Instant => Duration::ZERO,
+        Pace::Scaled => SCALED_DELETION,
+    }
+}
+
 /// The delay between a cancel request and `CANCELLED` at `pace`.
 pub fn cancel_delay(pace: Pace) -> Duration {
     match pace {

@@ -72,6 +72,9 @@
 //! - [`dataset`]: Gemini SFT JSONL checks and the data statistics the service reports.
 //! - [`request`]: request validators (CreateTuningJob, UpdateModel, MergeVersionAliases, the
 //!   lists), the filter and order_by grammars and page tokens: a typed command or every violation.
+//! - [`rpc`]: the RPCs of the surface, their services and IAM permissions.
+//! - [`error_details`]: the `ErrorInfo` every error carries, and the details of permission,
+//!   disabled-service and quota refusals (AIP-193).
 //! - [`wire`]: the REST JSON shapes shared by the client and the emulator.
 //! - [`emulator_policy`]: what the emulator chooses where Google documents nothing (batch size,
 //!   default epochs, stage timings, the default display name), kept apart from Google's rules.
@@ -89,6 +92,7 @@ pub mod duration;
 pub mod emulator_env;
 pub mod emulator_policy;
 pub mod encryption;
+pub mod error_details;
 pub mod gcs;
 pub mod hyperparameters;
 pub mod job_state;
@@ -99,6 +103,7 @@ pub mod publisher;
 pub mod rebase;
 pub mod registry;
 pub mod request;
+pub mod rpc;
 pub mod serving;
 pub mod time;
 pub mod wire;

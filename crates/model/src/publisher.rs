@@ -37,6 +37,11 @@ impl PublisherModelError {
 }
 
 impl PublisherModelName {
+    /// The location the path names, if any (`projects/*/locations/*/publishers/...`).
+    pub fn location_name(&self) -> Option<&LocationName> {
+        self.location.as_ref()
+    }
+
     /// Model `model` of publisher `google`, under `location` when the path names one.
     pub fn new(location: Option<LocationName>, model: impl Into<String>) -> PublisherModelName {
         PublisherModelName {

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use retune_model::duration::HumanDuration;
 use retune_model::job_state::JobState;
-use retune_model::names::{LocationName, TuningJobName, VersionAlias};
+use retune_model::names::{LocationName, ProjectId, TuningJobName, VersionAlias};
 use retune_model::proto_enum::ProtoEnum;
 use retune_model::wire::{self, EnumEncoding};
 use retune_model::{Code, Timestamp};
@@ -58,9 +58,35 @@ pub fn router() -> Router<Emulator> {
             get(list_requests).delete(clear_requests),
         )
         .route("/_emulator/await", post(await_job))
+        .route(
+            "/_emulator/services",
+            get(list_services).post(switch_service),
+        )
 }
 
 type AdminResult = Result<Response, ApiError>;
+
+async fn list_services(State(emulator): State<Emulator>) -> Response {
+    json(&json!({ "disabledProjects": emulator.disabled_apis() }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ServiceSwitch {
+    project: String,
+    enabled: bool,
+}
+
+async fn switch_service(State(emulator): State<Emulator>, bytes: Bytes) -> Response {
+    respond((|| {
+        let switch: ServiceSwitch = body(&bytes)?;
+        let project: ProjectId = field("project", &switch.project)?;
+        emulator.set_api_enabled(project.as_str(), switch.enabled);
+        Ok(json(
+            &json!({ "disabledProjects": emulator.disabled_apis() }),
+        ))
+    })())
+}
 
 fn json<T: Serialize>(value: &T) -> Response {
     json_ok(serde_json::to_vec(value).unwrap_or_default())

@@ -22,6 +22,7 @@
 //! | DELETE | `/_emulator/faults/{id}` | [`Emulator::remove_fault`] | remove one route fault |
 //! | POST | `/_emulator/release` | [`Emulator::release_job`] | `{"job": name}`: a held job starts running |
 //! | GET, DELETE | `/_emulator/requests` | [`Emulator::requests`], [`Emulator::clear_requests`] | the journal ([`crate::journal`]) |
+//! | GET, POST | `/_emulator/services` | [`Emulator::disabled_apis`], [`Emulator::set_api_enabled`] | the projects whose Vertex AI API is disabled, or `{"project", "enabled": false}` to disable one (its calls are 403 SERVICE_DISABLED) and `true` to enable it again |
 //! | POST | `/_emulator/await` | [`Emulator::await_job`] | `{"job", "state"?, "timeout"?}`: blocks until the job is in `state` (default: any terminal state) |
 //!
 //! Faults (`POST /_emulator/faults`), one kind per call:
@@ -29,7 +30,9 @@
 //!   `"probability": 0.3, "seed": 42` (both may be given), `"message"`, `"when": "before" |
 //!   "after"` (default before: the request has no effect; after: it takes effect and the answer is
 //!   the error), `"retryDelay": "2s"` (adds a `google.rpc.RetryInfo` detail, as a 429
-//!   RESOURCE_EXHAUSTED carries). Answers `{"id": n}`. See [`crate::faults`].
+//!   RESOURCE_EXHAUSTED carries). A 429 answers Vertex AI's quota message with `ErrorInfo`
+//!   (`RATE_LIMIT_EXCEEDED`) and `QuotaFailure`, a 503 its "currently unavailable" message with
+//!   `ErrorInfo`. Answers `{"id": n}`. See [`crate::faults`].
 //! - `{"failJob": name | "next", "atEpoch": 2, "status"?: 500, "message"?}`: the job fails once it
 //!   has completed that many epochs (`completedEpochCount` stays there, `error` is set; default
 //!   code INTERNAL). `next` applies to the next job created.
@@ -52,6 +55,8 @@
 //! [`Emulator::load_snapshot`]: crate::Emulator::load_snapshot
 //! [`Emulator::save_snapshot`]: crate::Emulator::save_snapshot
 //! [`Emulator::clear_requests`]: crate::Emulator::clear_requests
+//! [`Emulator::disabled_apis`]: crate::Emulator::disabled_apis
+//! [`Emulator::set_api_enabled`]: crate::Emulator::set_api_enabled
 //! [`Emulator::export_state`]: crate::Emulator::export_state
 //! [`Emulator::fail`]: crate::Emulator::fail
 //! [`Emulator::fail_job_at_epoch`]: crate::Emulator::fail_job_at_epoch

@@ -71,7 +71,7 @@ pub(super) fn delete(
     let name = check_delete_model(model)?;
     emulator.with_store(|store, now| {
         let op = store.delete_model(name, now)?;
-        Ok(for_version(op.render(), request.version))
+        Ok(for_version(op.render(now), request.version))
     })
 }
 
@@ -83,7 +83,7 @@ pub(super) fn delete_version(
 ) -> Result<wire::Operation, ApiError> {
     emulator.with_store(|store, now| {
         let op = store.delete_version(model, now)?;
-        Ok(for_version(op.render(), request.version))
+        Ok(for_version(op.render(now), request.version))
     })
 }
 

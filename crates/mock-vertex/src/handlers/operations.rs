@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use retune_model::names::{OperationName, OperationParent};
-use retune_model::request::{ListKind, check_list};
+use retune_model::request::{Filterable, ListKind, check_list};
 use retune_model::wire;
 
 use super::Request;
@@ -28,15 +28,15 @@ pub(super) fn for_version(mut op: wire::Operation, version: ApiVersion) -> wire:
     op
 }
 
-/// GetOperation and WaitOperation (the operation is already done).
+/// GetOperation and WaitOperation (as it is now: a running one is answered running).
 pub(super) fn get(
     emulator: &Emulator,
     name: &OperationName,
     request: &Request,
 ) -> Result<wire::Operation, ApiError> {
-    emulator.with_store(|store, _| {
+    emulator.with_store(|store, now| {
         Ok(for_version(
-            store.operation(name)?.render(),
+            store.operation(name)?.render(now),
             request.version,
         ))
     })
@@ -58,6 +58,19 @@ pub(super) fn delete(emulator: &Emulator, name: &OperationName) -> Result<Bytes,
     })
 }
 
+/// What an operation exposes to `filter` (`ListKind::Operations.filter_fields()`).
+struct OperationFields<'a>(&'a wire::Operation);
+
+impl Filterable for OperationFields<'_> {
+    fn field(&self, field: &str) -> Option<Option<String>> {
+        match field {
+            "name" => Some(Some(self.0.name.clone())),
+            "done" => Some(Some(self.0.done.to_string())),
+            _ => None,
+        }
+    }
+}
+
 /// ListOperations under a location, a model or a tuning job.
 pub(super) fn list(
     emulator: &Emulator,
@@ -70,13 +83,14 @@ pub(super) fn list(
         &parent.to_string(),
         &request.query.list_query(filter.as_deref()),
     )?;
-    emulator.with_store(|store, _| {
+    emulator.with_store(|store, now| {
         if let OperationParent::Model(model) = parent {
             store.model(model)?;
         }
         let items: Vec<wire::Operation> = store
             .operations_under(parent)
-            .map(|op| for_version(op.render(), request.version))
+            .map(|op| for_version(op.render(now), request.version))
+            .filter(|op| list.filter().matches(&OperationFields(op)))
             .collect();
         let (operations, next_page_token) = list.page(items);
         Ok(wire::ListOperationsResponse {

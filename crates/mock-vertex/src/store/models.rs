@@ -2,6 +2,7 @@
 //! models and versions and merging aliases as `retune_model::registry` decides.
 
 use retune_model::Timestamp;
+use retune_model::emulator_policy::deletion_delay;
 use retune_model::names::{
     EndpointName, LocationName, ModelName, ModelRef, OperationId, OperationName, OperationParent,
     VersionId,
@@ -53,6 +54,7 @@ impl Store {
         &mut self,
         parent: OperationParent,
         now: Timestamp,
+        done_at: Timestamp,
     ) -> OperationRecord {
         let id = OperationId::from_number(self.next_operation);
         self.next_operation += 1;
@@ -60,6 +62,7 @@ impl Store {
         let record = OperationRecord {
             name: OperationName::new(parent, id),
             created: now,
+            done_at,
             rebased: None,
         };
         self.touch(RecordName::Operation(record.name.clone()));
@@ -85,7 +88,8 @@ impl Store {
     }
 
     /// Applies a deletion the registry allowed: the model or version goes with its endpoints,
-    /// and a finished operation records it.
+    /// and an operation records it, done after `emulator_policy::deletion_delay` (at once for
+    /// instant jobs) so that clients poll it as they poll Vertex AI's.
     fn apply_deletion(&mut self, deletion: Deletion, now: Timestamp) -> OperationRecord {
         let Deletion {
             model,
@@ -107,7 +111,8 @@ impl Store {
                 }
             }
         }
-        self.new_operation(operation_parent, now)
+        let done_at = now.saturating_add(deletion_delay(self.pace()));
+        self.new_operation(operation_parent, now, done_at)
     }
 
     /// Deletes a model (`registry::model_deletion`) and its managed endpoints. `model` is the

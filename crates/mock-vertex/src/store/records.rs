@@ -297,24 +297,28 @@ pub struct EndpointRecord {
 pub struct OperationRecord {
     /// The operation's name.
     pub name: OperationName,
-    /// When it was created (and finished).
+    /// When it was created.
     pub created: Timestamp,
+    /// When it is done (`created` for an operation that finishes at once).
+    pub done_at: Timestamp,
     /// For a RebaseTunedModel operation, the tuning job it created (as created); `None` for a
     /// deletion.
     pub rebased: Option<Box<wire::TuningJob>>,
 }
 
 impl OperationRecord {
-    /// The JSON shape.
-    pub fn render(&self) -> wire::Operation {
+    /// The JSON shape at `now`: running (no `response`, `done` false) until `done_at`.
+    pub fn render(&self, now: Timestamp) -> wire::Operation {
+        let done = now >= self.done_at;
         let generic = wire::GenericOperationMetadata {
             create_time: Some(self.created),
-            update_time: Some(self.created),
+            update_time: Some(if done { self.done_at } else { self.created }),
             ..wire::GenericOperationMetadata::default()
         };
         match &self.rebased {
             Some(job) => wire::Operation::rebased(self.name.to_string(), generic, job),
-            None => wire::Operation::deleted(self.name.to_string(), generic),
+            None if done => wire::Operation::deleted(self.name.to_string(), generic),
+            None => wire::Operation::deleting(self.name.to_string(), generic),
         }
     }
 }

@@ -168,14 +168,14 @@ impl Store {
         job: wire::TuningJob,
         now: Timestamp,
     ) -> wire::Operation {
-        let mut record = self.new_operation(OperationParent::TuningJob(name.clone()), now);
+        let mut record = self.new_operation(OperationParent::TuningJob(name.clone()), now, now);
         record.rebased = Some(Box::new(job));
         let location = name.location_name().clone();
         self.touch(RecordName::Operation(record.name.clone()));
         self.space_mut(&location)
             .operations
             .insert(record.name.operation_id(), record.clone());
-        record.render()
+        record.render(now)
     }
 
     /// The job that produced the model version `model` names (its default version when it

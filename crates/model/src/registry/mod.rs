@@ -32,6 +32,7 @@
 
 mod aliases;
 mod deletion;
+mod etag;
 #[cfg(test)]
 mod fixtures;
 mod new_version;
@@ -51,6 +52,7 @@ pub use deletion::{
     Deletion, DeletionRefusal, check_model_deletion, check_version_deletion, model_deletion,
     version_deletion,
 };
+pub use etag::{StaleEtagError, check_etag, model_etag};
 pub use new_version::{
     LABEL_BASE_MODEL, LABEL_JOB_ID, LABEL_TUNE_TYPE, NewVersion, ParentModel, RegistrationError,
     TUNE_TYPE_SUPERVISED, TunedJob, VersionHome, initial_aliases, new_version, next_version_id,

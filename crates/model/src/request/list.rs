@@ -65,6 +65,11 @@ const MODEL_FILTER_FIELDS: &[(&str, &[Op])] = &[
     ("base_model_name", EQUAL),
 ];
 
+/// Filter fields of ListOperations: `google.longrunning.ListOperationsRequest.filter` of
+/// google/longrunning/operations.proto is "The standard list filter", the AIP-160 comparisons
+/// on fields of `Operation`: its `name` and whether it is `done` (`done=true`).
+const OPERATION_FILTER_FIELDS: &[(&str, &[Op])] = &[("name", TEXT), ("done", EQUALITY)];
+
 impl ListKind {
     /// Every list method.
     pub const ALL: [ListKind; 5] = [
@@ -102,15 +107,14 @@ impl ListKind {
 
     /// The fields a filter may name (snake_case) and the operators each takes, besides
     /// `labels.{key}` where [`ListKind::filters_on_labels`]. ListModelVersions filters on labels
-    /// only (`ListModelVersionsRequest.filter`); ListModelVersionCheckpoints has no filter and
-    /// ListOperations none the emulator applies.
+    /// only (`ListModelVersionsRequest.filter`); ListModelVersionCheckpoints has no filter;
+    /// ListOperations filters on an operation's `name` and `done`.
     pub fn filter_fields(self) -> &'static [(&'static str, &'static [Op])] {
         match self {
             ListKind::TuningJobs => JOB_FILTER_FIELDS,
             ListKind::Models => MODEL_FILTER_FIELDS,
-            ListKind::ModelVersions | ListKind::ModelVersionCheckpoints | ListKind::Operations => {
-                &[]
-            }
+            ListKind::Operations => OPERATION_FILTER_FIELDS,
+            ListKind::ModelVersions | ListKind::ModelVersionCheckpoints => &[],
         }
     }
 

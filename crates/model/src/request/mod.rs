@@ -18,6 +18,8 @@
 //! | (the data a job reads) | [`check_dataset_file`] | `DatasetReport` |
 //! | ListTuningJobs, ListModels, ListModelVersions, ListModelVersionCheckpoints, ListOperations | [`check_list`] | [`ListRequest`] |
 //!
+//! Which query parameters bind to each method's request is [`check_query_parameters`].
+//!
 //! The list grammars live beside them: [`Filter`] (AIP-160 subset), [`OrderBy`], and
 //! [`PageToken`] (opaque, tamper-evident, bound to the list, the filter and the order).
 
@@ -31,6 +33,7 @@ mod list;
 mod merge_aliases;
 mod order_by;
 mod page_token;
+mod query_binding;
 mod update_model;
 
 use std::fmt;
@@ -62,6 +65,9 @@ pub use merge_aliases::{
 };
 pub use order_by::{Direction, OrderBy, OrderByError, OrderKey};
 pub use page_token::{PageToken, PageTokenError};
+pub use query_binding::{
+    QueryBindingError, SYSTEM_PARAMETERS, check_query_parameters, query_fields,
+};
 pub use update_model::{
     ModelUpdate, OUTPUT_ONLY_MODEL_FIELDS, UpdateModelError, UpdateModelRequest, check_update_model,
 };

@@ -53,6 +53,9 @@ pub struct ModelUpdate {
     pub default_checkpoint: Option<CheckpointId>,
     /// `labels` (the level the name targets).
     pub labels: Option<BTreeMap<String, String>>,
+    /// `etag`, when the body sends one: the update applies only if it is current
+    /// (`registry::check_etag`).
+    pub etag: Option<String>,
 }
 
 impl ModelUpdate {
@@ -199,7 +202,10 @@ pub fn check_update_model(
         ])
     })?;
     let mut violations = Vec::new();
-    let mut update = ModelUpdate::default();
+    let mut update = ModelUpdate {
+        etag: (!body.etag.is_empty()).then(|| body.etag.clone()),
+        ..ModelUpdate::default()
+    };
     for field in fields {
         match field {
             UpdatableField::DisplayName => {

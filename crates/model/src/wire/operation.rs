@@ -56,6 +56,15 @@ impl Operation {
         }
     }
 
+    /// A running delete operation: its metadata, not done, no response yet.
+    pub fn deleting(name: impl Into<String>, generic: GenericOperationMetadata) -> Self {
+        Operation {
+            done: false,
+            response: None,
+            ..Operation::deleted(name, generic)
+        }
+    }
+
     /// A finished RebaseTunedModel operation: its metadata and the tuning job it created.
     pub fn rebased(
         name: impl Into<String>,

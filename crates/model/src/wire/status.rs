@@ -202,9 +202,188 @@ pub struct FieldViolation {
     /// A machine-readable reason (`UPPER_SNAKE_CASE`), optional.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// The description in the caller's language (`google.rpc.BadRequest.FieldViolation
+    /// .localized_message`), optional.
+    #[serde(alias = "localized_message", skip_serializing_if = "Option::is_none")]
+    pub localized_message: Option<LocalizedMessage>,
 }
 
-super::plain_messages!(BadRequest, FieldViolation, ErrorInfo);
+/// `google.rpc.LocalizedMessage`: a message in a locale.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct LocalizedMessage {
+    /// A BCP-47 locale, `en-US`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub locale: String,
+    /// The message.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+/// `google.rpc.QuotaFailure`: which quota checks failed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct QuotaFailure {
+    /// One entry per failed check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<QuotaViolation>,
+}
+
+/// One entry of [`QuotaFailure`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct QuotaViolation {
+    /// What the quota applies to, `project:123`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subject: String,
+    /// Which quota was exceeded.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// `google.rpc.Help`: links to documentation of the error.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Help {
+    /// The links.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<HelpLink>,
+}
+
+/// One entry of [`Help`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct HelpLink {
+    /// What the link offers.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The URL.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub url: String,
+}
+
+/// `google.rpc.RetryInfo`: how long the caller should wait before retrying.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RetryInfo {
+    /// A `google.protobuf.Duration` in its JSON form (`"2s"`, `"0.250s"`).
+    #[serde(alias = "retry_delay", skip_serializing_if = "String::is_empty")]
+    pub retry_delay: String,
+}
+
+super::plain_messages!(
+    BadRequest,
+    FieldViolation,
+    ErrorInfo,
+    LocalizedMessage,
+    QuotaFailure,
+    QuotaViolation,
+    Help,
+    HelpLink,
+    RetryInfo,
+);
+
+impl RetryInfo {
+    /// A `RetryInfo` asking for `delay`, written as a protobuf JSON duration.
+    pub fn new(delay: std::time::Duration) -> Self {
+        RetryInfo {
+            retry_delay: duration_string(delay),
+        }
+    }
+
+    /// The delay, if `retryDelay` is a valid protobuf JSON duration.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retune_model::wire::RetryInfo;
+    /// let info = RetryInfo::new(Duration::from_millis(1500));
+    /// assert_eq!(info.retry_delay, "1.500s");
+    /// assert_eq!(info.delay(), Some(Duration::from_millis(1500)));
+    /// ```
+    pub fn delay(&self) -> Option<std::time::Duration> {
+        parse_duration_string(&self.retry_delay)
+    }
+
+    /// This value as an error detail, with `"@type": "type.googleapis.com/google.rpc.RetryInfo"`.
+    pub fn to_detail(&self) -> serde_json::Value {
+        to_any(type_url::RETRY_INFO, self)
+    }
+
+    /// The `RetryInfo` among error `details`, if one is there and reads.
+    pub fn find(details: &[serde_json::Value]) -> Option<RetryInfo> {
+        details
+            .iter()
+            .find(|d| any_type(d) == Some(type_url::RETRY_INFO))
+            .and_then(|d| {
+                let mut body = d.clone();
+                if let Some(map) = body.as_object_mut() {
+                    map.remove("@type");
+                }
+                serde_json::from_value(body).ok()
+            })
+    }
+}
+
+/// A `google.protobuf.Duration` in its JSON form: seconds with 0, 3, 6 or 9 fractional digits.
+fn duration_string(d: std::time::Duration) -> String {
+    let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
+    if nanos == 0 {
+        format!("{secs}s")
+    } else if nanos % 1_000_000 == 0 {
+        format!("{secs}.{:03}s", nanos / 1_000_000)
+    } else if nanos % 1_000 == 0 {
+        format!("{secs}.{:06}s", nanos / 1_000)
+    } else {
+        format!("{secs}.{nanos:09}s")
+    }
+}
+
+/// Reads a non-negative `google.protobuf.Duration` JSON string (`"2s"`, `"0.5s"`).
+fn parse_duration_string(s: &str) -> Option<std::time::Duration> {
+    let number = s.strip_suffix('s')?;
+    let (secs, frac) = number.split_once('.').unwrap_or((number, ""));
+    if secs.is_empty() || !secs.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<9}").parse::<u32>().ok()?
+    };
+    Some(std::time::Duration::new(secs.parse().ok()?, nanos))
+}
+
+impl QuotaFailure {
+    /// This value as an error detail.
+    pub fn to_detail(&self) -> serde_json::Value {
+        to_any(type_url::QUOTA_FAILURE, self)
+    }
+}
+
+impl Help {
+    /// This value as an error detail.
+    pub fn to_detail(&self) -> serde_json::Value {
+        to_any(type_url::HELP, self)
+    }
+}
+
+impl LocalizedMessage {
+    /// An `en-US` message.
+    pub fn en_us(message: impl Into<String>) -> Self {
+        LocalizedMessage {
+            locale: "en-US".to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// This value as an error detail.
+    pub fn to_detail(&self) -> serde_json::Value {
+        to_any(type_url::LOCALIZED_MESSAGE, self)
+    }
+}
 
 impl BadRequest {
     /// A `BadRequest` with one violation per `(field, description)` pair.
@@ -216,6 +395,7 @@ impl BadRequest {
                     field: field.to_owned(),
                     description: description.to_owned(),
                     reason: String::new(),
+                    localized_message: None,
                 })
                 .collect(),
         }

@@ -309,9 +309,11 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
             store.restore_endpoint(record);
         }
         for s in &location.operations {
+            let created = parse("operation.createTime", &s.create_time)?;
             let record = OperationRecord {
                 name: parse("operation.name", &s.name)?,
-                created: parse("operation.createTime", &s.create_time)?,
+                created,
+                done_at: created,
                 rebased: None,
             };
             if record.name.location_name() != &name {
