@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use axum::http::Method;
-use mock_vertex::storage::SAMPLE_TRAIN_URI;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 mod support;
 use support::App;
@@ -15,15 +14,7 @@ const LOC: &str = "projects/p1/locations/us-central1";
 
 /// A tuned model's name, made on `app` (whose clock is then moved past the job's end).
 async fn tuned_model(app: &App) -> String {
-    app.ok(
-        Method::POST,
-        &format!("/v1/{LOC}/tuningJobs"),
-        Some(json!({
-            "baseModel": "gemini-2.5-flash",
-            "supervisedTuningSpec": {"trainingDatasetUri": SAMPLE_TRAIN_URI}
-        })),
-    )
-    .await;
+    app.create_sft_job(LOC).await;
     app.emulator.advance(Duration::from_secs(3600));
     let models = app
         .ok(Method::GET, &format!("/v1/{LOC}/models"), None)

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use mock_vertex::storage::SAMPLE_TRAIN_URI;
 use serde_json::json;
 
 mod support;
@@ -16,15 +15,7 @@ const LOC: &str = "projects/p1/locations/us-central1";
 #[tokio::test]
 async fn an_update_with_a_stale_etag_is_aborted_and_a_current_one_applies() {
     let (app, _clock) = App::manual();
-    app.ok(
-        Method::POST,
-        &format!("/v1/{LOC}/tuningJobs"),
-        Some(json!({
-            "baseModel": "gemini-2.5-flash",
-            "supervisedTuningSpec": {"trainingDatasetUri": SAMPLE_TRAIN_URI}
-        })),
-    )
-    .await;
+    app.create_sft_job(LOC).await;
     app.emulator.advance(Duration::from_secs(3600));
     let models = app
         .ok(Method::GET, &format!("/v1/{LOC}/models"), None)

@@ -3,8 +3,7 @@
 //! `readMask` and `fields` selections applied to the answer.
 
 use axum::http::{Method, StatusCode};
-use mock_vertex::storage::SAMPLE_TRAIN_URI;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 mod support;
 use support::App;
@@ -14,15 +13,7 @@ const LOC: &str = "projects/p1/locations/us-central1";
 /// An instant app with one succeeded job (and so one tuned model).
 async fn app_with_a_tuned_model() -> App {
     let app = App::instant();
-    app.ok(
-        Method::POST,
-        &format!("/v1/{LOC}/tuningJobs"),
-        Some(json!({
-            "baseModel": "gemini-2.5-flash",
-            "supervisedTuningSpec": {"trainingDatasetUri": SAMPLE_TRAIN_URI}
-        })),
-    )
-    .await;
+    app.create_sft_job(LOC).await;
     app
 }
 

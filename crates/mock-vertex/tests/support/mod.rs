@@ -6,8 +6,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
+use mock_vertex::storage::SAMPLE_TRAIN_URI;
 use mock_vertex::{Emulator, JobSpeed, ManualClock, router};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 /// An emulator and the router serving it, called in-process.
@@ -71,5 +72,19 @@ impl App {
         let (status, value) = self.call(method, path, body).await;
         assert_eq!(status, StatusCode::OK, "{path}: {value}");
         value
+    }
+
+    /// Creates a supervised tuning job from `gemini-2.5-flash` on the sample data set under
+    /// `location` (`projects/P/locations/L`) and returns the job as answered.
+    pub async fn create_sft_job(&self, location: &str) -> Value {
+        self.ok(
+            Method::POST,
+            &format!("/v1/{location}/tuningJobs"),
+            Some(json!({
+                "baseModel": "gemini-2.5-flash",
+                "supervisedTuningSpec": {"trainingDatasetUri": SAMPLE_TRAIN_URI}
+            })),
+        )
+        .await
     }
 }
