@@ -256,42 +256,33 @@ fn is_ci_value(value: Option<&OsStr>) -> bool {
 }
 
 /// Prepares the virtual environment with the official Python clients that the conformance tests
-/// drive (idempotent and quick once it exists). Under CI a failure stops here; elsewhere it warns
-/// and the tests go on: the official-client tests then fail, each saying how to create the
-/// environment. `RETUNE_SKIP_PYTHON=1` skips the step (the tests use `RETUNE_PYTHON` or an
-/// existing `target/python-venv`).
+/// drive (`scripts/python-env.sh`). `RETUNE_SKIP_PYTHON=1` skips the step (the tests use
+/// `RETUNE_PYTHON` or an existing `target/python-venv`). See [`prepare_clients`].
 fn python_env() -> Result<()> {
-    let script = Path::new("scripts/python-env.sh");
-    if env::var_os("RETUNE_SKIP_PYTHON").is_some() || !script.exists() {
-        return Ok(());
-    }
-    eprintln!("$ bash {}", script.display());
-    let ok = Command::new("bash")
-        .arg(script)
-        .status()
-        .is_ok_and(|s| s.success());
-    match (ok, running_in_ci()) {
-        (true, _) => Ok(()),
-        (false, true) => {
-            bail!("could not prepare the Python environment for the conformance tests")
-        }
-        (false, false) => {
-            eprintln!(
-                "xtask: warning: the Python environment could not be prepared; \
-                 the official-client conformance tests will fail"
-            );
-            Ok(())
-        }
-    }
+    prepare_clients(
+        "scripts/python-env.sh",
+        "RETUNE_SKIP_PYTHON",
+        "the Python environment for the conformance tests",
+    )
 }
 
-/// Prepares `target/node-env` with the official Node.js clients (`npm ci` on
-/// `tests/node/package-lock.json`; idempotent and quick once it exists), as [`python_env`] does
-/// for Python: under CI a failure stops here, elsewhere it warns and the Node.js tests fail, each
-/// saying how to create it. `RETUNE_SKIP_NODE=1` skips the step.
+/// Prepares `target/node-env` with the official Node.js clients (`scripts/node-env.sh`: `npm ci`
+/// on `tests/node/package-lock.json`). `RETUNE_SKIP_NODE=1` skips the step. See
+/// [`prepare_clients`].
 fn node_env() -> Result<()> {
-    let script = Path::new("scripts/node-env.sh");
-    if env::var_os("RETUNE_SKIP_NODE").is_some() || !script.exists() {
+    prepare_clients(
+        "scripts/node-env.sh",
+        "RETUNE_SKIP_NODE",
+        "the Node.js clients for the conformance tests",
+    )
+}
+
+/// Runs the setup `script` of an official-client environment (idempotent and quick once it
+/// exists), unless `skip_var` is set. Under CI a failure stops here; elsewhere it warns and the
+/// tests go on: the official-client tests then fail, each saying how to create the environment.
+fn prepare_clients(script: &str, skip_var: &str, what: &str) -> Result<()> {
+    let script = Path::new(script);
+    if env::var_os(skip_var).is_some() || !script.exists() {
         return Ok(());
     }
     eprintln!("$ bash {}", script.display());
@@ -301,11 +292,10 @@ fn node_env() -> Result<()> {
         .is_ok_and(|s| s.success());
     match (ok, running_in_ci()) {
         (true, _) => Ok(()),
-        (false, true) => bail!("could not prepare the Node.js clients for the conformance tests"),
+        (false, true) => bail!("could not prepare {what}"),
         (false, false) => {
             eprintln!(
-                "xtask: warning: the Node.js clients could not be installed; \
-                 the Node.js conformance tests will fail"
+                "xtask: warning: could not prepare {what}; the tests that need them will fail"
             );
             Ok(())
         }

@@ -112,13 +112,7 @@ pub async fn snapshot(
     action: SnapshotArgs,
     out: &Out,
 ) -> anyhow::Result<Exit> {
-    let base = endpoint.map_or(DEFAULT_EMULATOR_ENDPOINT, Endpoint::as_str);
-    let authority = emulator_authority(base)
-        .with_context(|| format!("--endpoint {base} is not an emulator's http://HOST:PORT URL"))?;
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .context("cannot build an HTTP client")?;
+    let (authority, http) = admin_client(endpoint)?;
     let root = format!("http://{authority}/_emulator/snapshots");
     let request = match &action {
         SnapshotArgs::Save { name, objects } => http
@@ -178,13 +172,7 @@ pub async fn env(endpoint: Option<&Endpoint>, unset: bool, out: &Out) -> anyhow:
         }
         return Ok(Exit::Ok);
     }
-    let base = endpoint.map_or(DEFAULT_EMULATOR_ENDPOINT, Endpoint::as_str);
-    let authority = emulator_authority(base)
-        .with_context(|| format!("--endpoint {base} is not an emulator's http://HOST:PORT URL"))?;
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .context("cannot build an HTTP client")?;
+    let (authority, http) = admin_client(endpoint)?;
     let url = format!("http://{authority}/_emulator/env");
     let answer: serde_json::Value = http
         .get(&url)
@@ -258,4 +246,17 @@ pub(super) async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// The `HOST:PORT` of the emulator at `endpoint` (the default emulator endpoint when none is
+/// given) and an HTTP client for its admin API, which never goes through a proxy.
+fn admin_client(endpoint: Option<&Endpoint>) -> anyhow::Result<(String, reqwest::Client)> {
+    let base = endpoint.map_or(DEFAULT_EMULATOR_ENDPOINT, Endpoint::as_str);
+    let authority = emulator_authority(base)
+        .with_context(|| format!("--endpoint {base} is not an emulator's http://HOST:PORT URL"))?;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .context("cannot build an HTTP client")?;
+    Ok((authority.to_owned(), http))
 }
