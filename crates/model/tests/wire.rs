@@ -835,3 +835,48 @@ fn a_list_where_a_message_belongs_is_refused_with_the_field_path() {
     let err = wire::decode::<Model>(br#"{"encryptionSpec": []}"#).unwrap_err();
     assert_eq!(err.field(), "model.encryption_spec");
 }
+
+/// A generateContent body that sets every field of `Content`, `Part` and `GenerationConfig` as
+/// the v1 and v1beta1 protos declare them (content.proto: `Part.thought_signature = 11`,
+/// `Part.media_resolution = 12` (v1), `GenerationConfig.model_config = 27` (v1beta1), ...), as a
+/// client echoing a real response back would send: every one is accepted.
+#[test]
+fn every_field_of_the_content_part_and_generation_config_protos_is_accepted() {
+    let part = json!({
+        "text": "hi", "thought": true, "thoughtSignature": "c2lnbmF0dXJl",
+        "mediaResolution": {"level": "MEDIA_RESOLUTION_LOW"},
+        "videoMetadata": {"startOffset": "1s"},
+    });
+    let data_parts = [
+        json!({"inlineData": {"mimeType": "image/png", "data": "AAAA"}}),
+        json!({"fileData": {"mimeType": "image/png", "fileUri": "gs://b/o.png"}}),
+        json!({"functionCall": {"name": "f", "args": {}}}),
+        json!({"functionResponse": {"name": "f", "response": {}}}),
+        json!({"executableCode": {"language": "PYTHON", "code": "1"}}),
+        json!({"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "1"}}),
+    ];
+    let mut parts = vec![part];
+    parts.extend(data_parts);
+    let body = json!({
+        "contents": [{"role": "user", "parts": parts}],
+        "generationConfig": {
+            "temperature": 0.5, "topP": 0.9, "topK": 40, "candidateCount": 1,
+            "maxOutputTokens": 64, "stopSequences": ["x"], "responseLogprobs": true,
+            "logprobs": 2, "presencePenalty": 0.1, "frequencyPenalty": 0.1, "seed": 7,
+            "responseMimeType": "text/plain", "responseSchema": {"type": "STRING"},
+            "responseJsonSchema": {"type": "string"}, "routingConfig": {"autoMode": {}},
+            "audioTimestamp": true, "responseModalities": ["TEXT"],
+            "mediaResolution": "MEDIA_RESOLUTION_LOW", "speechConfig": {},
+            "thinkingConfig": {"thinkingBudget": 0}, "modelConfig": {"featureSelectionPreference": "BALANCED"},
+            "imageConfig": {"aspectRatio": "1:1"},
+        },
+    });
+    let request: GenerateContentRequest =
+        wire::decode(body.to_string().as_bytes()).expect("every proto field is known");
+    let decoded = &request.contents[0].parts[0];
+    assert_eq!(decoded.thought_signature, "c2lnbmF0dXJl");
+    assert!(decoded.media_resolution.is_some());
+    let config = request.generation_config.expect("generationConfig");
+    assert!(config.model_config.is_some());
+    assert_eq!(config.max_output_tokens, Some(64));
+}

@@ -105,6 +105,9 @@ pub struct GenerationConfig {
         skip_serializing_if = "fields::is_false"
     )]
     pub enable_affective_dialog: bool,
+    /// `modelConfig` (v1beta1): accepted, no effect.
+    #[serde(alias = "model_config", skip_serializing_if = "Option::is_none")]
+    pub model_config: Option<Value>,
 }
 
 /// `GenerateContentRequest` (the body of `:generateContent` and `:streamGenerateContent`).

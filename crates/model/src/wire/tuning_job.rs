@@ -621,6 +621,9 @@ pub struct Part {
     /// `thoughtSignature` (bytes, base64).
     #[serde(alias = "thought_signature", skip_serializing_if = "String::is_empty")]
     pub thought_signature: String,
+    /// `mediaResolution` (v1; untyped).
+    #[serde(alias = "media_resolution", skip_serializing_if = "Option::is_none")]
+    pub media_resolution: Option<serde_json::Value>,
 }
 
 impl Part {
