@@ -5,8 +5,10 @@
 //! - `DIR/state.sqlite3` (with its `-wal` file): a SQLite database in WAL mode with
 //!   `synchronous=FULL` and exclusive locking (the emulator holds its lock from start to exit, so
 //!   a second emulator on `DIR` is refused), holding `meta` (the format version and the globals: clock, job speed,
-//!   id counters, faults waiting for the next job) and `records` (every job, model, endpoint and
-//!   operation, keyed by resource name, as its state-snapshot JSON);
+//!   id counters, faults waiting for the next job), `records` (every job, model, endpoint and
+//!   operation, keyed by resource name, as its state-snapshot JSON) and `blobs` (content many
+//!   records share, stored once under a key derived from it: data-set statistics, and the
+//!   training pairs of jobs and versions, which their GenerateContent answers come from);
 //! - `DIR/objects`: the object store (`gs://b/o` is `DIR/objects/b/o`), unless `--gcs-dir`;
 //! - `DIR/snapshots`: named snapshots (`crate::admin::saved`), unless `--snapshot-dir`.
 //!
@@ -18,13 +20,16 @@
 //! requests of the batch), then publishes the last sequence number committed; the request's
 //! task awaits it (`await_durable`, a layer around every route) without holding any lock.
 //!
-//! Records are stored as their state-snapshot JSON, so what the snapshot leaves out is not kept
-//! either: a version's training pairs (its GenerateContent answers) and a rebase operation's
-//! job body.
+//! Records are stored as their state-snapshot JSON, referring to shared content by key
+//! (`admin::snapshot::Sharing`): a job row names its statistics and training pairs, a version
+//! the pairs it knows, so a data set read by many jobs is stored once. The writer learns a key's
+//! content the first time a row refers to it (a batch carries the new blobs with its rows).
 //!
 //! Format versions (`db::DATA_FORMAT`): format 0 is a directory holding a JSON state export
 //! `state.json` (what `GET /_emulator/state` wrote before there was a database); it is migrated
-//! into a new database, and the file is left in place. A database of a newer format is refused.
+//! into a new database, and the file is left in place. Format 1 had no `blobs` table (each job
+//! row held its statistics, and training pairs were not kept): it is migrated in place, in one
+//! transaction. A database of a newer format is refused.
 
 mod batch;
 mod db;
@@ -33,19 +38,22 @@ mod writer;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use retune_model::Code;
 
-pub(crate) use batch::collect;
 pub use db::DATA_FORMAT;
 pub use error::DataDirError;
 
 use crate::admin::StateSnapshot;
+use crate::admin::snapshot::Sharing;
 use crate::error::ApiError;
 use crate::state::Emulator;
+use crate::store::Store;
+use retune_model::Timestamp;
 
 /// The object store's directory name.
 const OBJECTS_DIR: &str = "objects";
@@ -57,6 +65,8 @@ const SNAPSHOTS_DIR: &str = "snapshots";
 pub(crate) struct DataDir {
     path: PathBuf,
     writer: writer::Writer,
+    /// The keys of the shared content the database holds (or is queued to).
+    sharing: Mutex<Sharing>,
 }
 
 /// What a data directory held when it was opened.
@@ -83,10 +93,15 @@ impl DataDir {
             Err(e) => return Err(DataDirError::io(path, e)),
         }
         let (connection, state) = db::open(path)?;
+        let mut sharing = Sharing::default();
+        if let Some(state) = &state {
+            sharing.know(&state.shared);
+        }
         Ok(Opened {
             dir: DataDir {
                 path: path.to_owned(),
                 writer: writer::Writer::start(connection),
+                sharing: Mutex::new(sharing),
             },
             state,
         })
@@ -105,6 +120,23 @@ impl DataDir {
     /// Where named snapshots are saved in a data directory.
     pub(crate) fn snapshots_dir(path: &Path) -> PathBuf {
         path.join(SNAPSHOTS_DIR)
+    }
+
+    /// The batch of the changes `store` tracked since the last one, with the clock at `now` in
+    /// `mode`; `None` when nothing changed, unless `force` (the clock moved). Call with the
+    /// store locked, then [`submit`](DataDir::submit) it.
+    pub(crate) fn collect(
+        &self,
+        store: &mut Store,
+        now: Timestamp,
+        mode: &str,
+        force: bool,
+    ) -> Option<batch::Batch> {
+        let mut sharing = self
+            .sharing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        batch::collect(store, now, mode, force, &mut sharing)
     }
 
     /// Queues a batch (call with the store locked, so batches queue in the order of changes);

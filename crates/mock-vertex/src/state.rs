@@ -309,7 +309,7 @@ impl Emulator {
     /// data directory; the current request's reply waits for their commit.
     fn persist(&self, store: &mut Store, now: Timestamp, force: bool) {
         if let Some(dir) = &self.inner.data
-            && let Some(batch) = persist::collect(store, now, self.clock_mode().as_str(), force)
+            && let Some(batch) = dir.collect(store, now, self.clock_mode().as_str(), force)
         {
             persist::note_written(dir.submit(batch));
         }

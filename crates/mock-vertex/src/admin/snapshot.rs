@@ -7,17 +7,22 @@
 //! job needs them again), the route faults and the journal: those are the test's controls, not
 //! the service's state.
 //!
+//! Content many records share (data-set statistics, the training pairs of jobs and versions) is
+//! stored once, in [`SharedSnapshot`], and referred to by key (`shared`).
+//!
 //! Everything is ordered (locations and ids sorted), so export, import, export gives the same
 //! bytes (on a running system clock, `clock.now` moves between two exports; nothing else does).
 //! Import sets the clock to the snapshot's mode and time, so jobs stand where they stood. The types derive serde: they are the emulator's own file format, not the domain.
 
 mod export;
 mod import;
+mod shared;
 
 pub(crate) use export::{
     endpoint_snapshot, export, globals, job_snapshot, model_snapshot, operation_snapshot,
 };
 pub(crate) use import::import;
+pub(crate) use shared::{Sharing, stats_key};
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -87,6 +92,29 @@ pub struct StateSnapshot {
     pub next_job_faults: Option<JobFaultsSnapshot>,
     /// Every location with something stored, by name.
     pub locations: Vec<LocationSnapshot>,
+    /// Content many records share, stored once and referred to by key.
+    #[serde(default, skip_serializing_if = "SharedSnapshot::is_empty")]
+    pub shared: SharedSnapshot,
+}
+
+/// Content many records share (data-set statistics, training pairs), each stored once under a
+/// key derived from the content (`stats-` or `pairs-` and its MD5 digest).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SharedSnapshot {
+    /// Data-set statistics (`TuningDataStats`), by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stats: BTreeMap<String, Value>,
+    /// Training pairs (prompt, answer), in order, by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pairs: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl SharedSnapshot {
+    /// True when nothing is shared.
+    pub fn is_empty(&self) -> bool {
+        self.stats.is_empty() && self.pairs.is_empty()
+    }
 }
 
 /// The clock's time and mode.
@@ -138,6 +166,9 @@ pub struct JobSnapshot {
     pub timeline: TimelineSnapshot,
     pub export_last_checkpoint_only: bool,
     pub data: DataSnapshot,
+    /// The training pairs the job read (a key of [`SharedSnapshot::pairs`]; none when empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<String>,
     pub phase: PhaseSnapshot,
@@ -178,12 +209,14 @@ pub struct TimelineSnapshot {
     pub epochs: u32,
 }
 
-/// The data-set outcome: statistics (`TuningDataStats`) or the job's future error.
+/// The data-set outcome: statistics (`TuningDataStats`, inline or a key of
+/// [`SharedSnapshot::stats`]) or the job's future error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(missing_docs)]
 pub enum DataSnapshot {
     Valid(Value),
+    ValidShared(String),
     Invalid(Value),
 }
 
@@ -295,6 +328,10 @@ pub struct VersionSnapshot {
     pub job: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<String>,
+    /// The training pairs of its lineage, which its GenerateContent answers come from (a key of
+    /// [`SharedSnapshot::pairs`]; none for a version that knows nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<String>,
 }
 
 /// How a version was tuned.
@@ -333,6 +370,12 @@ pub struct EndpointSnapshot {
 pub struct OperationSnapshot {
     pub name: String,
     pub create_time: String,
+    /// When it is done, when later than its creation (a deletion still running).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_time: Option<String>,
+    /// For a RebaseTunedModel operation, the tuning job it created, as created (REST shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebased: Option<Value>,
 }
 
 /// The snapshot name of a tuning method.

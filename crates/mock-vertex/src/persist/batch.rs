@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use crate::admin::snapshot::{
-    endpoint_snapshot, globals, job_snapshot, model_snapshot, operation_snapshot,
+    SharedSnapshot, Sharing, endpoint_snapshot, globals, job_snapshot, model_snapshot,
+    operation_snapshot,
 };
 use crate::store::{RecordName, Store};
 use retune_model::Timestamp;
@@ -27,6 +28,13 @@ pub(crate) struct Row {
     pub(super) body: String,
 }
 
+/// One shared-content row: its key (`stats-…` or `pairs-…`) and JSON.
+#[derive(Debug)]
+pub(crate) struct Blob {
+    pub(super) key: String,
+    pub(super) body: String,
+}
+
 /// The rows one store update changed, and the globals after it.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
@@ -42,6 +50,8 @@ pub(crate) struct Batch {
     pub(super) puts: Vec<Row>,
     /// Rows deleted, by name.
     pub(super) deletes: Vec<String>,
+    /// Shared content the rows refer to for the first time (kept if already there).
+    pub(super) blobs: Vec<Blob>,
 }
 
 fn json<T: Serialize>(value: &T) -> String {
@@ -58,18 +68,35 @@ fn row<T: Serialize>(name: String, location: String, kind: &'static str, body: &
     }
 }
 
+/// The rows of shared content.
+pub(super) fn blobs(shared: SharedSnapshot) -> Vec<Blob> {
+    let stats = shared.stats.into_iter().map(|(key, value)| Blob {
+        key,
+        body: value.to_string(),
+    });
+    let pairs = shared.pairs.into_iter().map(|(key, pairs)| Blob {
+        key,
+        body: json(&pairs),
+    });
+    stats.chain(pairs).collect()
+}
+
 /// The rows of one record as the store holds it now (`None`: it is gone).
-fn record_row(store: &Store, record: &RecordName) -> Option<Row> {
+fn record_row(store: &Store, record: &RecordName, sharing: &mut Sharing) -> Option<Row> {
     let location = record.location_name().to_string();
     match record {
         RecordName::Job(name) => store.job(name).ok().map(|job| {
-            let body = job_snapshot(job, store.faults_of(name));
+            let body = job_snapshot(job, store.faults_of(name), sharing);
             row(name.to_string(), location, JOB, &body)
         }),
-        RecordName::Model(name) => store
-            .model(name)
-            .ok()
-            .map(|m| row(name.to_string(), location, MODEL, &model_snapshot(m))),
+        RecordName::Model(name) => store.model(name).ok().map(|m| {
+            row(
+                name.to_string(),
+                location,
+                MODEL,
+                &model_snapshot(m, sharing),
+            )
+        }),
         RecordName::Endpoint(name) => store
             .endpoint(name)
             .ok()
@@ -95,12 +122,12 @@ fn record_key(record: &RecordName) -> String {
 }
 
 /// Every record row of the store.
-fn all_rows(store: &Store) -> Vec<Row> {
+fn all_rows(store: &Store, sharing: &mut Sharing) -> Vec<Row> {
     let mut rows = Vec::new();
     for location in store.locations() {
         let l = location.to_string();
         for job in store.jobs_in(location) {
-            let body = job_snapshot(job, store.faults_of(&job.name));
+            let body = job_snapshot(job, store.faults_of(&job.name), sharing);
             rows.push(row(job.name.to_string(), l.clone(), JOB, &body));
         }
         for m in store.models_in(location) {
@@ -108,7 +135,7 @@ fn all_rows(store: &Store) -> Vec<Row> {
                 m.name().to_string(),
                 l.clone(),
                 MODEL,
-                &model_snapshot(m),
+                &model_snapshot(m, sharing),
             ));
         }
         for e in store.endpoints_in(location) {
@@ -132,8 +159,15 @@ fn all_rows(store: &Store) -> Vec<Row> {
 }
 
 /// The batch of the changes the store tracked since the last one, with the clock at `now` in
-/// `mode`; `None` when nothing changed, unless `force` (the clock moved).
-pub(crate) fn collect(store: &mut Store, now: Timestamp, mode: &str, force: bool) -> Option<Batch> {
+/// `mode`; `None` when nothing changed, unless `force` (the clock moved). Shared content is keyed
+/// in `sharing`, the data directory's: only content it has not keyed before is in the batch.
+pub(crate) fn collect(
+    store: &mut Store,
+    now: Timestamp,
+    mode: &str,
+    force: bool,
+    sharing: &mut Sharing,
+) -> Option<Batch> {
     if !store.tracks_changes() {
         return None;
     }
@@ -147,16 +181,17 @@ pub(crate) fn collect(store: &mut Store, now: Timestamp, mode: &str, force: bool
     };
     if changes.everything {
         batch.everything = true;
-        batch.puts = all_rows(store);
-        return Some(batch);
-    }
-    batch.cleared = changes.cleared.iter().map(ToString::to_string).collect();
-    for record in &changes.records {
-        match record_row(store, record) {
-            Some(row) => batch.puts.push(row),
-            None => batch.deletes.push(record_key(record)),
+        batch.puts = all_rows(store, sharing);
+    } else {
+        batch.cleared = changes.cleared.iter().map(ToString::to_string).collect();
+        for record in &changes.records {
+            match record_row(store, record, sharing) {
+                Some(row) => batch.puts.push(row),
+                None => batch.deletes.push(record_key(record)),
+            }
         }
     }
+    batch.blobs = blobs(sharing.take_new());
     Some(batch)
 }
 
@@ -170,8 +205,10 @@ pub(super) fn of_snapshot(snapshot: &crate::admin::StateSnapshot) -> Batch {
             counters: snapshot.counters.clone(),
             next_job_faults: snapshot.next_job_faults.clone(),
             locations: Vec::new(),
+            shared: SharedSnapshot::default(),
         }),
         everything: true,
+        blobs: blobs(snapshot.shared.clone()),
         ..Batch::default()
     };
     for l in &snapshot.locations {

@@ -12,7 +12,7 @@ use crate::admin::StateSnapshot;
 use crate::admin::snapshot::LocationSnapshot;
 
 /// The format of the database this emulator writes (the `format` row of `meta`).
-pub const DATA_FORMAT: u32 = 1;
+pub const DATA_FORMAT: u32 = 2;
 
 /// The database's file name.
 const DB_FILE: &str = "state.sqlite3";
@@ -30,7 +30,11 @@ const SCHEMA: &str = "
         body TEXT NOT NULL
     ) STRICT;
     CREATE INDEX records_by_location ON records (location);
+    CREATE TABLE blobs (key TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;
 ";
+
+/// What format 2 added to format 1's schema.
+const SCHEMA_2: &str = "CREATE TABLE blobs (key TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;";
 
 /// Opens the database of `dir` for the writer, making it when missing (from a format-0 export
 /// when there is one), and reads the state it holds.
@@ -40,7 +44,11 @@ pub(super) fn open(dir: &Path) -> Result<(Connection, Option<StateSnapshot>), Da
     if !exists {
         create(dir, &path)?;
     }
-    let connection = connect(dir, &path)?;
+    let mut connection = connect(dir, &path)?;
+    let format = format(&connection, &path)?;
+    if format < DATA_FORMAT {
+        migrate(&mut connection, &path, format)?;
+    }
     let state = load(&connection, &path)?;
     Ok((connection, state))
 }
@@ -148,8 +156,8 @@ fn read_v0(dir: &Path) -> Result<Option<StateSnapshot>, DataDirError> {
     Ok(Some(snapshot))
 }
 
-/// The state the database holds (`None`: nothing was ever written).
-fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, DataDirError> {
+/// The format of an open database (checked: one this emulator can read).
+fn format(connection: &Connection, path: &Path) -> Result<u32, DataDirError> {
     let read = |e: rusqlite::Error| damaged_or_database(path, e);
     let has_meta: bool = connection
         .query_row(
@@ -162,15 +170,7 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
     if !has_meta {
         return Err(DataDirError::corrupt(path, "it has no emulator tables"));
     }
-    let meta = |key: &str| -> Result<Option<String>, DataDirError> {
-        connection
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
-                row.get(0)
-            })
-            .optional()
-            .map_err(read)
-    };
-    let format: u32 = match meta("format")? {
+    let format: u32 = match meta(connection, path, "format")? {
         Some(f) => f
             .parse()
             .map_err(|_| DataDirError::corrupt(path, format!("format {f:?}")))?,
@@ -183,6 +183,72 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
             supported: DATA_FORMAT,
         });
     }
+    Ok(format)
+}
+
+/// A value of the `meta` table.
+fn meta(connection: &Connection, path: &Path, key: &str) -> Result<Option<String>, DataDirError> {
+    connection
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+            row.get(0)
+        })
+        .optional()
+        .map_err(|e| damaged_or_database(path, e))
+}
+
+/// Brings a database of format `from` to [`DATA_FORMAT`], in one transaction (a crash leaves
+/// it as it was).
+///
+/// 1 -> 2: the `blobs` table is made, and each job row's statistics move into it (the row keeps
+/// their key), so jobs made from one data set share one copy. Training pairs were not kept in
+/// format 1: migrated jobs and versions have none, as before.
+fn migrate(connection: &mut Connection, path: &Path, from: u32) -> Result<(), DataDirError> {
+    let fail = |e: rusqlite::Error| damaged_or_database(path, e);
+    let tx = connection.transaction().map_err(fail)?;
+    if from < 2 {
+        tx.execute_batch(SCHEMA_2).map_err(fail)?;
+        let jobs: Vec<(String, String)> = {
+            let mut statement = tx
+                .prepare("SELECT name, body FROM records WHERE kind = ?1")
+                .map_err(fail)?;
+            statement
+                .query_map([batch::JOB], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(fail)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(fail)?
+        };
+        for (name, body) in jobs {
+            let mut job: serde_json::Value = serde_json::from_str(&body)
+                .map_err(|e| DataDirError::corrupt(path, format!("record {name}: {e}")))?;
+            let Some(stats) = job
+                .get_mut("data")
+                .and_then(|data| data.get_mut("valid"))
+                .map(serde_json::Value::take)
+            else {
+                continue;
+            };
+            let key = crate::admin::snapshot::stats_key(&stats);
+            tx.prepare_cached("INSERT OR IGNORE INTO blobs (key, body) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(params![key, stats.to_string()]))
+                .map_err(fail)?;
+            job["data"] = serde_json::json!({ "validShared": key });
+            tx.prepare_cached("UPDATE records SET body = ?2 WHERE name = ?1")
+                .and_then(|mut s| s.execute(params![name, job.to_string()]))
+                .map_err(fail)?;
+        }
+    }
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'format'",
+        [DATA_FORMAT.to_string()],
+    )
+    .map_err(fail)?;
+    tx.commit().map_err(fail)
+}
+
+/// The state the database holds (`None`: nothing was ever written).
+fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, DataDirError> {
+    let read = |e: rusqlite::Error| damaged_or_database(path, e);
+    let meta = |key: &str| meta(connection, path, key);
     let Some(globals) = meta("globals")? else {
         return Ok(None);
     };
@@ -222,6 +288,27 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
         }
     }
     snapshot.locations = locations.into_values().collect();
+    let mut statement = connection
+        .prepare("SELECT key, body FROM blobs")
+        .map_err(read)?;
+    let mut rows = statement.query([]).map_err(read)?;
+    while let Some(row) = rows.next().map_err(read)? {
+        let key: String = row.get(0).map_err(read)?;
+        let body: String = row.get(1).map_err(read)?;
+        let bad = |e: serde_json::Error| DataDirError::corrupt(path, format!("blob {key}: {e}"));
+        if key.starts_with("stats-") {
+            let value = serde_json::from_str(&body).map_err(bad)?;
+            snapshot.shared.stats.insert(key, value);
+        } else if key.starts_with("pairs-") {
+            let pairs = serde_json::from_str(&body).map_err(bad)?;
+            snapshot.shared.pairs.insert(key, pairs);
+        } else {
+            return Err(DataDirError::corrupt(
+                path,
+                format!("blob {key:?}: unknown kind"),
+            ));
+        }
+    }
     Ok(Some(snapshot))
 }
 
@@ -252,6 +339,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, batch: &Batch) -> rusqlite::Result<()> 
         let mut delete = tx.prepare_cached("DELETE FROM records WHERE name = ?1")?;
         for name in &batch.deletes {
             delete.execute([name])?;
+        }
+    }
+    {
+        let mut put =
+            tx.prepare_cached("INSERT OR IGNORE INTO blobs (key, body) VALUES (?1, ?2)")?;
+        for blob in &batch.blobs {
+            put.execute(params![blob.key, blob.body])?;
         }
     }
     tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('globals', ?1)")?

@@ -46,7 +46,12 @@ fn faults_snapshot(f: &JobFaults) -> JobFaultsSnapshot {
     }
 }
 
-pub(crate) fn job_snapshot(job: &JobRecord, faults: Option<&JobFaults>) -> JobSnapshot {
+/// A job's snapshot; its statistics and training pairs keyed in `sharing`.
+pub(crate) fn job_snapshot(
+    job: &JobRecord,
+    faults: Option<&JobFaults>,
+    sharing: &mut Sharing,
+) -> JobSnapshot {
     let t = &job.timeline;
     JobSnapshot {
         name: job.name.to_string(),
@@ -77,9 +82,10 @@ pub(crate) fn job_snapshot(job: &JobRecord, faults: Option<&JobFaults>) -> JobSn
         },
         export_last_checkpoint_only: job.export_last_checkpoint_only,
         data: match &job.data {
-            DataOutcome::Valid(stats) => DataSnapshot::Valid(wire_value(&**stats)),
+            DataOutcome::Valid(stats) => DataSnapshot::ValidShared(sharing.stats(stats)),
             DataOutcome::Invalid(status) => DataSnapshot::Invalid(wire_value(status)),
         },
+        training: sharing.training(&job.training),
         kms_key: job.kms_key.as_ref().map(ToString::to_string),
         phase: match &job.phase {
             Phase::Scheduled => PhaseSnapshot::Scheduled,
@@ -129,7 +135,7 @@ fn checkpoint_snapshot(c: &CheckpointRecord) -> CheckpointSnapshot {
     }
 }
 
-fn version_snapshot(v: &VersionRecord) -> VersionSnapshot {
+fn version_snapshot(v: &VersionRecord, sharing: &mut Sharing) -> VersionSnapshot {
     VersionSnapshot {
         id: v.id.to_string(),
         aliases: v.aliases.iter().map(ToString::to_string).collect(),
@@ -147,10 +153,12 @@ fn version_snapshot(v: &VersionRecord) -> VersionSnapshot {
         }),
         job: v.job.as_ref().map(ToString::to_string),
         kms_key: v.kms_key.as_ref().map(ToString::to_string),
+        answers: sharing.answers(&v.answers),
     }
 }
 
-pub(crate) fn model_snapshot(m: &ModelRecord) -> ModelSnapshot {
+/// A model's snapshot; the pairs its versions know keyed in `sharing`.
+pub(crate) fn model_snapshot(m: &ModelRecord, sharing: &mut Sharing) -> ModelSnapshot {
     ModelSnapshot {
         name: m.name().to_string(),
         display_name: m.display_name().to_owned(),
@@ -159,7 +167,7 @@ pub(crate) fn model_snapshot(m: &ModelRecord) -> ModelSnapshot {
         create_time: m.created().to_string(),
         update_time: m.updated().to_string(),
         highest_version: m.highest_version().map(|v| v.to_string()),
-        versions: m.versions().map(version_snapshot).collect(),
+        versions: m.versions().map(|v| version_snapshot(v, sharing)).collect(),
     }
 }
 
@@ -181,6 +189,8 @@ pub(crate) fn operation_snapshot(o: &OperationRecord) -> OperationSnapshot {
     OperationSnapshot {
         name: o.name.to_string(),
         create_time: o.created.to_string(),
+        done_time: (o.done_at != o.created).then(|| o.done_at.to_string()),
+        rebased: o.rebased.as_deref().map(wire_value),
     }
 }
 
@@ -205,6 +215,7 @@ pub(crate) fn globals(store: &Store, now: Timestamp, mode: &str) -> StateSnapsho
         next_job_faults: (!store.next_job_faults().is_empty())
             .then(|| faults_snapshot(store.next_job_faults())),
         locations: Vec::new(),
+        shared: SharedSnapshot::default(),
     }
 }
 
@@ -212,20 +223,26 @@ pub(crate) fn globals(store: &Store, now: Timestamp, mode: &str) -> StateSnapsho
 pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
     let mut locations: Vec<&LocationName> = store.locations().collect();
     locations.sort_by_key(|name| name.to_string());
+    let mut sharing = Sharing::default();
+    let locations = locations
+        .into_iter()
+        .map(|name| LocationSnapshot {
+            name: name.to_string(),
+            jobs: store
+                .jobs_in(name)
+                .map(|j| job_snapshot(j, store.faults_of(&j.name), &mut sharing))
+                .collect(),
+            models: store
+                .models_in(name)
+                .map(|m| model_snapshot(m, &mut sharing))
+                .collect(),
+            endpoints: store.endpoints_in(name).map(endpoint_snapshot).collect(),
+            operations: store.operations_in(name).map(operation_snapshot).collect(),
+        })
+        .collect();
     StateSnapshot {
-        locations: locations
-            .into_iter()
-            .map(|name| LocationSnapshot {
-                name: name.to_string(),
-                jobs: store
-                    .jobs_in(name)
-                    .map(|j| job_snapshot(j, store.faults_of(&j.name)))
-                    .collect(),
-                models: store.models_in(name).map(model_snapshot).collect(),
-                endpoints: store.endpoints_in(name).map(endpoint_snapshot).collect(),
-                operations: store.operations_in(name).map(operation_snapshot).collect(),
-            })
-            .collect(),
+        locations,
+        shared: sharing.take_new(),
         ..globals(store, now, mode)
     }
 }

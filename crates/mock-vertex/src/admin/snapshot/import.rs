@@ -25,6 +25,7 @@ use crate::store::{
 };
 
 // The snapshot shapes and their parsing helpers.
+use super::shared::Resolver;
 use super::*;
 
 fn from_wire<T: DeserializeOwned + WireMessage>(
@@ -77,7 +78,7 @@ fn faults(f: &JobFaultsSnapshot) -> Result<JobFaults, SnapshotError> {
     })
 }
 
-fn job(s: &JobSnapshot) -> Result<JobRecord, SnapshotError> {
+fn job(s: &JobSnapshot, shared: &mut Resolver<'_>) -> Result<JobRecord, SnapshotError> {
     let name: TuningJobName = parse("job.name", &s.name)?;
     let continuation = match &s.continuation {
         None => None,
@@ -167,9 +168,13 @@ fn job(s: &JobSnapshot) -> Result<JobRecord, SnapshotError> {
                 let stats: wire::TuningDataStats = from_wire("job.data.valid", v)?;
                 DataOutcome::Valid(Arc::new(stats))
             }
+            DataSnapshot::ValidShared(key) => DataOutcome::Valid(shared.stats(key)?),
             DataSnapshot::Invalid(v) => DataOutcome::Invalid(from_wire("job.data.invalid", v)?),
         },
-        training: Arc::from(Vec::new()),
+        training: match &s.training {
+            Some(key) => shared.training(key)?,
+            None => Arc::from(Vec::new()),
+        },
         kms_key: optional("job.kmsKey", s.kms_key.as_ref())?.map(Box::new),
         phase,
         event: match &s.event {
@@ -180,7 +185,7 @@ fn job(s: &JobSnapshot) -> Result<JobRecord, SnapshotError> {
     })
 }
 
-fn version(s: &VersionSnapshot) -> Result<VersionRecord, SnapshotError> {
+fn version(s: &VersionSnapshot, shared: &mut Resolver<'_>) -> Result<VersionRecord, SnapshotError> {
     Ok(VersionRecord {
         id: parse("version.id", &s.id)?,
         aliases: s
@@ -220,16 +225,19 @@ fn version(s: &VersionSnapshot) -> Result<VersionRecord, SnapshotError> {
             }),
         },
         job: optional("version.job", s.job.as_ref())?,
-        answers: Arc::default(),
+        answers: match &s.answers {
+            Some(key) => shared.answers(key)?,
+            None => Arc::default(),
+        },
         kms_key: optional("version.kmsKey", s.kms_key.as_ref())?,
     })
 }
 
-fn model(s: &ModelSnapshot) -> Result<ModelRecord, SnapshotError> {
+fn model(s: &ModelSnapshot, shared: &mut Resolver<'_>) -> Result<ModelRecord, SnapshotError> {
     let versions = s
         .versions
         .iter()
-        .map(version)
+        .map(|v| version(v, shared))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ModelRecord::new(
         parse("model.name", &s.name)?,
@@ -270,6 +278,7 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
         ));
     }
     let speed: JobSpeed = parse("jobsSpeed", &snapshot.jobs_speed)?;
+    let mut shared = Resolver::new(&snapshot.shared);
     let mut store = Store::new(speed);
     let c = &snapshot.counters;
     store.set_counters(Counters {
@@ -287,7 +296,7 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
         store.restore_location(&name);
         let not_under = |what: String| SnapshotError::new(what, format!("not under {name}"));
         for s in &location.jobs {
-            let record = job(s)?;
+            let record = job(s, &mut shared)?;
             if record.name.location_name() != &name {
                 return Err(not_under(format!("job {}", record.name)));
             }
@@ -295,7 +304,7 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
             store.restore_job(record, faults);
         }
         for s in &location.models {
-            let record = model(s)?;
+            let record = model(s, &mut shared)?;
             if record.name().location_name() != &name {
                 return Err(not_under(format!("model {}", record.name())));
             }
@@ -313,8 +322,13 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
             let record = OperationRecord {
                 name: parse("operation.name", &s.name)?,
                 created,
-                done_at: created,
-                rebased: None,
+                done_at: optional("operation.doneTime", s.done_time.as_ref())?.unwrap_or(created),
+                rebased: s
+                    .rebased
+                    .as_ref()
+                    .map(|job| from_wire::<wire::TuningJob>("operation.rebased", job))
+                    .transpose()?
+                    .map(Box::new),
             };
             if record.name.location_name() != &name {
                 return Err(not_under(format!("operation {}", record.name)));

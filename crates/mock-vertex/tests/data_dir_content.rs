@@ -1,0 +1,184 @@
+//! What a data directory keeps besides the records' fields, through the real binary: a tuned
+//! version's GenerateContent answers and a rebase operation's job after a SIGKILL and restart,
+//! each data set's statistics and training pairs stored once, and the format-1 fixture migrated.
+
+mod process;
+
+use std::path::Path;
+
+use process::{Emulator, ok, runtime};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const LOC: &str = "projects/p/locations/us-central1";
+const SAMPLE: &str =
+    "gs://cloud-samples-data/ai-platform/generative_ai/gemini/text/sft_train_data.jsonl";
+/// A question of the sample data set, and the answer it was trained with.
+const QUESTION: &str = "What is the capital of Australia?";
+const TRAINED: &str = "The capital of Australia is Canberra.";
+
+async fn tuned_job(client: &reqwest::Client, url: &str) -> Value {
+    let body = json!({
+        "baseModel": "gemini-2.5-flash",
+        "supervisedTuningSpec": {"trainingDatasetUri": SAMPLE}
+    });
+    let job = ok(
+        client,
+        Method::POST,
+        &format!("{url}/v1/{LOC}/tuningJobs"),
+        Some(&body),
+    )
+    .await;
+    let name = job["name"].as_str().unwrap();
+    ok(client, Method::GET, &format!("{url}/v1/{name}"), None).await
+}
+
+async fn ask(client: &reqwest::Client, url: &str, endpoint: &str) -> String {
+    let body = json!({"contents": [{"role": "user", "parts": [{"text": QUESTION}]}]});
+    let reply = ok(
+        client,
+        Method::POST,
+        &format!("{url}/v1/{endpoint}:generateContent"),
+        Some(&body),
+    )
+    .await;
+    reply["candidates"][0]["content"]["parts"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn consistent(client: &reqwest::Client, url: &str) {
+    let problems = ok(client, Method::GET, &format!("{url}/_emulator/check"), None).await;
+    assert_eq!(problems["problems"], json!([]));
+}
+
+fn blob_count(db: &Path, prefix: &str) -> i64 {
+    let connection =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    connection
+        .query_row(
+            "SELECT count(*) FROM blobs WHERE key LIKE ?1 || '%'",
+            [prefix],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn tuned_version_answers_as_before_a_restart() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let first = rt.block_on(tuned_job(&client, &emulator.url));
+    let second = rt.block_on(tuned_job(&client, &emulator.url));
+    let endpoint = first["tunedModel"]["endpoint"].as_str().unwrap().to_owned();
+    let before = rt.block_on(ask(&client, &emulator.url, &endpoint));
+    assert_eq!(before, TRAINED, "trained on the sample data set");
+    emulator.kill();
+
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    assert_eq!(rt.block_on(ask(&client, &emulator.url, &endpoint)), before);
+    let other = second["tunedModel"]["endpoint"].as_str().unwrap();
+    assert_eq!(rt.block_on(ask(&client, &emulator.url, other)), TRAINED);
+    let name = first["name"].as_str().unwrap();
+    let reread = rt.block_on(ok(
+        &client,
+        Method::GET,
+        &format!("{}/v1/{name}", emulator.url),
+        None,
+    ));
+    assert_eq!(reread["tuningDataStats"], first["tuningDataStats"]);
+    rt.block_on(consistent(&client, &emulator.url));
+    emulator.kill();
+
+    // Two jobs on one data set: its statistics and its pairs are stored once.
+    let db = dir.join("state.sqlite3");
+    assert_eq!(blob_count(&db, "stats-"), 1);
+    assert_eq!(blob_count(&db, "pairs-"), 1);
+}
+
+#[test]
+fn rebase_operation_keeps_its_job_after_a_restart() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let job = rt.block_on(tuned_job(&client, &emulator.url));
+    let body = json!({"tunedModelRef": {"tunedModel": job["tunedModel"]["model"]},
+                      "tuningJob": {"tunedModelDisplayName": "rebased"}});
+    let op = rt.block_on(ok(
+        &client,
+        Method::POST,
+        &format!("{}/v1/{LOC}/tuningJobs:rebaseTunedModel", emulator.url),
+        Some(&body),
+    ));
+    let op_name = op["name"].as_str().unwrap().to_owned();
+    assert_eq!(op["response"]["tunedModelDisplayName"], "rebased", "{op}");
+    let get = |url: &str| format!("{url}/v1/{op_name}");
+    let before = rt.block_on(ok(&client, Method::GET, &get(&emulator.url), None));
+    emulator.kill();
+
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let after = rt.block_on(ok(&client, Method::GET, &get(&emulator.url), None));
+    assert_eq!(after, before);
+    assert_eq!(after["response"]["name"], op["response"]["name"]);
+    rt.block_on(consistent(&client, &emulator.url));
+}
+
+#[test]
+fn format_1_directory_is_migrated_with_its_statistics_stored_once() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data-dir-v1/state.sqlite3");
+    let db = dir.join("state.sqlite3");
+    std::fs::copy(&fixture, &db).unwrap();
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let base = "projects/fixture/locations/us-central1";
+    let job = |url: &str, id: &str| format!("{url}/v1/{base}/tuningJobs/{id}");
+
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let first = rt.block_on(ok(
+        &client,
+        Method::GET,
+        &job(&emulator.url, "1000000000000001"),
+        None,
+    ));
+    let rebased = rt.block_on(ok(
+        &client,
+        Method::GET,
+        &job(&emulator.url, "1000000000000002"),
+        None,
+    ));
+    assert_eq!(first["state"], "JOB_STATE_SUCCEEDED", "{first}");
+    assert_eq!(first["tunedModelDisplayName"], "fixture-bot");
+    assert_eq!(rebased["baseModel"], "gemini-3.5-flash");
+    let stats = &first["tuningDataStats"]["supervisedTuningDataStats"];
+    assert!(stats["tuningDatasetExampleCount"].is_string(), "{first}");
+    assert_eq!(rebased["tuningDataStats"], first["tuningDataStats"]);
+    rt.block_on(consistent(&client, &emulator.url));
+    // Written by the new format from now on: a new job's pairs are kept.
+    let endpoint = rt.block_on(tuned_job(&client, &emulator.url))["tunedModel"]["endpoint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    emulator.kill();
+
+    assert_eq!(blob_count(&db, "stats-"), 1, "one data set, one copy");
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let reread = rt.block_on(ok(
+        &client,
+        Method::GET,
+        &job(&emulator.url, "1000000000000001"),
+        None,
+    ));
+    assert_eq!(reread, first);
+    assert_eq!(rt.block_on(ask(&client, &emulator.url, &endpoint)), TRAINED);
+}
