@@ -226,3 +226,57 @@ fn to_pairs(pairs: &[(String, String)]) -> Arc<[TrainingPair]> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn pairs(raw: &[(String, String)]) -> Arc<[TrainingPair]> {
+        to_pairs(raw)
+    }
+
+    proptest! {
+        #[test]
+        fn shared_pairs_come_back_equal_and_equal_content_is_keyed_once(
+            raw in prop::collection::vec((".{0,12}", ".{0,12}"), 1..20),
+            other in prop::collection::vec((".{0,12}", ".{0,12}"), 1..20),
+        ) {
+            let mut sharing = Sharing::default();
+            let first = pairs(&raw);
+            let key = sharing.training(&first).unwrap();
+            // Equal content in another allocation, and as an index: the same key, no new entry.
+            let mut table = sharing.take_new();
+            prop_assert_eq!(table.pairs.len(), 1);
+            prop_assert_eq!(sharing.training(&pairs(&raw)), Some(key.clone()));
+            let index = Arc::new(AnswerIndex::build(first.to_vec()));
+            prop_assert_eq!(sharing.answers(&index), Some(key.clone()));
+            prop_assert!(sharing.take_new().is_empty());
+            // Other content: another key unless equal.
+            let other_key = sharing.training(&pairs(&other)).unwrap();
+            prop_assert_eq!(other_key == key, raw == other);
+            table.pairs.extend(sharing.take_new().pairs);
+
+            let mut resolver = Resolver::new(&table);
+            let back = resolver.training(&key).unwrap();
+            prop_assert_eq!(&*back, &*first);
+            prop_assert!(Arc::ptr_eq(&back, &resolver.training(&key).unwrap()));
+            let index = resolver.answers(&key).unwrap();
+            prop_assert_eq!(index.pairs(), &*first);
+            prop_assert_eq!(&*resolver.training(&other_key).unwrap(), &*pairs(&other));
+        }
+    }
+
+    #[test]
+    fn empty_pairs_are_not_shared_and_unknown_keys_are_refused() {
+        let mut sharing = Sharing::default();
+        assert_eq!(sharing.training(&pairs(&[])), None);
+        assert_eq!(sharing.answers(&Arc::default()), None);
+        let table = SharedSnapshot::default();
+        let mut resolver = Resolver::new(&table);
+        let err = resolver.stats("stats-00").unwrap_err();
+        assert_eq!(err.reason(), "not in the shared table");
+        assert!(resolver.answers("pairs-00").is_err());
+    }
+}
