@@ -9,7 +9,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use super::DataDirError;
 use super::batch::{self, Batch};
 use crate::admin::StateSnapshot;
-use crate::admin::snapshot::LocationSnapshot;
+use crate::admin::snapshot::{
+    EndpointSnapshot, JobSnapshot, LocationSnapshot, ModelSnapshot, OperationSnapshot,
+};
 
 /// The format of the database this emulator writes (the `format` row of `meta`).
 pub const DATA_FORMAT: u32 = 2;
@@ -254,37 +256,41 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
     };
     let mut snapshot: StateSnapshot = serde_json::from_str(&globals)
         .map_err(|e| DataDirError::corrupt(path, format!("globals: {e}")))?;
+    // Read first, then parsed on every core: the JSON is most of a restart's work.
+    let rows: Vec<RawRow> = {
+        let mut statement = connection
+            .prepare("SELECT name, location, kind, body FROM records")
+            .map_err(read)?;
+        statement
+            .query_map([], |row| {
+                Ok(RawRow {
+                    name: row.get(0)?,
+                    location: row.get(1)?,
+                    kind: row.get(2)?,
+                    body: row.get(3)?,
+                })
+            })
+            .map_err(read)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(read)?
+    };
+    let parsed = crate::parallel::map(&rows, |row| parse_row(path, row));
     let mut locations: BTreeMap<String, LocationSnapshot> = BTreeMap::new();
-    let mut statement = connection
-        .prepare("SELECT name, location, kind, body FROM records")
-        .map_err(read)?;
-    let mut rows = statement.query([]).map_err(read)?;
-    while let Some(row) = rows.next().map_err(read)? {
-        let name: String = row.get(0).map_err(read)?;
-        let location: String = row.get(1).map_err(read)?;
-        let kind: String = row.get(2).map_err(read)?;
-        let body: String = row.get(3).map_err(read)?;
-        let bad = |e: serde_json::Error| DataDirError::corrupt(path, format!("record {name}: {e}"));
+    for (row, record) in rows.into_iter().zip(parsed) {
         let l = locations
-            .entry(location.clone())
-            .or_insert_with(|| LocationSnapshot {
-                name: location,
+            .entry(row.location)
+            .or_insert_with_key(|location| LocationSnapshot {
+                name: location.clone(),
                 jobs: Vec::new(),
                 models: Vec::new(),
                 endpoints: Vec::new(),
                 operations: Vec::new(),
             });
-        match kind.as_str() {
-            batch::JOB => l.jobs.push(serde_json::from_str(&body).map_err(bad)?),
-            batch::MODEL => l.models.push(serde_json::from_str(&body).map_err(bad)?),
-            batch::ENDPOINT => l.endpoints.push(serde_json::from_str(&body).map_err(bad)?),
-            batch::OPERATION => l.operations.push(serde_json::from_str(&body).map_err(bad)?),
-            other => {
-                return Err(DataDirError::corrupt(
-                    path,
-                    format!("record {name}: unknown kind {other:?}"),
-                ));
-            }
+        match record? {
+            Record::Job(job) => l.jobs.push(job),
+            Record::Model(model) => l.models.push(model),
+            Record::Endpoint(endpoint) => l.endpoints.push(endpoint),
+            Record::Operation(operation) => l.operations.push(operation),
         }
     }
     snapshot.locations = locations.into_values().collect();
@@ -310,6 +316,40 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
         }
     }
     Ok(Some(snapshot))
+}
+
+/// One row of `records`, as read.
+struct RawRow {
+    name: String,
+    location: String,
+    kind: String,
+    body: String,
+}
+
+/// One row of `records`, parsed.
+enum Record {
+    Job(JobSnapshot),
+    Model(ModelSnapshot),
+    Endpoint(EndpointSnapshot),
+    Operation(OperationSnapshot),
+}
+
+fn parse_row(path: &Path, row: &RawRow) -> Result<Record, DataDirError> {
+    let name = &row.name;
+    let bad = |e: serde_json::Error| DataDirError::corrupt(path, format!("record {name}: {e}"));
+    let body = &row.body;
+    Ok(match row.kind.as_str() {
+        batch::JOB => Record::Job(serde_json::from_str(body).map_err(bad)?),
+        batch::MODEL => Record::Model(serde_json::from_str(body).map_err(bad)?),
+        batch::ENDPOINT => Record::Endpoint(serde_json::from_str(body).map_err(bad)?),
+        batch::OPERATION => Record::Operation(serde_json::from_str(body).map_err(bad)?),
+        other => {
+            return Err(DataDirError::corrupt(
+                path,
+                format!("record {name}: unknown kind {other:?}"),
+            ));
+        }
+    })
 }
 
 /// Writes batches, in order, in one transaction.

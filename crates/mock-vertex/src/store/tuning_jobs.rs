@@ -69,7 +69,9 @@ impl Store {
             return data;
         };
         match &self.last_stats {
-            Some(last) if **last == *stats => DataOutcome::Valid(Arc::clone(last)),
+            Some(last) if Arc::ptr_eq(last, &stats) || **last == *stats => {
+                DataOutcome::Valid(Arc::clone(last))
+            }
             _ => {
                 self.last_stats = Some(Arc::clone(&stats));
                 DataOutcome::Valid(stats)

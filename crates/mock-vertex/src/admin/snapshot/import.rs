@@ -78,7 +78,7 @@ fn faults(f: &JobFaultsSnapshot) -> Result<JobFaults, SnapshotError> {
     })
 }
 
-fn job(s: &JobSnapshot, shared: &mut Resolver<'_>) -> Result<JobRecord, SnapshotError> {
+fn job(s: &JobSnapshot, shared: &Resolver<'_>) -> Result<JobRecord, SnapshotError> {
     let name: TuningJobName = parse("job.name", &s.name)?;
     let continuation = match &s.continuation {
         None => None,
@@ -185,7 +185,7 @@ fn job(s: &JobSnapshot, shared: &mut Resolver<'_>) -> Result<JobRecord, Snapshot
     })
 }
 
-fn version(s: &VersionSnapshot, shared: &mut Resolver<'_>) -> Result<VersionRecord, SnapshotError> {
+fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, SnapshotError> {
     Ok(VersionRecord {
         id: parse("version.id", &s.id)?,
         aliases: s
@@ -233,7 +233,7 @@ fn version(s: &VersionSnapshot, shared: &mut Resolver<'_>) -> Result<VersionReco
     })
 }
 
-fn model(s: &ModelSnapshot, shared: &mut Resolver<'_>) -> Result<ModelRecord, SnapshotError> {
+fn model(s: &ModelSnapshot, shared: &Resolver<'_>) -> Result<ModelRecord, SnapshotError> {
     let versions = s
         .versions
         .iter()
@@ -278,7 +278,7 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
         ));
     }
     let speed: JobSpeed = parse("jobsSpeed", &snapshot.jobs_speed)?;
-    let mut shared = Resolver::new(&snapshot.shared);
+    let shared = Resolver::new(&snapshot.shared)?;
     let mut store = Store::new(speed);
     let c = &snapshot.counters;
     store.set_counters(Counters {
@@ -295,23 +295,25 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
         let name: LocationName = parse("location.name", &location.name)?;
         store.restore_location(&name);
         let not_under = |what: String| SnapshotError::new(what, format!("not under {name}"));
-        for s in &location.jobs {
-            let record = job(s, &mut shared)?;
+        // Turned into store records on every core, then stored in order.
+        let jobs = crate::parallel::map(&location.jobs, |s| job(s, &shared));
+        for (s, record) in location.jobs.iter().zip(jobs) {
+            let record = record?;
             if record.name.location_name() != &name {
                 return Err(not_under(format!("job {}", record.name)));
             }
             let faults = s.faults.as_ref().map(faults).transpose()?;
             store.restore_job(record, faults);
         }
-        for s in &location.models {
-            let record = model(s, &mut shared)?;
+        for record in crate::parallel::map(&location.models, |s| model(s, &shared)) {
+            let record = record?;
             if record.name().location_name() != &name {
                 return Err(not_under(format!("model {}", record.name())));
             }
             store.restore_model(record);
         }
-        for s in &location.endpoints {
-            let record = endpoint(s)?;
+        for record in crate::parallel::map(&location.endpoints, endpoint) {
+            let record = record?;
             if record.name.location_name() != &name {
                 return Err(not_under(format!("endpoint {}", record.name)));
             }

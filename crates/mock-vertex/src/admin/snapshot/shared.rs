@@ -3,7 +3,7 @@
 //! records refer to it ([`Resolver`], when importing).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use retune_model::answer::{AnswerIndex, TrainingPair};
 use retune_model::wire::{self, EnumEncoding};
@@ -141,24 +141,33 @@ impl Sharing {
     }
 }
 
-/// Resolves the keys of a snapshot's shared table, parsing each entry once and handing out the
-/// same `Arc` to every record that refers to it.
+/// Resolves the keys of a snapshot's shared table: each entry is parsed once (an answer index
+/// built once, when first asked for) and every record referring to it gets the same `Arc`.
+/// Shared between threads, so records are turned into store records in parallel.
 #[derive(Debug)]
 pub(super) struct Resolver<'a> {
-    table: &'a SharedSnapshot,
     stats: HashMap<&'a str, Arc<wire::TuningDataStats>>,
-    pairs: HashMap<&'a str, Arc<[TrainingPair]>>,
-    indexes: HashMap<&'a str, Arc<AnswerIndex>>,
+    pairs: HashMap<&'a str, (Arc<[TrainingPair]>, OnceLock<Arc<AnswerIndex>>)>,
 }
 
 impl<'a> Resolver<'a> {
-    pub(super) fn new(table: &'a SharedSnapshot) -> Resolver<'a> {
-        Resolver {
-            table,
-            stats: HashMap::new(),
-            pairs: HashMap::new(),
-            indexes: HashMap::new(),
-        }
+    /// Parses every entry of `table`.
+    pub(super) fn new(table: &'a SharedSnapshot) -> Result<Resolver<'a>, SnapshotError> {
+        let stats = table
+            .stats
+            .iter()
+            .map(|(key, value)| {
+                let stats: wire::TuningDataStats = wire::decode_value(value.clone())
+                    .map_err(|e| SnapshotError::new(format!("shared.stats {key:?}"), e))?;
+                Ok((key.as_str(), Arc::new(stats)))
+            })
+            .collect::<Result<_, SnapshotError>>()?;
+        let pairs = table
+            .pairs
+            .iter()
+            .map(|(key, pairs)| (key.as_str(), (to_pairs(pairs), OnceLock::new())))
+            .collect();
+        Ok(Resolver { stats, pairs })
     }
 
     fn missing(what: &str, key: &str) -> SnapshotError {
@@ -166,54 +175,30 @@ impl<'a> Resolver<'a> {
     }
 
     /// The statistics under `key`.
-    pub(super) fn stats(&mut self, key: &str) -> Result<Arc<wire::TuningDataStats>, SnapshotError> {
-        if let Some(stats) = self.stats.get(key) {
-            return Ok(Arc::clone(stats));
-        }
-        let (k, value) = self
-            .table
-            .stats
-            .get_key_value(key)
-            .ok_or_else(|| Self::missing("job.data.validShared", key))?;
-        let stats: wire::TuningDataStats = wire::decode_value(value.clone())
-            .map_err(|e| SnapshotError::new(format!("shared.stats {key:?}"), e))?;
-        let stats = Arc::new(stats);
-        self.stats.insert(k, Arc::clone(&stats));
-        Ok(stats)
-    }
-
-    fn entry(
-        &self,
-        what: &str,
-        key: &str,
-    ) -> Result<(&'a str, Arc<[TrainingPair]>), SnapshotError> {
-        let (k, pairs) = self
-            .table
-            .pairs
-            .get_key_value(key)
-            .ok_or_else(|| Self::missing(what, key))?;
-        Ok((k.as_str(), to_pairs(pairs)))
+    pub(super) fn stats(&self, key: &str) -> Result<Arc<wire::TuningDataStats>, SnapshotError> {
+        self.stats
+            .get(key)
+            .map(Arc::clone)
+            .ok_or_else(|| Self::missing("job.data.validShared", key))
     }
 
     /// The training pairs under `key`.
-    pub(super) fn training(&mut self, key: &str) -> Result<Arc<[TrainingPair]>, SnapshotError> {
-        if let Some(pairs) = self.pairs.get(key) {
-            return Ok(Arc::clone(pairs));
-        }
-        let (k, pairs) = self.entry("job.training", key)?;
-        self.pairs.insert(k, Arc::clone(&pairs));
-        Ok(pairs)
+    pub(super) fn training(&self, key: &str) -> Result<Arc<[TrainingPair]>, SnapshotError> {
+        self.pairs
+            .get(key)
+            .map(|(pairs, _)| Arc::clone(pairs))
+            .ok_or_else(|| Self::missing("job.training", key))
     }
 
     /// The answer index of the pairs under `key` (built once per key).
-    pub(super) fn answers(&mut self, key: &str) -> Result<Arc<AnswerIndex>, SnapshotError> {
-        if let Some(index) = self.indexes.get(key) {
-            return Ok(Arc::clone(index));
-        }
-        let (k, pairs) = self.entry("version.answers", key)?;
-        let index = Arc::new(AnswerIndex::build(pairs.to_vec()));
-        self.indexes.insert(k, Arc::clone(&index));
-        Ok(index)
+    pub(super) fn answers(&self, key: &str) -> Result<Arc<AnswerIndex>, SnapshotError> {
+        let (pairs, index) = self
+            .pairs
+            .get(key)
+            .ok_or_else(|| Self::missing("version.answers", key))?;
+        Ok(Arc::clone(index.get_or_init(|| {
+            Arc::new(AnswerIndex::build(pairs.to_vec()))
+        })))
     }
 }
 
@@ -258,7 +243,7 @@ mod tests {
             prop_assert_eq!(other_key == key, raw == other);
             table.pairs.extend(sharing.take_new().pairs);
 
-            let mut resolver = Resolver::new(&table);
+            let resolver = Resolver::new(&table).unwrap();
             let back = resolver.training(&key).unwrap();
             prop_assert_eq!(&*back, &*first);
             prop_assert!(Arc::ptr_eq(&back, &resolver.training(&key).unwrap()));
@@ -274,7 +259,7 @@ mod tests {
         assert_eq!(sharing.training(&pairs(&[])), None);
         assert_eq!(sharing.answers(&Arc::default()), None);
         let table = SharedSnapshot::default();
-        let mut resolver = Resolver::new(&table);
+        let resolver = Resolver::new(&table).unwrap();
         let err = resolver.stats("stats-00").unwrap_err();
         assert_eq!(err.reason(), "not in the shared table");
         assert!(resolver.answers("pairs-00").is_err());
