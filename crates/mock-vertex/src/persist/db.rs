@@ -287,7 +287,7 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
                 operations: Vec::new(),
             });
         match record? {
-            Record::Job(job) => l.jobs.push(job),
+            Record::Job(job) => l.jobs.push(*job),
             Record::Model(model) => l.models.push(model),
             Record::Endpoint(endpoint) => l.endpoints.push(endpoint),
             Record::Operation(operation) => l.operations.push(operation),
@@ -328,7 +328,7 @@ struct RawRow {
 
 /// One row of `records`, parsed.
 enum Record {
-    Job(JobSnapshot),
+    Job(Box<JobSnapshot>),
     Model(ModelSnapshot),
     Endpoint(EndpointSnapshot),
     Operation(OperationSnapshot),

@@ -147,8 +147,11 @@ impl Sharing {
 #[derive(Debug)]
 pub(super) struct Resolver<'a> {
     stats: HashMap<&'a str, Arc<wire::TuningDataStats>>,
-    pairs: HashMap<&'a str, (Arc<[TrainingPair]>, OnceLock<Arc<AnswerIndex>>)>,
+    pairs: HashMap<&'a str, Pairs>,
 }
+
+/// Training pairs, and their answer index once built.
+type Pairs = (Arc<[TrainingPair]>, OnceLock<Arc<AnswerIndex>>);
 
 impl<'a> Resolver<'a> {
     /// Parses every entry of `table`.
