@@ -96,15 +96,16 @@ fn int64(n: u64) -> i64 {
 /// An endpoint with the one checkpoint deployed on it.
 pub fn endpoint(record: &EndpointRecord) -> wire::Endpoint {
     let deployed_model_id = record.name.endpoint_id().to_string();
+    let display_name = record.display_name.to_string();
     wire::Endpoint {
         name: record.name.to_string(),
-        display_name: record.display_name.clone(),
+        display_name: display_name.clone(),
         deployed_models: vec![wire::DeployedModel {
             id: deployed_model_id.clone(),
             model: record.model.to_string(),
             model_version_id: record.version.to_string(),
             checkpoint_id: record.checkpoint.to_string(),
-            display_name: record.display_name.clone(),
+            display_name,
             create_time: Some(record.created),
         }],
         traffic_split: [(deployed_model_id, 100)].into_iter().collect(),

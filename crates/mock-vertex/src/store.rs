@@ -44,7 +44,10 @@ use retune_model::wire;
 pub use changes::{Changes, RecordName};
 pub use events::EventKey;
 pub use job_faults::{EpochFailure, JobFaults};
-pub use records::{CheckpointRecord, EndpointRecord, ModelRecord, OperationRecord, VersionRecord};
+pub use records::{
+    CheckpointRecord, EndpointDisplayName, EndpointRecord, ModelRecord, OperationRecord,
+    VersionRecord,
+};
 pub use tuning_jobs::NewJob;
 
 use crate::error::ApiError;

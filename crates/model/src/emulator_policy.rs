@@ -214,6 +214,25 @@ pub fn checkpoint_endpoint_display_name(job: TuningJobId, checkpoint: u32) -> St
     format!("{job}-checkpoint-{checkpoint}")
 }
 
+/// The job and checkpoint of a display name [`checkpoint_endpoint_display_name`] made (`None`
+/// for any other name), so that a store can keep such a name as the two numbers it is made of.
+///
+/// ```
+/// use retune_model::emulator_policy::parse_checkpoint_endpoint_display_name;
+/// use retune_model::names::TuningJobId;
+/// assert_eq!(
+///     parse_checkpoint_endpoint_display_name("7-checkpoint-2"),
+///     Some((TuningJobId::from_number(7), 2))
+/// );
+/// assert_eq!(parse_checkpoint_endpoint_display_name("07-checkpoint-2"), None);
+/// ```
+pub fn parse_checkpoint_endpoint_display_name(name: &str) -> Option<(TuningJobId, u32)> {
+    let (job, checkpoint) = name.split_once("-checkpoint-")?;
+    let job: TuningJobId = job.parse().ok()?;
+    let checkpoint: u32 = checkpoint.parse().ok()?;
+    (checkpoint_endpoint_display_name(job, checkpoint) == name).then_some((job, checkpoint))
+}
+
 /// The `tune-type` label value of a version tuned by a method other than supervised tuning
 /// (supervised tuning's `sft` is the service's; the others are undocumented).
 pub fn unsupervised_tune_type(method: TuningMethod) -> Option<&'static str> {
@@ -262,6 +281,22 @@ pub fn response_id(at: crate::Timestamp, sequence: u64) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn checkpoint_endpoint_display_names_parse_back_and_nothing_else_does(
+            job in 1u64..=u64::MAX,
+            checkpoint in any::<u32>(),
+            other in ".{0,40}",
+        ) {
+            let job = TuningJobId::from_number(job);
+            let name = checkpoint_endpoint_display_name(job, checkpoint);
+            prop_assert_eq!(parse_checkpoint_endpoint_display_name(&name), Some((job, checkpoint)));
+            if let Some((j, c)) = parse_checkpoint_endpoint_display_name(&other) {
+                prop_assert_eq!(checkpoint_endpoint_display_name(j, c), other);
+            }
+        }
+    }
 
     #[test]
     fn default_epochs_depend_on_the_data_set_size() {

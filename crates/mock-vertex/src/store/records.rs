@@ -8,7 +8,10 @@ use std::sync::Arc;
 use retune_model::Timestamp;
 use retune_model::answer::AnswerIndex;
 use retune_model::continuous::{PreTunedModelFacts, TuningProvenance};
-use retune_model::emulator_policy::TUNING_ENDPOINTS_BLOCK_DELETION;
+use retune_model::emulator_policy::{
+    TUNING_ENDPOINTS_BLOCK_DELETION, checkpoint_endpoint_display_name,
+    parse_checkpoint_endpoint_display_name,
+};
 use retune_model::names::{
     CheckpointId, EndpointId, EndpointName, KmsKeyName, ModelId, ModelName, OperationId,
     OperationName, OperationParent, TuningJobId, TuningJobName, VersionAlias, VersionId,
@@ -271,13 +274,50 @@ impl ModelRecord {
     }
 }
 
+/// An endpoint's `displayName`: the one a tuning job gives the endpoint of each checkpoint
+/// (`emulator_policy::checkpoint_endpoint_display_name`), kept as the two numbers it is made of,
+/// or any other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointDisplayName {
+    /// The name of the endpoint of `checkpoint` of job `job`'s tuned version.
+    Checkpoint {
+        /// The job.
+        job: TuningJobId,
+        /// The checkpoint.
+        checkpoint: u32,
+    },
+    /// Any other name.
+    Other(String),
+}
+
+impl EndpointDisplayName {
+    /// The display name `name`, kept compactly when a tuning job's policy made it.
+    pub fn new(name: String) -> EndpointDisplayName {
+        match parse_checkpoint_endpoint_display_name(&name) {
+            Some((job, checkpoint)) => EndpointDisplayName::Checkpoint { job, checkpoint },
+            None => EndpointDisplayName::Other(name),
+        }
+    }
+}
+
+impl std::fmt::Display for EndpointDisplayName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndpointDisplayName::Checkpoint { job, checkpoint } => {
+                f.write_str(&checkpoint_endpoint_display_name(*job, *checkpoint))
+            }
+            EndpointDisplayName::Other(name) => f.write_str(name),
+        }
+    }
+}
+
 /// An endpoint a tuning job created for one checkpoint.
 #[derive(Debug, Clone)]
 pub struct EndpointRecord {
     /// The endpoint's name.
     pub name: EndpointName,
     /// `displayName`.
-    pub display_name: String,
+    pub display_name: EndpointDisplayName,
     /// The model deployed on it.
     pub model: ModelName,
     /// The version deployed on it.

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use retune_model::Timestamp;
 use retune_model::answer::AnswerIndex;
 use retune_model::continuous::{TuningMethod, TuningOutcome};
-use retune_model::emulator_policy::checkpoint_endpoint_display_name;
 use retune_model::names::{CheckpointId, EndpointId, EndpointName, ModelId, ModelName};
 use retune_model::registry::{TunedJob, VersionHome, new_version};
 
 use super::RecordName;
-use super::{CheckpointRecord, EndpointRecord, ModelRecord, Store, VersionRecord};
+use super::{
+    CheckpointRecord, EndpointDisplayName, EndpointRecord, ModelRecord, Store, VersionRecord,
+};
 use crate::error::ApiError;
 use crate::jobs::{JobRecord, TunedOutput};
 
@@ -91,7 +92,10 @@ impl Store {
                 endpoint.endpoint_id().clone(),
                 Box::new(EndpointRecord {
                     name: endpoint.clone(),
-                    display_name: checkpoint_endpoint_display_name(job.name.tuning_job_id(), c.id),
+                    display_name: EndpointDisplayName::Checkpoint {
+                        job: job.name.tuning_job_id(),
+                        checkpoint: c.id,
+                    },
                     model: model_name.clone(),
                     version: version.id,
                     checkpoint,

@@ -174,7 +174,7 @@ pub(crate) fn model_snapshot(m: &ModelRecord, sharing: &mut Sharing) -> ModelSna
 pub(crate) fn endpoint_snapshot(e: &EndpointRecord) -> EndpointSnapshot {
     EndpointSnapshot {
         name: e.name.to_string(),
-        display_name: e.display_name.clone(),
+        display_name: e.display_name.to_string(),
         model: e.model.to_string(),
         version: e.version.to_string(),
         checkpoint: e.checkpoint.to_string(),

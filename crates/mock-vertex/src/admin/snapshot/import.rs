@@ -20,8 +20,8 @@ use serde_json::Value;
 use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase, TunedOutput};
 use crate::state::JobSpeed;
 use crate::store::{
-    CheckpointRecord, Counters, EndpointRecord, EpochFailure, JobFaults, ModelRecord,
-    OperationRecord, Store, VersionRecord,
+    CheckpointRecord, Counters, EndpointDisplayName, EndpointRecord, EpochFailure, JobFaults,
+    ModelRecord, OperationRecord, Store, VersionRecord,
 };
 
 // The snapshot shapes and their parsing helpers.
@@ -256,7 +256,7 @@ fn model(s: &ModelSnapshot, shared: &Resolver<'_>) -> Result<ModelRecord, Snapsh
 fn endpoint(s: &EndpointSnapshot) -> Result<EndpointRecord, SnapshotError> {
     Ok(EndpointRecord {
         name: parse("endpoint.name", &s.name)?,
-        display_name: s.display_name.clone(),
+        display_name: EndpointDisplayName::new(s.display_name.clone()),
         model: parse("endpoint.model", &s.model)?,
         version: parse("endpoint.version", &s.version)?,
         checkpoint: parse("endpoint.checkpoint", &s.checkpoint)?,
