@@ -256,43 +256,52 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
     };
     let mut snapshot: StateSnapshot = serde_json::from_str(&globals)
         .map_err(|e| DataDirError::corrupt(path, format!("globals: {e}")))?;
-    // Read first, then parsed on every core: the JSON is most of a restart's work.
-    let rows: Vec<RawRow> = {
-        let mut statement = connection
-            .prepare("SELECT name, location, kind, body FROM records")
-            .map_err(read)?;
-        statement
-            .query_map([], |row| {
-                Ok(RawRow {
-                    name: row.get(0)?,
-                    location: row.get(1)?,
-                    kind: row.get(2)?,
-                    body: row.get(3)?,
-                })
-            })
-            .map_err(read)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(read)?
-    };
-    let parsed = crate::parallel::map(&rows, |row| parse_row(path, row));
+    // Read a chunk at a time, each chunk parsed on every core (the JSON is most of a restart's
+    // work); bounded chunks keep only a little of the raw text in memory at once.
     let mut locations: BTreeMap<String, LocationSnapshot> = BTreeMap::new();
-    for (row, record) in rows.into_iter().zip(parsed) {
-        let l = locations
-            .entry(row.location)
-            .or_insert_with_key(|location| LocationSnapshot {
-                name: location.clone(),
-                jobs: Vec::new(),
-                models: Vec::new(),
-                endpoints: Vec::new(),
-                operations: Vec::new(),
+    let mut statement = connection
+        .prepare("SELECT name, location, kind, body FROM records")
+        .map_err(read)?;
+    let mut rows = statement.query([]).map_err(read)?;
+    let mut chunk: Vec<RawRow> = Vec::with_capacity(PARSE_CHUNK);
+    loop {
+        let row = rows.next().map_err(read)?;
+        if let Some(row) = row {
+            chunk.push(RawRow {
+                name: row.get(0).map_err(read)?,
+                location: row.get(1).map_err(read)?,
+                kind: row.get(2).map_err(read)?,
+                body: row.get(3).map_err(read)?,
             });
-        match record? {
-            Record::Job(job) => l.jobs.push(*job),
-            Record::Model(model) => l.models.push(model),
-            Record::Endpoint(endpoint) => l.endpoints.push(endpoint),
-            Record::Operation(operation) => l.operations.push(operation),
+            if chunk.len() < PARSE_CHUNK {
+                continue;
+            }
+        }
+        let done = row.is_none();
+        let parsed = crate::parallel::map(&chunk, |row| parse_row(path, row));
+        for (row, record) in chunk.drain(..).zip(parsed) {
+            let l = locations
+                .entry(row.location)
+                .or_insert_with_key(|location| LocationSnapshot {
+                    name: location.clone(),
+                    jobs: Vec::new(),
+                    models: Vec::new(),
+                    endpoints: Vec::new(),
+                    operations: Vec::new(),
+                });
+            match record? {
+                Record::Job(job) => l.jobs.push(*job),
+                Record::Model(model) => l.models.push(model),
+                Record::Endpoint(endpoint) => l.endpoints.push(endpoint),
+                Record::Operation(operation) => l.operations.push(operation),
+            }
+        }
+        if done {
+            break;
         }
     }
+    drop(rows);
+    drop(statement);
     snapshot.locations = locations.into_values().collect();
     let mut statement = connection
         .prepare("SELECT key, body FROM blobs")
@@ -317,6 +326,9 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
     }
     Ok(Some(snapshot))
 }
+
+/// How many rows are read before they are parsed together.
+const PARSE_CHUNK: usize = 16 * 1024;
 
 /// One row of `records`, as read.
 struct RawRow {
