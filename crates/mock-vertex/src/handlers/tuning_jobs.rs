@@ -119,7 +119,7 @@ pub(super) async fn create(
     parent: &LocationName,
     request: &Request,
 ) -> Result<wire::TuningJob, ApiError> {
-    let job: wire::TuningJob = wire::decode(&request.body)?;
+    let job: wire::TuningJob = wire::decode_for_version(&request.body, request.version)?;
     let (_, job) = create_job(emulator, parent, job, request.version).await?;
     Ok(job)
 }
@@ -131,7 +131,8 @@ pub(super) async fn rebase(
     parent: &LocationName,
     request: &Request,
 ) -> Result<wire::Operation, ApiError> {
-    let body: wire::RebaseTunedModelRequest = wire::decode(&request.body)?;
+    let body: wire::RebaseTunedModelRequest =
+        wire::decode_for_version(&request.body, request.version)?;
     let source = check_rebase_request(&body).map_err(rebase_error)?;
     let planned = emulator.with_store(|store, now| {
         let job_name = match &source {

@@ -88,6 +88,7 @@ mod status;
 mod strict;
 mod tuning_job;
 mod tuning_spec;
+mod version_fields;
 
 use std::fmt;
 
@@ -109,6 +110,10 @@ pub use selection::{Selection, SelectionError};
 pub use status::*;
 pub use tuning_job::*;
 pub use tuning_spec::*;
+pub use version_fields::{
+    CarriesTuningJob, FieldSource, V1BETA1_ONLY, VersionOnlyField, check_version_fields,
+    decode_for_version,
+};
 
 /// How [`encode`] writes enums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
