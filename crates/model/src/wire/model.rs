@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::{EncryptionSpec, WireEnum, WireError, WireMessage, fields, join_path};
 use crate::time::Timestamp;
 
-/// `ModelSourceInfo.ModelSourceType`: where a model came from (tuned Gemini models: presumably
-/// `GENIE`, unverified).
+/// `ModelSourceInfo.ModelSourceType`: where a model came from (tuned Gemini models are `GENIE`,
+/// see `registry::tuned_model_source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ModelSourceType {
     /// `MODEL_SOURCE_TYPE_UNSPECIFIED`.
