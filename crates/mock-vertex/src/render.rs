@@ -71,7 +71,6 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
             .map(|c| wire::DeployedModelRef {
                 endpoint: c.endpoint.to_string(),
                 deployed_model_id: c.endpoint.endpoint_id().to_string(),
-                checkpoint_id: c.id.to_string(),
             })
             .collect(),
         labels: record.labels_of(version),

@@ -724,6 +724,46 @@ async fn model_calls_refuse_a_name_of_the_wrong_kind_before_the_lookup() {
     assert_eq!(model["versionAliases"], json!(["default"]));
 }
 
+/// `deployed_model_ref.proto`: a `DeployedModelRef` has `endpoint` (1) and `deployed_model_id`
+/// (2) and nothing else; the checkpoint a deployment serves is `DeployedModel.checkpoint_id`
+/// (29, `endpoint.proto`), read from the Endpoint.
+#[tokio::test]
+async fn a_models_deployments_name_endpoint_and_deployed_model_only() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    let version = job["tunedModel"]["model"].as_str().unwrap();
+    let model = app.ok(Method::GET, &format!("/v1/{version}"), None).await;
+    let deployed = model["deployedModels"].as_array().unwrap();
+    assert_eq!(
+        deployed.len(),
+        job["tunedModel"]["checkpoints"].as_array().unwrap().len()
+    );
+    for reference in deployed {
+        let keys: Vec<&str> = reference
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["endpoint", "deployedModelId"], "{reference}");
+        let endpoint = app
+            .ok(
+                Method::GET,
+                &format!("/v1/{}", reference["endpoint"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(
+            endpoint["deployedModels"][0]["id"],
+            reference["deployedModelId"]
+        );
+        assert!(
+            endpoint["deployedModels"][0]["checkpointId"].is_string(),
+            "{endpoint}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn endpoints_exist_for_every_checkpoint() {
     let app = App::instant();
