@@ -259,6 +259,7 @@ pub mod jobs;
 pub mod journal;
 pub mod metadata;
 pub mod oauth;
+mod operation_wait;
 pub mod persist;
 pub mod proxy;
 pub(crate) mod render;

@@ -643,6 +643,11 @@ impl QueryParams {
         (!parts.is_empty()).then(|| parts.join(" AND "))
     }
 
+    /// WaitOperation's `timeout` (a `google.protobuf.Duration` such as `30s`), if set.
+    pub fn timeout(&self) -> Option<&str> {
+        self.first("timeout", "timeout")
+    }
+
     /// `orderBy`, if set.
     pub fn order_by(&self) -> Option<&str> {
         self.first("orderBy", "order_by")

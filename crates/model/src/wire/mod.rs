@@ -107,6 +107,7 @@ pub use operation::*;
 pub use preference_stats::*;
 pub use rebase::*;
 pub use selection::{Selection, SelectionError};
+pub(crate) use status::parse_duration_string;
 pub use status::*;
 pub use tuning_job::*;
 pub use tuning_spec::*;
