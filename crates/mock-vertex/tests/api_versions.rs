@@ -197,3 +197,25 @@ async fn v1beta1_knows_the_tuning_mode_and_v1_does_not_show_it() {
     assert!(v1.get("tuningJobMetadata").is_none(), "{v1}");
     assert!(v1.get("tuningJobState").is_none(), "{v1}");
 }
+
+#[tokio::test]
+async fn v1_refuses_a_v1beta1_field_in_the_tuning_job_of_a_rebase() {
+    let app = App::instant();
+    // genai_tuning_service.proto: RebaseTunedModelRequest.tuning_job = 3 is a TuningJob, so its
+    // v1beta1-only fields (tuning_job.proto v1beta1 TuningJob.output_uri = 25) are unknown on /v1.
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/v1/{LOC}/tuningJobs:rebaseTunedModel"),
+            Some(json!({
+                "tunedModelRef": {"tunedModel": format!("{LOC}/models/1")},
+                "tuningJob": {"outputUri": "gs://b/out"}
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "Invalid JSON payload received. Unknown name \"outputUri\" at 'tuning_job': Cannot find field."
+    );
+}
