@@ -21,7 +21,9 @@ const MAX_GROUP: usize = 4096;
 /// How often the checkpointer copies the log into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
-/// About how many bytes of commits the writer lets into the log before it checkpoints itself.
+/// About how many bytes the writer commits between two checkpoints of its own: they bound the log
+/// under a load that never pauses (which never lets the checkpointer's copies reach its end, so
+/// the log never restarts); most of it is already copied then, so they are short.
 const LOG_BOUND: usize = 256 * 1024 * 1024;
 
 /// How far the writer got.
@@ -207,10 +209,7 @@ fn run(
         }
         logged = logged.saturating_add(group.iter().map(Batch::size).sum());
         if logged >= LOG_BOUND {
-            // Under a load that never pauses, the checkpointer's copies never catch up with
-            // the end of the log, which then only grows: one checkpoint here, after the reply
-            // of this group is released, lets the next commit start the log afresh. Most of it
-            // was already copied, so it is short.
+            // After this group's replies are released: the next commit can start the log afresh.
             checkpoint(&connection);
             logged = 0;
         }
