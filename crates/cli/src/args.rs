@@ -515,6 +515,10 @@ pub struct ServeArgs {
     /// crashes [default: in memory].
     #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// With --data-dir, fsync every commit, so acknowledged changes survive a power loss too
+    /// [default: they survive the emulator's crash or kill -9].
+    #[arg(long, requires = "data_dir")]
+    pub fsync: bool,
     /// Where `retune emulator snapshot save` writes [default: DATA_DIR/snapshots].
     #[arg(long, value_name = "DIR")]
     pub snapshot_dir: Option<PathBuf>,

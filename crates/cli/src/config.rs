@@ -395,6 +395,8 @@ pub struct Serve {
     pub ca_dir: Option<PathBuf>,
     /// `--data-dir`.
     pub data_dir: Option<PathBuf>,
+    /// `--fsync`.
+    pub fsync: bool,
     /// `--snapshot-dir`.
     pub snapshot_dir: Option<PathBuf>,
     /// `--import`.
@@ -798,6 +800,7 @@ fn resolve_serve(serve: ServeArgs) -> Serve {
         jobs: serve.jobs,
         ca_dir: serve.ca_dir,
         data_dir: serve.data_dir,
+        fsync: serve.fsync,
         snapshot_dir: serve.snapshot_dir,
         import: serve.import,
         export_on_exit: serve.export_on_exit,

@@ -295,7 +295,7 @@ pub use auth::AuthMode;
 pub use clock::{Clock, ClockMode, ManualClock, SystemClock};
 pub use error::ApiError;
 pub use faults::{FaultId, Rpc};
-pub use persist::DataDirError;
+pub use persist::{DataDirError, Durability};
 pub use server::{MockVertex, router, serve, serve_with_shutdown};
 pub use state::{Emulator, EmulatorBuilder, JobSpeed, JobSpeedError};
 pub use store::EpochFailure;

@@ -21,7 +21,7 @@ use crate::clock::{Clock, ClockMode, ControlledClock, ManualClock, SystemClock};
 use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::oauth::IssuedTokens;
-use crate::persist::{self, DataDir, DataDirError};
+use crate::persist::{self, DataDir, DataDirError, Durability};
 use crate::proxy::Interceptor;
 use crate::storage::ObjectStore;
 use crate::store::Store;
@@ -424,6 +424,7 @@ pub struct EmulatorBuilder {
     gcs_dir: Option<PathBuf>,
     ca_dir: Option<PathBuf>,
     data_dir: Option<PathBuf>,
+    durability: Durability,
     snapshot_dir: Option<PathBuf>,
 }
 
@@ -495,6 +496,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How durable a data directory's commits are (default [`Durability::Crash`]: they survive
+    /// the emulator's crash or kill; [`Durability::PowerLoss`] fsyncs each, `--fsync`).
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
     /// The emulator, with the state its data directory holds (when one was set): the clock
     /// where it was (on a running clock, never behind real time, so jobs due while the
     /// emulator was down are finished), jobs at this builder's speed.
@@ -502,7 +510,7 @@ impl EmulatorBuilder {
         let Some(path) = self.data_dir.take() else {
             return Ok(self.build());
         };
-        let opened = DataDir::open(&path)?;
+        let opened = DataDir::open(&path, self.durability)?;
         if self.gcs_dir.is_none() {
             self.gcs_dir = Some(DataDir::objects_dir(&path));
         }

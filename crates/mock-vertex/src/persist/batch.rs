@@ -44,6 +44,19 @@ pub(crate) struct Batch {
     pub(super) deletes: Vec<String>,
 }
 
+impl Batch {
+    /// About how many bytes it writes.
+    pub(super) fn size(&self) -> usize {
+        self.globals.len()
+            + self
+                .puts
+                .iter()
+                .map(|r| r.name.len() + r.location.len() + r.body.len())
+                .sum::<usize>()
+            + self.deletes.iter().map(String::len).sum::<usize>()
+    }
+}
+
 fn json<T: Serialize>(value: &T) -> String {
     // The snapshot types are plain data: serializing them cannot fail.
     serde_json::to_string(value).unwrap_or_default()
