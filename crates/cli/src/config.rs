@@ -403,6 +403,8 @@ pub struct Serve {
     pub export_on_exit: Option<PathBuf>,
     /// `--bucket`s to create at start.
     pub buckets: Vec<BucketName>,
+    /// `--project-number`s.
+    pub project_numbers: Vec<retune_model::names::ProjectNumbering>,
 }
 
 impl TryFrom<Args> for Config {
@@ -802,6 +804,7 @@ fn resolve_serve(serve: ServeArgs) -> Serve {
         import: serve.import,
         export_on_exit: serve.export_on_exit,
         buckets: serve.buckets,
+        project_numbers: serve.project_numbers,
     }
 }
 

@@ -260,6 +260,7 @@ pub mod journal;
 pub mod metadata;
 pub mod oauth;
 pub mod persist;
+pub mod projects;
 pub mod proxy;
 pub(crate) mod render;
 pub mod routes;
