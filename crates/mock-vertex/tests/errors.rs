@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 mod support;
-use support::App;
+use support::{App, numbered};
 
 const LOC: &str = "projects/p1/locations/us-central1";
 const ERROR_INFO: &str = "type.googleapis.com/google.rpc.ErrorInfo";
@@ -123,7 +123,8 @@ async fn a_resource_exhausted_fault_carries_quota_failure_and_error_info() {
     let info = detail(&body, ERROR_INFO);
     assert_eq!(info["reason"], "RATE_LIMIT_EXCEEDED");
     assert_eq!(info["domain"], "googleapis.com");
-    assert_eq!(info["metadata"]["consumer"], "projects/p1");
+    // The consumer is named by number, as the project's resources are.
+    assert_eq!(info["metadata"]["consumer"], numbered("projects/p1/locations/us").trim_end_matches("/locations/us"));
     let quota = detail(&body, "type.googleapis.com/google.rpc.QuotaFailure");
     assert_eq!(quota["violations"][0]["subject"], "project:p1");
 }
