@@ -8,7 +8,9 @@ use mock_vertex::JobSpeed;
 use support::{Emulator, PROJECT, Running, TRAIN};
 
 fn full_name(id: &str) -> String {
-    format!("projects/{PROJECT}/locations/us-central1/tuningJobs/{id}")
+    support::numbered(&format!(
+        "projects/{PROJECT}/locations/us-central1/tuningJobs/{id}"
+    ))
 }
 
 #[test]
