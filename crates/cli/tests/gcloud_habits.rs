@@ -22,7 +22,9 @@ fn region_is_an_alias_of_location() {
     ]);
     let name = job["name"].as_str().unwrap_or_default();
     assert!(
-        name.starts_with(&numbered(&format!("projects/{PROJECT}/locations/europe-west4"))),
+        name.starts_with(&numbered(&format!(
+            "projects/{PROJECT}/locations/europe-west4"
+        ))),
         "{name}"
     );
 }
@@ -64,7 +66,9 @@ fn project_and_region_fall_back_to_the_active_gcloud_configuration() {
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     };
     assert!(
-        tune(None).starts_with(&numbered("projects/from-gcloud/locations/asia-east1/tuningJobs/")),
+        tune(None).starts_with(&numbered(
+            "projects/from-gcloud/locations/asia-east1/tuningJobs/"
+        )),
         "{}",
         tune(None)
     );
@@ -85,7 +89,9 @@ fn formats_yaml_and_value_print_the_api_fields() {
     assert!(
         yaml.starts_with(&format!(
             "name: {}\n",
-            numbered(&format!("projects/{PROJECT}/locations/us-central1/tuningJobs/{id}"))
+            numbered(&format!(
+                "projects/{PROJECT}/locations/us-central1/tuningJobs/{id}"
+            ))
         )),
         "{yaml}"
     );

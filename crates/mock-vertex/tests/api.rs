@@ -504,10 +504,10 @@ async fn rebase_tuned_model_creates_the_same_tuning_on_a_newer_base_model() {
 async fn projects_are_isolated() {
     let app = App::instant();
     let job = tuned(&app).await;
-    let other = job["name"]
-        .as_str()
-        .unwrap()
-        .replace(&numbered("projects/p1/locations/us"), "projects/p2/locations/us");
+    let other = job["name"].as_str().unwrap().replace(
+        &numbered("projects/p1/locations/us"),
+        "projects/p2/locations/us",
+    );
     let (status, _) = app.get(&format!("/v1/{other}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let list = app

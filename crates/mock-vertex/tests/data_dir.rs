@@ -223,7 +223,10 @@ fn format_0_directory_is_migrated_and_its_export_kept() {
     let pending = format!("{}/v1/{base}/tuningJobs/1000000000000002", emulator.url);
     let job = rt.block_on(ok(&client, Method::GET, &pending, None));
     assert_eq!(job["state"], "JOB_STATE_PENDING");
-    assert_eq!(job["name"], format!("{numbered}/tuningJobs/1000000000000002"));
+    assert_eq!(
+        job["name"],
+        format!("{numbered}/tuningJobs/1000000000000002")
+    );
     let export = rt.block_on(ok(
         &client,
         Method::GET,

@@ -124,7 +124,10 @@ async fn a_resource_exhausted_fault_carries_quota_failure_and_error_info() {
     assert_eq!(info["reason"], "RATE_LIMIT_EXCEEDED");
     assert_eq!(info["domain"], "googleapis.com");
     // The consumer is named by number, as the project's resources are.
-    assert_eq!(info["metadata"]["consumer"], numbered("projects/p1/locations/us").trim_end_matches("/locations/us"));
+    assert_eq!(
+        info["metadata"]["consumer"],
+        numbered("projects/p1/locations/us").trim_end_matches("/locations/us")
+    );
     let quota = detail(&body, "type.googleapis.com/google.rpc.QuotaFailure");
     assert_eq!(quota["violations"][0]["subject"], "project:p1");
 }

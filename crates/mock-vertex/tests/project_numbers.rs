@@ -28,7 +28,12 @@ fn app() -> Router {
     )
 }
 
-async fn call(app: &Router, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+async fn call(
+    app: &Router,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let body = body.map_or_else(Body::empty, |v| Body::from(v.to_string()));
     let request = Request::builder()
         .method(method)
@@ -39,7 +44,10 @@ async fn call(app: &Router, method: Method, path: &str, body: Option<Value>) -> 
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 async fn ok(app: &Router, method: Method, path: &str, body: Option<Value>) -> Value {
@@ -67,15 +75,24 @@ async fn names_are_answered_with_the_configured_number_and_either_form_reaches_t
     )
     .await;
     let name = created["name"].as_str().unwrap().to_owned();
-    assert!(name.starts_with(&format!("{BY_NUMBER}/tuningJobs/")), "{name}");
+    assert!(
+        name.starts_with(&format!("{BY_NUMBER}/tuningJobs/")),
+        "{name}"
+    );
     let id_name = name.replace(BY_NUMBER, BY_ID);
     let done = ok(&app, Method::GET, &format!("/v1/{id_name}"), None).await;
     assert_eq!(done["name"], name);
     assert_eq!(done["state"], "JOB_STATE_SUCCEEDED");
     let model = done["tunedModel"]["model"].as_str().unwrap().to_owned();
-    assert!(model.starts_with(&format!("{BY_NUMBER}/models/")), "{model}");
+    assert!(
+        model.starts_with(&format!("{BY_NUMBER}/models/")),
+        "{model}"
+    );
     let endpoint = done["tunedModel"]["endpoint"].as_str().unwrap();
-    assert!(endpoint.starts_with(&format!("{BY_NUMBER}/endpoints/")), "{endpoint}");
+    assert!(
+        endpoint.starts_with(&format!("{BY_NUMBER}/endpoints/")),
+        "{endpoint}"
+    );
     for checkpoint in done["tunedModel"]["checkpoints"].as_array().unwrap() {
         let at = checkpoint["endpoint"].as_str().unwrap();
         assert!(at.starts_with(&format!("{BY_NUMBER}/endpoints/")), "{at}");
@@ -83,7 +100,13 @@ async fn names_are_answered_with_the_configured_number_and_either_form_reaches_t
 
     // The model, by id and by number alike; its deployments name the endpoint by number.
     let bare = model.split('@').next().unwrap();
-    let by_id = ok(&app, Method::GET, &format!("/v1/{}", bare.replace(BY_NUMBER, BY_ID)), None).await;
+    let by_id = ok(
+        &app,
+        Method::GET,
+        &format!("/v1/{}", bare.replace(BY_NUMBER, BY_ID)),
+        None,
+    )
+    .await;
     let by_number = ok(&app, Method::GET, &format!("/v1/{bare}"), None).await;
     assert_eq!(by_id["name"], bare);
     assert_eq!(by_id, by_number);
@@ -103,7 +126,13 @@ async fn names_are_answered_with_the_configured_number_and_either_form_reaches_t
     )
     .await;
     assert_eq!(continued["preTunedModel"]["tunedModelName"], bare);
-    let continued = ok(&app, Method::GET, &format!("/v1/{}", continued["name"].as_str().unwrap()), None).await;
+    let continued = ok(
+        &app,
+        Method::GET,
+        &format!("/v1/{}", continued["name"].as_str().unwrap()),
+        None,
+    )
+    .await;
     assert_eq!(continued["tunedModel"]["model"], format!("{bare}@2"));
 
     // A filter naming the model by id finds it (ListModels `model`).
@@ -139,13 +168,18 @@ async fn an_unconfigured_id_gets_its_stable_derived_number_and_a_bare_number_is_
     let number = number["projectNumber"].as_str().unwrap().to_owned();
     assert_eq!(number.len(), 12);
     assert!(
-        created["name"]
-            .as_str()
-            .unwrap()
-            .starts_with(&format!("projects/{number}/locations/us-central1/tuningJobs/")),
+        created["name"].as_str().unwrap().starts_with(&format!(
+            "projects/{number}/locations/us-central1/tuningJobs/"
+        )),
         "{created}"
     );
-    let elsewhere = ok(&app, Method::GET, "/v1/projects/111111111111/locations/us-central1/tuningJobs", None).await;
+    let elsewhere = ok(
+        &app,
+        Method::GET,
+        "/v1/projects/111111111111/locations/us-central1/tuningJobs",
+        None,
+    )
+    .await;
     assert_eq!(elsewhere, json!({}));
 }
 
@@ -154,10 +188,9 @@ async fn the_admin_api_lists_and_sets_project_numbers() {
     let app = app();
     let listed = ok(&app, Method::GET, "/_emulator/projects", None).await;
     assert!(
-        listed["projects"]
-            .as_array()
-            .unwrap()
-            .contains(&json!({"projectId": "p1", "projectNumber": "424242424242", "configured": true})),
+        listed["projects"].as_array().unwrap().contains(
+            &json!({"projectId": "p1", "projectNumber": "424242424242", "configured": true})
+        ),
         "{listed}"
     );
     ok(

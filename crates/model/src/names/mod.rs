@@ -282,7 +282,8 @@ pub use location::{LocationId, LocationKind, LocationName, ProjectId};
 pub use model::{ModelId, ModelName, ModelRef};
 pub use operation::{OperationId, OperationName, OperationParent};
 pub use project::{
-    DERIVED_MAX, DERIVED_MIN, ProjectNumber, ProjectNumbering, ProjectRef, with_project_numbers,
+    DERIVED_MAX, DERIVED_MIN, ProjectNumber, ProjectNumbering, ProjectRef, same_project,
+    with_project_numbers,
 };
 pub use service_account::ServiceAccount;
 pub use tuning_job::{TuningJobId, TuningJobName};

@@ -109,6 +109,32 @@ impl fmt::Display for ProjectRef {
     }
 }
 
+/// Whether two project segments name the same project, as far as the names alone tell:
+/// `Some(true)` for the same segment, `Some(false)` for two different ids or two different
+/// numbers, `None` for an id and a number (only the service, or a pair learnt from its answers,
+/// relates them). A caller that built a name from its project id and reads one Vertex AI
+/// answered (with the number) must not call them different projects.
+///
+/// ```
+/// use retune_model::names::{same_project, ProjectId};
+/// let p = |s: &str| s.parse::<ProjectId>().unwrap();
+/// assert_eq!(same_project(&p("a"), &p("a")), Some(true));
+/// assert_eq!(same_project(&p("a"), &p("b")), Some(false));
+/// assert_eq!(same_project(&p("123"), &p("456")), Some(false));
+/// assert_eq!(same_project(&p("a"), &p("123456789012")), None);
+/// ```
+pub fn same_project(a: &ProjectId, b: &ProjectId) -> Option<bool> {
+    if a == b {
+        return Some(true);
+    }
+    match (ProjectRef::of(a), ProjectRef::of(b)) {
+        (ProjectRef::Id(_), ProjectRef::Id(_)) | (ProjectRef::Number(_), ProjectRef::Number(_)) => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
 /// An `ID=NUMBER` pair (`--project-number my-project=123456789012`).
 ///
 /// ```
