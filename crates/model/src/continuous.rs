@@ -853,7 +853,9 @@ mod tests {
         req.location = "projects/p1/locations/us-central1".parse().unwrap();
         assert!(plan_continuous_tuning(&req, &facts()).is_ok());
         // Two different numbers are two projects.
-        req.location = "projects/210987654321/locations/us-central1".parse().unwrap();
+        req.location = "projects/210987654321/locations/us-central1"
+            .parse()
+            .unwrap();
         assert_eq!(refusals(&req, &facts()).len(), 1);
     }
 

@@ -253,14 +253,16 @@ impl Emulator {
                 self.with_store_mut(|store, _| store.fault_next_job(faults));
                 Ok(())
             }
-            JobTarget::Job(name) => self.with_store_mut(|store, now| {
+            JobTarget::Job(name) => {
                 let name = self.numbered(&name);
-                store.fail_job_at_epoch(
-                    &name,
-                    faults.fail_at_epoch.unwrap_or(EpochFailure::at(0)),
-                    now,
-                )
-            }),
+                self.with_store_mut(|store, now| {
+                    store.fail_job_at_epoch(
+                        &name,
+                        faults.fail_at_epoch.unwrap_or(EpochFailure::at(0)),
+                        now,
+                    )
+                })
+            }
         }
     }
 
