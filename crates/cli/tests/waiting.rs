@@ -8,9 +8,7 @@ use mock_vertex::JobSpeed;
 use support::{Emulator, PROJECT, Running, TRAIN};
 
 fn full_name(id: &str) -> String {
-    support::numbered(&format!(
-        "projects/{PROJECT}/locations/us-central1/tuningJobs/{id}"
-    ))
+    format!("projects/{PROJECT}/locations/us-central1/tuningJobs/{id}")
 }
 
 #[test]
