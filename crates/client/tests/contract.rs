@@ -145,7 +145,7 @@ mod suite {
             "a model listed twice: {listed:?}"
         );
         for name in &listed {
-            assert_eq!(name.location_name(), client.location(), "{name}");
+            assert_eq!(name.location(), client.location().location(), "{name}");
         }
         if known.complete {
             assert_eq!(unique, known.models, "listed models");
