@@ -446,7 +446,7 @@ pub struct UploadArgs {
 #[derive(Debug, Subcommand)]
 pub enum EmulatorArgs {
     /// Serve the emulator over HTTP until interrupted.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the environment that points unmodified programs at a running emulator
     /// (`eval "$(retune emulator env)"`); --endpoint names it [default: http://127.0.0.1:8080].
     Env(EnvArgs),

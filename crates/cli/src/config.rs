@@ -447,7 +447,7 @@ impl Config {
                 request_timeout: global.request_timeout,
             },
             CommandArgs::Emulator(EmulatorArgs::Serve(serve)) => {
-                Command::EmulatorServe(resolve_serve(serve))
+                Command::EmulatorServe(resolve_serve(*serve))
             }
             CommandArgs::Emulator(EmulatorArgs::Env(env)) => Command::EmulatorEnv {
                 endpoint: global.endpoint.clone(),
