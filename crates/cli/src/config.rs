@@ -405,6 +405,8 @@ pub struct Serve {
     pub export_on_exit: Option<PathBuf>,
     /// `--bucket`s to create at start.
     pub buckets: Vec<BucketName>,
+    /// `--project-number`s.
+    pub project_numbers: Vec<retune_model::names::ProjectNumbering>,
 }
 
 impl TryFrom<Args> for Config {
@@ -447,7 +449,7 @@ impl Config {
                 request_timeout: global.request_timeout,
             },
             CommandArgs::Emulator(EmulatorArgs::Serve(serve)) => {
-                Command::EmulatorServe(resolve_serve(serve))
+                Command::EmulatorServe(resolve_serve(*serve))
             }
             CommandArgs::Emulator(EmulatorArgs::Env(env)) => Command::EmulatorEnv {
                 endpoint: global.endpoint.clone(),
@@ -805,6 +807,7 @@ fn resolve_serve(serve: ServeArgs) -> Serve {
         import: serve.import,
         export_on_exit: serve.export_on_exit,
         buckets: serve.buckets,
+        project_numbers: serve.project_numbers,
     }
 }
 

@@ -186,9 +186,14 @@
 //!   (`labels."a key"`). Model versions: labels only. Operations: `name` and `done`. An unknown
 //!   field, an operator the field does not take or an unparsable filter is 400 naming it.
 //! - **Ids** come from counters (jobs `1000000000000001…`, models `2…`, endpoints `3…`,
-//!   operations `4…`). **Divergence, not a choice**: projects are echoed as given, while Vertex
-//!   AI answers names with the project *number* (§11.11); code that compares names with the
-//!   project id passes here and fails there.
+//!   operations `4…`).
+//! - **Project numbers** ([`projects`]): as Vertex AI does (§11.11), every resource name is
+//!   answered with the project *number*, whether the request named the project by id or number
+//!   (path, filter and names in the body alike); code that compares names with the project id
+//!   fails here as it does there. Choice: an id's number is the one configured
+//!   (`--project-number ID=NUMBER`, `POST /_emulator/projects`) or else a stable 12-digit number
+//!   derived from the id (`retune_model::names::ProjectNumber::derived`); a number no id maps
+//!   to is simply that project. Names of other resources (KMS keys) are echoed as given.
 //! - **Default `tunedModelDisplayName`** for a base-model job: `{base model}-tuned-{job id}`.
 //! - **Continuous tuning** (§11.2, §11.3): a new version does not take the `default` alias (it
 //!   stays where it was); checkpoint ids restart at `1` in every version; the default checkpoint
@@ -282,6 +287,7 @@ pub mod metadata;
 pub mod oauth;
 mod operation_wait;
 pub mod persist;
+pub mod projects;
 pub mod proxy;
 pub(crate) mod render;
 pub mod routes;

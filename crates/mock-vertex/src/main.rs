@@ -3,6 +3,7 @@
 //! ```text
 //! mock-vertex [--port 8080] [--host 127.0.0.1] [--gcs-dir DIR] [--auth none|required|any-token|token=T]
 //!             [--grant TOKEN=PROJECT[,PROJECT...]]... [--disable-api PROJECT]...
+//!             [--project-number ID=NUMBER]...
 //!             [--jobs instant|scaled|manual] [--ca-dir DIR] [--data-dir DIR [--fsync]]
 //!             [--snapshot-dir DIR] [--import FILE] [--export-on-exit FILE]
 //! ```
@@ -30,6 +31,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use mock_vertex::access::Grant;
 use mock_vertex::{AuthMode, Durability, Emulator, JobSpeed};
+use retune_model::names::ProjectNumbering;
 use tokio::net::TcpListener;
 
 /// A local emulator of the Vertex AI tuning-jobs and Model Registry REST API.
@@ -57,6 +59,10 @@ struct Args {
     /// SERVICE_DISABLED (switched at run time with `POST /_emulator/services`). Repeatable.
     #[arg(long, value_name = "PROJECT")]
     disable_api: Vec<String>,
+    /// Gives a project id its number: resource names are answered with the number, as Vertex
+    /// AI does (default: a stable 12-digit number derived from the id). Repeatable.
+    #[arg(long, value_name = "ID=NUMBER")]
+    project_number: Vec<ProjectNumbering>,
     /// How fast tuning jobs move: instant, scaled (a few seconds for a small job) or manual.
     #[arg(long, default_value = "scaled")]
     jobs: JobSpeed,
@@ -137,6 +143,9 @@ async fn run(args: Args) -> Result<()> {
     }
     for project in &args.disable_api {
         builder = builder.disable_api(project);
+    }
+    for numbering in args.project_number {
+        builder = builder.project_number(numbering);
     }
     if let Some(dir) = args.gcs_dir {
         builder = builder.gcs_dir(dir);

@@ -587,6 +587,17 @@ impl QueryParams {
         }
     }
 
+    /// The parameters with every value rewritten by `f` (the project table writes the names in
+    /// a filter with project numbers).
+    pub fn map_values(mut self, f: impl Fn(&str) -> Cow<'_, str>) -> QueryParams {
+        for (_, value) in &mut self.pairs {
+            if let Cow::Owned(rewritten) = f(value) {
+                *value = rewritten;
+            }
+        }
+        self
+    }
+
     /// The parameter names, as sent (decoded), in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.pairs.iter().map(|(k, _)| k.as_str())

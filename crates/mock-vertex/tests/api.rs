@@ -13,6 +13,14 @@ use tower::ServiceExt;
 
 const LOC: &str = "projects/p1/locations/us-central1";
 
+/// `text` with every resource name written with its project's derived number, as the emulator
+/// answers (`google/cloud/aiplatform/v1/model.proto`, `Model.name`).
+fn numbered(text: &str) -> String {
+    mock_vertex::projects::Projects::default()
+        .canonical(text)
+        .into_owned()
+}
+
 struct App {
     router: Router,
 }
@@ -123,7 +131,7 @@ async fn create_returns_pending_and_instant_jobs_succeed_on_the_next_read() {
         created["name"]
             .as_str()
             .unwrap()
-            .starts_with(&format!("{LOC}/tuningJobs/"))
+            .starts_with(&numbered(&format!("{LOC}/tuningJobs/")))
     );
 
     let job = app.job(created["name"].as_str().unwrap()).await;
@@ -496,7 +504,10 @@ async fn rebase_tuned_model_creates_the_same_tuning_on_a_newer_base_model() {
 async fn projects_are_isolated() {
     let app = App::instant();
     let job = tuned(&app).await;
-    let other = job["name"].as_str().unwrap().replace("p1", "p2");
+    let other = job["name"].as_str().unwrap().replace(
+        &numbered("projects/p1/locations/us"),
+        "projects/p2/locations/us",
+    );
     let (status, _) = app.get(&format!("/v1/{other}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let list = app
@@ -1058,7 +1069,7 @@ async fn operations_can_be_listed_got_waited_cancelled_and_deleted() {
     let model_op = app.ok(Method::DELETE, &format!("/v1/{parent}"), None).await;
     let model_op_name = model_op["name"].as_str().unwrap();
     assert!(
-        model_op_name.starts_with(&format!("{LOC}/operations/")),
+        model_op_name.starts_with(&numbered(&format!("{LOC}/operations/"))),
         "{model_op_name}"
     );
     let under_location = app

@@ -43,6 +43,9 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
     if let Some(dir) = &serve.snapshot_dir {
         builder = builder.snapshot_dir(dir.clone());
     }
+    for numbering in &serve.project_numbers {
+        builder = builder.project_number(numbering.clone());
+    }
     let emulator = builder.open()?;
     if let Some(file) = &serve.import {
         emulator

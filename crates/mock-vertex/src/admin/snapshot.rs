@@ -17,7 +17,7 @@ mod import;
 pub(crate) use export::{
     endpoint_snapshot, export, globals, job_snapshot, model_snapshot, operation_snapshot,
 };
-pub(crate) use import::import;
+pub(crate) use import::{canonical, import};
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -85,6 +85,10 @@ pub struct StateSnapshot {
     /// Faults waiting for the next job created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_job_faults: Option<JobFaultsSnapshot>,
+    /// The configured project numbers, by project id (every other id has its derived number,
+    /// `crate::projects`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub project_numbers: BTreeMap<String, String>,
     /// Every location with something stored, by name.
     pub locations: Vec<LocationSnapshot>,
 }

@@ -182,6 +182,7 @@ pub(super) fn of_snapshot(snapshot: &crate::admin::StateSnapshot) -> Batch {
             jobs_speed: snapshot.jobs_speed.clone(),
             counters: snapshot.counters.clone(),
             next_job_faults: snapshot.next_job_faults.clone(),
+            project_numbers: snapshot.project_numbers.clone(),
             locations: Vec::new(),
         }),
         everything: true,

@@ -74,8 +74,19 @@ pub(super) fn open(
     if !exists {
         create(dir, &path)?;
     }
-    let connection = connect(&path, durability)?;
-    let state = load(&connection, &path)?;
+    let mut connection = connect(&path, durability)?;
+    let mut state = load(&connection, &path)?;
+    if let Some(loaded) = &state {
+        let canonical = crate::admin::snapshot::canonical(loaded)
+            .map_err(|e| DataDirError::corrupt(&path, e))?;
+        if let Some(canonical) = canonical {
+            // Records written when names carried project ids: rewritten once, under the
+            // project numbers the emulator answers with, so no row keeps an id name.
+            write(&mut connection, &[batch::of_snapshot(&canonical)])
+                .map_err(|e| DataDirError::database(&path, e))?;
+            state = Some(canonical);
+        }
+    }
     Ok((connection, state))
 }
 
