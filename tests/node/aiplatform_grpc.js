@@ -48,12 +48,23 @@ async function expectCode(promise, code, what) {
   throw new Error(`${what} succeeded`);
 }
 
+// The number the emulator answers `project`'s resource names with: Vertex AI names every
+// resource `projects/{project number}/...`, whichever form the request used
+// (google/cloud/aiplatform/v1/tuning_job.proto, `TuningJob.name`).
+async function projectNumber(url, project) {
+  const response = await fetch(`${url.replace(/\/$/, '')}/_emulator/projects/${project}`);
+  assert(response.ok, `GET /_emulator/projects/${project}: ${response.status}`);
+  return (await response.json()).projectNumber;
+}
+
 class Flow {
   constructor(api, url, project) {
     const options = clientOptions(url);
     this.tuning = new api.GenAiTuningServiceClient(options);
     this.models = new api.ModelServiceClient(options);
     this.parent = `projects/${project}/locations/${LOCATION}`;
+    // Names come back with the project number (set by main before the checks run).
+    this.answered = '';
     this.jobNames = [];
     this.tunedModel = '';
   }
@@ -73,7 +84,7 @@ class Flow {
 
   async create(tuningJob) {
     const [created] = await this.tuning.createTuningJob({parent: this.parent, tuningJob});
-    assert(created.name.startsWith(`${this.parent}/tuningJobs/`), created.name);
+    assert(created.name.startsWith(`${this.answered}/tuningJobs/`), created.name);
     assert(created.state === 'JOB_STATE_PENDING', `create answered ${created.state}`);
     this.jobNames.push(created.name);
     return created;
@@ -184,6 +195,7 @@ async function main() {
   for (const [label, api] of [['v1beta1', aiplatform.v1beta1], ['v1', aiplatform.v1]]) {
     const project = `node-${label}-${Math.random().toString(16).slice(2, 10)}`;
     const flow = new Flow(api, url, project);
+    flow.answered = `projects/${await projectNumber(url, project)}/locations/${LOCATION}`;
     for (const [name, check] of flow.checks()) {
       try {
         await check();

@@ -22,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from conformance_support import (
+    answered_location,
     BASE_MODEL,
     BASE_MODEL_LABEL,
     BASE_MODEL_LABEL_KEY,
@@ -82,6 +83,8 @@ class Flow:
         record_responses(self.tuning, transcript)
         record_responses(self.models, transcript)
         self.parent = f"projects/{project}/locations/{LOCATION}"
+        # Names come back with the project number, as Vertex AI answers them.
+        self.answered = answered_location(project)
         self.job_names: list[str] = []
         self.create_answers: list[Any] = []
         self.first_job_name = ""
@@ -112,7 +115,7 @@ class Flow:
 
     def create(self, job: Any) -> Any:
         created = self.tuning.create_tuning_job(parent=self.parent, tuning_job=job)
-        assert created.name.startswith(f"{self.parent}/tuningJobs/"), created.name
+        assert created.name.startswith(f"{self.answered}/tuningJobs/"), created.name
         assert created.name.rsplit("/", 1)[1].isdigit(), f"job id is not numeric: {created.name}"
         JobState = self.api.JobState
         assert created.state not in (JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED), (

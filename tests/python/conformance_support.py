@@ -66,6 +66,18 @@ def emulator_admin(method: str, path: str, body: dict[str, Any] | None = None) -
     return json.loads(text) if text else {}
 
 
+def project_number(project: str) -> str:
+    """The number the emulator answers `project`'s resource names with: Vertex AI names every
+    resource `projects/{project number}/...`, whichever form the request used
+    (google/cloud/aiplatform/v1/tuning_job.proto, `TuningJob.name`)."""
+    return emulator_admin("GET", f"/_emulator/projects/{project}")["projectNumber"]
+
+
+def answered_location(project: str) -> str:
+    """`projects/{number}/locations/us-central1`: the location part of the names answered."""
+    return f"projects/{project_number(project)}/locations/{LOCATION}"
+
+
 def hold_next_job() -> None:
     """Makes the next tuning job created stay PENDING until it is released or cancelled, so a
     cancel reaches a job that has not ended (instant jobs otherwise end at the next read)."""

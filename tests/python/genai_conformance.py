@@ -17,6 +17,7 @@ import warnings
 from typing import Any
 
 from conformance_support import (
+    answered_location,
     BASE_MODEL,
     BASE_MODEL_LABEL,
     BASE_MODEL_LABEL_KEY,
@@ -89,6 +90,8 @@ class Flow:
         self.project = project
         self.api_version = api_version
         self.location_name = f"projects/{project}/locations/{LOCATION}"
+        # Names come back with the project number, as Vertex AI answers them.
+        self.answered = answered_location(project)
         self.job_names: list[str] = []
         self.create_answers: list[types.TuningJob] = []
         self.first_job: types.TuningJob | None = None
@@ -121,7 +124,7 @@ class Flow:
             training_dataset=types.TuningDataset(gcs_uri=TRAINING_URI),
             config=config,
         )
-        assert job.name and job.name.startswith(f"{self.location_name}/tuningJobs/"), job.name
+        assert job.name and job.name.startswith(f"{self.answered}/tuningJobs/"), job.name
         assert job.name.rsplit("/", 1)[1].isdigit(), f"job id is not numeric: {job.name}"
         assert job.state not in (
             types.JobState.JOB_STATE_FAILED,
@@ -177,7 +180,7 @@ class Flow:
 
         base, version = split_model(job.tuned_model.model)
         assert version == "1", f"tuned from a base model, expected @1: {job.tuned_model.model}"
-        assert base.startswith(f"{self.location_name}/models/"), base
+        assert base.startswith(f"{self.answered}/models/"), base
         checkpoints = job.tuned_model.checkpoints or []
         assert [c.checkpoint_id for c in checkpoints] == ["1", "2"], checkpoints
         assert [c.epoch for c in checkpoints] == [1, 2], checkpoints

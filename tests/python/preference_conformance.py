@@ -20,6 +20,7 @@ import warnings
 from typing import Any
 
 from conformance_support import (
+    answered_location,
     BASE_MODEL,
     BASE_MODEL_LABEL,
     BASE_MODEL_LABEL_KEY,
@@ -89,6 +90,8 @@ class Flow:
         self.client = client
         self.bucket = bucket
         self.location_name = f"projects/{project}/locations/{LOCATION}"
+        # Names come back with the project number, as Vertex AI answers them.
+        self.answered = answered_location(project)
         self.training_uri = upload(bucket, "preference/train.jsonl", GOOD_LINES)
         self.validation_uri = upload(bucket, "preference/validation.jsonl", GOOD_LINES[:1])
         self.preference_model = ""
@@ -111,7 +114,7 @@ class Flow:
             training_dataset=types.TuningDataset(gcs_uri=training_uri),
             config=config,
         )
-        assert job.name and job.name.startswith(f"{self.location_name}/tuningJobs/"), job.name
+        assert job.name and job.name.startswith(f"{self.answered}/tuningJobs/"), job.name
         return job
 
     def ended(self, name: str) -> types.TuningJob:

@@ -446,7 +446,7 @@ pub struct UploadArgs {
 #[derive(Debug, Subcommand)]
 pub enum EmulatorArgs {
     /// Serve the emulator over HTTP until interrupted.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the environment that points unmodified programs at a running emulator
     /// (`eval "$(retune emulator env)"`); --endpoint names it [default: http://127.0.0.1:8080].
     Env(EnvArgs),
@@ -515,6 +515,10 @@ pub struct ServeArgs {
     /// crashes [default: in memory].
     #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// With --data-dir, fsync every commit, so acknowledged changes survive a power loss too
+    /// [default: they survive the emulator's crash or kill -9].
+    #[arg(long, requires = "data_dir")]
+    pub fsync: bool,
     /// Where `retune emulator snapshot save` writes [default: DATA_DIR/snapshots].
     #[arg(long, value_name = "DIR")]
     pub snapshot_dir: Option<PathBuf>,
@@ -528,6 +532,10 @@ pub struct ServeArgs {
     /// (repeatable).
     #[arg(long = "bucket", value_name = "NAME", value_parser = values::bucket)]
     pub buckets: Vec<BucketName>,
+    /// Give a project id its number: resource names are answered with the number, as Vertex AI
+    /// does [default: a stable 12-digit number derived from the id] (repeatable).
+    #[arg(long = "project-number", value_name = "ID=NUMBER", value_parser = values::project_number)]
+    pub project_numbers: Vec<retune_model::names::ProjectNumbering>,
 }
 
 /// `retune console`.

@@ -395,6 +395,8 @@ pub struct Serve {
     pub ca_dir: Option<PathBuf>,
     /// `--data-dir`.
     pub data_dir: Option<PathBuf>,
+    /// `--fsync`.
+    pub fsync: bool,
     /// `--snapshot-dir`.
     pub snapshot_dir: Option<PathBuf>,
     /// `--import`.
@@ -403,6 +405,8 @@ pub struct Serve {
     pub export_on_exit: Option<PathBuf>,
     /// `--bucket`s to create at start.
     pub buckets: Vec<BucketName>,
+    /// `--project-number`s.
+    pub project_numbers: Vec<retune_model::names::ProjectNumbering>,
 }
 
 impl TryFrom<Args> for Config {
@@ -445,7 +449,7 @@ impl Config {
                 request_timeout: global.request_timeout,
             },
             CommandArgs::Emulator(EmulatorArgs::Serve(serve)) => {
-                Command::EmulatorServe(resolve_serve(serve))
+                Command::EmulatorServe(resolve_serve(*serve))
             }
             CommandArgs::Emulator(EmulatorArgs::Env(env)) => Command::EmulatorEnv {
                 endpoint: global.endpoint.clone(),
@@ -798,10 +802,12 @@ fn resolve_serve(serve: ServeArgs) -> Serve {
         jobs: serve.jobs,
         ca_dir: serve.ca_dir,
         data_dir: serve.data_dir,
+        fsync: serve.fsync,
         snapshot_dir: serve.snapshot_dir,
         import: serve.import,
         export_on_exit: serve.export_on_exit,
         buckets: serve.buckets,
+        project_numbers: serve.project_numbers,
     }
 }
 

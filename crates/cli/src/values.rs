@@ -303,6 +303,16 @@ pub fn bucket(input: &str) -> Result<BucketName, ConfigError> {
     })
 }
 
+/// `--project-number`: `ID=NUMBER`.
+pub fn project_number(input: &str) -> Result<retune_model::names::ProjectNumbering, ConfigError> {
+    input
+        .parse()
+        .map_err(|e: retune_model::names::NameError| ConfigError::Rejected {
+            what: "--project-number",
+            reason: e.to_string(),
+        })
+}
+
 /// `--format`: `table`, `json`, `yaml` or `value(FIELD,...)`.
 pub fn format(input: &str) -> Result<Format, ConfigError> {
     input.parse()

@@ -6,7 +6,7 @@
 mod support;
 
 use mock_vertex::JobSpeed;
-use support::{Emulator, PROJECT, TRAIN, bare_retune};
+use support::{Emulator, PROJECT, TRAIN, bare_retune, numbered};
 
 #[test]
 fn region_is_an_alias_of_location() {
@@ -22,7 +22,9 @@ fn region_is_an_alias_of_location() {
     ]);
     let name = job["name"].as_str().unwrap_or_default();
     assert!(
-        name.starts_with(&format!("projects/{PROJECT}/locations/europe-west4/")),
+        name.starts_with(&numbered(&format!(
+            "projects/{PROJECT}/locations/europe-west4"
+        ))),
         "{name}"
     );
 }
@@ -64,13 +66,15 @@ fn project_and_region_fall_back_to_the_active_gcloud_configuration() {
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     };
     assert!(
-        tune(None).starts_with("projects/from-gcloud/locations/asia-east1/tuningJobs/"),
+        tune(None).starts_with(&numbered(
+            "projects/from-gcloud/locations/asia-east1/tuningJobs/"
+        )),
         "{}",
         tune(None)
     );
     // The environment wins over gcloud's configuration.
     assert!(
-        tune(Some("from-env")).starts_with("projects/from-env/locations/asia-east1/"),
+        tune(Some("from-env")).starts_with(&numbered("projects/from-env/locations/asia-east1")),
         "{}",
         tune(Some("from-env"))
     );
@@ -84,7 +88,10 @@ fn formats_yaml_and_value_print_the_api_fields() {
     assert_eq!(code, 0, "{stderr}");
     assert!(
         yaml.starts_with(&format!(
-            "name: projects/{PROJECT}/locations/us-central1/tuningJobs/{id}\n"
+            "name: {}\n",
+            numbered(&format!(
+                "projects/{PROJECT}/locations/us-central1/tuningJobs/{id}"
+            ))
         )),
         "{yaml}"
     );

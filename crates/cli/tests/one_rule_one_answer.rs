@@ -573,7 +573,14 @@ fn a_refusal_with_several_reasons_gets_one_status_from_all_three() {
     // (NOT_FOUND). The binary creates the job beside the model, so for it only the version is
     // wrong; the status is the same.
     let elsewhere = emu.seed(json!({ "project": "elsewhere", "location": "us-central1" }));
-    let missing = format!("{}@7", elsewhere.name());
+    // Named by the project id, as a user writes it (the answered name carries the number).
+    let answered = elsewhere.name().to_string();
+    let model_id = answered
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.split('@').next())
+        .unwrap_or_default();
+    let missing = format!("projects/elsewhere/locations/us-central1/models/{model_id}@7");
     let (cli, client, emulator) = refused_continuation(&emu, &missing, None);
     assert_eq!(client.refusals().len(), 2, "{client}");
     assert_eq!(emulator, Code::NotFound);

@@ -12,6 +12,14 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 const PROJECT: &str = "cli-tests";
+
+/// `text` with every resource name written with its project's derived number, as the emulator
+/// answers (google/cloud/aiplatform/v1/tuning_job.proto, `TuningJob.name`).
+fn numbered(text: &str) -> String {
+    mock_vertex::projects::Projects::default()
+        .canonical(text)
+        .into_owned()
+}
 const TRAIN: &str =
     "gs://cloud-samples-data/ai-platform/generative_ai/gemini/text/sft_train_data.jsonl";
 const OTHER_KEY: &str = "projects/cli-tests/locations/us-central1/keyRings/r/cryptoKeys/other";
@@ -140,9 +148,10 @@ fn tune_without_wait_says_how_to_follow_the_job() {
         .args(["tune", "--base-model", "gemini-2.5-flash", "--train", TRAIN])
         .assert()
         .success()
-        .stdout(predicate::str::contains(
-            "Created tuning job projects/cli-tests/locations/us-central1/tuningJobs/",
-        ))
+        .stdout(predicate::str::contains(format!(
+            "Created tuning job {}",
+            numbered("projects/cli-tests/locations/us-central1/tuningJobs/")
+        )))
         .stdout(predicate::str::contains("retune jobs wait"));
 }
 
@@ -216,7 +225,10 @@ fn cancelled_job_ends_wait_with_exit_code_4_told_as_news_not_as_an_error() {
         .code(4)
         .stdout(predicate::str::contains("CANCELLED"))
         .stderr(predicate::str::ends_with(format!(
-            "\ntuning job projects/{PROJECT}/locations/us-central1/tuningJobs/{id} was cancelled\n"
+            "\ntuning job {} was cancelled\n",
+            numbered(&format!(
+                "projects/{PROJECT}/locations/us-central1/tuningJobs/{id}"
+            ))
         )))
         .stderr(predicate::str::contains("error").not());
 }
@@ -406,7 +418,10 @@ fn models_rebase_starts_a_job_on_the_newer_base_model() {
         .assert()
         .success()
         .stdout(predicate::str::contains(format!(
-            "onto gemini-3.5-flash: tuning job projects/{PROJECT}/locations/us-central1/tuningJobs/"
+            "onto gemini-3.5-flash: tuning job {}",
+            numbered(&format!(
+                "projects/{PROJECT}/locations/us-central1/tuningJobs/"
+            ))
         )));
     let op = emu.json(&["models", "rebase", &model, "--display-name", "support-3"]);
     assert_eq!(op["done"], true);

@@ -67,14 +67,25 @@ pub fn user_text(text: impl Into<String>) -> wire::GenerateContentRequest {
 
 impl Client {
     /// The endpoint serving `checkpoint` of `model` (its default checkpoint when `None`): reads
-    /// the version and asks [`serving_endpoint`].
+    /// the version and the Endpoints it is deployed to (which say the checkpoint each serves),
+    /// and asks [`serving_endpoint`].
     pub async fn serving_endpoint(
         &self,
         model: &ModelRef,
         checkpoint: Option<CheckpointId>,
     ) -> Result<EndpointName, Error> {
         let version = self.get_model(model).await?;
-        serving_endpoint(version.as_wire(), checkpoint).map_err(|e| {
+        let mut endpoints: Vec<wire::Endpoint> = Vec::new();
+        for deployed in &version.as_wire().deployed_models {
+            if endpoints.iter().any(|e| e.name == deployed.endpoint) {
+                continue;
+            }
+            // A name that does not parse is reported by `serving_endpoint` if it is chosen.
+            if let Ok(name) = deployed.endpoint.parse::<EndpointName>() {
+                endpoints.push(self.get_endpoint(&name).await?);
+            }
+        }
+        serving_endpoint(version.as_wire(), &endpoints, checkpoint).map_err(|e| {
             let reason = e.to_string();
             Error::Build(BuildError::invalid("model", reason, e))
         })

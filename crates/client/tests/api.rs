@@ -139,11 +139,11 @@ async fn waiting_ends_with_the_succeeded_job() -> TestResult {
     let client = in_process(&instant_emulator());
     let (job, model) = tune(&client, "gemini-2.5-flash", |s| s.with_display_name("bot")).await;
     assert!(job.end_time.is_some());
-    assert!(
-        model
-            .to_string()
-            .starts_with(&format!("{LOCATION}/models/"))
-    );
+    // Answered with the project number (google/cloud/aiplatform/v1/tuning_job.proto,
+    // `TunedModel.model`), in the client's location.
+    let location: retune_model::names::LocationName = LOCATION.parse()?;
+    assert_eq!(model.name().location(), location.location());
+    assert_ne!(model.name().project(), location.project());
     Ok(())
 }
 

@@ -346,7 +346,13 @@ async fn model_in_another_location_or_project_is_read_where_it_lives_and_nothing
     // A model elsewhere that exists: refused for its project, as the emulator refuses the job.
     let other: LocationName = "projects/other/locations/us-central1".parse()?;
     let seeded = emulator.seed_tuned_model(SeedTunedModel::new(other, "gemini-2.5-flash"))?;
-    let other_project: ModelRef = seeded.model.name().clone().into();
+    // Named by the project id, as a user writes it: the answered name carries the number, which
+    // only the service relates to an id.
+    let other_project: ModelRef = format!(
+        "projects/other/locations/us-central1/models/{}",
+        seeded.model.name().model_id()
+    )
+    .parse()?;
     let r = refusals(
         client
             .continue_tuning(other_project, sample_data())

@@ -113,7 +113,9 @@ mod suite {
         let unique: BTreeSet<_> = listed.iter().cloned().collect();
         assert_eq!(unique.len(), listed.len(), "a job listed twice: {listed:?}");
         for name in &listed {
-            assert_eq!(name.location_name(), client.location(), "{name}");
+            // Answered with the project number (google/cloud/aiplatform/v1/tuning_job.proto,
+            // `TuningJob.name`), not the id the client was built with: compare the location.
+            assert_eq!(name.location(), client.location().location(), "{name}");
         }
         if known.complete {
             assert_eq!(unique, known.jobs, "listed jobs");
@@ -143,7 +145,7 @@ mod suite {
             "a model listed twice: {listed:?}"
         );
         for name in &listed {
-            assert_eq!(name.location_name(), client.location(), "{name}");
+            assert_eq!(name.location(), client.location().location(), "{name}");
         }
         if known.complete {
             assert_eq!(unique, known.models, "listed models");

@@ -18,6 +18,9 @@
 //!   HTTP/1.1 (`GET /v1/{name}`) and as gRPC over cleartext HTTP/2
 //!   (`/google.cloud.aiplatform.v1.GenAiTuningService/GetTuningJob`), alternating in blocks of
 //!   1,000 so that both see the same machine load. Latency is send to trailers.
+//! - **POST create**: the binary at the default (scaled) speed, in memory, with `--data-dir` and
+//!   with `--data-dir --fsync`; `BENCH_CREATE_CONNECTIONS` (default 32) connections send
+//!   `BENCH_CREATE_REQUESTS` (default `BENCH_REQUESTS / 10`) creates after a warm-up of a tenth.
 //! - **Memory per stored job**: a child process (this binary, re-run with
 //!   `MOCK_VERTEX_BENCH_CHILD=memory`) reads `VmRSS` before and after creating 100,000 jobs
 //!   through the in-process router, once with jobs left pending (manual clock) and once with
@@ -25,6 +28,9 @@
 //!   child creates pending jobs whose data set is missing, to attribute the statistics' share.
 //! - **Start to ready**: spawns the binary with `--port 0` 20 times and times spawn to the ready
 //!   line on stdout.
+//!
+//! `MOCK_VERTEX_BENCH_BINARY` runs another build of the binary (an older commit's, to compare
+//! two commits under the same machine load).
 
 use std::env;
 use std::io::{BufRead, BufReader};
@@ -126,8 +132,9 @@ fn run_all() -> BenchResult<()> {
         loopback_get(sizes)?;
     }
     if selected("loopback_create") {
-        loopback_create(sizes, false)?;
-        loopback_create(sizes, true)?;
+        loopback_create(sizes, Persistence::Memory)?;
+        loopback_create(sizes, Persistence::DataDir)?;
+        loopback_create(sizes, Persistence::DataDirFsync)?;
     }
     if selected("restart") {
         restart(sizes)?;
@@ -172,7 +179,9 @@ fn spawn_server(jobs: &str) -> BenchResult<(Server, Duration)> {
 fn spawn_server_with(jobs: &str, extra: &[&std::ffi::OsStr]) -> BenchResult<(Server, Duration)> {
     let ca_dir = bench_ca_dir()?;
     let started = Instant::now();
-    let mut child = Command::new(BINARY)
+    // Another build of the binary, to compare two commits under the same load.
+    let binary = std::env::var_os("MOCK_VERTEX_BENCH_BINARY").unwrap_or_else(|| BINARY.into());
+    let mut child = Command::new(binary)
         .args(["--port", "0", "--jobs", jobs, "--ca-dir"])
         .arg(ca_dir)
         .args(extra)
@@ -616,17 +625,31 @@ fn unary_latency(sizes: Sizes) -> BenchResult<()> {
     Ok(())
 }
 
-/// POST create over `BENCH_CREATE_CONNECTIONS` (default 32) connections, in memory or with
-/// `--data-dir`, at the default (scaled) speed: jobs created early finish (registering their
-/// versions and endpoints) while later ones are created, as in a long load.
-fn loopback_create(sizes: Sizes, data_dir: bool) -> BenchResult<()> {
+/// Where `loopback_create`'s emulator keeps its state.
+#[derive(Debug, Clone, Copy)]
+enum Persistence {
+    Memory,
+    /// `--data-dir` (commits written to the log before their replies).
+    DataDir,
+    /// `--data-dir --fsync` (and each commit fsynced).
+    DataDirFsync,
+}
+
+/// POST create over `BENCH_CREATE_CONNECTIONS` (default 32) connections, in memory, with
+/// `--data-dir`, and with `--data-dir --fsync`, at the default (scaled) speed: jobs created early
+/// finish (registering their versions and endpoints) while later ones are created, as in a long
+/// load.
+fn loopback_create(sizes: Sizes, persistence: Persistence) -> BenchResult<()> {
     let connections = env_usize("BENCH_CREATE_CONNECTIONS", 32).max(1);
     let total = env_usize("BENCH_CREATE_REQUESTS", sizes.requests / 10).max(connections);
     let dir = tempfile::tempdir()?;
-    let (server, _) = if data_dir {
-        spawn_server_with("scaled", &["--data-dir".as_ref(), dir.path().as_os_str()])?
-    } else {
-        spawn_server("scaled")?
+    let data_dir = ["--data-dir".as_ref(), dir.path().as_os_str()];
+    let (server, _) = match persistence {
+        Persistence::Memory => spawn_server("scaled")?,
+        Persistence::DataDir => spawn_server_with("scaled", &data_dir)?,
+        Persistence::DataDirFsync => {
+            spawn_server_with("scaled", &[data_dir[0], data_dir[1], "--fsync".as_ref()])?
+        }
     };
     let addr = server.addr;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -650,7 +673,11 @@ fn loopback_create(sizes: Sizes, data_dir: bool) -> BenchResult<()> {
         println!(
             "loopback_create ({}): {total} creates, {connections} connections: {:.0} req/s; \
              latency p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms",
-            if data_dir { "--data-dir" } else { "in memory" },
+            match persistence {
+                Persistence::Memory => "in memory",
+                Persistence::DataDir => "--data-dir",
+                Persistence::DataDirFsync => "--data-dir --fsync",
+            },
             total as f64 / took.as_secs_f64(),
             percentile(&latencies, 50.0),
             percentile(&latencies, 90.0),

@@ -110,6 +110,21 @@ export const getJobByName = (name) => call("GET", name);
 export const createJob = (body) => call("POST", `${parent()}/tuningJobs`, body);
 export const cancelJob = (id) => call("POST", `${parent()}/tuningJobs/${encodeURIComponent(id)}:cancel`, {});
 export const generateContent = (endpointName, body) => call("POST", `${endpointName}:generateContent`, body);
+export const listEndpoints = () => listAll(`${parent()}/endpoints`, "endpoints");
+
+/**
+ * The checkpoint each endpoint serves, by endpoint name. A Model's `deployedModels` name only the
+ * endpoints (DeployedModelRef); the Endpoint's own `deployedModels[].checkpointId` says which
+ * checkpoint is deployed there.
+ */
+export async function checkpointsByEndpoint() {
+  const served = new Map();
+  for (const endpoint of await listEndpoints()) {
+    const checkpoint = (endpoint.deployedModels || []).find((d) => d.checkpointId)?.checkpointId;
+    if (checkpoint) served.set(endpoint.name, checkpoint);
+  }
+  return served;
+}
 export async function listFoundationModels() {
   return listAll("publishers/google/models", "publisherModels", 200);
 }

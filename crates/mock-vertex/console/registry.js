@@ -53,7 +53,7 @@ export async function modelPage(main, ctx, id) {
 
 /** `#/models/{id}/versions/{v}`: one version. */
 export async function versionPage(main, ctx, id, version) {
-  const model = await api.getModel(id, version);
+  const [model, served] = await Promise.all([api.getModel(id, version), api.checkpointsByEndpoint()]);
   if (!ctx.current()) return;
   const status = h("div", { id: "version-status" });
   const show = (fn) => async (event) => {
@@ -102,7 +102,7 @@ export async function versionPage(main, ctx, id, version) {
   "submit", show(() => api.updateVersion(id, version,
     { labels: { ...labels, [keyInput.value.trim()]: valueInput.value.trim() } }, "labels")));
 
-  const endpoint = (model.deployedModels || []).find((d) => d.checkpointId === defaultId)?.endpoint
+  const endpoint = (model.deployedModels || []).find((d) => served.get(d.endpoint) === defaultId)?.endpoint
     || (model.deployedModels || [])[0]?.endpoint;
 
   replace(main,

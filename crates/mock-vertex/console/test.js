@@ -11,10 +11,11 @@ function option(value, text, selected) {
 /** Every endpoint a tuned version serves: the version's (default checkpoint) and each checkpoint's. */
 async function endpoints() {
   const choices = [];
+  const served = await api.checkpointsByEndpoint();
   for (const model of await api.listModels()) {
     const { id } = api.modelRefParts(model.name);
     for (const v of await api.listVersions(id)) {
-      const deployed = v.deployedModels || [];
+      const deployed = (v.deployedModels || []).map((d) => ({ ...d, checkpointId: served.get(d.endpoint) }));
       const main = deployed.find((d) => d.checkpointId === v.defaultCheckpointId) || deployed[0];
       const label = `${v.displayName || id} · version ${v.versionId}`;
       if (main) choices.push([main.endpoint, `${label} (tuned endpoint)`]);

@@ -13,6 +13,7 @@ use std::str::FromStr;
 use retune_model::error_details::{Method, permission_denied, service_disabled};
 
 use crate::error::ApiError;
+use crate::projects::Projects;
 use crate::routes::Route;
 
 /// A token's grant: the projects it may reach, parsed from `TOKEN=PROJECT[,PROJECT...]`.
@@ -103,22 +104,25 @@ impl Access {
 
     /// Accepts or refuses a call of `method` on `route` by a caller holding `token`: 403
     /// SERVICE_DISABLED when the project's API is disabled, 403 IAM_PERMISSION_DENIED when the
-    /// token's grant does not cover the project.
+    /// token's grant does not cover the project. Grants and switches name a project by id or
+    /// number, and match the route's project in either form (`projects`).
     pub fn check(
         &self,
         token: Option<&str>,
         route: &Route,
         method: Method,
+        projects: &Projects,
     ) -> Result<(), ApiError> {
         let Some((resource, project)) = route.resource() else {
             return Ok(());
         };
         let project = project.as_str();
-        if self.disabled.contains(project) {
+        let covers = |set: &BTreeSet<String>| set.iter().any(|p| projects.same_project(p, project));
+        if covers(&self.disabled) {
             return Err(ApiError::from_details(service_disabled(project)));
         }
         match token.and_then(|t| self.grants.get(t)) {
-            Some(projects) if !projects.contains(project) => {
+            Some(granted) if !covers(granted) => {
                 Err(ApiError::from_details(permission_denied(method, &resource)))
             }
             _ => Ok(()),
@@ -157,12 +161,13 @@ mod tests {
 
     #[test]
     fn a_granted_token_reaches_only_its_projects() {
+        let none = Projects::default();
         let mut access = Access::default();
         access.grant(Grant::new("t", ["a"]));
         let (route, method) = call("/v1/projects/a/locations/us-central1/tuningJobs");
-        assert!(access.check(Some("t"), &route, method).is_ok());
+        assert!(access.check(Some("t"), &route, method, &none).is_ok());
         let (route, method) = call("/v1/projects/b/locations/us-central1/tuningJobs");
-        let err = access.check(Some("t"), &route, method).unwrap_err();
+        let err = access.check(Some("t"), &route, method, &none).unwrap_err();
         assert_eq!(err.code(), Code::PermissionDenied);
         assert_eq!(err.details()[0]["reason"], "IAM_PERMISSION_DENIED");
         assert_eq!(
@@ -170,20 +175,39 @@ mod tests {
             "aiplatform.tuningJobs.create"
         );
         // Another token, or none, is not limited.
-        assert!(access.check(Some("u"), &route, method).is_ok());
-        assert!(access.check(None, &route, method).is_ok());
+        assert!(access.check(Some("u"), &route, method, &none).is_ok());
+        assert!(access.check(None, &route, method, &none).is_ok());
         assert_eq!(method.version, ApiVersion::V1);
     }
 
     #[test]
     fn a_disabled_api_refuses_every_caller_until_enabled() {
+        let none = Projects::default();
         let mut access = Access::default();
         access.set_api_enabled("a", false);
         let (route, method) = call("/v1/projects/a/locations/us-central1/tuningJobs");
-        let err = access.check(None, &route, method).unwrap_err();
+        let err = access.check(None, &route, method, &none).unwrap_err();
         assert_eq!(err.details()[0]["reason"], "SERVICE_DISABLED");
         assert_eq!(err.details()[0]["domain"], "googleapis.com");
         access.set_api_enabled("a", true);
-        assert!(access.check(None, &route, method).is_ok());
+        assert!(access.check(None, &route, method, &none).is_ok());
+    }
+
+    #[test]
+    fn grants_and_switches_match_the_project_by_id_or_number() {
+        // google/cloud/aiplatform/v1/tuning_job.proto, `TuningJob.name`: the front end resolves
+        // `projects/{project}` given as id or number to the same project.
+        let mut projects = Projects::default();
+        projects.configure("a=42".parse().unwrap());
+        let mut access = Access::default();
+        access.grant(Grant::new("t", ["a"]));
+        let (route, method) = call("/v1/projects/42/locations/us-central1/tuningJobs");
+        assert!(access.check(Some("t"), &route, method, &projects).is_ok());
+        let (other, _) = call("/v1/projects/43/locations/us-central1/tuningJobs");
+        assert!(access.check(Some("t"), &other, method, &projects).is_err());
+        access.set_api_enabled("42", false);
+        let (by_id, _) = call("/v1/projects/a/locations/us-central1/tuningJobs");
+        let err = access.check(None, &by_id, method, &projects).unwrap_err();
+        assert_eq!(err.details()[0]["reason"], "SERVICE_DISABLED");
     }
 }

@@ -333,6 +333,7 @@ impl JobRecord {
                 job.tuning_data_stats = Some((**stats).clone());
             }
         }
+        job.retain_fields_of(version);
         job
     }
 
@@ -446,7 +447,7 @@ mod tests {
                 "supervisedTuningSpec":{"trainingDatasetUri":"gs://b/t.jsonl",
                   "hyperParameters":{"epochCount":"3"}},
                 "encryptionSpec":{"kmsKeyName":"projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"},
-                "outputUri":"gs://b/out","satisfiesPzs":true}"#,
+                "outputUri":"gs://b/out"}"#,
         );
         let stored = JobRequest::from(full.clone());
         assert!(stored.other.is_some(), "outputUri is kept with the rest");

@@ -74,9 +74,13 @@
 //! `preferenceOptimizationSpec` (preference tuning, with its own data format and
 //! `preferenceOptimizationDataStats`) are emulated. `distillationSpec`, `partnerModelTuningSpec`,
 //! `veoTuningSpec`, `veoLoraTuningSpec`, `reinforcementTuningSpec`, `fullFineTuningSpec` and
-//! `distillationSamplingSpec` are decoded (no field is refused as unknown) and refused with a 400
-//! that names the spec as not emulated. `evaluationConfig` (in either spec, or at the top level)
-//! yields `evaluateDatasetRuns` and `summary_metrics.json` objects under its output prefix.
+//! `distillationSamplingSpec` are decoded under `/v1beta1` (no field is refused as unknown) and
+//! refused with a 400 that names the spec as not emulated; `/v1` does not know them (below).
+//! `evaluationConfig` yields `evaluateDatasetRuns` and `summary_metrics.json` objects under its
+//! output prefix. It belongs in the tuning spec (`SupervisedTuningSpec.evaluation_config` in both
+//! `tuning_job.proto`s; `PreferenceOptimizationSpec.evaluationConfig` on the v1beta1 REST
+//! surface); a top-level `evaluationConfig`, in no proto, is known only to `/v1beta1`, whose
+//! google-genai `TuningJob` carries it.
 //!
 //! # Routes
 //!
@@ -182,9 +186,14 @@
 //!   (`labels."a key"`). Model versions: labels only. Operations: `name` and `done`. An unknown
 //!   field, an operator the field does not take or an unparsable filter is 400 naming it.
 //! - **Ids** come from counters (jobs `1000000000000001…`, models `2…`, endpoints `3…`,
-//!   operations `4…`). **Divergence, not a choice**: projects are echoed as given, while Vertex
-//!   AI answers names with the project *number* (§11.11); code that compares names with the
-//!   project id passes here and fails there.
+//!   operations `4…`).
+//! - **Project numbers** ([`projects`]): as Vertex AI does (§11.11), every resource name is
+//!   answered with the project *number*, whether the request named the project by id or number
+//!   (path, filter and names in the body alike); code that compares names with the project id
+//!   fails here as it does there. Choice: an id's number is the one configured
+//!   (`--project-number ID=NUMBER`, `POST /_emulator/projects`) or else a stable 12-digit number
+//!   derived from the id (`retune_model::names::ProjectNumber::derived`); a number no id maps
+//!   to is simply that project. Names of other resources (KMS keys) are echoed as given.
 //! - **Default `tunedModelDisplayName`** for a base-model job: `{base model}-tuned-{job id}`.
 //! - **Continuous tuning** (§11.2, §11.3): a new version does not take the `default` alias (it
 //!   stays where it was); checkpoint ids restart at `1` in every version; the default checkpoint
@@ -233,10 +242,27 @@
 //! - **Injected faults** answer 429 with Vertex AI's quota message, `ErrorInfo`
 //!   `RATE_LIMIT_EXCEEDED` and `QuotaFailure`, 503 with "The service is currently unavailable."
 //!   and `ErrorInfo`; `retryDelay` adds a `RetryInfo`, which the client's retry policy waits.
-//! - **v1 vs v1beta1**: only v1beta1 responses carry `tuningJobState` and `tuningJobMetadata`;
-//!   operation metadata `@type`s name the request's version
+//! - **v1 vs v1beta1**: each version knows its own `TuningJob` fields
+//!   (`retune_model::wire::V1BETA1_ONLY`, checked against both `tuning_job.proto`s): `/v1` refuses
+//!   the v1beta1-only ones (`customBaseModel`, `outputUri`, `pipelineJob`, the distillation,
+//!   partner, Veo and reinforcement specs, `supervisedTuningSpec.tuningMode`,
+//!   `hyperParameters.learningRate` and `batchSize`, ...) with the front end's "Unknown name"
+//!   400, and never writes them, so only v1beta1 responses carry `tuningJobState` and
+//!   `tuningJobMetadata`. `preferenceOptimizationSpec`, in neither proto snapshot, is on both
+//!   REST surfaces (discovery documents). `satisfiesPzs`/`satisfiesPzi` are no `TuningJob`
+//!   field in either version. Operation metadata `@type`s name the request's version
 //!   (`google.cloud.aiplatform.v1beta1.DeleteOperationMetadata` under `/v1beta1`).
-//! - **Only supervised tuning** is emulated; other tuning specs are 400 INVALID_ARGUMENT.
+//! - **Tuning methods**: supervised tuning and preference optimization are emulated; the other
+//!   tuning specs are 400 INVALID_ARGUMENT naming the spec.
+//! - **WaitOperation** blocks until the operation is done or `timeout` passes on the emulator's
+//!   clock (and at most as long in real time, so a waiter on a manual clock nobody moves is
+//!   answered); without a `timeout`, and at most, 120 s
+//!   (`retune_model::emulator_policy::WAIT_OPERATION_MAX`; Vertex AI documents no figure).
+//! - **Model source**: a tuned version reports `modelSourceInfo.sourceType` `GENIE` and
+//!   `baseModelSource.genieSource.baseModelUri`; what that URI holds is undocumented, the emulator
+//!   writes the foundation model id (`gemini-2.5-flash`). `deployedModels` entries are
+//!   `DeployedModelRef`s (`endpoint`, `deployedModelId`); the checkpoint each serves is the
+//!   Endpoint's `deployedModels[].checkpointId`.
 //! - **Job speed** ([`JobSpeed`]): instant (zero durations: create answers PENDING, the next read
 //!   shows the end), scaled (0.5 s pending, 0.5 s data, 0.1 s per step capped at 60 s, 0.5 s
 //!   post-processing; see [`jobs`]), manual (scaled durations on a [`ManualClock`]). Jobs move
@@ -259,8 +285,10 @@ pub mod jobs;
 pub mod journal;
 pub mod metadata;
 pub mod oauth;
+mod operation_wait;
 mod parallel;
 pub mod persist;
+pub mod projects;
 pub mod proxy;
 pub(crate) mod render;
 pub mod routes;
@@ -274,7 +302,7 @@ pub use auth::AuthMode;
 pub use clock::{Clock, ClockMode, ManualClock, SystemClock};
 pub use error::ApiError;
 pub use faults::{FaultId, Rpc};
-pub use persist::DataDirError;
+pub use persist::{DataDirError, Durability};
 pub use server::{MockVertex, router, serve, serve_with_shutdown};
 pub use state::{Emulator, EmulatorBuilder, JobSpeed, JobSpeedError};
 pub use store::EpochFailure;

@@ -3,12 +3,14 @@
 //! ```text
 //! mock-vertex [--port 8080] [--host 127.0.0.1] [--gcs-dir DIR] [--auth none|required|any-token|token=T]
 //!             [--grant TOKEN=PROJECT[,PROJECT...]]... [--disable-api PROJECT]...
-//!             [--jobs instant|scaled|manual] [--ca-dir DIR] [--data-dir DIR]
+//!             [--project-number ID=NUMBER]...
+//!             [--jobs instant|scaled|manual] [--ca-dir DIR] [--data-dir DIR [--fsync]]
 //!             [--snapshot-dir DIR] [--import FILE] [--export-on-exit FILE]
 //! ```
 //!
 //! With `--data-dir DIR` the state (and, without `--gcs-dir`, the object store) is kept in `DIR`
-//! and survives restarts and crashes (see `mock_vertex::persist`); a directory it cannot use
+//! and survives restarts and crashes (see `mock_vertex::persist`; `--fsync` makes every commit
+//! survive a power loss too); a directory it cannot use
 //! (a file, unreadable, locked by another emulator, a damaged database) is one line on stderr and
 //! exit status 1. Without it, the state lives in memory.
 //!
@@ -28,7 +30,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use mock_vertex::access::Grant;
-use mock_vertex::{AuthMode, Emulator, JobSpeed};
+use mock_vertex::{AuthMode, Durability, Emulator, JobSpeed};
+use retune_model::names::ProjectNumbering;
 use tokio::net::TcpListener;
 
 /// A local emulator of the Vertex AI tuning-jobs and Model Registry REST API.
@@ -56,6 +59,10 @@ struct Args {
     /// SERVICE_DISABLED (switched at run time with `POST /_emulator/services`). Repeatable.
     #[arg(long, value_name = "PROJECT")]
     disable_api: Vec<String>,
+    /// Gives a project id its number: resource names are answered with the number, as Vertex
+    /// AI does (default: a stable 12-digit number derived from the id). Repeatable.
+    #[arg(long, value_name = "ID=NUMBER")]
+    project_number: Vec<ProjectNumbering>,
     /// How fast tuning jobs move: instant, scaled (a few seconds for a small job) or manual.
     #[arg(long, default_value = "scaled")]
     jobs: JobSpeed,
@@ -67,6 +74,11 @@ struct Args {
     /// change is committed before its reply [default: in memory].
     #[arg(long, value_name = "DIR", env = "MOCK_VERTEX_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// With --data-dir, fsync every commit before its reply, so acknowledged changes survive a
+    /// power loss or an operating-system crash too [default: a commit is written to the
+    /// database's log before its reply, which survives the emulator's crash or kill -9].
+    #[arg(long, requires = "data_dir")]
+    fsync: bool,
     /// Where `retune emulator snapshot save NAME` writes [default: DATA_DIR/snapshots; without
     /// --data-dir, snapshots are refused].
     #[arg(long, value_name = "DIR")]
@@ -118,6 +130,7 @@ async fn run(args: Args) -> Result<()> {
         )
         .init();
 
+    ignore_file_size_signal()?;
     let ca_dir = args
         .ca_dir
         .unwrap_or_else(mock_vertex::proxy::default_ca_dir);
@@ -131,11 +144,17 @@ async fn run(args: Args) -> Result<()> {
     for project in &args.disable_api {
         builder = builder.disable_api(project);
     }
+    for numbering in args.project_number {
+        builder = builder.project_number(numbering);
+    }
     if let Some(dir) = args.gcs_dir {
         builder = builder.gcs_dir(dir);
     }
     if let Some(dir) = args.data_dir {
         builder = builder.data_dir(dir);
+    }
+    if args.fsync {
+        builder = builder.durability(Durability::PowerLoss);
     }
     if let Some(dir) = args.snapshot_dir {
         builder = builder.snapshot_dir(dir);
@@ -200,6 +219,25 @@ async fn run(args: Args) -> Result<()> {
         tracing::info!(file = %file.display(), "exported");
     }
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Keeps the process alive when a write crosses its file-size limit (`RLIMIT_FSIZE`): SIGXFSZ
+/// would kill it without a word; handled, the write fails with `EFBIG` instead, and a data
+/// directory that cannot be written is one clear message (at start) or a refused write and a
+/// clear stop (while serving).
+#[cfg(target_os = "linux")]
+fn ignore_file_size_signal() -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    /// SIGXFSZ on Linux.
+    const SIGXFSZ: i32 = 25;
+    // The handler stays installed after the stream is dropped; the signal is then only counted.
+    let _counted = signal(SignalKind::from_raw(SIGXFSZ)).context("cannot handle SIGXFSZ")?;
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn ignore_file_size_signal() -> Result<()> {
     Ok(())
 }
 

@@ -22,7 +22,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use retune_model::Code;
-use retune_model::emulator_env::{DEFAULT_PROJECT, DEFAULT_PROJECT_NUMBER};
+use retune_model::emulator_env::DEFAULT_PROJECT;
+use retune_model::names::ProjectId;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -121,7 +122,14 @@ async fn entry(
     let trimmed = path.trim_end_matches('/');
     match trimmed {
         "project/project-id" => return text(DEFAULT_PROJECT),
-        "project/numeric-project-id" => return text(DEFAULT_PROJECT_NUMBER),
+        "project/numeric-project-id" => {
+            // The number the project's resource names are answered with (`crate::projects`).
+            let number = DEFAULT_PROJECT
+                .parse::<ProjectId>()
+                .map(|id| emulator.projects().number_of(&id).to_string())
+                .unwrap_or_default();
+            return text(number);
+        }
         "universe/universe-domain" => return text("googleapis.com"),
         "instance/service-accounts" => {
             return text(format!("default/\n{SERVICE_ACCOUNT_EMAIL}/\n"));

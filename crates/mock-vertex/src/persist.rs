@@ -2,22 +2,27 @@
 //! the reply that acknowledges it.
 //!
 //! Layout of a data directory `DIR`:
-//! - `DIR/state.sqlite3` (with its `-wal` file): a SQLite database in WAL mode with
-//!   `synchronous=FULL` and exclusive locking (the emulator holds its lock from start to exit, so
-//!   a second emulator on `DIR` is refused), holding `meta` (the format version and the globals: clock, job speed,
-//!   id counters, faults waiting for the next job), `records` (every job, model, endpoint and
-//!   operation, keyed by resource name, as its state-snapshot JSON) and `blobs` (content many
-//!   records share, stored once under a key derived from it: data-set statistics, and the
-//!   training pairs of jobs and versions, which their GenerateContent answers come from);
+//! - `DIR/lock`: whoever holds its lock (taken at start, released at exit, even by the process
+//!   dying) owns the directory, so a second emulator on `DIR` is refused;
+//! - `DIR/state.sqlite3` (with its `-wal` and `-shm` files): a SQLite database in WAL mode
+//!   (`synchronous` NORMAL, or FULL with `--fsync`: see [`Durability`]) holding `meta` (the format
+//!   version and the globals: clock, job speed, id counters, faults waiting for the next job),
+//!   `records` (every job, model, endpoint and operation, keyed by resource name, as its
+//!   state-snapshot JSON) and `blobs` (content many records share, stored once under a key
+//!   derived from it: data-set statistics, and the training pairs of jobs and versions, which
+//!   their GenerateContent answers come from);
 //! - `DIR/objects`: the object store (`gs://b/o` is `DIR/objects/b/o`), unless `--gcs-dir`;
 //! - `DIR/snapshots`: named snapshots (`crate::admin::saved`), unless `--snapshot-dir`.
 //!
 //! Durability invariant: a request that changed the store gets its reply only after the
-//! transaction holding its changes is committed (fsynced). The store tracks which records
-//! changed (`store::Changes`); under the store lock they are serialized into a
-//! batch (`persist/batch`) and queued, so the queue order is the order of changes. One writer thread
-//! (`writer`) commits whatever is queued in one transaction (group commit: one fsync for all the
-//! requests of the batch), then publishes the last sequence number committed; the request's
+//! transaction holding its changes is committed: written to the log, so a crash or `kill -9` of
+//! the emulator keeps it, and with `--fsync` ([`Durability::PowerLoss`]) also synced to the disk,
+//! so a power loss keeps it too. A second thread copies the log into the database (a
+//! checkpoint, which syncs both) every 100 ms on its own connection, so no request's commit waits
+//! for one. The store tracks which records changed (`store::Changes`); under the store lock they
+//! are serialized into a batch (`persist/batch`) and queued, so the queue order is the order of changes. One writer thread
+//! (`writer`) commits whatever is queued in one transaction (group commit: one append, and with
+//! `--fsync` one fsync, for all the requests of the batch), then publishes the last sequence number committed; the request's
 //! task awaits it (`await_durable`, a layer around every route) without holding any lock.
 //!
 //! Records are stored as their state-snapshot JSON, referring to shared content by key
@@ -45,7 +50,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use retune_model::Code;
 
-pub use db::DATA_FORMAT;
+pub use db::{DATA_FORMAT, Durability};
 pub use error::DataDirError;
 
 use crate::admin::StateSnapshot;
@@ -64,7 +69,10 @@ const SNAPSHOTS_DIR: &str = "snapshots";
 #[derive(Debug)]
 pub(crate) struct DataDir {
     path: PathBuf,
+    /// Dropped (threads joined, connections closed) before the lock.
     writer: writer::Writer,
+    /// The directory's lock (`DIR/lock`), held while the emulator runs.
+    _lock: std::fs::File,
     /// The keys of the shared content the database holds (or is queued to).
     sharing: Mutex<Sharing>,
 }
@@ -80,8 +88,9 @@ pub(crate) struct Opened {
 
 impl DataDir {
     /// Opens (creating it if missing) the data directory `path`: locks, checks and
-    /// migrates its database, reads the state it holds, and starts the writer.
-    pub(crate) fn open(path: &Path) -> Result<Opened, DataDirError> {
+    /// migrates its database, reads the state it holds, and starts the writer, whose commits
+    /// are as durable as `durability` says.
+    pub(crate) fn open(path: &Path, durability: Durability) -> Result<Opened, DataDirError> {
         match std::fs::metadata(path) {
             Ok(meta) if !meta.is_dir() => {
                 return Err(DataDirError::NotADirectory(path.to_owned()));
@@ -92,7 +101,9 @@ impl DataDir {
             }
             Err(e) => return Err(DataDirError::io(path, e)),
         }
-        let (connection, state) = db::open(path)?;
+        let lock = db::lock(path)?;
+        let (connection, state) = db::open(path, durability)?;
+        let checkpointer = db::checkpointer(path, durability)?;
         let mut sharing = Sharing::default();
         if let Some(state) = &state {
             sharing.know(&state.shared);
@@ -100,8 +111,9 @@ impl DataDir {
         Ok(Opened {
             dir: DataDir {
                 path: path.to_owned(),
-                writer: writer::Writer::start(connection),
+                writer: writer::Writer::start(connection, checkpointer),
                 sharing: Mutex::new(sharing),
+                _lock: lock,
             },
             state,
         })

@@ -1,7 +1,7 @@
 //! From stored records to the REST JSON shapes of `retune_model::wire`. No rules here: mapping only.
 
 use retune_model::names::{ModelRef, VersionSelector};
-use retune_model::registry::model_etag;
+use retune_model::registry::{model_etag, tuned_model_source};
 use retune_model::wire;
 
 use crate::store::{EndpointRecord, ModelRecord, VersionRecord};
@@ -27,13 +27,20 @@ impl ModelNameStyle {
 }
 
 /// One version of a model as a `Model`: model-level fields plus that version's, with the labels
-/// the version shows (`ModelRecord::labels_of`).
+/// the version shows (`ModelRecord::labels_of`) and, for a tuned version, where it comes from
+/// (`registry::tuned_model_source`).
 pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyle) -> wire::Model {
     let name = match style {
         ModelNameStyle::Bare => record.name().to_string(),
         ModelNameStyle::Versioned => record.name().at_version(version.id).to_string(),
     };
+    let (model_source_info, base_model_source) = version
+        .base_model()
+        .map(tuned_model_source)
+        .map_or((None, None), |(info, base)| (Some(info), Some(base)));
     wire::Model {
+        model_source_info,
+        base_model_source,
         name,
         version_id: version.id.to_string(),
         version_aliases: version.aliases.iter().map(ToString::to_string).collect(),
@@ -64,7 +71,6 @@ pub fn model(record: &ModelRecord, version: &VersionRecord, style: ModelNameStyl
             .map(|c| wire::DeployedModelRef {
                 endpoint: c.endpoint.to_string(),
                 deployed_model_id: c.endpoint.endpoint_id().to_string(),
-                checkpoint_id: c.id.to_string(),
             })
             .collect(),
         labels: record.labels_of(version),

@@ -587,6 +587,17 @@ impl QueryParams {
         }
     }
 
+    /// The parameters with every value rewritten by `f` (the project table writes the names in
+    /// a filter with project numbers).
+    pub fn map_values(mut self, f: impl Fn(&str) -> Cow<'_, str>) -> QueryParams {
+        for (_, value) in &mut self.pairs {
+            if let Cow::Owned(rewritten) = f(value) {
+                *value = rewritten;
+            }
+        }
+        self
+    }
+
     /// The parameter names, as sent (decoded), in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.pairs.iter().map(|(k, _)| k.as_str())
@@ -641,6 +652,11 @@ impl QueryParams {
     pub fn filter(&self) -> Option<String> {
         let parts: Vec<&str> = self.values("filter", "filter").collect();
         (!parts.is_empty()).then(|| parts.join(" AND "))
+    }
+
+    /// WaitOperation's `timeout` (a `google.protobuf.Duration` such as `30s`), if set.
+    pub fn timeout(&self) -> Option<&str> {
+        self.first("timeout", "timeout")
     }
 
     /// `orderBy`, if set.

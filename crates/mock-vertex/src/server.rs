@@ -1,6 +1,7 @@
 //! Serving: the axum [`router`] (REST, and gRPC in front of it), [`serve`] over TCP (HTTP/1.1 and
 //! cleartext HTTP/2), and the [`MockVertex`] handle for tests.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -142,6 +143,18 @@ async fn dispatch(
 ) -> Response {
     let path = uri.path();
     let is_vertex = split_version(path).is_some();
+    // Names are answered with project numbers, as Vertex AI does: the request is read with every
+    // project id written as its number, before the store is asked (`crate::projects`).
+    let projects = emulator.projects();
+    let canonical_path = match split_version(path) {
+        Some((_, rest)) => match projects.canonical(rest) {
+            Cow::Owned(canonical) => {
+                Cow::Owned(format!("{}{canonical}", &path[..path.len() - rest.len()]))
+            }
+            Cow::Borrowed(_) => Cow::Borrowed(path),
+        },
+        None => Cow::Borrowed(path),
+    };
     let mut rpc = None;
     let mut faulted = false;
     let body_for_journal = body.as_ref().ok().cloned().unwrap_or_default();
@@ -152,7 +165,7 @@ async fn dispatch(
                 "The requested URL {path} was not found on this server."
             )));
         }
-        let parsed = parse_route(&method, path);
+        let parsed = parse_route(&method, &canonical_path);
         if let Ok((version, route)) = &parsed {
             called = Some(ErrorMethod {
                 rpc: route.rpc(),
@@ -173,9 +186,9 @@ async fn dispatch(
             faulted = true;
             return Err(err.clone());
         }
-        let body = body.map_err(body_error)?;
+        let body = projects.canonical_body(body.map_err(body_error)?);
         tracing::debug!(rpc = route.rpc_name(), %version, "request");
-        let query = QueryParams::parse(uri.query());
+        let query = QueryParams::parse(uri.query()).map_values(|v| projects.canonical(v));
         check_query_parameters(call.rpc, version, query.names()).map_err(|e| {
             ApiError::new(e.code(), e.to_string())
                 .with_detail(BadRequest::new([("", e.to_string().as_str())]).to_detail())

@@ -21,10 +21,12 @@ use crate::clock::{Clock, ClockMode, ControlledClock, ManualClock, SystemClock};
 use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::oauth::IssuedTokens;
-use crate::persist::{self, DataDir, DataDirError};
+use crate::persist::{self, DataDir, DataDirError, Durability};
+use crate::projects::Projects;
 use crate::proxy::Interceptor;
 use crate::storage::ObjectStore;
 use crate::store::Store;
+use retune_model::names::ProjectNumbering;
 
 /// How fast tuning jobs move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -105,6 +107,9 @@ struct Inner {
     data: Option<DataDir>,
     /// Where named snapshots are saved (`None`: nowhere, they are refused).
     snapshot_dir: Option<PathBuf>,
+    /// The project numbers set at start (`--project-number`): every store (after a reset or an
+    /// import too) has them.
+    projects: Projects,
 }
 
 impl fmt::Debug for Emulator {
@@ -168,11 +173,26 @@ impl Emulator {
         let token = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| crate::auth::bearer_token(v.to_str().ok()));
+        let projects = self.projects();
         self.inner
             .access
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .check(token, route, method)
+            .check(token, route, method, &projects)
+    }
+
+    /// The project table: configured numbers, the derived number of every other id.
+    pub fn projects(&self) -> Projects {
+        self.lock().projects().clone()
+    }
+
+    /// Gives a project id this number from now on (requests name it by either form; resources
+    /// already stored keep the names they were created with).
+    pub fn set_project_number(&self, numbering: ProjectNumbering) {
+        let now = self.now();
+        let mut store = self.lock();
+        store.projects_mut().configure(numbering);
+        self.persist(&mut store, now, true);
     }
 
     /// Enables or disables the Vertex AI API of `project`: while disabled, every call on its
@@ -332,6 +352,7 @@ impl Emulator {
         if self.inner.data.is_some() {
             store.track_changes(true);
         }
+        store.projects_mut().merge(&self.inner.projects);
         *current = store;
         self.persist(&mut current, now, true);
     }
@@ -339,6 +360,7 @@ impl Emulator {
     /// Takes the store a data directory held at start: only later changes are written.
     fn adopt_store(&self, mut store: Store) {
         store.track_changes(false);
+        store.projects_mut().merge(&self.inner.projects);
         *self.lock() = store;
     }
 
@@ -424,7 +446,9 @@ pub struct EmulatorBuilder {
     gcs_dir: Option<PathBuf>,
     ca_dir: Option<PathBuf>,
     data_dir: Option<PathBuf>,
+    durability: Durability,
     snapshot_dir: Option<PathBuf>,
+    projects: Projects,
 }
 
 impl EmulatorBuilder {
@@ -438,6 +462,13 @@ impl EmulatorBuilder {
     /// IAM_PERMISSION_DENIED naming the permission ([`crate::access`]).
     pub fn grant(mut self, grant: Grant) -> Self {
         self.access.grant(grant);
+        self
+    }
+
+    /// Gives a project id this number (default: its derived number, `crate::projects`): the
+    /// number every resource name of the project is answered with.
+    pub fn project_number(mut self, numbering: ProjectNumbering) -> Self {
+        self.projects.configure(numbering);
         self
     }
 
@@ -495,6 +526,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How durable a data directory's commits are (default [`Durability::Crash`]: they survive
+    /// the emulator's crash or kill; [`Durability::PowerLoss`] fsyncs each, `--fsync`).
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
     /// The emulator, with the state its data directory holds (when one was set): the clock
     /// where it was (on a running clock, never behind real time, so jobs due while the
     /// emulator was down are finished), jobs at this builder's speed.
@@ -502,7 +540,7 @@ impl EmulatorBuilder {
         let Some(path) = self.data_dir.take() else {
             return Ok(self.build());
         };
-        let opened = DataDir::open(&path)?;
+        let opened = DataDir::open(&path, self.durability)?;
         if self.gcs_dir.is_none() {
             self.gcs_dir = Some(DataDir::objects_dir(&path));
         }
@@ -555,9 +593,11 @@ impl EmulatorBuilder {
         };
         let store_clock = Arc::clone(&clock);
         let objects = objects.with_clock(move || store_clock.now());
+        let mut store = Store::new(self.speed);
+        store.projects_mut().merge(&self.projects);
         Emulator {
             inner: Arc::new(Inner {
-                store: Mutex::new(Store::new(self.speed)),
+                store: Mutex::new(store),
                 clock,
                 auth: self.auth,
                 objects,
@@ -569,6 +609,7 @@ impl EmulatorBuilder {
                 changes: watch::channel(0).0,
                 data,
                 snapshot_dir: self.snapshot_dir,
+                projects: self.projects,
             }),
         }
     }

@@ -52,6 +52,7 @@ pub use tuning_jobs::NewJob;
 
 use crate::error::ApiError;
 use crate::jobs::JobRecord;
+use crate::projects::Projects;
 use crate::state::JobSpeed;
 use models::model_not_found;
 use records::Namespace;
@@ -89,6 +90,8 @@ pub struct Store {
     tracking: bool,
     /// The changes since they were last taken.
     changes: Changes,
+    /// The configured project numbers (names are stored with numbers: `crate::projects`).
+    projects: Projects,
 }
 
 impl Store {
@@ -117,7 +120,18 @@ impl Store {
             rendered: HashMap::new(),
             tracking: false,
             changes: Changes::default(),
+            projects: Projects::default(),
         }
+    }
+
+    /// The project table.
+    pub fn projects(&self) -> &Projects {
+        &self.projects
+    }
+
+    /// The project table, to configure.
+    pub fn projects_mut(&mut self) -> &mut Projects {
+        &mut self.projects
     }
 
     /// Changes how fast jobs created from now on move (existing jobs keep their timelines).

@@ -13,6 +13,14 @@ use tower::ServiceExt;
 
 const LOC: &str = "projects/p1/locations/us-central1";
 
+/// `text` with every resource name written with its project's derived number, as the emulator
+/// answers (`google/cloud/aiplatform/v1/model.proto`, `Model.name`).
+fn numbered(text: &str) -> String {
+    mock_vertex::projects::Projects::default()
+        .canonical(text)
+        .into_owned()
+}
+
 struct App {
     router: Router,
 }
@@ -123,7 +131,7 @@ async fn create_returns_pending_and_instant_jobs_succeed_on_the_next_read() {
         created["name"]
             .as_str()
             .unwrap()
-            .starts_with(&format!("{LOC}/tuningJobs/"))
+            .starts_with(&numbered(&format!("{LOC}/tuningJobs/")))
     );
 
     let job = app.job(created["name"].as_str().unwrap()).await;
@@ -496,7 +504,10 @@ async fn rebase_tuned_model_creates_the_same_tuning_on_a_newer_base_model() {
 async fn projects_are_isolated() {
     let app = App::instant();
     let job = tuned(&app).await;
-    let other = job["name"].as_str().unwrap().replace("p1", "p2");
+    let other = job["name"].as_str().unwrap().replace(
+        &numbered("projects/p1/locations/us"),
+        "projects/p2/locations/us",
+    );
     let (status, _) = app.get(&format!("/v1/{other}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let list = app
@@ -722,6 +733,46 @@ async fn model_calls_refuse_a_name_of_the_wrong_kind_before_the_lookup() {
     // The model and its aliases are untouched.
     let model = app.ok(Method::GET, &format!("/v1/{parent}"), None).await;
     assert_eq!(model["versionAliases"], json!(["default"]));
+}
+
+/// `deployed_model_ref.proto`: a `DeployedModelRef` has `endpoint` (1) and `deployed_model_id`
+/// (2) and nothing else; the checkpoint a deployment serves is `DeployedModel.checkpoint_id`
+/// (29, `endpoint.proto`), read from the Endpoint.
+#[tokio::test]
+async fn a_models_deployments_name_endpoint_and_deployed_model_only() {
+    let app = App::instant();
+    let job = tuned(&app).await;
+    let version = job["tunedModel"]["model"].as_str().unwrap();
+    let model = app.ok(Method::GET, &format!("/v1/{version}"), None).await;
+    let deployed = model["deployedModels"].as_array().unwrap();
+    assert_eq!(
+        deployed.len(),
+        job["tunedModel"]["checkpoints"].as_array().unwrap().len()
+    );
+    for reference in deployed {
+        let keys: Vec<&str> = reference
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["endpoint", "deployedModelId"], "{reference}");
+        let endpoint = app
+            .ok(
+                Method::GET,
+                &format!("/v1/{}", reference["endpoint"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(
+            endpoint["deployedModels"][0]["id"],
+            reference["deployedModelId"]
+        );
+        assert!(
+            endpoint["deployedModels"][0]["checkpointId"].is_string(),
+            "{endpoint}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -1018,7 +1069,7 @@ async fn operations_can_be_listed_got_waited_cancelled_and_deleted() {
     let model_op = app.ok(Method::DELETE, &format!("/v1/{parent}"), None).await;
     let model_op_name = model_op["name"].as_str().unwrap();
     assert!(
-        model_op_name.starts_with(&format!("{LOC}/operations/")),
+        model_op_name.starts_with(&numbered(&format!("{LOC}/operations/"))),
         "{model_op_name}"
     );
     let under_location = app

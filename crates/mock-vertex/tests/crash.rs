@@ -160,11 +160,13 @@ async fn verify(url: &str, ledgers: &[Arc<Mutex<Ledger>>], round: usize) {
         None,
     )
     .await;
-    let location = state["locations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["name"] == LOC);
+    let location = state["locations"].as_array().unwrap().iter().find(|l| {
+        // Names are answered and stored with the project number, as Vertex AI answers them.
+        l["name"]
+            == mock_vertex::projects::Projects::default()
+                .canonical(LOC)
+                .as_ref()
+    });
     let empty = json!({"jobs": [], "models": []});
     let location = location.unwrap_or(&empty);
     let jobs: std::collections::BTreeSet<&str> = location["jobs"]

@@ -179,6 +179,31 @@ fn format_0_directory_is_migrated_and_its_export_kept() {
         None,
     ));
     assert_eq!(done["state"], "JOB_STATE_SUCCEEDED");
+    // The fixture's records were written with the project id; they load under the number, the
+    // form Vertex AI answers (google/cloud/aiplatform/v1/tuning_job.proto, `TuningJob.name`),
+    // and the id still reaches them.
+    let numbered = mock_vertex::projects::Projects::default()
+        .canonical(base)
+        .into_owned();
+    assert_ne!(numbered, base);
+    assert_eq!(
+        done["name"],
+        format!("{numbered}/tuningJobs/1000000000000001")
+    );
+    assert!(
+        done["tunedModel"]["model"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{numbered}/models/")),
+        "{done}"
+    );
+    let by_number = rt.block_on(ok(
+        &client,
+        Method::GET,
+        &format!("{}/v1/{numbered}/tuningJobs/1000000000000001", emulator.url),
+        None,
+    ));
+    assert_eq!(by_number, done);
     let clock = rt.block_on(ok(
         &client,
         Method::GET,
@@ -198,6 +223,20 @@ fn format_0_directory_is_migrated_and_its_export_kept() {
     let pending = format!("{}/v1/{base}/tuningJobs/1000000000000002", emulator.url);
     let job = rt.block_on(ok(&client, Method::GET, &pending, None));
     assert_eq!(job["state"], "JOB_STATE_PENDING");
+    assert_eq!(
+        job["name"],
+        format!("{numbered}/tuningJobs/1000000000000002")
+    );
+    let export = rt.block_on(ok(
+        &client,
+        Method::GET,
+        &format!("{}/_emulator/state", emulator.url),
+        None,
+    ));
+    assert!(
+        !export.to_string().contains(&format!("\"{base}")),
+        "no record keeps its id name after the restart: {export}"
+    );
     rt.block_on(ok(
         &client,
         Method::POST,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 mod support;
-use support::App;
+use support::{App, numbered};
 
 const LOC: &str = "projects/p1/locations/us-central1";
 const ERROR_INFO: &str = "type.googleapis.com/google.rpc.ErrorInfo";
@@ -123,9 +123,21 @@ async fn a_resource_exhausted_fault_carries_quota_failure_and_error_info() {
     let info = detail(&body, ERROR_INFO);
     assert_eq!(info["reason"], "RATE_LIMIT_EXCEEDED");
     assert_eq!(info["domain"], "googleapis.com");
-    assert_eq!(info["metadata"]["consumer"], "projects/p1");
+    // The consumer is named by number, as the project's resources are.
+    assert_eq!(
+        info["metadata"]["consumer"],
+        numbered("projects/p1/locations/us").trim_end_matches("/locations/us")
+    );
     let quota = detail(&body, "type.googleapis.com/google.rpc.QuotaFailure");
-    assert_eq!(quota["violations"][0]["subject"], "project:p1");
+    assert_eq!(
+        quota["violations"][0]["subject"],
+        format!(
+            "project:{}",
+            numbered("projects/p1/locations/us")
+                .trim_start_matches("projects/")
+                .trim_end_matches("/locations/us")
+        )
+    );
 }
 
 #[tokio::test]
@@ -151,7 +163,7 @@ async fn a_token_granted_other_projects_is_denied_naming_the_permission() {
     let info = detail(&body, ERROR_INFO);
     assert_eq!(info["reason"], "IAM_PERMISSION_DENIED");
     assert_eq!(info["metadata"]["permission"], "aiplatform.tuningJobs.list");
-    assert_eq!(info["metadata"]["resource"], LOC);
+    assert_eq!(info["metadata"]["resource"], numbered(LOC));
     // Another token is not limited.
     let (status, _) = call_as(&app, "bob", Method::GET, &format!("/v1/{LOC}/tuningJobs")).await;
     assert_eq!(status, StatusCode::OK);
@@ -178,7 +190,10 @@ async fn a_disabled_api_answers_service_disabled_until_enabled_over_the_admin_ap
     assert_eq!(info["reason"], "SERVICE_DISABLED");
     assert_eq!(info["domain"], "googleapis.com");
     assert_eq!(info["metadata"]["service"], "aiplatform.googleapis.com");
-    assert_eq!(info["metadata"]["consumer"], "projects/p1");
+    assert_eq!(
+        info["metadata"]["consumer"],
+        numbered("projects/p1/locations/us").trim_end_matches("/locations/us")
+    );
     let help = detail(&body, "type.googleapis.com/google.rpc.Help");
     assert!(
         help["links"][0]["url"]

@@ -411,3 +411,69 @@ async fn reflection_lists_the_served_services_and_gives_their_files() {
         ));
     }
 }
+
+/// `google.longrunning.Operations.WaitOperation` over gRPC is transcoded onto
+/// `POST {name}:wait?timeout=…` (operations.proto `WaitOperationRequest.timeout`): it blocks
+/// until the deletion is done on the emulator's clock, then answers the done operation.
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_operation_over_grpc_blocks_until_the_operation_is_done() {
+    let clock = mock_vertex::ManualClock::default();
+    let server = MockVertex::builder()
+        .jobs(JobSpeed::Manual)
+        .manual_clock(clock)
+        .start()
+        .await
+        .unwrap();
+    let addr = server.addr();
+    let created = call(
+        addr,
+        &format!("/{TUNING}/CreateTuningJob"),
+        create_request(),
+    )
+    .await;
+    created.message(message_desc("google.cloud.aiplatform.v1.TuningJob"));
+    server
+        .emulator()
+        .advance(std::time::Duration::from_secs(3600));
+    let http = reqwest::Client::new();
+    let models: Value = http
+        .get(format!("{}/v1/{PARENT}/models", server.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let model = models["models"][0]["name"].as_str().unwrap().to_owned();
+    let op: Value = http
+        .delete(format!("{}/v1/{model}", server.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(op.get("done").is_none(), "{op}");
+    let name = op["name"].as_str().unwrap().to_owned();
+
+    let wait = frame(&encode(
+        "google.longrunning.WaitOperationRequest",
+        json!({"name": name, "timeout": "60s"}),
+    ));
+    let waiter = tokio::spawn(async move {
+        call(addr, "/google.longrunning.Operations/WaitOperation", wait).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        !waiter.is_finished(),
+        "the wait answered before the operation was done"
+    );
+    server.emulator().advance(std::time::Duration::from_secs(1));
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+        .await
+        .expect("the wait answers once the operation is done")
+        .unwrap();
+    let done = answer.message(message_desc("google.longrunning.Operation"));
+    assert_eq!(done["done"], true, "{done}");
+    assert_eq!(done["name"], name.as_str());
+}

@@ -57,6 +57,7 @@ use std::fmt;
 use crate::base_model::BaseModel;
 use crate::names::{
     CheckpointId, KmsKeyName, LocationId, LocationName, ModelName, ModelRef, ProjectId, VersionId,
+    same_project,
 };
 use crate::registry::{
     CheckpointError, ResolveError, VersionEntry, resolve_checkpoint, select_version, tuning_outcome,
@@ -372,7 +373,9 @@ pub fn plan_continuous_tuning(
     let requested = &request.pre_tuned_model;
 
     let model_location = requested.name().location_name();
-    if request.location.project() != model_location.project() {
+    // A job in project `p1` may continue `projects/123…/…/models/9`, the name Vertex AI
+    // answered: an id and a number are told apart only by the service.
+    if same_project(request.location.project(), model_location.project()) == Some(false) {
         refusals.push(Refusal::DifferentProject {
             job_project: request.location.project().clone(),
             model_project: model_location.project().clone(),
@@ -840,6 +843,20 @@ mod tests {
             "the tuning job is in location `europe-west4` but the pre-tuned model is in \
              `us-central1`; create the job in the model's location"
         );
+    }
+
+    #[test]
+    fn a_model_named_by_project_number_may_be_continued_from_a_job_named_by_project_id() {
+        // google/cloud/aiplatform/v1/tuning_job.proto, `TunedModel.model`: Vertex AI answers
+        // `projects/{project number}/...`; a job created under the project id may continue it.
+        let mut req = request("projects/123456789012/locations/us-central1/models/9");
+        req.location = "projects/p1/locations/us-central1".parse().unwrap();
+        assert!(plan_continuous_tuning(&req, &facts()).is_ok());
+        // Two different numbers are two projects.
+        req.location = "projects/210987654321/locations/us-central1"
+            .parse()
+            .unwrap();
+        assert_eq!(refusals(&req, &facts()).len(), 1);
     }
 
     #[test]

@@ -142,8 +142,6 @@ pub fn emulator_authority(url: &str) -> Option<&str> {
 
 /// The project the emulator reports when none is chosen (metadata server, `env`).
 pub const DEFAULT_PROJECT: &str = "emulator-project";
-/// The project number the metadata server reports.
-pub const DEFAULT_PROJECT_NUMBER: &str = "123456789012";
 /// The location `retune emulator env` exports.
 pub const DEFAULT_LOCATION: &str = "us-central1";
 /// How long an access token the emulator issues stays valid, in seconds (as Google's: one hour).

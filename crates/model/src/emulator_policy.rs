@@ -182,6 +182,13 @@ pub fn deletion_delay(pace: Pace) -> Duration {
     }
 }
 
+/// The longest a WaitOperation blocks, and how long it blocks without a `timeout`
+/// (google/longrunning/operations.proto `WaitOperationRequest.timeout`: "If left blank, the wait
+/// will be at most the time permitted by the underlying HTTP/RPC protocol"). Vertex AI documents
+/// no figure; this is the two minutes Google documents for the `wait` methods of Compute Engine
+/// operations, well below the usual client timeouts.
+pub const WAIT_OPERATION_MAX: Duration = Duration::from_secs(120);
+
 /// The delay between a cancel request and `CANCELLED` at `pace`.
 pub fn cancel_delay(pace: Pace) -> Duration {
     match pace {

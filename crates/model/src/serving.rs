@@ -2,8 +2,9 @@
 //! GenerateContent on (an endpoint, not `models/{id}@{version}`).
 //!
 //! A tuning job deploys each exported checkpoint of the version it registers to an endpoint of
-//! its own; the Model resource lists them in `deployedModels` (with the checkpoint each serves).
-//! Without a checkpoint, the version's default checkpoint is meant (else its last one).
+//! its own; the Model resource lists them in `deployedModels`, and each Endpoint says which
+//! checkpoint its deployed model serves. Without a checkpoint, the version's default checkpoint
+//! is meant (else its last one).
 
 use crate::Code;
 use crate::names::{CheckpointId, EndpointName, NameError};
@@ -53,28 +54,42 @@ impl ServingError {
 /// The endpoint serving `checkpoint` of the version `model` describes (its default checkpoint,
 /// else its last deployed one, when `checkpoint` is `None`).
 ///
+/// The Model lists where the version is deployed (`deployedModels`, each a `DeployedModelRef`:
+/// `endpoint` and `deployed_model_id` only, `deployed_model_ref.proto`); which checkpoint a
+/// deployment serves is on the Endpoint (`DeployedModel.checkpoint_id`, `endpoint.proto`). So
+/// `endpoints` are the Endpoints `model.deployed_models` names, as read from the service; a
+/// deployment whose Endpoint is missing from them serves no known checkpoint.
+///
 /// ```
 /// use retune_model::serving::serving_endpoint;
 /// use retune_model::wire;
-/// let deployed = |e: &str, c: &str| wire::DeployedModelRef {
-///     endpoint: format!("projects/p/locations/us-central1/endpoints/{e}"),
-///     checkpoint_id: c.to_owned(),
-///     ..wire::DeployedModelRef::default()
+/// let name = |e: &str| format!("projects/p/locations/us-central1/endpoints/{e}");
+/// let endpoint = |e: &str, c: &str| wire::Endpoint {
+///     name: name(e),
+///     deployed_models: vec![wire::DeployedModel {
+///         id: e.to_owned(),
+///         checkpoint_id: c.to_owned(),
+///         ..wire::DeployedModel::default()
+///     }],
+///     ..wire::Endpoint::default()
 /// };
+/// let reference = |e: &str| wire::DeployedModelRef { endpoint: name(e), deployed_model_id: e.to_owned() };
 /// let model = wire::Model {
 ///     name: "projects/p/locations/us-central1/models/9".into(),
 ///     version_id: "2".into(),
 ///     default_checkpoint_id: "1".into(),
-///     deployed_models: vec![deployed("10", "1"), deployed("11", "2")],
+///     deployed_models: vec![reference("10"), reference("11")],
 ///     ..wire::Model::default()
 /// };
-/// assert!(serving_endpoint(&model, None).unwrap().to_string().ends_with("/endpoints/10"));
-/// let second = "2".parse().unwrap();
-/// assert!(serving_endpoint(&model, Some(second)).unwrap().to_string().ends_with("/endpoints/11"));
-/// assert!(serving_endpoint(&model, Some("3".parse().unwrap())).is_err());
+/// let endpoints = [endpoint("10", "1"), endpoint("11", "2")];
+/// let serving = |c: Option<&str>| serving_endpoint(&model, &endpoints, c.map(|c| c.parse().unwrap()));
+/// assert!(serving(None).unwrap().to_string().ends_with("/endpoints/10"));
+/// assert!(serving(Some("2")).unwrap().to_string().ends_with("/endpoints/11"));
+/// assert!(serving(Some("3")).is_err());
 /// ```
 pub fn serving_endpoint(
     model: &wire::Model,
+    endpoints: &[wire::Endpoint],
     checkpoint: Option<CheckpointId>,
 ) -> Result<EndpointName, ServingError> {
     let name = if model.version_id.is_empty() {
@@ -86,18 +101,31 @@ pub fn serving_endpoint(
             model.version_id
         )
     };
-    let deployed = &model.deployed_models;
-    let Some(last) = deployed.last() else {
+    // Each deployment of the version with the checkpoint its Endpoint says it serves.
+    let deployed: Vec<(&str, &str)> = model
+        .deployed_models
+        .iter()
+        .map(|r| {
+            let served = endpoints
+                .iter()
+                .filter(|e| e.name == r.endpoint)
+                .flat_map(|e| &e.deployed_models)
+                .find(|d| d.id == r.deployed_model_id)
+                .map_or("", |d| d.checkpoint_id.as_str());
+            (r.endpoint.as_str(), served)
+        })
+        .collect();
+    let Some(&last) = deployed.last() else {
         return Err(ServingError::NotDeployed { model: name });
     };
     let wanted = checkpoint.map(|c| c.to_string()).or_else(|| {
         (!model.default_checkpoint_id.is_empty()).then(|| model.default_checkpoint_id.clone())
     });
     let chosen = match &wanted {
-        Some(id) => deployed.iter().find(|d| d.checkpoint_id == *id),
+        Some(id) => deployed.iter().copied().find(|(_, c)| c == id),
         None => Some(last),
     };
-    let chosen = match (chosen, checkpoint) {
+    let (endpoint, _) = match (chosen, checkpoint) {
         (Some(d), _) => d,
         (None, None) => last,
         (None, Some(checkpoint)) => {
@@ -106,14 +134,14 @@ pub fn serving_endpoint(
                 checkpoint,
                 deployed: deployed
                     .iter()
-                    .map(|d| d.checkpoint_id.as_str())
+                    .map(|(_, c)| *c)
+                    .filter(|c| !c.is_empty())
                     .collect::<Vec<_>>()
                     .join(", "),
             });
         }
     };
-    chosen
-        .endpoint
+    endpoint
         .parse()
         .map_err(|error| ServingError::BadEndpoint { model: name, error })
 }

@@ -548,7 +548,6 @@ fn model_decodes_sdk_patch_body_and_round_trips() {
         deployed_models: vec![DeployedModelRef {
             endpoint: "projects/p/locations/l/endpoints/1".into(),
             deployed_model_id: "7".into(),
-            checkpoint_id: String::new(),
         }],
         model_source_info: Some(ModelSourceInfo {
             source_type: Some(ModelSourceType::Genie),

@@ -37,8 +37,14 @@ pub async fn serve(serve: Serve, out: &Out) -> anyhow::Result<Exit> {
     if let Some(dir) = &serve.data_dir {
         builder = builder.data_dir(dir.clone());
     }
+    if serve.fsync {
+        builder = builder.durability(mock_vertex::Durability::PowerLoss);
+    }
     if let Some(dir) = &serve.snapshot_dir {
         builder = builder.snapshot_dir(dir.clone());
+    }
+    for numbering in &serve.project_numbers {
+        builder = builder.project_number(numbering.clone());
     }
     let emulator = builder.open()?;
     if let Some(file) = &serve.import {

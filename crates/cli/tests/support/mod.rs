@@ -212,3 +212,13 @@ impl Running {
         (status.code().unwrap_or(-1), self.seen.concat() + &rest)
     }
 }
+
+/// `text` with every resource name written with its project's derived number: the emulator, as
+/// Vertex AI (google/cloud/aiplatform/v1/tuning_job.proto, `TuningJob.name`), answers names with
+/// the project number.
+#[allow(dead_code)]
+pub fn numbered(text: &str) -> String {
+    mock_vertex::projects::Projects::default()
+        .canonical(text)
+        .into_owned()
+}

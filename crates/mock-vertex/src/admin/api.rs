@@ -1,6 +1,7 @@
 //! The test writer's controls as methods on [`Emulator`]: reset, state export and import,
 //! seeding, route and job faults, the journal, and awaiting a job.
 
+use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -117,9 +118,23 @@ impl Emulator {
         self.notify_changed();
     }
 
+    /// `name` written with its project number, as the store keys it (`crate::projects`): the
+    /// test writer's controls take names in either form, as the API does.
+    fn numbered<N>(&self, name: &N) -> N
+    where
+        N: FromStr + fmt::Display + Clone,
+    {
+        let text = name.to_string();
+        match self.projects().canonical(&text) {
+            std::borrow::Cow::Owned(numbered) => numbered.parse().unwrap_or_else(|_| name.clone()),
+            std::borrow::Cow::Borrowed(_) => name.clone(),
+        }
+    }
+
     /// Forgets everything under one location (id counters keep counting).
     pub fn reset_location(&self, location: &LocationName) {
-        self.with_store_mut(|store, _| store.reset_location(location));
+        let location = self.numbered(location);
+        self.with_store_mut(|store, _| store.reset_location(&location));
     }
 
     /// Every broken invariant of the store, one line each (empty: sound); see
@@ -171,7 +186,9 @@ impl Emulator {
     }
 
     /// Seeds a tuned model version with chosen facts (see [`SeedTunedModel`]).
-    pub fn seed_tuned_model(&self, seed: SeedTunedModel) -> Result<SeededModel, ApiError> {
+    pub fn seed_tuned_model(&self, mut seed: SeedTunedModel) -> Result<SeededModel, ApiError> {
+        seed.location = self.numbered(&seed.location);
+        seed.parent = seed.parent.as_ref().map(|p| self.numbered(p));
         self.with_store_mut(|store, now| seed::seed_tuned_model(store, &seed, now))
     }
 
@@ -236,13 +253,16 @@ impl Emulator {
                 self.with_store_mut(|store, _| store.fault_next_job(faults));
                 Ok(())
             }
-            JobTarget::Job(name) => self.with_store_mut(|store, now| {
-                store.fail_job_at_epoch(
-                    &name,
-                    faults.fail_at_epoch.unwrap_or(EpochFailure::at(0)),
-                    now,
-                )
-            }),
+            JobTarget::Job(name) => {
+                let name = self.numbered(&name);
+                self.with_store_mut(|store, now| {
+                    store.fail_job_at_epoch(
+                        &name,
+                        faults.fail_at_epoch.unwrap_or(EpochFailure::at(0)),
+                        now,
+                    )
+                })
+            }
         }
     }
 
@@ -258,13 +278,17 @@ impl Emulator {
                 });
                 Ok(())
             }
-            JobTarget::Job(name) => self.with_store_mut(|store, now| store.hold_job(&name, now)),
+            JobTarget::Job(name) => {
+                let name = self.numbered(&name);
+                self.with_store_mut(|store, now| store.hold_job(&name, now))
+            }
         }
     }
 
     /// Releases a held job: it starts running now.
     pub fn release_job(&self, job: &TuningJobName) -> Result<(), ApiError> {
-        self.with_store_mut(|store, now| store.release_job(job, now))
+        let job = self.numbered(job);
+        self.with_store_mut(|store, now| store.release_job(&job, now))
     }
 
     /// The journal of requests, oldest first (at most [`crate::journal::JOURNAL_CAPACITY`]).
@@ -289,6 +313,7 @@ impl Emulator {
         state: Option<JobState>,
         timeout: Duration,
     ) -> Result<wire::TuningJob, ApiError> {
+        let job = &self.numbered(job);
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changes = self.subscribe_changes();
         loop {

@@ -12,8 +12,12 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use retune_model::duration::HumanDuration;
+use retune_model::emulator_env::DEFAULT_PROJECT;
 use retune_model::job_state::JobState;
-use retune_model::names::{LocationName, ProjectId, TuningJobName, VersionAlias};
+use retune_model::names::{
+    LocationName, ProjectId, ProjectNumber, ProjectNumbering, ProjectRef, TuningJobName,
+    VersionAlias,
+};
 use retune_model::proto_enum::ProtoEnum;
 use retune_model::wire::{self, EnumEncoding};
 use retune_model::{Code, Timestamp};
@@ -62,6 +66,89 @@ pub fn router() -> Router<Emulator> {
             "/_emulator/services",
             get(list_services).post(switch_service),
         )
+        .route(
+            "/_emulator/projects",
+            get(list_projects).post(number_project),
+        )
+        .route("/_emulator/projects/{project}", get(get_project))
+}
+
+/// One project: its id (when known) and the number its resource names are answered with.
+fn project_json(
+    id: Option<&ProjectId>,
+    number: ProjectNumber,
+    configured: bool,
+) -> serde_json::Value {
+    json!({
+        "projectId": id.map(ProjectId::as_str),
+        "projectNumber": number.to_string(),
+        "configured": configured,
+    })
+}
+
+/// The configured projects and the default one, with their numbers.
+fn projects_json(emulator: &Emulator) -> serde_json::Value {
+    let projects = emulator.projects();
+    let mut listed: Vec<serde_json::Value> = projects
+        .configured()
+        .map(|(id, number)| project_json(Some(id), number, true))
+        .collect();
+    if let Ok(default) = DEFAULT_PROJECT.parse::<ProjectId>()
+        && !projects.configured().any(|(id, _)| id == &default)
+    {
+        listed.push(project_json(
+            Some(&default),
+            projects.number_of(&default),
+            false,
+        ));
+    }
+    json!({ "projects": listed })
+}
+
+async fn list_projects(State(emulator): State<Emulator>) -> Response {
+    json(&projects_json(&emulator))
+}
+
+/// The number of any project id (configured or derived); a number is itself.
+async fn get_project(State(emulator): State<Emulator>, Path(project): Path<String>) -> Response {
+    respond((|| {
+        let project: ProjectId = field("project", &project)?;
+        let projects = emulator.projects();
+        let answer = match ProjectRef::of(&project) {
+            ProjectRef::Id(id) => project_json(
+                Some(&id),
+                projects.number_of(&id),
+                projects.configured().any(|(c, _)| c == &id),
+            ),
+            ProjectRef::Number(number) => {
+                let id = projects
+                    .configured()
+                    .find(|(_, n)| *n == number)
+                    .map(|(id, _)| id.clone());
+                project_json(id.as_ref(), number, id.is_some())
+            }
+        };
+        Ok(json(&answer))
+    })())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ProjectNumberBody {
+    project_id: String,
+    project_number: String,
+}
+
+async fn number_project(State(emulator): State<Emulator>, bytes: Bytes) -> Response {
+    respond((|| {
+        let b: ProjectNumberBody = body(&bytes)?;
+        let numbering: ProjectNumbering = field(
+            "projectNumber",
+            &format!("{}={}", b.project_id, b.project_number),
+        )?;
+        emulator.set_project_number(numbering);
+        Ok(json(&projects_json(&emulator)))
+    })())
 }
 
 type AdminResult = Result<Response, ApiError>;

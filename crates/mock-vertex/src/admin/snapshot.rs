@@ -21,7 +21,7 @@ mod shared;
 pub(crate) use export::{
     endpoint_snapshot, export, globals, job_snapshot, model_snapshot, operation_snapshot,
 };
-pub(crate) use import::import;
+pub(crate) use import::{canonical, import};
 pub(crate) use shared::{Sharing, stats_key};
 
 use std::collections::BTreeMap;
@@ -90,6 +90,10 @@ pub struct StateSnapshot {
     /// Faults waiting for the next job created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_job_faults: Option<JobFaultsSnapshot>,
+    /// The configured project numbers, by project id (every other id has its derived number,
+    /// `crate::projects`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub project_numbers: BTreeMap<String, String>,
     /// Every location with something stored, by name.
     pub locations: Vec<LocationSnapshot>,
     /// Content many records share, stored once and referred to by key.

@@ -185,9 +185,13 @@ async fn answer(emulator: &Emulator, route: Route, request: Request) -> Result<B
             enums,
         )),
         Route::GetEndpoint { name } => Ok(encode(&endpoints::get(emulator, &name)?, enums)),
-        Route::GetOperation { name } | Route::WaitOperation { name } => {
+        Route::GetOperation { name } => {
             Ok(encode(&operations::get(emulator, &name, &request)?, enums))
         }
+        Route::WaitOperation { name } => Ok(encode(
+            &operations::wait(emulator, &name, &request).await?,
+            enums,
+        )),
         Route::CancelOperation { name } => operations::cancel(emulator, &name),
         Route::DeleteOperation { name } => operations::delete(emulator, &name),
         Route::ListOperations { parent } => Ok(encode(

@@ -1,9 +1,10 @@
-//! Long-running operations: Get, Wait, Cancel, Delete and List. Every emulator operation is
-//! done when it is created (deletions finish at once; a rebase has created its tuning job).
+//! Long-running operations: Get, Wait, Cancel, Delete and List. A deletion runs on the
+//! emulator's clock (`emulator_policy::deletion_delay`); a rebase is done when it has created its
+//! tuning job. Wait blocks until the operation is done or its timeout passes.
 
 use bytes::Bytes;
 use retune_model::names::{OperationName, OperationParent};
-use retune_model::request::{Filterable, ListKind, check_list};
+use retune_model::request::{Filterable, ListKind, check_list, check_wait_timeout};
 use retune_model::wire;
 
 use super::Request;
@@ -28,7 +29,7 @@ pub(super) fn for_version(mut op: wire::Operation, version: ApiVersion) -> wire:
     op
 }
 
-/// GetOperation and WaitOperation (as it is now: a running one is answered running).
+/// GetOperation.
 pub(super) fn get(
     emulator: &Emulator,
     name: &OperationName,
@@ -40,6 +41,20 @@ pub(super) fn get(
             request.version,
         ))
     })
+}
+
+/// WaitOperation: blocks until the operation is done or its `timeout` passes
+/// (`retune_model::request::check_wait_timeout`), then answers it as GetOperation would.
+pub(super) async fn wait(
+    emulator: &Emulator,
+    name: &OperationName,
+    request: &Request,
+) -> Result<wire::Operation, ApiError> {
+    let timeout = check_wait_timeout(request.query.timeout())?;
+    let version = request.version;
+    emulator
+        .wait_operation(name, timeout, |op| for_version(op, version))
+        .await
 }
 
 /// CancelOperation: cancelling a done operation is a no-op.

@@ -4,7 +4,7 @@
 //! data sets (outside the store lock), plans continuous tuning with `retune_model::continuous`
 //! when the source is a tuned model, and stores the job before answering.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bytes::Bytes;
 use retune_model::Code;
@@ -119,7 +119,7 @@ pub(super) async fn create(
     parent: &LocationName,
     request: &Request,
 ) -> Result<wire::TuningJob, ApiError> {
-    let job: wire::TuningJob = wire::decode(&request.body)?;
+    let job: wire::TuningJob = wire::decode_for_version(&request.body, request.version)?;
     let (_, job) = create_job(emulator, parent, job, request.version).await?;
     Ok(job)
 }
@@ -131,7 +131,8 @@ pub(super) async fn rebase(
     parent: &LocationName,
     request: &Request,
 ) -> Result<wire::Operation, ApiError> {
-    let body: wire::RebaseTunedModelRequest = wire::decode(&request.body)?;
+    let body: wire::RebaseTunedModelRequest =
+        wire::decode_for_version(&request.body, request.version)?;
     let source = check_rebase_request(&body).map_err(rebase_error)?;
     let planned = emulator.with_store(|store, now| {
         let job_name = match &source {
@@ -211,7 +212,7 @@ async fn create_job(
         let timeline = job_timeline(store.pace(), hyper.epoch_count(), examples);
         let data = match data {
             Err(status) => DataOutcome::Invalid(status),
-            Ok(report) => DataOutcome::Valid(Arc::new(report.stats(timeline.total_steps()))),
+            Ok(report) => DataOutcome::Valid(report.stats(timeline.total_steps())),
         };
         let name = store.insert_job(
             parent,
@@ -225,8 +226,7 @@ async fn create_job(
                 kms_key: create.kms_key.clone(),
                 training: training
                     .as_ref()
-                    .map(|report| TrainingPair::from_examples(report.examples()))
-                    .unwrap_or_default(),
+                    .map_or_else(|_| Arc::from(Vec::new()), |report| report.training()),
             },
             now,
         );
@@ -244,39 +244,78 @@ fn failed_status(code: Code, message: String) -> wire::Status {
     }
 }
 
-/// A data set that passed its checks: supervised or preference data.
-enum CheckedData {
+/// A data set that passed its checks: supervised or preference data, with what every job made
+/// from it shares, computed once per checked data set (it is kept by the memo of checks).
+struct CheckedData {
+    report: Report,
+    /// The training pairs of its examples.
+    training: OnceLock<Arc<[TrainingPair]>>,
+    /// The statistics last computed, for that step count (most jobs made from one data set have
+    /// the same step count).
+    stats: Mutex<Option<(u64, Arc<wire::TuningDataStats>)>>,
+}
+
+/// The report of a data set's check, in its format.
+enum Report {
     Supervised(Box<retune_model::dataset::DatasetReport>),
     Preference(Box<retune_model::dataset::PreferenceDatasetReport>),
 }
 
 impl CheckedData {
+    fn new(report: Report) -> CheckedData {
+        CheckedData {
+            report,
+            training: OnceLock::new(),
+            stats: Mutex::new(None),
+        }
+    }
+
     /// The examples a model tuned on this data answers from: the supervised examples, or each
     /// preference example's prompt with its preferred completion.
     fn examples(&self) -> &[retune_model::dataset::Example] {
-        match self {
-            CheckedData::Supervised(r) => &r.examples,
-            CheckedData::Preference(r) => &r.preferred,
+        match &self.report {
+            Report::Supervised(r) => &r.examples,
+            Report::Preference(r) => &r.preferred,
         }
+    }
+
+    /// The training pairs of [`examples`](CheckedData::examples), made on first use.
+    fn training(&self) -> Arc<[TrainingPair]> {
+        Arc::clone(
+            self.training
+                .get_or_init(|| TrainingPair::from_examples(self.examples()).into()),
+        )
     }
 
     fn example_count(&self) -> u64 {
-        match self {
-            CheckedData::Supervised(r) => r.stats.tuning_dataset_example_count,
-            CheckedData::Preference(r) => r.stats.tuning_dataset_example_count,
+        match &self.report {
+            Report::Supervised(r) => r.stats.tuning_dataset_example_count,
+            Report::Preference(r) => r.stats.tuning_dataset_example_count,
         }
     }
 
-    /// `tuningDataStats` for a job of `steps` steps.
-    fn stats(&self, steps: u64) -> wire::TuningDataStats {
-        match self {
-            CheckedData::Supervised(r) => wire::TuningDataStats {
+    /// `tuningDataStats` for a job of `steps` steps: the last ones when `steps` is the same.
+    fn stats(&self, steps: u64) -> Arc<wire::TuningDataStats> {
+        let mut last = self.stats.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((kept, stats)) = last.as_ref()
+            && *kept == steps
+        {
+            return Arc::clone(stats);
+        }
+        let stats = Arc::new(self.compute_stats(steps));
+        *last = Some((steps, Arc::clone(&stats)));
+        stats
+    }
+
+    fn compute_stats(&self, steps: u64) -> wire::TuningDataStats {
+        match &self.report {
+            Report::Supervised(r) => wire::TuningDataStats {
                 supervised_tuning_data_stats: Some(wire::SupervisedTuningDataStats::from(
                     &r.stats.clone().with_tuning_step_count(steps),
                 )),
                 ..wire::TuningDataStats::default()
             },
-            CheckedData::Preference(r) => wire::TuningDataStats {
+            Report::Preference(r) => wire::TuningDataStats {
                 preference_optimization_data_stats: Some(
                     wire::PreferenceOptimizationDataStats::from(
                         &r.stats.clone().with_tuning_step_count(steps),
@@ -306,13 +345,12 @@ async fn read_dataset(
     let preference = method == TuningMethod::PreferenceOptimization;
     let checked = CHECKED.get_or_check(uri, kind, preference, bytes, |bytes| {
         let checked = if preference {
-            check_preference_dataset_file(uri, kind, bytes)
-                .map(|r| CheckedData::Preference(Box::new(r)))
+            check_preference_dataset_file(uri, kind, bytes).map(|r| Report::Preference(Box::new(r)))
         } else {
-            check_dataset_file(uri, kind, bytes).map(|r| CheckedData::Supervised(Box::new(r)))
+            check_dataset_file(uri, kind, bytes).map(|r| Report::Supervised(Box::new(r)))
         };
         checked
-            .map(Arc::new)
+            .map(|report| Arc::new(CheckedData::new(report)))
             .map_err(|e| failed_status(e.code(), e.to_string()))
     });
     (*checked).clone()

@@ -54,6 +54,19 @@ pub(crate) struct Batch {
     pub(super) blobs: Vec<Blob>,
 }
 
+impl Batch {
+    /// About how many bytes it writes.
+    pub(super) fn size(&self) -> usize {
+        self.globals.len()
+            + self
+                .puts
+                .iter()
+                .map(|r| r.name.len() + r.location.len() + r.body.len())
+                .sum::<usize>()
+            + self.deletes.iter().map(String::len).sum::<usize>()
+    }
+}
+
 fn json<T: Serialize>(value: &T) -> String {
     // The snapshot types are plain data: serializing them cannot fail.
     serde_json::to_string(value).unwrap_or_default()
@@ -204,6 +217,7 @@ pub(super) fn of_snapshot(snapshot: &crate::admin::StateSnapshot) -> Batch {
             jobs_speed: snapshot.jobs_speed.clone(),
             counters: snapshot.counters.clone(),
             next_job_faults: snapshot.next_job_faults.clone(),
+            project_numbers: snapshot.project_numbers.clone(),
             locations: Vec::new(),
             shared: SharedSnapshot::default(),
         }),

@@ -16,6 +16,37 @@ use crate::admin::snapshot::{
 /// The format of the database this emulator writes (the `format` row of `meta`).
 pub const DATA_FORMAT: u32 = 2;
 
+/// The size the write-ahead log file is cut back to after a checkpoint, in bytes.
+const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// How a commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// A commit is written to the log file (in the operating system's cache) before its reply:
+    /// it survives the emulator's crash or `kill -9`, not a power loss or an operating-system
+    /// crash (`synchronous = NORMAL`; the log is synced at each checkpoint).
+    #[default]
+    Crash,
+    /// Each commit is also fsynced before its reply: it survives a power loss too
+    /// (`synchronous = FULL`; `--fsync`).
+    PowerLoss,
+}
+
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Crash => "NORMAL",
+            Durability::PowerLoss => "FULL",
+        }
+    }
+}
+
+/// How long a connection waits for the other's short lock on the log's index.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The lock file: whoever holds its lock owns the directory.
+const LOCK_FILE: &str = "lock";
+
 /// The database's file name.
 const DB_FILE: &str = "state.sqlite3";
 /// A database being made, renamed to [`DB_FILE`] once complete.
@@ -39,47 +70,41 @@ const SCHEMA: &str = "
 const SCHEMA_2: &str = "CREATE TABLE blobs (key TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;";
 
 /// Opens the database of `dir` for the writer, making it when missing (from a format-0 export
-/// when there is one), and reads the state it holds.
-pub(super) fn open(dir: &Path) -> Result<(Connection, Option<StateSnapshot>), DataDirError> {
+/// when there is one), and reads the state it holds; commits reach the disk as `durability` says.
+pub(super) fn open(
+    dir: &Path,
+    durability: Durability,
+) -> Result<(Connection, Option<StateSnapshot>), DataDirError> {
     let path = dir.join(DB_FILE);
     let exists = path.try_exists().map_err(|e| DataDirError::io(&path, e))?;
     if !exists {
         create(dir, &path)?;
     }
-    let mut connection = connect(dir, &path)?;
+    let mut connection = connect(&path, durability)?;
     let format = format(&connection, &path)?;
     if format < DATA_FORMAT {
         migrate(&mut connection, &path, format)?;
     }
-    let state = load(&connection, &path)?;
+    let mut state = load(&connection, &path)?;
+    if let Some(loaded) = &state {
+        let canonical = crate::admin::snapshot::canonical(loaded)
+            .map_err(|e| DataDirError::corrupt(&path, e))?;
+        if let Some(canonical) = canonical {
+            // Records written when names carried project ids: rewritten once, under the
+            // project numbers the emulator answers with, so no row keeps an id name.
+            write(&mut connection, &[batch::of_snapshot(&canonical)])
+                .map_err(|e| DataDirError::database(&path, e))?;
+            state = Some(canonical);
+        }
+    }
     Ok((connection, state))
 }
 
-/// Opens an existing database file for reading and writing, in WAL mode with full syncs, takes
-/// its lock for as long as the connection lives, and checks that it is sound.
-fn connect(dir: &Path, path: &Path) -> Result<Connection, DataDirError> {
-    let connection = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| DataDirError::database(path, e))?;
-    // A locked database is another emulator's: refused at once, not waited for.
-    connection
-        .busy_timeout(std::time::Duration::ZERO)
-        .map_err(|e| DataDirError::database(path, e))?;
-    // Exclusive locking: the first write transaction takes the lock, kept until the connection
-    // closes (even by the process dying). WAL makes a commit one append and one fsync.
-    connection
-        .execute_batch(
-            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-             BEGIN EXCLUSIVE; COMMIT;",
-        )
-        .map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                DataDirError::Locked(dir.to_owned())
-            }
-            _ => damaged_or_database(path, e),
-        })?;
+/// Opens an existing database file for reading and writing, in WAL mode with the syncs of
+/// `durability` and no automatic checkpoints (see [`checkpointer`]), and checks that it is
+/// sound. The caller holds the directory's lock.
+fn connect(path: &Path, durability: Durability) -> Result<Connection, DataDirError> {
+    let connection = session(path, durability)?;
     let check: String = connection
         .query_row("PRAGMA quick_check", [], |row| row.get(0))
         .map_err(|e| damaged_or_database(path, e))?;
@@ -89,6 +114,54 @@ fn connect(dir: &Path, path: &Path) -> Result<Connection, DataDirError> {
     Ok(connection)
 }
 
+/// The connection that copies the log into the database (checkpoints), on its own thread, so
+/// that no commit waits for a checkpoint.
+pub(super) fn checkpointer(dir: &Path, durability: Durability) -> Result<Connection, DataDirError> {
+    session(&dir.join(DB_FILE), durability)
+}
+
+/// A connection to the database in WAL mode. WAL makes a commit one append to the log (and,
+/// with `synchronous = FULL`, one fsync). An automatic checkpoint would run inside the commit
+/// that crosses its threshold, copying the log into the database and syncing both while every
+/// request of that group waits: checkpoints run on [`checkpointer`]'s connection instead.
+fn session(path: &Path, durability: Durability) -> Result<Connection, DataDirError> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| DataDirError::sqlite(path, &e))?;
+    // Only this emulator's two connections use the file (the directory's lock): a short wait
+    // covers the moment one of them changes the log's shared index.
+    connection
+        .busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| DataDirError::sqlite(path, &e))?;
+    connection
+        .execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {};
+             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {WAL_SIZE_LIMIT};",
+            durability.pragma()
+        ))
+        .map_err(|e| damaged_or_database(path, e))?;
+    Ok(connection)
+}
+
+/// Takes the lock of the data directory `dir` (the file `DIR/lock`), held until the returned
+/// file is closed, by the emulator's exit or death: a second emulator on `dir` is refused.
+pub(super) fn lock(dir: &Path) -> Result<std::fs::File, DataDirError> {
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| DataDirError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(DataDirError::Locked(dir.to_owned())),
+        Err(std::fs::TryLockError::Error(e)) => Err(DataDirError::io(&path, e)),
+    }
+}
+
 /// A SQLite error while reading: a damaged file, or another problem (permissions, disk).
 fn damaged_or_database(path: &Path, e: rusqlite::Error) -> DataDirError {
     use rusqlite::ErrorCode;
@@ -96,7 +169,7 @@ fn damaged_or_database(path: &Path, e: rusqlite::Error) -> DataDirError {
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
             DataDirError::corrupt(path, e)
         }
-        _ => DataDirError::database(path, e),
+        _ => DataDirError::sqlite(path, &e),
     }
 }
 
@@ -112,25 +185,25 @@ fn create(dir: &Path, path: &Path) -> Result<(), DataDirError> {
     }
     {
         let mut connection =
-            Connection::open(&temp).map_err(|e| DataDirError::database(&temp, e))?;
+            Connection::open(&temp).map_err(|e| DataDirError::sqlite(&temp, &e))?;
         let tx = connection
             .transaction()
-            .map_err(|e| DataDirError::database(&temp, e))?;
+            .map_err(|e| DataDirError::sqlite(&temp, &e))?;
         tx.execute_batch(SCHEMA)
-            .map_err(|e| DataDirError::database(&temp, e))?;
+            .map_err(|e| DataDirError::sqlite(&temp, &e))?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('format', ?1)",
             params![DATA_FORMAT.to_string()],
         )
-        .map_err(|e| DataDirError::database(&temp, e))?;
+        .map_err(|e| DataDirError::sqlite(&temp, &e))?;
         if let Some(snapshot) = &initial {
             apply(&tx, &batch::of_snapshot(snapshot))
-                .map_err(|e| DataDirError::database(&temp, e))?;
+                .map_err(|e| DataDirError::sqlite(&temp, &e))?;
         }
-        tx.commit().map_err(|e| DataDirError::database(&temp, e))?;
+        tx.commit().map_err(|e| DataDirError::sqlite(&temp, &e))?;
         connection
             .close()
-            .map_err(|(_, e)| DataDirError::database(&temp, e))?;
+            .map_err(|(_, e)| DataDirError::sqlite(&temp, &e))?;
     }
     sync_file(&temp)?;
     std::fs::rename(&temp, path).map_err(|e| DataDirError::io(path, e))?;
@@ -362,6 +435,13 @@ fn parse_row(path: &Path, row: &RawRow) -> Result<Record, DataDirError> {
             ));
         }
     })
+}
+
+/// Copies the write-ahead log into the database (a passive checkpoint: with the database's lock
+/// held by this connection alone, it copies everything, and the next commit starts the log
+/// afresh).
+pub(super) fn checkpoint(connection: &Connection) -> rusqlite::Result<()> {
+    connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
 }
 
 /// Writes batches, in order, in one transaction.

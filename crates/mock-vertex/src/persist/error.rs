@@ -66,10 +66,31 @@ impl DataDirError {
         }
     }
 
+    /// A SQLite failure on `path`, saying what to do when it was for want of space.
+    pub(super) fn sqlite(path: &Path, e: &rusqlite::Error) -> DataDirError {
+        DataDirError::database(path, sqlite_reason(e))
+    }
+
     pub(super) fn corrupt(path: &Path, reason: impl std::fmt::Display) -> DataDirError {
         DataDirError::Corrupt {
             path: path.to_owned(),
             reason: reason.to_string(),
         }
+    }
+}
+
+/// SQLite's reason for a failure; a write refused for want of space (`SQLITE_FULL`, or a write
+/// error, which is how the file-size limit of `RLIMIT_FSIZE` and some full disks show) says so.
+pub(super) fn sqlite_reason(e: &rusqlite::Error) -> String {
+    match e.sqlite_error() {
+        Some(f)
+            if f.code == rusqlite::ErrorCode::DiskFull
+                || f.extended_code == rusqlite::ffi::SQLITE_IOERR_WRITE =>
+        {
+            format!(
+                "{e}: no space to write (the disk is full, or a file-size limit was reached): free some and start again"
+            )
+        }
+        _ => e.to_string(),
     }
 }

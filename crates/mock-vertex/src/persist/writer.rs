@@ -1,10 +1,13 @@
 //! The writer: one thread that owns the database connection and commits, in one transaction,
-//! every batch queued since its last commit (group commit), then publishes how far it got.
+//! every batch queued since its last commit (group commit), then publishes how far it got; and
+//! the checkpointer, a second thread with its own connection that copies the log into the
+//! database every [`CHECKPOINT_EVERY`], so that commits never wait for a checkpoint.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::watch;
@@ -14,6 +17,14 @@ use super::db;
 
 /// The most batches one transaction takes (a bound on how long one commit holds the others).
 const MAX_GROUP: usize = 4096;
+
+/// How often the checkpointer copies the log into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// About how many bytes the writer commits between two checkpoints of its own: they bound the log
+/// under a load that never pauses (which never lets the checkpointer's copies reach its end, so
+/// the log never restarts); most of it is already copied then, so they are short.
+const LOG_BOUND: usize = 256 * 1024 * 1024;
 
 /// How far the writer got.
 #[derive(Debug, Clone, Default)]
@@ -31,11 +42,23 @@ pub(super) struct Writer {
     next_seq: AtomicU64,
     committed: watch::Receiver<Committed>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// Dropped to stop the checkpointer.
+    stop_checkpoints: Mutex<Option<mpsc::Sender<()>>>,
+    checkpoints: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Writer {
-    /// Starts the writer on `connection`.
-    pub(super) fn start(connection: Connection) -> Writer {
+    /// Starts the writer on `connection`, and the checkpointer on `checkpointer`.
+    pub(super) fn start(connection: Connection, checkpointer: Connection) -> Writer {
+        let (stop_checkpoints, stop) = mpsc::channel();
+        let checkpoints = std::thread::Builder::new()
+            .name("mock-vertex-checkpoints".to_owned())
+            .spawn(move || run_checkpoints(&checkpointer, &stop))
+            .inspect_err(|e| {
+                // Without it the writer's own checkpoints still bound the log.
+                tracing::warn!(%e, "cannot start the checkpoint thread");
+            })
+            .ok();
         let (queue, batches) = mpsc::channel();
         let (published, committed) = watch::channel(Committed::default());
         let thread = std::thread::Builder::new()
@@ -55,6 +78,8 @@ impl Writer {
                     next_seq: AtomicU64::new(1),
                     committed,
                     thread: Mutex::new(None),
+                    stop_checkpoints: Mutex::new(Some(stop_checkpoints)),
+                    checkpoints: Mutex::new(checkpoints),
                 };
             }
         };
@@ -63,6 +88,8 @@ impl Writer {
             next_seq: AtomicU64::new(1),
             committed,
             thread: Mutex::new(thread),
+            stop_checkpoints: Mutex::new(Some(stop_checkpoints)),
+            checkpoints: Mutex::new(checkpoints),
         }
     }
 
@@ -136,6 +163,18 @@ impl Drop for Writer {
         if let Some(thread) = thread.take() {
             let _joined = thread.join();
         }
+        let stop = self
+            .stop_checkpoints
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        drop(stop.take());
+        let checkpoints = self
+            .checkpoints
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(thread) = checkpoints.take() {
+            let _joined = thread.join();
+        }
     }
 }
 
@@ -144,6 +183,7 @@ fn run(
     batches: &mpsc::Receiver<Batch>,
     published: &watch::Sender<Committed>,
 ) {
+    let mut logged = 0_usize;
     while let Ok(first) = batches.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -158,11 +198,36 @@ fn run(
                 published.send_modify(|c| c.seq = last);
             }
             Err(e) => {
-                let reason = format!("cannot commit to the database: {e}");
+                let reason = format!(
+                    "cannot commit to the database: {}",
+                    super::error::sqlite_reason(&e)
+                );
                 tracing::error!(%reason, "the data directory is no longer written");
                 published.send_modify(|c| c.failure = Some(reason));
                 return;
             }
         }
+        logged = logged.saturating_add(group.iter().map(Batch::size).sum());
+        if logged >= LOG_BOUND {
+            // After this group's replies are released: the next commit can start the log afresh.
+            checkpoint(&connection);
+            logged = 0;
+        }
+    }
+}
+
+/// Copies the log into the database every [`CHECKPOINT_EVERY`], on its own connection, until
+/// `stop` is dropped.
+fn run_checkpoints(connection: &Connection, stop: &mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        checkpoint(connection);
+    }
+}
+
+fn checkpoint(connection: &Connection) {
+    // A failed checkpoint loses nothing (the log still holds every commit) and is tried again;
+    // a disk that fails for good fails the next commit.
+    if let Err(e) = db::checkpoint(connection) {
+        tracing::warn!(%e, "checkpoint of the data directory's log failed");
     }
 }

@@ -1,6 +1,7 @@
 //! The source document's sample data sets, shipped with the emulator and served at their URIs.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use retune_model::Timestamp;
@@ -52,6 +53,17 @@ pub(crate) fn objects() -> [(ObjectName, &'static [u8]); 2] {
 
 /// The samples as served from the binary, in name order.
 pub(crate) fn all() -> Vec<(ObjectMeta, Bytes)> {
+    described().to_vec()
+}
+
+/// The samples with their metadata, described once (their checksums are computed over the
+/// data, and every create that reads a sample data set asks for it).
+fn described() -> &'static [(ObjectMeta, Bytes)] {
+    static DESCRIBED: OnceLock<Vec<(ObjectMeta, Bytes)>> = OnceLock::new();
+    DESCRIBED.get_or_init(describe)
+}
+
+fn describe() -> Vec<(ObjectMeta, Bytes)> {
     let generation = SAMPLES_CREATED.unix_seconds().unsigned_abs() * 1_000_000;
     objects()
         .into_iter()
@@ -72,9 +84,10 @@ pub(crate) fn all() -> Vec<(ObjectMeta, Bytes)> {
 
 /// The sample at `bucket`/`object`, if there is one.
 pub(crate) fn object(bucket: &BucketName, object: &ObjectName) -> Option<(ObjectMeta, Bytes)> {
-    all()
-        .into_iter()
+    described()
+        .iter()
         .find(|(meta, _)| meta.bucket == *bucket && meta.name == *object)
+        .cloned()
 }
 
 /// The sample bucket as served from the binary.

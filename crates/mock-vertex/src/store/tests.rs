@@ -26,7 +26,7 @@ fn new_job() -> NewJob {
         export_last_checkpoint_only: false,
         data: DataOutcome::Valid(Arc::new(wire::TuningDataStats::default())),
         kms_key: None,
-        training: Vec::new(),
+        training: Arc::from(Vec::new()),
     }
 }
 

@@ -34,7 +34,7 @@ pub struct NewJob {
     /// The data-set outcome.
     pub data: DataOutcome,
     /// The training pairs of the examples read.
-    pub training: Vec<retune_model::answer::TrainingPair>,
+    pub training: Arc<[retune_model::answer::TrainingPair]>,
     /// The CMEK key.
     pub kms_key: Option<KmsKeyName>,
 }
@@ -52,11 +52,10 @@ impl Store {
     }
 
     /// The same training pairs, shared with the last job's when they are equal.
-    fn share_training(&mut self, training: Vec<TrainingPair>) -> Arc<[TrainingPair]> {
+    fn share_training(&mut self, training: Arc<[TrainingPair]>) -> Arc<[TrainingPair]> {
         match &self.last_training {
-            Some(last) if **last == *training => Arc::clone(last),
+            Some(last) if Arc::ptr_eq(last, &training) || **last == *training => Arc::clone(last),
             _ => {
-                let training: Arc<[TrainingPair]> = training.into();
                 self.last_training = Some(Arc::clone(&training));
                 training
             }

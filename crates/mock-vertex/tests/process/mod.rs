@@ -42,12 +42,44 @@ pub struct Emulator {
     pub url: String,
 }
 
+/// `command` run with every file it writes limited to `blocks` blocks of 512 or 1,024 bytes (as
+/// the shell counts them; `RLIMIT_FSIZE`, set by `ulimit -f` in `sh`): a "disk" that fills up
+/// without mounting anything or any privilege. A write past it fails with `EFBIG` (the emulator
+/// handles the SIGXFSZ that comes with it).
+fn with_file_size_limit(command: &Command, blocks: u64) -> Command {
+    let mut limited = Command::new("sh");
+    limited
+        .arg("-c")
+        .arg(r#"ulimit -f "$0" && exec "$@""#)
+        .arg(blocks.to_string())
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => limited.env(key, value),
+            None => limited.env_remove(key),
+        };
+    }
+    limited
+}
+
 impl Emulator {
     /// Starts the binary on `dir` and waits for its ready line.
     pub fn start(dir: &Path, args: &[&str]) -> Emulator {
-        let mut child = command(dir, args)
+        Emulator::spawn(command(dir, args), Stdio::inherit())
+    }
+
+    /// Starts the binary on `dir` with every file it writes limited to `blocks` (see
+    /// [`with_file_size_limit`]), its stderr going to `stderr`.
+    pub fn start_limited(dir: &Path, args: &[&str], blocks: u64, stderr: Stdio) -> Emulator {
+        let command = with_file_size_limit(&command(dir, args), blocks);
+        Emulator::spawn(command, stderr)
+    }
+
+    fn spawn(mut command: Command, stderr: Stdio) -> Emulator {
+        let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -80,6 +112,16 @@ impl Emulator {
         }
     }
 
+    /// Waits for the process to end by itself; its status.
+    pub fn wait(mut self) -> ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        rx.recv_timeout(GUARD).unwrap().unwrap()
+    }
+
     /// SIGTERM, and waits for the process to end; its status.
     pub fn stop(mut self) -> ExitStatus {
         let mut child = self.child.take().unwrap();
@@ -107,7 +149,16 @@ impl Drop for Emulator {
 
 /// Runs the binary on `dir` expecting it to refuse: its exit code and stderr.
 pub fn refusal(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
-    let child = command(dir, args)
+    refused(command(dir, args))
+}
+
+/// [`refusal`] with every file written limited to `blocks` (see [`with_file_size_limit`]).
+pub fn refusal_limited(dir: &Path, args: &[&str], blocks: u64) -> (Option<i32>, String) {
+    refused(with_file_size_limit(&command(dir, args), blocks))
+}
+
+fn refused(mut command: Command) -> (Option<i32>, String) {
+    let child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

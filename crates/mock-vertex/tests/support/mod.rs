@@ -88,3 +88,13 @@ impl App {
         .await
     }
 }
+
+/// `text` with every resource name written with its project's derived number, as the emulator
+/// answers (`google/cloud/aiplatform/v1/model.proto`, `Model.name`: Vertex AI answers
+/// `projects/{project number}/...`).
+#[allow(dead_code)]
+pub fn numbered(text: &str) -> String {
+    mock_vertex::projects::Projects::default()
+        .canonical(text)
+        .into_owned()
+}

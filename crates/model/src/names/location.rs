@@ -24,7 +24,7 @@ use super::{Located, NameError, NameKind, Reason, wrap};
 /// assert!("".parse::<ProjectId>().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ProjectId(String);
+pub struct ProjectId(pub(super) String);
 
 fn check_project(s: &str) -> Result<(), Reason> {
     let what = "project id";

@@ -1,5 +1,5 @@
 //! Typed Vertex AI resource names, parsed once: projects, locations, models, versions, tuning jobs,
-//! endpoints, operations, checkpoints and KMS keys.
+//! endpoints, operations, checkpoints and KMS keys; project numbers and ids (`project`).
 //!
 //! Every type here has private fields, a [`FromStr`](std::str::FromStr) that validates, a [`Display`](fmt::Display)
 //! that writes the canonical form (so `parse(display(x)) == x`), constructors from typed parts and
@@ -270,6 +270,7 @@ mod kms;
 mod location;
 mod model;
 mod operation;
+mod project;
 mod service_account;
 mod tuning_job;
 mod version;
@@ -280,6 +281,10 @@ pub use kms::{CryptoKeyId, KeyRingId, KmsKeyName};
 pub use location::{LocationId, LocationKind, LocationName, ProjectId};
 pub use model::{ModelId, ModelName, ModelRef};
 pub use operation::{OperationId, OperationName, OperationParent};
+pub use project::{
+    DERIVED_MAX, DERIVED_MIN, ProjectNumber, ProjectNumbering, ProjectRef, same_project,
+    with_project_numbers,
+};
 pub use service_account::ServiceAccount;
 pub use tuning_job::{TuningJobId, TuningJobName};
 pub use version::{VersionAlias, VersionId, VersionSelector};

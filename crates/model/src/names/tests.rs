@@ -675,3 +675,121 @@ proptest! {
         let _ = s.parse::<TuningJobName>();
     }
 }
+
+// --- project numbers ----------------------------------------------------------------------
+// google/cloud/aiplatform/v1/model.proto, `Model.name`: "projects/{project}/locations/..."; Vertex
+// AI accepts the id or the number there and answers with the number.
+
+fn numbered(n: u64) -> impl Fn(&ProjectId) -> ProjectNumber {
+    move |_| ProjectNumber::from_number(n)
+}
+
+#[test]
+fn derived_numbers_are_stable_across_runs() {
+    // Pinned: a changed derivation would renumber every saved data directory.
+    let id: ProjectId = "emulator-project".parse().unwrap();
+    assert_eq!(ProjectNumber::derived(&id).to_string(), "741422989726");
+}
+
+#[test]
+fn project_numbering_pairs_refuse_numbers_as_ids_and_bad_numbers() {
+    assert!("p=0".parse::<ProjectNumbering>().is_err());
+    assert!("p=012".parse::<ProjectNumbering>().is_err());
+    assert!("p=".parse::<ProjectNumbering>().is_err());
+    assert!("=12".parse::<ProjectNumbering>().is_err());
+    assert!("42=12".parse::<ProjectNumbering>().is_err());
+    assert_eq!(
+        "p1=42".parse::<ProjectNumbering>().map(|p| p.number.get()),
+        Ok(42)
+    );
+}
+
+#[test]
+fn only_the_resource_collections_vertex_numbers_are_rewritten() {
+    let n = numbered(7);
+    for (input, expected) in [
+        ("projects/p/locations/us", "projects/7/locations/us"),
+        (
+            "projects/p/locations/us/tuningJobs/1/operations/2",
+            "projects/7/locations/us/tuningJobs/1/operations/2",
+        ),
+        (
+            "projects/p/locations/us/endpoints/3:generateContent",
+            "projects/7/locations/us/endpoints/3:generateContent",
+        ),
+        (
+            "projects/7/locations/us/models/1",
+            "projects/7/locations/us/models/1",
+        ),
+        (
+            "projects/p/locations/us/keyRings/k/cryptoKeys/c",
+            "projects/p/locations/us/keyRings/k/cryptoKeys/c",
+        ),
+        (
+            "projects/p/locations/us/publishers/google/models/gemini",
+            "projects/p/locations/us/publishers/google/models/gemini",
+        ),
+        (
+            "gs://b/projects/p/locations/us/models/1",
+            "gs://b/projects/p/locations/us/models/1",
+        ),
+        (
+            "myprojects/p/locations/us/models/1",
+            "myprojects/p/locations/us/models/1",
+        ),
+        (
+            "a=projects/p/locations/us/models/1 OR b=\"projects/q/locations/eu/models/2\"",
+            "a=projects/7/locations/us/models/1 OR b=\"projects/7/locations/eu/models/2\"",
+        ),
+        ("projects/p", "projects/p"),
+        ("", ""),
+    ] {
+        assert_eq!(with_project_numbers(input, &n), expected, "{input}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn derived_numbers_have_twelve_digits_and_read_as_numbers(p in project()) {
+        let id: ProjectId = p.parse().unwrap();
+        let n = ProjectNumber::derived(&id);
+        prop_assert!((DERIVED_MIN..=DERIVED_MAX).contains(&n.get()));
+        prop_assert_eq!(n.to_string().len(), 12);
+        prop_assert_eq!(ProjectRef::of(&n.to_project_id()), ProjectRef::Number(n));
+    }
+
+    #[test]
+    fn a_segment_is_a_number_exactly_when_it_is_digits_without_a_leading_zero(p in project()) {
+        let id: ProjectId = p.parse().unwrap();
+        let digits = p.chars().all(|c| c.is_ascii_digit())
+            && (p == "0" || !p.starts_with('0'))
+            && p.parse::<u64>().is_ok();
+        prop_assert_eq!(matches!(ProjectRef::of(&id), ProjectRef::Number(_)), digits);
+        prop_assert_eq!(ProjectRef::of(&id).to_string(), p);
+    }
+
+    #[test]
+    fn rewriting_a_name_gives_the_same_name_under_the_number_and_is_idempotent(
+        p in project(), l in location(), m in model_id(), n in DERIVED_MIN..=DERIVED_MAX,
+    ) {
+        let input = format!("projects/{p}/locations/{l}/models/{m}");
+        let Ok(name) = input.parse::<ModelName>() else { return Ok(()) };
+        let once = with_project_numbers(&input, numbered(n)).into_owned();
+        let rewritten: ModelName = once.parse().unwrap();
+        prop_assert_eq!(rewritten.model_id(), name.model_id());
+        prop_assert_eq!(rewritten.location(), name.location());
+        let expected = ProjectRef::of(name.project())
+            .number(numbered(n))
+            .to_project_id();
+        prop_assert_eq!(rewritten.project(), &expected);
+        prop_assert_eq!(with_project_numbers(&once, numbered(n + 1)).into_owned(), once);
+    }
+
+    #[test]
+    fn rewriting_any_text_never_panics_and_is_idempotent(s in ".{0,64}", t in "projects/[a-z0-9/-]{0,30}") {
+        for text in [s, t] {
+            let once = with_project_numbers(&text, numbered(1)).into_owned();
+            prop_assert_eq!(with_project_numbers(&once, numbered(1)).into_owned(), once);
+        }
+    }
+}

@@ -35,6 +35,7 @@ mod deletion;
 mod etag;
 #[cfg(test)]
 mod fixtures;
+mod model_source;
 mod new_version;
 mod order;
 mod resolve;
@@ -53,6 +54,7 @@ pub use deletion::{
     version_deletion,
 };
 pub use etag::{StaleEtagError, check_etag, model_etag};
+pub use model_source::tuned_model_source;
 pub use new_version::{
     LABEL_BASE_MODEL, LABEL_JOB_ID, LABEL_TUNE_TYPE, NewVersion, ParentModel, RegistrationError,
     TUNE_TYPE_SUPERVISED, TunedJob, VersionHome, initial_aliases, new_version, next_version_id,

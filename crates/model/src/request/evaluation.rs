@@ -15,8 +15,10 @@ use serde_json::{Map, Value, json};
 use super::Violation;
 use crate::gcs::GcsUri;
 
-/// The `evaluationConfig` a job carries, with its proto path: in its tuning spec (where the
-/// SDKs put it) or at the top level.
+/// The `evaluationConfig` a job carries, with its proto path: in its tuning spec, where the
+/// protos put it (`SupervisedTuningSpec.evaluation_config` in `tuning_job.proto`, both versions;
+/// `PreferenceOptimizationSpec.evaluationConfig` on the v1beta1 REST surface), or at the top level,
+/// which only `/v1beta1` accepts ([`crate::wire::V1BETA1_ONLY`]).
 pub fn evaluation_config_of(job: &crate::wire::TuningJob) -> Option<(&Value, &'static str)> {
     if let Some(c) = job
         .supervised_tuning_spec

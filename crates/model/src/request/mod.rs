@@ -18,7 +18,8 @@
 //! | (the data a job reads) | [`check_dataset_file`] | `DatasetReport` |
 //! | ListTuningJobs, ListModels, ListModelVersions, ListModelVersionCheckpoints, ListOperations | [`check_list`] | [`ListRequest`] |
 //!
-//! Which query parameters bind to each method's request is [`check_query_parameters`].
+//! Which query parameters bind to each method's request is [`check_query_parameters`];
+//! WaitOperation's `timeout` is [`check_wait_timeout`].
 //!
 //! The list grammars live beside them: [`Filter`] (AIP-160 subset), [`OrderBy`], and
 //! [`PageToken`] (opaque, tamper-evident, bound to the list, the filter and the order).
@@ -35,6 +36,7 @@ mod order_by;
 mod page_token;
 mod query_binding;
 mod update_model;
+mod wait_operation;
 
 use std::fmt;
 
@@ -71,6 +73,7 @@ pub use query_binding::{
 pub use update_model::{
     ModelUpdate, OUTPUT_ONLY_MODEL_FIELDS, UpdateModelError, UpdateModelRequest, check_update_model,
 };
+pub use wait_operation::check_wait_timeout;
 
 /// Longest display name of a model (`Model.displayName`, `TuningJob.tunedModelDisplayName`):
 /// 128 UTF-8 characters (spec §3.1).

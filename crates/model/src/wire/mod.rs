@@ -88,6 +88,7 @@ mod status;
 mod strict;
 mod tuning_job;
 mod tuning_spec;
+mod version_fields;
 
 use std::fmt;
 
@@ -106,9 +107,14 @@ pub use operation::*;
 pub use preference_stats::*;
 pub use rebase::*;
 pub use selection::{Selection, SelectionError};
+pub(crate) use status::parse_duration_string;
 pub use status::*;
 pub use tuning_job::*;
 pub use tuning_spec::*;
+pub use version_fields::{
+    CarriesTuningJob, FieldSource, V1BETA1_ONLY, VersionOnlyField, check_version_fields,
+    decode_for_version,
+};
 
 /// How [`encode`] writes enums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

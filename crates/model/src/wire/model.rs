@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::{EncryptionSpec, WireEnum, WireError, WireMessage, fields, join_path};
 use crate::time::Timestamp;
 
-/// `ModelSourceInfo.ModelSourceType`: where a model came from (tuned Gemini models: presumably
-/// `GENIE`, unverified).
+/// `ModelSourceInfo.ModelSourceType`: where a model came from (tuned Gemini models are `GENIE`,
+/// see `registry::tuned_model_source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ModelSourceType {
     /// `MODEL_SOURCE_TYPE_UNSPECIFIED`.
@@ -228,7 +228,8 @@ pub struct Checkpoint {
     pub step: i64,
 }
 
-/// `DeployedModelRef`: where a model version is deployed.
+/// `DeployedModelRef` (`deployed_model_ref.proto`): where a model version is deployed. Which
+/// checkpoint a deployment serves is on the Endpoint (`DeployedModel.checkpoint_id`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct DeployedModelRef {
@@ -238,10 +239,6 @@ pub struct DeployedModelRef {
     /// The DeployedModel id within the endpoint.
     #[serde(alias = "deployed_model_id", skip_serializing_if = "String::is_empty")]
     pub deployed_model_id: String,
-    /// The checkpoint deployed there (an extension; the real ref has no such field, the
-    /// Endpoint's DeployedModel does).
-    #[serde(alias = "checkpoint_id", skip_serializing_if = "String::is_empty")]
-    pub checkpoint_id: String,
 }
 
 /// `Model.BaseModelSource`: a oneof of a Model Garden or a Genie source.

@@ -339,7 +339,7 @@ fn duration_string(d: std::time::Duration) -> String {
 }
 
 /// Reads a non-negative `google.protobuf.Duration` JSON string (`"2s"`, `"0.5s"`).
-fn parse_duration_string(s: &str) -> Option<std::time::Duration> {
+pub(crate) fn parse_duration_string(s: &str) -> Option<std::time::Duration> {
     let number = s.strip_suffix('s')?;
     let (secs, frac) = number.split_once('.').unwrap_or((number, ""));
     if secs.is_empty() || !secs.bytes().all(|b| b.is_ascii_digit()) {

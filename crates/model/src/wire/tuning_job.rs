@@ -164,19 +164,15 @@ pub struct TuningJob {
     /// Output only: results of `evaluationConfig`.
     #[serde(alias = "evaluate_dataset_runs", skip_serializing_if = "Vec::is_empty")]
     pub evaluate_dataset_runs: Vec<EvaluateDatasetRun>,
-    /// Top-level evaluation config as the SDK reads it; carried untyped, keys camelCased.
+    /// v1beta1 only (in no proto; google-genai's v1beta1 `TuningJob` has it): a top-level
+    /// evaluation config, carried untyped, keys camelCased. The protos put `evaluationConfig` in
+    /// the tuning spec.
     #[serde(
         alias = "evaluation_config",
         with = "fields::camel_object_opt",
         skip_serializing_if = "Option::is_none"
     )]
     pub evaluation_config: Option<serde_json::Value>,
-    /// Output only.
-    #[serde(alias = "satisfies_pzs", skip_serializing_if = "fields::is_false")]
-    pub satisfies_pzs: bool,
-    /// Output only.
-    #[serde(alias = "satisfies_pzi", skip_serializing_if = "fields::is_false")]
-    pub satisfies_pzi: bool,
 }
 
 impl TuningJob {

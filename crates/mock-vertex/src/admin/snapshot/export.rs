@@ -195,7 +195,8 @@ pub(crate) fn operation_snapshot(o: &OperationRecord) -> OperationSnapshot {
 }
 
 /// The snapshot of everything but the locations: the format, the clock at `now` in `mode`, the
-/// job speed, the id counters and the faults waiting for the next job.
+/// job speed, the id counters, the faults waiting for the next job and the configured project
+/// numbers.
 pub(crate) fn globals(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot {
     let counters = store.counters();
     StateSnapshot {
@@ -214,6 +215,11 @@ pub(crate) fn globals(store: &Store, now: Timestamp, mode: &str) -> StateSnapsho
         },
         next_job_faults: (!store.next_job_faults().is_empty())
             .then(|| faults_snapshot(store.next_job_faults())),
+        project_numbers: store
+            .projects()
+            .configured()
+            .map(|(id, number)| (id.to_string(), number.to_string()))
+            .collect(),
         locations: Vec::new(),
         shared: SharedSnapshot::default(),
     }

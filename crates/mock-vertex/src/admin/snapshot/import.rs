@@ -1,6 +1,7 @@
 //! Import: a [`StateSnapshot`](super::StateSnapshot) checked field by field and restored into a new
 //! store through its methods.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -11,13 +12,14 @@ use retune_model::base_model::BaseModel;
 use retune_model::checkpoints::ScheduledCheckpoint;
 use retune_model::continuous::{ContinuousTuningPlan, TuningOutcome, TuningProvenance};
 use retune_model::job_state::{JobProgress, JobState, JobTimeline, TuningJobState};
-use retune_model::names::{LocationName, TuningJobName};
+use retune_model::names::{LocationName, ProjectNumbering, TuningJobName};
 use retune_model::proto_enum::ProtoEnum;
 use retune_model::wire::{self, WireMessage};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::jobs::{Continuation, DataOutcome, JobRecord, Phase, TunedOutput};
+use crate::projects::Projects;
 use crate::state::JobSpeed;
 use crate::store::{
     CheckpointRecord, Counters, EndpointDisplayName, EndpointRecord, EpochFailure, JobFaults,
@@ -266,8 +268,42 @@ fn endpoint(s: &EndpointSnapshot) -> Result<EndpointRecord, SnapshotError> {
     })
 }
 
-/// The store a snapshot describes (the clock is the caller's to set).
+/// The configured project numbers of a snapshot.
+fn projects(snapshot: &StateSnapshot) -> Result<Projects, SnapshotError> {
+    let mut projects = Projects::default();
+    for (id, number) in &snapshot.project_numbers {
+        let pair: ProjectNumbering = parse("projectNumbers", &format!("{id}={number}"))?;
+        projects.configure(pair);
+    }
+    Ok(projects)
+}
+
+/// `snapshot` with every resource name written with the project number, as the store keys
+/// them: records saved before the emulator answered with numbers (names with project ids) load
+/// under the numbers. `None` when it already is (every location is named by number), which is
+/// what an export of this emulator always is.
+pub(crate) fn canonical(snapshot: &StateSnapshot) -> Result<Option<StateSnapshot>, SnapshotError> {
+    let projects = projects(snapshot)?;
+    let named_by_id = snapshot
+        .locations
+        .iter()
+        .any(|l| matches!(projects.canonical(&l.name), Cow::Owned(_)));
+    if !named_by_id {
+        return Ok(None);
+    }
+    let text = serde_json::to_string(snapshot).map_err(|e| SnapshotError::new("snapshot", e))?;
+    let rewritten = projects.canonical(&text);
+    serde_json::from_str(&rewritten)
+        .map(Some)
+        .map_err(|e| SnapshotError::new("snapshot", e))
+}
+
+/// The store a snapshot describes (the clock is the caller's to set); names written with
+/// project ids are read as their numbers ([`canonical`]).
 pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
+    if let Some(canonical) = canonical(snapshot)? {
+        return import(&canonical);
+    }
     if snapshot.format != SNAPSHOT_FORMAT {
         return Err(SnapshotError::new(
             "format",
@@ -280,6 +316,7 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
     let speed: JobSpeed = parse("jobsSpeed", &snapshot.jobs_speed)?;
     let shared = Resolver::new(&snapshot.shared)?;
     let mut store = Store::new(speed);
+    store.projects_mut().merge(&projects(snapshot)?);
     let c = &snapshot.counters;
     store.set_counters(Counters {
         next_job: c.next_job,
