@@ -106,7 +106,7 @@ impl ConsoleConfig {
 pub fn router<S: Clone + Send + Sync + 'static>(config: ConsoleConfig) -> Router<S> {
     assets_router(config).route(
         "/",
-        get(|| async { index() }).fallback(crate::metadata::wrong_method),
+        get(|| async { index() }).fallback(crate::routes::wrong_method),
     )
 }
 
@@ -116,15 +116,15 @@ pub(crate) fn assets_router<S: Clone + Send + Sync + 'static>(config: ConsoleCon
     Router::new()
         .route(
             "/console/config.json",
-            get(config_json).fallback(crate::metadata::wrong_method),
+            get(config_json).fallback(crate::routes::wrong_method),
         )
         .route(
             "/console/",
-            get(|| async { index() }).fallback(crate::metadata::wrong_method),
+            get(|| async { index() }).fallback(crate::routes::wrong_method),
         )
         .route(
             "/console/{file}",
-            get(asset).fallback(crate::metadata::wrong_method),
+            get(asset).fallback(crate::routes::wrong_method),
         )
         .with_state(config)
 }

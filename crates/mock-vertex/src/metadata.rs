@@ -18,7 +18,7 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use retune_model::Code;
@@ -39,22 +39,23 @@ const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
 /// The metadata routes.
 pub(crate) fn router() -> Router<Emulator> {
     Router::new()
-        .route("/", get(root).fallback(wrong_method))
-        .route("/computeMetadata/", get(root).fallback(wrong_method))
-        .route("/computeMetadata/v1", get(root).fallback(wrong_method))
-        .route("/computeMetadata/v1/", get(root).fallback(wrong_method))
+        .route("/", get(root).fallback(crate::routes::wrong_method))
+        .route(
+            "/computeMetadata/",
+            get(root).fallback(crate::routes::wrong_method),
+        )
+        .route(
+            "/computeMetadata/v1",
+            get(root).fallback(crate::routes::wrong_method),
+        )
+        .route(
+            "/computeMetadata/v1/",
+            get(root).fallback(crate::routes::wrong_method),
+        )
         .route(
             "/computeMetadata/v1/{*path}",
-            get(entry).fallback(wrong_method),
+            get(entry).fallback(crate::routes::wrong_method),
         )
-}
-
-/// A known path with another method: 404 in Google's envelope, as every route of the emulator.
-pub(crate) async fn wrong_method(method: Method, uri: Uri) -> ApiError {
-    ApiError::not_found(format!(
-        "The requested URL {} was not found on this server ({method}).",
-        uri.path()
-    ))
 }
 
 fn flavored(status: StatusCode, content_type: &'static str, body: String) -> Response {

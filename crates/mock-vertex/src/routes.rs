@@ -293,6 +293,12 @@ pub const ROUTE_TABLE: &[(&str, &str)] = &[
     ),
 ];
 
+/// A path one of the emulator's own routes (admin, metadata, console, token) serves, asked with
+/// a method it does not serve: 404 in Google's envelope, as every unknown route.
+pub(crate) async fn wrong_method(method: Method, uri: axum::http::Uri) -> ApiError {
+    no_route(&method, uri.path())
+}
+
 /// A request path that names no route (or a known path with a method it does not serve).
 fn no_route(method: &Method, path: &str) -> ApiError {
     ApiError::not_found(format!(

@@ -55,6 +55,7 @@ pub fn router(state: Emulator) -> Router {
         ))
         .merge(crate::oauth::router())
         .merge(crate::proxy::router())
+        .method_not_allowed_fallback(crate::routes::wrong_method)
         .fallback(dispatch)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

@@ -720,3 +720,25 @@ async fn a_page_token_is_bound_to_the_filter_it_was_issued_for() {
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&response).contains("issued by ListTuningJobs"));
 }
+
+/// The emulator's own routes (admin API, metadata server, token endpoint) asked with a method
+/// they do not serve answer like an unknown route: 404 in Google's envelope, not an empty 405.
+#[tokio::test]
+async fn a_method_an_emulator_route_does_not_serve_is_a_not_found_envelope() {
+    let app = app();
+    for (method, uri) in [
+        (Method::OPTIONS, "/_emulator/projects"),
+        (Method::DELETE, "/_emulator/health"),
+        (Method::PUT, "/_emulator/clock"),
+        (Method::PATCH, "/computeMetadata/v1/project/project-id"),
+    ] {
+        let (status, body) = send(&app, method.clone(), uri, None, Vec::new()).await;
+        assert_eq!(status, 404, "{method} {uri}");
+        assert_acceptable(&format!("{method} {uri}"), status, &body);
+        let message = serde_json::from_slice::<Value>(&body).unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(&format!("(method {method})")), "{message}");
+    }
+}

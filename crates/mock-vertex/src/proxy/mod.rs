@@ -115,11 +115,11 @@ pub(crate) fn router() -> Router<Emulator> {
     Router::new()
         .route(
             "/_emulator/env",
-            get(env).fallback(crate::metadata::wrong_method),
+            get(env).fallback(crate::routes::wrong_method),
         )
         .route(
             "/_emulator/ca.pem",
-            get(ca_pem).fallback(crate::metadata::wrong_method),
+            get(ca_pem).fallback(crate::routes::wrong_method),
         )
 }
 
