@@ -157,6 +157,19 @@ pub fn refusal_limited(dir: &Path, args: &[&str], blocks: u64) -> (Option<i32>, 
     refused(with_file_size_limit(&command(dir, args), blocks))
 }
 
+/// The one line a refusal wrote, checked as every refusal must be: exit status 1, no panic, a
+/// single `mock-vertex:` line on stderr.
+pub fn the_refusal_line(code: Option<i32>, stderr: &str) -> &str {
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("mock-vertex:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "one line: {stderr}");
+    errors[0]
+}
+
 fn refused(mut command: Command) -> (Option<i32>, String) {
     let child = command
         .stdout(Stdio::piped())
