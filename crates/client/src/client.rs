@@ -84,6 +84,7 @@ impl ClientConfig {
 /// use std::sync::Arc;
 /// use retune_client::{Client, transport::InProcess, auth::StaticToken};
 /// use retune_model::base_model::BaseModel;
+/// use retune_model::names::ProjectNumber;
 ///
 /// let emulator = mock_vertex::router(mock_vertex::Emulator::new());
 /// let client = Client::builder()
@@ -99,7 +100,9 @@ impl ClientConfig {
 ///     "gs://bucket/train.jsonl".parse()?,
 /// );
 /// let job = client.create_tuning_job(&spec).await?;
-/// assert!(job.name.starts_with("projects/my-project/locations/us-central1/tuningJobs/"));
+/// // Names come back with the project number, as Vertex AI answers them.
+/// let number = ProjectNumber::derived(&"my-project".parse()?);
+/// assert!(job.name.starts_with(&format!("projects/{number}/locations/us-central1/tuningJobs/")));
 /// # Ok(())
 /// # }
 /// ```
