@@ -390,16 +390,22 @@ class Flow:
             assert not job.tuned_model.model, f"create of {job.name}: {job.tuned_model}"
 
 
-def main() -> None:
+def run_each_api_version(flow_class: type[Flow], project_prefix: str) -> None:
+    """Runs the checks of `flow_class` against v1beta1 then v1, each in a project of its own."""
     url = emulator_url()
     transcript = Transcript()
     runner = Runner(transcript)
     for api in (aiplatform_v1beta1, aiplatform_v1):
         label = api.__name__.rsplit(".", 1)[1]
-        flow = Flow(api, url, unique_project(f"gapic-{label.split('_')[1]}"), transcript)
+        project = unique_project(f"{project_prefix}-{label.split('_')[1]}")
+        flow = flow_class(api, url, project, transcript)
         for name, check in flow.checks():
             runner.run(f"{name} [{label}]", check)
     runner.finish()
+
+
+def main() -> None:
+    run_each_api_version(Flow, "gapic")
 
 
 if __name__ == "__main__":

@@ -21,10 +21,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 import grpc
-from aiplatform_conformance import Flow
-from conformance_support import Runner, Transcript, emulator_url, unique_project
+from aiplatform_conformance import Flow, run_each_api_version
+from conformance_support import Transcript
 from google.api_core import exceptions
-from google.cloud import aiplatform_v1, aiplatform_v1beta1
 
 
 def grpc_target(url: str) -> str:
@@ -115,15 +114,7 @@ class GrpcFlow(Flow):
 
 
 def main() -> None:
-    url = emulator_url()
-    transcript = Transcript()
-    runner = Runner(transcript)
-    for api in (aiplatform_v1beta1, aiplatform_v1):
-        label = api.__name__.rsplit(".", 1)[1]
-        flow = GrpcFlow(api, url, unique_project(f"grpc-{label.split('_')[1]}"), transcript)
-        for name, check in flow.checks():
-            runner.run(f"{name} [{label}]", check)
-    runner.finish()
+    run_each_api_version(GrpcFlow, "grpc")
 
 
 if __name__ == "__main__":
