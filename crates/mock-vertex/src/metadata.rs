@@ -39,23 +39,11 @@ const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
 /// The metadata routes.
 pub(crate) fn router() -> Router<Emulator> {
     Router::new()
-        .route("/", get(root).fallback(crate::routes::wrong_method))
-        .route(
-            "/computeMetadata/",
-            get(root).fallback(crate::routes::wrong_method),
-        )
-        .route(
-            "/computeMetadata/v1",
-            get(root).fallback(crate::routes::wrong_method),
-        )
-        .route(
-            "/computeMetadata/v1/",
-            get(root).fallback(crate::routes::wrong_method),
-        )
-        .route(
-            "/computeMetadata/v1/{*path}",
-            get(entry).fallback(crate::routes::wrong_method),
-        )
+        .route("/", get(root))
+        .route("/computeMetadata/", get(root))
+        .route("/computeMetadata/v1", get(root))
+        .route("/computeMetadata/v1/", get(root))
+        .route("/computeMetadata/v1/{*path}", get(entry))
 }
 
 fn flavored(status: StatusCode, content_type: &'static str, body: String) -> Response {

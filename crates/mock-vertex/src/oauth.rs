@@ -217,7 +217,7 @@ fn check_assertion(assertion: &str) -> Result<(), GrantError> {
 
 /// `POST /token`.
 pub(crate) fn router() -> Router<Emulator> {
-    Router::new().route("/token", post(token).fallback(crate::routes::wrong_method))
+    Router::new().route("/token", post(token))
 }
 
 async fn token(State(emulator): State<Emulator>, body: Bytes) -> Response {

@@ -113,14 +113,8 @@ pub fn default_ca_dir() -> PathBuf {
 /// The routes of this module: `/_emulator/env` and `/_emulator/ca.pem`.
 pub(crate) fn router() -> Router<Emulator> {
     Router::new()
-        .route(
-            "/_emulator/env",
-            get(env).fallback(crate::routes::wrong_method),
-        )
-        .route(
-            "/_emulator/ca.pem",
-            get(ca_pem).fallback(crate::routes::wrong_method),
-        )
+        .route("/_emulator/env", get(env))
+        .route("/_emulator/ca.pem", get(ca_pem))
 }
 
 fn no_interceptor() -> ApiError {
