@@ -691,12 +691,15 @@ fn loopback_create(sizes: Sizes, persistence: Persistence) -> BenchResult<()> {
     Ok(())
 }
 
-/// Restart time with `BENCH_RESTART_JOBS` (default 100,000) finished jobs in a data directory:
+/// Restart time with `BENCH_RESTART_JOBS` (default 100,000) finished jobs in a data directory
+/// (`BENCH_RESTART_DIR` names one to keep, for profiling a restart afterwards):
 /// the directory is filled through `--import` of a state made in process, then the binary is
 /// started on it (spawn to ready line) 3 times.
 fn restart(sizes: Sizes) -> BenchResult<()> {
     let jobs = env_usize("BENCH_RESTART_JOBS", sizes.memory_jobs);
     let dir = tempfile::tempdir()?;
+    // `BENCH_RESTART_DIR` keeps the data directory (to profile a restart of it afterwards).
+    let kept = env::var_os("BENCH_RESTART_DIR").map(std::path::PathBuf::from);
     let export = dir.path().join("state.json");
     let emulator = Emulator::builder().jobs(JobSpeed::Instant).build();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -716,7 +719,7 @@ fn restart(sizes: Sizes) -> BenchResult<()> {
         BenchResult::Ok(())
     })?;
     std::fs::write(&export, emulator.export_state_json())?;
-    let data = dir.path().join("data");
+    let data = kept.unwrap_or_else(|| dir.path().join("data"));
     let (server, imported) = spawn_server_with(
         "instant",
         &[
