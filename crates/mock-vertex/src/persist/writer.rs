@@ -217,10 +217,14 @@ fn run(
 }
 
 /// Copies the log into the database every [`CHECKPOINT_EVERY`], on its own connection, until
-/// `stop` is dropped.
+/// `stop` is dropped (after the writer stopped); then copies what is left and empties the log
+/// file, so the next start has no log to read.
 fn run_checkpoints(connection: &Connection, stop: &mpsc::Receiver<()>) {
     while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
         checkpoint(connection);
+    }
+    if let Err(e) = db::truncate_log(connection) {
+        tracing::warn!(%e, "final checkpoint of the data directory's log failed");
     }
 }
 
