@@ -39,6 +39,7 @@
 mod batch;
 mod db;
 mod error;
+mod header;
 mod writer;
 
 use std::cell::Cell;

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::DataDirError;
 use super::batch::{self, Batch};
+use super::header::{self, HeaderCheck};
 use crate::admin::StateSnapshot;
 use crate::admin::snapshot::{
     EndpointSnapshot, JobSnapshot, LocationSnapshot, ModelSnapshot, OperationSnapshot,
@@ -105,17 +106,34 @@ pub(super) fn open(
 }
 
 /// Opens an existing database file for reading and writing, in WAL mode with the syncs of
-/// `durability` and no automatic checkpoints (see [`checkpointer`]), and checks that it is
-/// sound. The caller holds the directory's lock.
+/// `durability` and no automatic checkpoints (see [`checkpointer`]), after checking that its
+/// header fits the file (`persist/header`): not a SQLite file, or cut short, it is refused
+/// before anything touches it. The pages themselves are checked as [`load`] reads every row
+/// (SQLite refuses a damaged page it reads), so no integrity check reads the whole file first;
+/// only a file shorter than its header says while its log holds frames (a crash during a
+/// checkpoint) gets SQLite's full check. The caller holds the directory's lock.
 fn connect(path: &Path, durability: Durability) -> Result<Connection, DataDirError> {
+    let log_has_frames = std::fs::metadata(log_path(path)).is_ok_and(|m| m.len() > 0);
+    let check = header::check(path, log_has_frames)
+        .map_err(|e| DataDirError::database(path, e))?
+        .map_err(|e| DataDirError::corrupt(path, e))?;
     let connection = session(path, durability)?;
-    let check: String = connection
-        .query_row("PRAGMA quick_check", [], |row| row.get(0))
-        .map_err(|e| damaged_or_database(path, e))?;
-    if check != "ok" {
-        return Err(DataDirError::corrupt(path, check));
+    if check == HeaderCheck::ShortOfItsLog {
+        let check: String = connection
+            .query_row("PRAGMA quick_check", [], |row| row.get(0))
+            .map_err(|e| damaged_or_database(path, e))?;
+        if check != "ok" {
+            return Err(DataDirError::corrupt(path, check));
+        }
     }
     Ok(connection)
+}
+
+/// The write-ahead log of the database `path`.
+fn log_path(path: &Path) -> std::path::PathBuf {
+    let mut log = path.as_os_str().to_owned();
+    log.push("-wal");
+    log.into()
 }
 
 /// The connection that copies the log into the database (checkpoints), on its own thread, so
