@@ -51,10 +51,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use retune_model::Code;
 
+pub(crate) use db::Stored;
 pub use db::{DATA_FORMAT, Durability};
 pub use error::DataDirError;
 
-use crate::admin::StateSnapshot;
 use crate::admin::snapshot::Sharing;
 use crate::error::ApiError;
 use crate::state::Emulator;
@@ -83,8 +83,8 @@ pub(crate) struct DataDir {
 pub(crate) struct Opened {
     /// The directory, locked, with its writer running.
     pub(crate) dir: DataDir,
-    /// The stored state (`None`: a new directory).
-    pub(crate) state: Option<StateSnapshot>,
+    /// The stored state, restored (`None`: a new directory).
+    pub(crate) state: Option<Stored>,
 }
 
 impl DataDir {
@@ -107,7 +107,7 @@ impl DataDir {
         let checkpointer = db::checkpointer(path, durability)?;
         let mut sharing = Sharing::default();
         if let Some(state) = &state {
-            sharing.know(&state.shared);
+            sharing.know(&state.globals.shared);
         }
         Ok(Opened {
             dir: DataDir {

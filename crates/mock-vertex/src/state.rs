@@ -549,7 +549,8 @@ impl EmulatorBuilder {
         }
         let speed = self.speed;
         let emulator = self.build_with(Some(opened.dir));
-        if let Some(mut state) = opened.state {
+        if let Some(stored) = opened.state {
+            let mut state = stored.globals;
             if state.clock.mode == ClockMode::System.as_str()
                 && state
                     .clock
@@ -563,9 +564,8 @@ impl EmulatorBuilder {
                 path: path.clone(),
                 reason: e.to_string(),
             };
-            let store = crate::admin::snapshot::import(&state).map_err(corrupt)?;
             emulator.restore_clock(&state).map_err(corrupt)?;
-            emulator.adopt_store(store);
+            emulator.adopt_store(stored.store);
         } else {
             emulator.replace_store(Store::new(speed));
         }

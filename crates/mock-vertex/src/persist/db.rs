@@ -11,8 +11,10 @@ use super::batch::{self, Batch};
 use super::header::{self, HeaderCheck};
 use crate::admin::StateSnapshot;
 use crate::admin::snapshot::{
-    EndpointSnapshot, JobSnapshot, LocationSnapshot, ModelSnapshot, OperationSnapshot,
+    EndpointSnapshot, JobSnapshot, LocationSnapshot, ModelSnapshot, OperationSnapshot, Restored,
+    Restoring, SharedSnapshot,
 };
+use crate::store::Store;
 
 /// The format of the database this emulator writes (the `format` row of `meta`).
 pub const DATA_FORMAT: u32 = 2;
@@ -23,6 +25,9 @@ const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 /// The most log frames (pages, 4 KiB each) a completely copied log keeps before its file is
 /// emptied ([`truncate_log`]): about 4 MiB, read in a few milliseconds at a start after a kill.
 const TRUNCATE_ABOVE_FRAMES: i64 = 1024;
+
+/// A log file longer than this at start is copied and emptied before the state is read.
+const TRUNCATE_ABOVE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// How a commit reaches the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,11 +80,12 @@ const SCHEMA: &str = "
 const SCHEMA_2: &str = "CREATE TABLE blobs (key TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;";
 
 /// Opens the database of `dir` for the writer, making it when missing (from a format-0 export
-/// when there is one), and reads the state it holds; commits reach the disk as `durability` says.
+/// when there is one), and restores the state it holds; commits reach the disk as `durability`
+/// says.
 pub(super) fn open(
     dir: &Path,
     durability: Durability,
-) -> Result<(Connection, Option<StateSnapshot>), DataDirError> {
+) -> Result<(Connection, Option<Stored>), DataDirError> {
     let path = dir.join(DB_FILE);
     let exists = path.try_exists().map_err(|e| DataDirError::io(&path, e))?;
     if !exists {
@@ -90,19 +96,36 @@ pub(super) fn open(
     if format < DATA_FORMAT {
         migrate(&mut connection, &path, format)?;
     }
-    let mut state = load(&connection, &path)?;
-    if let Some(loaded) = &state {
-        let canonical = crate::admin::snapshot::canonical(loaded)
-            .map_err(|e| DataDirError::corrupt(&path, e))?;
-        if let Some(canonical) = canonical {
+    if std::fs::metadata(log_path(&path)).is_ok_and(|m| m.len() > TRUNCATE_ABOVE_BYTES) {
+        // A big log left by a kill (of a large import, say): copied and emptied now, so no
+        // later start reads it again.
+        truncate_log(&connection).map_err(|e| damaged_or_database(&path, e))?;
+    }
+    let stored = match restore(&connection, &path)? {
+        Restoration::Empty => None,
+        Restoration::Stored(stored) => Some(stored),
+        Restoration::NamedById => {
             // Records written when names carried project ids: rewritten once, under the
             // project numbers the emulator answers with, so no row keeps an id name.
+            let loaded = load(&connection, &path)?
+                .ok_or_else(|| DataDirError::corrupt(&path, "its globals vanished"))?;
+            let canonical = crate::admin::snapshot::canonical(&loaded)
+                .map_err(|e| DataDirError::corrupt(&path, e))?
+                .unwrap_or(loaded);
             write(&mut connection, &[batch::of_snapshot(&canonical)])
                 .map_err(|e| DataDirError::database(&path, e))?;
-            state = Some(canonical);
+            match restore(&connection, &path)? {
+                Restoration::Stored(stored) => Some(stored),
+                Restoration::Empty | Restoration::NamedById => {
+                    return Err(DataDirError::corrupt(
+                        &path,
+                        "its names cannot be rewritten with project numbers",
+                    ));
+                }
+            }
         }
-    }
-    Ok((connection, state))
+    };
+    Ok((connection, stored))
 }
 
 /// Opens an existing database file for reading and writing, in WAL mode with the syncs of
@@ -342,41 +365,87 @@ fn migrate(connection: &mut Connection, path: &Path, from: u32) -> Result<(), Da
     tx.commit().map_err(fail)
 }
 
-/// The state the database holds (`None`: nothing was ever written).
+/// What a database holds, restored into a store.
+#[derive(Debug)]
+pub(crate) struct Stored {
+    /// The globals (clock, speed, counters, project numbers) and the shared content; no
+    /// locations (their records are in `store`).
+    pub(crate) globals: StateSnapshot,
+    /// Every record, as the store keeps them.
+    pub(crate) store: Store,
+}
+
+/// What [`restore`] found.
+enum Restoration {
+    /// Nothing was ever written.
+    Empty,
+    /// The state, restored.
+    Stored(Stored),
+    /// A location is named with a project id (records written before names carried project
+    /// numbers): the records must be rewritten first.
+    NamedById,
+}
+
+/// The state the database holds, restored into a store: each row is parsed and turned into
+/// its store record in one step, on every core (so no whole-state snapshot is ever built, or
+/// freed), then stored in the order of a snapshot's import.
+fn restore(connection: &Connection, path: &Path) -> Result<Restoration, DataDirError> {
+    let Some(mut globals) = read_globals(connection, path)? else {
+        return Ok(Restoration::Empty);
+    };
+    read_blobs(connection, path, &mut globals.shared)?;
+    let corrupt = |e: crate::admin::SnapshotError| DataDirError::corrupt(path, e);
+    let mut restoring = Restoring::new(&globals).map_err(corrupt)?;
+    let mut named_by_id = false;
+    read_records(connection, path, |chunk| {
+        if chunk.locations.iter().any(|l| !restoring.is_canonical(l)) {
+            named_by_id = true;
+            return Ok(false);
+        }
+        let restored = crate::parallel::map(&chunk.rows, |row| restore_row(path, &restoring, row));
+        for (row, record) in chunk.rows.iter().zip(restored) {
+            restoring.add(chunk.location(row), record?);
+        }
+        Ok(true)
+    })?;
+    if named_by_id {
+        return Ok(Restoration::NamedById);
+    }
+    let store = restoring.finish().map_err(corrupt)?;
+    Ok(Restoration::Stored(Stored { globals, store }))
+}
+
+/// A row of `records` parsed and turned into its store record.
+fn restore_row(
+    path: &Path,
+    restoring: &Restoring<'_>,
+    row: &RawRow,
+) -> Result<Restored, DataDirError> {
+    let name = &row.name;
+    let bad = |e: serde_json::Error| DataDirError::corrupt(path, format!("record {name}: {e}"));
+    let body = &row.body;
+    let restored = match row.kind {
+        Some(Kind::Job) => restoring.job(serde_json::from_str(body).map_err(bad)?),
+        Some(Kind::Model) => restoring.model(&serde_json::from_str(body).map_err(bad)?),
+        Some(Kind::Endpoint) => restoring.endpoint(&serde_json::from_str(body).map_err(bad)?),
+        Some(Kind::Operation) => restoring.operation(serde_json::from_str(body).map_err(bad)?),
+        None => return Err(unknown_kind(path, name)),
+    };
+    restored.map_err(|e| DataDirError::corrupt(path, e))
+}
+
+/// The state the database holds as a snapshot (`None`: nothing was ever written): what
+/// records written with project ids are rewritten from.
 fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, DataDirError> {
-    let read = |e: rusqlite::Error| damaged_or_database(path, e);
-    let meta = |key: &str| meta(connection, path, key);
-    let Some(globals) = meta("globals")? else {
+    let Some(mut snapshot) = read_globals(connection, path)? else {
         return Ok(None);
     };
-    let mut snapshot: StateSnapshot = serde_json::from_str(&globals)
-        .map_err(|e| DataDirError::corrupt(path, format!("globals: {e}")))?;
-    // Read a chunk at a time, each chunk parsed on every core (the JSON is most of a restart's
-    // work); bounded chunks keep only a little of the raw text in memory at once.
     let mut locations: BTreeMap<String, LocationSnapshot> = BTreeMap::new();
-    let mut statement = connection
-        .prepare("SELECT name, location, kind, body FROM records")
-        .map_err(read)?;
-    let mut rows = statement.query([]).map_err(read)?;
-    let mut chunk: Vec<RawRow> = Vec::with_capacity(PARSE_CHUNK);
-    loop {
-        let row = rows.next().map_err(read)?;
-        if let Some(row) = row {
-            chunk.push(RawRow {
-                name: row.get(0).map_err(read)?,
-                location: row.get(1).map_err(read)?,
-                kind: row.get(2).map_err(read)?,
-                body: row.get(3).map_err(read)?,
-            });
-            if chunk.len() < PARSE_CHUNK {
-                continue;
-            }
-        }
-        let done = row.is_none();
-        let parsed = crate::parallel::map(&chunk, |row| parse_row(path, row));
-        for (row, record) in chunk.drain(..).zip(parsed) {
+    read_records(connection, path, |chunk| {
+        let parsed = crate::parallel::map(&chunk.rows, |row| parse_row(path, row));
+        for (row, record) in chunk.rows.iter().zip(parsed) {
             let l = locations
-                .entry(row.location)
+                .entry(chunk.location(row).to_owned())
                 .or_insert_with_key(|location| LocationSnapshot {
                     name: location.clone(),
                     jobs: Vec::new(),
@@ -391,13 +460,161 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
                 Record::Operation(operation) => l.operations.push(operation),
             }
         }
-        if done {
-            break;
-        }
-    }
-    drop(rows);
-    drop(statement);
+        Ok(true)
+    })?;
     snapshot.locations = locations.into_values().collect();
+    read_blobs(connection, path, &mut snapshot.shared)?;
+    Ok(Some(snapshot))
+}
+
+/// The globals the database holds (`None`: nothing was ever written), with no locations.
+fn read_globals(
+    connection: &Connection,
+    path: &Path,
+) -> Result<Option<StateSnapshot>, DataDirError> {
+    let Some(globals) = meta(connection, path, "globals")? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&globals)
+        .map(Some)
+        .map_err(|e| DataDirError::corrupt(path, format!("globals: {e}")))
+}
+
+/// Reads the rows of `records` a chunk at a time, each handed to `each` (which parses it on
+/// every core: the JSON is most of a start's work) until it answers false. This thread reads
+/// the next chunk while another runs `each` on the last one; bounded chunks keep only a little
+/// of the raw text in memory at once.
+fn read_records(
+    connection: &Connection,
+    path: &Path,
+    each: impl FnMut(&Chunk) -> Result<bool, DataDirError> + Send,
+) -> Result<(), DataDirError> {
+    let read = |e: rusqlite::Error| damaged_or_database(path, e);
+    let mut statement = connection
+        .prepare("SELECT name, location, kind, body FROM records")
+        .map_err(read)?;
+    let mut rows = statement.query([]).map_err(read)?;
+    // One chunk being read, one being parsed, and one waiting between them.
+    let (full, chunks) = std::sync::mpsc::sync_channel::<Chunk>(1);
+    let (empty, recycled) = std::sync::mpsc::channel::<Chunk>();
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || {
+            let mut each = each;
+            for chunk in chunks {
+                if !each(&chunk)? {
+                    return Ok(());
+                }
+                // A closed reader means it is done: nothing to hand back to.
+                let _done = empty.send(chunk);
+            }
+            Ok(())
+        });
+        let reading = (|| {
+            let mut chunk = Chunk::default();
+            while let Some(row) = rows.next().map_err(read)? {
+                chunk.push(row).map_err(read)?;
+                if chunk.rows.len() == PARSE_CHUNK {
+                    if full.send(chunk).is_err() {
+                        // The parser stopped (done, or failed: its result says which).
+                        return Ok(());
+                    }
+                    chunk = recycled.try_recv().unwrap_or_default();
+                    chunk.clear();
+                }
+            }
+            if !chunk.rows.is_empty() {
+                let _stopped = full.send(chunk);
+            }
+            Ok(())
+        })();
+        drop(full);
+        let parsed = match parser.join() {
+            Ok(parsed) => parsed,
+            // A panic while parsing is a bug: passed on as it was.
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        reading.and(parsed)
+    })
+}
+
+/// The kind of a record (the `kind` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Job,
+    Model,
+    Endpoint,
+    Operation,
+}
+
+impl Kind {
+    fn parse(kind: &[u8]) -> Option<Kind> {
+        [
+            (batch::JOB, Kind::Job),
+            (batch::MODEL, Kind::Model),
+            (batch::ENDPOINT, Kind::Endpoint),
+            (batch::OPERATION, Kind::Operation),
+        ]
+        .into_iter()
+        .find_map(|(name, k)| (name.as_bytes() == kind).then_some(k))
+    }
+}
+
+/// Rows of `records` as read, each location's name once.
+#[derive(Debug, Default)]
+struct Chunk {
+    /// The locations of the chunk's rows.
+    locations: Vec<String>,
+    rows: Vec<RawRow>,
+}
+
+/// One row of `records`, as read.
+#[derive(Debug)]
+struct RawRow {
+    name: String,
+    /// An index into [`Chunk::locations`].
+    location: usize,
+    /// `None`: a kind this emulator does not know (refused when parsed).
+    kind: Option<Kind>,
+    body: String,
+}
+
+impl Chunk {
+    fn push(&mut self, row: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
+        let location = row.get_ref(1)?.as_str()?;
+        let index = match self.locations.last() {
+            Some(last) if last == location => self.locations.len() - 1,
+            _ => {
+                self.locations.push(location.to_owned());
+                self.locations.len() - 1
+            }
+        };
+        self.rows.push(RawRow {
+            name: row.get(0)?,
+            location: index,
+            kind: Kind::parse(row.get_ref(2)?.as_bytes()?),
+            body: row.get(3)?,
+        });
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        self.locations.clear();
+        self.rows.clear();
+    }
+
+    /// The location of `row`.
+    fn location(&self, row: &RawRow) -> &str {
+        self.locations.get(row.location).map_or("", String::as_str)
+    }
+}
+
+/// Reads the `blobs` table into `shared`.
+fn read_blobs(
+    connection: &Connection,
+    path: &Path,
+    shared: &mut SharedSnapshot,
+) -> Result<(), DataDirError> {
+    let read = |e: rusqlite::Error| damaged_or_database(path, e);
     let mut statement = connection
         .prepare("SELECT key, body FROM blobs")
         .map_err(read)?;
@@ -408,10 +625,10 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
         let bad = |e: serde_json::Error| DataDirError::corrupt(path, format!("blob {key}: {e}"));
         if key.starts_with("stats-") {
             let value = serde_json::from_str(&body).map_err(bad)?;
-            snapshot.shared.stats.insert(key, value);
+            shared.stats.insert(key, value);
         } else if key.starts_with("pairs-") {
             let pairs = serde_json::from_str(&body).map_err(bad)?;
-            snapshot.shared.pairs.insert(key, pairs);
+            shared.pairs.insert(key, pairs);
         } else {
             return Err(DataDirError::corrupt(
                 path,
@@ -419,19 +636,11 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
             ));
         }
     }
-    Ok(Some(snapshot))
+    Ok(())
 }
 
 /// How many rows are read before they are parsed together.
 const PARSE_CHUNK: usize = 16 * 1024;
-
-/// One row of `records`, as read.
-struct RawRow {
-    name: String,
-    location: String,
-    kind: String,
-    body: String,
-}
 
 /// One row of `records`, parsed.
 enum Record {
@@ -445,18 +654,17 @@ fn parse_row(path: &Path, row: &RawRow) -> Result<Record, DataDirError> {
     let name = &row.name;
     let bad = |e: serde_json::Error| DataDirError::corrupt(path, format!("record {name}: {e}"));
     let body = &row.body;
-    Ok(match row.kind.as_str() {
-        batch::JOB => Record::Job(serde_json::from_str(body).map_err(bad)?),
-        batch::MODEL => Record::Model(serde_json::from_str(body).map_err(bad)?),
-        batch::ENDPOINT => Record::Endpoint(serde_json::from_str(body).map_err(bad)?),
-        batch::OPERATION => Record::Operation(serde_json::from_str(body).map_err(bad)?),
-        other => {
-            return Err(DataDirError::corrupt(
-                path,
-                format!("record {name}: unknown kind {other:?}"),
-            ));
-        }
+    Ok(match row.kind {
+        Some(Kind::Job) => Record::Job(serde_json::from_str(body).map_err(bad)?),
+        Some(Kind::Model) => Record::Model(serde_json::from_str(body).map_err(bad)?),
+        Some(Kind::Endpoint) => Record::Endpoint(serde_json::from_str(body).map_err(bad)?),
+        Some(Kind::Operation) => Record::Operation(serde_json::from_str(body).map_err(bad)?),
+        None => return Err(unknown_kind(path, name)),
     })
+}
+
+fn unknown_kind(path: &Path, name: &str) -> DataDirError {
+    DataDirError::corrupt(path, format!("record {name}: unknown kind"))
 }
 
 /// Copies the write-ahead log into the database (a passive checkpoint: it never waits, and

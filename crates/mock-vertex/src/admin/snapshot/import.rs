@@ -2,6 +2,7 @@
 //! store through its methods.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -30,11 +31,13 @@ use crate::store::{
 use super::shared::Resolver;
 use super::*;
 
+/// Decodes a wire message kept as JSON in a snapshot record (taken: records are turned into
+/// store records by value, so nothing is cloned).
 fn from_wire<T: DeserializeOwned + WireMessage>(
     what: &str,
-    value: &Value,
+    value: Value,
 ) -> Result<T, SnapshotError> {
-    wire::decode_value(value.clone()).map_err(|e| SnapshotError::new(what, e))
+    wire::decode_value(value).map_err(|e| SnapshotError::new(what, e))
 }
 
 fn base_model(what: &str, id: &str) -> Result<&'static BaseModel, SnapshotError> {
@@ -80,8 +83,10 @@ fn faults(f: &JobFaultsSnapshot) -> Result<JobFaults, SnapshotError> {
     })
 }
 
-fn job(s: &JobSnapshot, shared: &Resolver<'_>) -> Result<JobRecord, SnapshotError> {
+/// A job of a snapshot, as the store keeps it, with its faults.
+fn job(s: JobSnapshot, shared: &Resolver<'_>) -> Result<Restored, SnapshotError> {
     let name: TuningJobName = parse("job.name", &s.name)?;
+    let faults = s.faults.as_ref().map(faults).transpose()?;
     let continuation = match &s.continuation {
         None => None,
         Some(plan) => Some(Continuation {
@@ -108,11 +113,11 @@ fn job(s: &JobSnapshot, shared: &Resolver<'_>) -> Result<JobRecord, SnapshotErro
         }),
     };
     let t = &s.timeline;
-    let phase = match &s.phase {
+    let phase = match s.phase {
         PhaseSnapshot::Scheduled => Phase::Scheduled,
         PhaseSnapshot::Cancelling { at, progress: p } => Phase::Cancelling {
-            at: parse("phase.at", at)?,
-            progress: progress(p)?,
+            at: parse("phase.at", &at)?,
+            progress: progress(&p)?,
         },
         PhaseSnapshot::Ended {
             state,
@@ -121,11 +126,10 @@ fn job(s: &JobSnapshot, shared: &Resolver<'_>) -> Result<JobRecord, SnapshotErro
             error,
             output,
         } => Phase::Ended {
-            state: proto::<JobState>("phase.state", state)?,
-            at: parse("phase.at", at)?,
-            progress: progress(p)?,
+            state: proto::<JobState>("phase.state", &state)?,
+            at: parse("phase.at", &at)?,
+            progress: progress(&p)?,
             error: error
-                .as_ref()
                 .map(|e| from_wire::<wire::Status>("phase.error", e))
                 .transpose()?,
             output: match output {
@@ -151,8 +155,8 @@ fn job(s: &JobSnapshot, shared: &Resolver<'_>) -> Result<JobRecord, SnapshotErro
             },
         },
     };
-    Ok(JobRecord {
-        request: from_wire::<wire::TuningJob>("job.request", &s.request)?.into(),
+    let record = JobRecord {
+        request: from_wire::<wire::TuningJob>("job.request", s.request)?.into(),
         base_model: base_model("job.baseModel", &s.base_model)?,
         continuation: continuation.map(Box::new),
         created: parse("job.createTime", &s.create_time)?,
@@ -165,12 +169,12 @@ fn job(s: &JobSnapshot, shared: &Resolver<'_>) -> Result<JobRecord, SnapshotErro
             epochs: t.epochs,
         },
         export_last_checkpoint_only: s.export_last_checkpoint_only,
-        data: match &s.data {
+        data: match s.data {
             DataSnapshot::Valid(v) => {
                 let stats: wire::TuningDataStats = from_wire("job.data.valid", v)?;
                 DataOutcome::Valid(Arc::new(stats))
             }
-            DataSnapshot::ValidShared(key) => DataOutcome::Valid(shared.stats(key)?),
+            DataSnapshot::ValidShared(key) => DataOutcome::Valid(shared.stats(&key)?),
             DataSnapshot::Invalid(v) => DataOutcome::Invalid(from_wire("job.data.invalid", v)?),
         },
         training: match &s.training {
@@ -184,7 +188,8 @@ fn job(s: &JobSnapshot, shared: &Resolver<'_>) -> Result<JobRecord, SnapshotErro
             None => None,
         },
         name,
-    })
+    };
+    Ok(Restored::Job(Box::new((record, faults))))
 }
 
 fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, SnapshotError> {
@@ -235,6 +240,7 @@ fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, 
     })
 }
 
+/// A model of a snapshot (and its versions), as the store keeps it.
 fn model(s: &ModelSnapshot, shared: &Resolver<'_>) -> Result<ModelRecord, SnapshotError> {
     let versions = s
         .versions
@@ -265,6 +271,21 @@ fn endpoint(s: &EndpointSnapshot) -> Result<EndpointRecord, SnapshotError> {
         created: parse("endpoint.createTime", &s.create_time)?,
         labels: s.labels.clone(),
         kms_key: optional("endpoint.kmsKey", s.kms_key.as_ref())?,
+    })
+}
+
+/// An operation of a snapshot, as the store keeps it.
+fn operation(s: OperationSnapshot) -> Result<OperationRecord, SnapshotError> {
+    let created = parse("operation.createTime", &s.create_time)?;
+    Ok(OperationRecord {
+        name: parse("operation.name", &s.name)?,
+        created,
+        done_at: optional("operation.doneTime", s.done_time.as_ref())?.unwrap_or(created),
+        rebased: s
+            .rebased
+            .map(|job| from_wire::<wire::TuningJob>("operation.rebased", job))
+            .transpose()?
+            .map(Box::new),
     })
 }
 
@@ -304,76 +325,206 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
     if let Some(canonical) = canonical(snapshot)? {
         return import(&canonical);
     }
-    if snapshot.format != SNAPSHOT_FORMAT {
-        return Err(SnapshotError::new(
-            "format",
-            format!(
-                "{} is not a known format (expected {SNAPSHOT_FORMAT})",
-                snapshot.format
-            ),
-        ));
-    }
-    let speed: JobSpeed = parse("jobsSpeed", &snapshot.jobs_speed)?;
-    let shared = Resolver::new(&snapshot.shared)?;
-    let mut store = Store::new(speed);
-    store.projects_mut().merge(&projects(snapshot)?);
-    let c = &snapshot.counters;
-    store.set_counters(Counters {
-        next_job: c.next_job,
-        next_model: c.next_model,
-        next_endpoint: c.next_endpoint,
-        next_operation: c.next_operation,
-        next_event: c.next_event,
-    });
-    if let Some(f) = &snapshot.next_job_faults {
-        store.fault_next_job(faults(f)?);
-    }
+    let mut restoring = Restoring::new(snapshot)?;
     for location in &snapshot.locations {
-        let name: LocationName = parse("location.name", &location.name)?;
-        store.restore_location(&name);
-        let not_under = |what: String| SnapshotError::new(what, format!("not under {name}"));
         // Turned into store records on every core, then stored in order.
-        let jobs = crate::parallel::map(&location.jobs, |s| job(s, &shared));
-        for (s, record) in location.jobs.iter().zip(jobs) {
-            let record = record?;
-            if record.name.location_name() != &name {
+        let shared = &restoring.shared;
+        let records = LocationRecords {
+            jobs: crate::parallel::map(&location.jobs, |s| job(s.clone(), shared))
+                .into_iter()
+                .collect::<Result<_, _>>()?,
+            models: crate::parallel::map(&location.models, |s| model(s, shared))
+                .into_iter()
+                .map(|m| m.map(Restored::Model))
+                .collect::<Result<_, _>>()?,
+            endpoints: crate::parallel::map(&location.endpoints, endpoint)
+                .into_iter()
+                .map(|e| e.map(Restored::Endpoint))
+                .collect::<Result<_, _>>()?,
+            operations: location
+                .operations
+                .iter()
+                .map(|s| operation(s.clone()).map(Restored::Operation))
+                .collect::<Result<_, _>>()?,
+        };
+        restoring.locations.insert(location.name.clone(), records);
+    }
+    restoring.finish()
+}
+
+/// One record of a snapshot turned into what the store keeps (by the function of its kind,
+/// which both a whole snapshot's import and a data directory's start call).
+#[derive(Debug)]
+pub(crate) enum Restored {
+    /// A job and its faults.
+    Job(Box<(JobRecord, Option<JobFaults>)>),
+    /// A model and its versions.
+    Model(ModelRecord),
+    /// An endpoint.
+    Endpoint(EndpointRecord),
+    /// An operation.
+    Operation(OperationRecord),
+}
+
+/// The records of one location, waiting to be stored: jobs, then models, endpoints and
+/// operations, each in the order read.
+#[derive(Debug, Default)]
+struct LocationRecords {
+    jobs: Vec<Restored>,
+    models: Vec<Restored>,
+    endpoints: Vec<Restored>,
+    operations: Vec<Restored>,
+}
+
+/// A store being restored from a snapshot's globals and shared content and its records, one
+/// at a time: the records are turned into store records anywhere (on every core: `&self`),
+/// then added in any order and stored, location by location, in the order of [`import`].
+#[derive(Debug)]
+pub(crate) struct Restoring<'a> {
+    store: Store,
+    shared: Resolver<'a>,
+    projects: Projects,
+    locations: BTreeMap<String, LocationRecords>,
+}
+
+impl<'a> Restoring<'a> {
+    /// An empty store with the globals of `snapshot` (format, speed, counters, project
+    /// numbers, faults for the next job) and its shared content; its locations are not read.
+    pub(crate) fn new(snapshot: &'a StateSnapshot) -> Result<Restoring<'a>, SnapshotError> {
+        if snapshot.format != SNAPSHOT_FORMAT {
+            return Err(SnapshotError::new(
+                "format",
+                format!(
+                    "{} is not a known format (expected {SNAPSHOT_FORMAT})",
+                    snapshot.format
+                ),
+            ));
+        }
+        let speed: JobSpeed = parse("jobsSpeed", &snapshot.jobs_speed)?;
+        let shared = Resolver::new(&snapshot.shared)?;
+        let projects = projects(snapshot)?;
+        let mut store = Store::new(speed);
+        store.projects_mut().merge(&projects);
+        let c = &snapshot.counters;
+        store.set_counters(Counters {
+            next_job: c.next_job,
+            next_model: c.next_model,
+            next_endpoint: c.next_endpoint,
+            next_operation: c.next_operation,
+            next_event: c.next_event,
+        });
+        if let Some(f) = &snapshot.next_job_faults {
+            store.fault_next_job(faults(f)?);
+        }
+        Ok(Restoring {
+            store,
+            shared,
+            projects,
+            locations: BTreeMap::new(),
+        })
+    }
+
+    /// True when `location` is named with its project number, as the store keys it (else the
+    /// records must be rewritten first: [`canonical`]).
+    pub(crate) fn is_canonical(&self, location: &str) -> bool {
+        matches!(self.projects.canonical(location), Cow::Borrowed(_))
+    }
+
+    /// A job, as the store keeps it.
+    pub(crate) fn job(&self, s: JobSnapshot) -> Result<Restored, SnapshotError> {
+        job(s, &self.shared)
+    }
+
+    /// A model, as the store keeps it.
+    pub(crate) fn model(&self, s: &ModelSnapshot) -> Result<Restored, SnapshotError> {
+        model(s, &self.shared).map(Restored::Model)
+    }
+
+    /// An endpoint, as the store keeps it.
+    pub(crate) fn endpoint(&self, s: &EndpointSnapshot) -> Result<Restored, SnapshotError> {
+        endpoint(s).map(Restored::Endpoint)
+    }
+
+    /// An operation, as the store keeps it.
+    pub(crate) fn operation(&self, s: OperationSnapshot) -> Result<Restored, SnapshotError> {
+        operation(s).map(Restored::Operation)
+    }
+
+    /// Adds a record of `location` (stored by [`finish`](Restoring::finish)).
+    pub(crate) fn add(&mut self, location: &str, record: Restored) {
+        if !self.locations.contains_key(location) {
+            self.locations
+                .insert(location.to_owned(), LocationRecords::default());
+        }
+        if let Some(l) = self.locations.get_mut(location) {
+            match record {
+                Restored::Job(_) => l.jobs.push(record),
+                Restored::Model(_) => l.models.push(record),
+                Restored::Endpoint(_) => l.endpoints.push(record),
+                Restored::Operation(_) => l.operations.push(record),
+            }
+        }
+    }
+
+    /// The store, every record added stored under its location (each checked to be named
+    /// under it).
+    pub(crate) fn finish(self) -> Result<Store, SnapshotError> {
+        let mut store = self.store;
+        for (location, records) in self.locations {
+            let name: LocationName = parse("location.name", &location)?;
+            store.restore_location(&name);
+            let LocationRecords {
+                jobs,
+                models,
+                endpoints,
+                operations,
+            } = records;
+            for record in jobs
+                .into_iter()
+                .chain(models)
+                .chain(endpoints)
+                .chain(operations)
+            {
+                restore(&mut store, &name, record)?;
+            }
+        }
+        Ok(store)
+    }
+}
+
+/// Stores `record`, which must be named under `location`.
+fn restore(
+    store: &mut Store,
+    location: &LocationName,
+    record: Restored,
+) -> Result<(), SnapshotError> {
+    let not_under = |what: String| SnapshotError::new(what, format!("not under {location}"));
+    match record {
+        Restored::Job(job) => {
+            let (record, faults) = *job;
+            if record.name.location_name() != location {
                 return Err(not_under(format!("job {}", record.name)));
             }
-            let faults = s.faults.as_ref().map(faults).transpose()?;
             store.restore_job(record, faults);
         }
-        for record in crate::parallel::map(&location.models, |s| model(s, &shared)) {
-            let record = record?;
-            if record.name().location_name() != &name {
+        Restored::Model(record) => {
+            if record.name().location_name() != location {
                 return Err(not_under(format!("model {}", record.name())));
             }
             store.restore_model(record);
         }
-        for record in crate::parallel::map(&location.endpoints, endpoint) {
-            let record = record?;
-            if record.name.location_name() != &name {
+        Restored::Endpoint(record) => {
+            if record.name.location_name() != location {
                 return Err(not_under(format!("endpoint {}", record.name)));
             }
             store.restore_endpoint(record);
         }
-        for s in &location.operations {
-            let created = parse("operation.createTime", &s.create_time)?;
-            let record = OperationRecord {
-                name: parse("operation.name", &s.name)?,
-                created,
-                done_at: optional("operation.doneTime", s.done_time.as_ref())?.unwrap_or(created),
-                rebased: s
-                    .rebased
-                    .as_ref()
-                    .map(|job| from_wire::<wire::TuningJob>("operation.rebased", job))
-                    .transpose()?
-                    .map(Box::new),
-            };
-            if record.name.location_name() != &name {
+        Restored::Operation(record) => {
+            if record.name.location_name() != location {
                 return Err(not_under(format!("operation {}", record.name)));
             }
             store.restore_operation(record);
         }
     }
-    Ok(store)
+    Ok(())
 }
