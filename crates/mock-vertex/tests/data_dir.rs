@@ -293,6 +293,53 @@ fn truncated_database_is_refused_never_read_as_empty() {
 }
 
 #[test]
+fn database_missing_its_last_page_is_refused_as_truncated() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    dir_with_one_job(&dir);
+    let db = dir.join("state.sqlite3");
+    let _ = std::fs::remove_file(dir.join("state.sqlite3-wal"));
+    let page_size: u64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+    let len = file.metadata().unwrap().len();
+    file.set_len(len - page_size).unwrap();
+    drop(file);
+    assert_one_line_refusal(&dir, &[], "pages its header counts: truncated");
+}
+
+#[test]
+fn database_with_a_damaged_table_page_is_refused_when_read() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    dir_with_one_job(&dir);
+    let db = dir.join("state.sqlite3");
+    let _ = std::fs::remove_file(dir.join("state.sqlite3-wal"));
+    let (page_size, root): (u64, u64) = {
+        let connection = rusqlite::Connection::open(&db).unwrap();
+        let page_size = connection
+            .query_row("PRAGMA page_size", [], |row| row.get(0))
+            .unwrap();
+        let root = connection
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = 'records'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        (page_size, root)
+    };
+    let mut bytes = std::fs::read(&db).unwrap();
+    let start = usize::try_from((root - 1) * page_size).unwrap();
+    let end = start + usize::try_from(page_size).unwrap();
+    bytes[start..end].fill(0xA5);
+    std::fs::write(&db, bytes).unwrap();
+    assert_one_line_refusal(&dir, &[], "damaged");
+}
+
+#[test]
 fn newer_format_is_refused_with_the_versions() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("data");
