@@ -225,8 +225,12 @@ pub enum DataSnapshot {
 }
 
 /// Where a job stands apart from its timeline.
+///
+/// Written as an internally tagged object (`{"phase": "ended", ...}`) and read through
+/// `PhaseFields`: serde reads an internally tagged enum by first copying the whole object
+/// into a buffer of its own, which a start reading a hundred thousand jobs pays for each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "phase")]
+#[serde(rename_all = "camelCase", tag = "phase", try_from = "PhaseFields")]
 #[allow(missing_docs)]
 pub enum PhaseSnapshot {
     Scheduled,
@@ -245,6 +249,57 @@ pub enum PhaseSnapshot {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         output: Option<OutputSnapshot>,
     },
+}
+
+/// Every field a [`PhaseSnapshot`] may have, read in one pass; the phase names which are
+/// required (fields of another phase are ignored, as they always were).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PhaseFields {
+    phase: String,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    at: Option<String>,
+    #[serde(default)]
+    progress: Option<ProgressSnapshot>,
+    #[serde(default)]
+    error: Option<Value>,
+    #[serde(default)]
+    output: Option<OutputSnapshot>,
+}
+
+impl TryFrom<PhaseFields> for PhaseSnapshot {
+    type Error = String;
+
+    fn try_from(f: PhaseFields) -> Result<PhaseSnapshot, String> {
+        let PhaseFields {
+            phase,
+            state,
+            at,
+            progress,
+            error,
+            output,
+        } = f;
+        let missing = |field: &str| format!("missing field `{field}` of phase {phase:?}");
+        match phase.as_str() {
+            "scheduled" => Ok(PhaseSnapshot::Scheduled),
+            "cancelling" => Ok(PhaseSnapshot::Cancelling {
+                at: at.ok_or_else(|| missing("at"))?,
+                progress: progress.ok_or_else(|| missing("progress"))?,
+            }),
+            "ended" => Ok(PhaseSnapshot::Ended {
+                state: state.ok_or_else(|| missing("state"))?,
+                at: at.ok_or_else(|| missing("at"))?,
+                progress: progress.ok_or_else(|| missing("progress"))?,
+                error,
+                output,
+            }),
+            other => Err(format!(
+                "unknown phase {other:?}, expected one of \"scheduled\", \"cancelling\", \"ended\""
+            )),
+        }
+    }
 }
 
 /// A job's progress.
