@@ -19,7 +19,8 @@
 //! the emulator keeps it, and with `--fsync` ([`Durability::PowerLoss`]) also synced to the disk,
 //! so a power loss keeps it too. A second thread copies the log into the database (a
 //! checkpoint, which syncs both) every 100 ms on its own connection, so no request's commit waits
-//! for one. The store tracks which records changed (`store::Changes`); under the store lock they
+//! for one; a copied log over 4 MiB is emptied, and so is the log at shutdown (SQLite reads a
+//! whole log again at a start after a kill). The store tracks which records changed (`store::Changes`); under the store lock they
 //! are serialized into a batch (`persist/batch`) and queued, so the queue order is the order of changes. One writer thread
 //! (`writer`) commits whatever is queued in one transaction (group commit: one append, and with
 //! `--fsync` one fsync, for all the requests of the batch), then publishes the last sequence number committed; the request's
@@ -29,6 +30,10 @@
 //! (`admin::snapshot::Sharing`): a job row names its statistics and training pairs, a version
 //! the pairs it knows, so a data set read by many jobs is stored once. The writer learns a key's
 //! content the first time a row refers to it (a batch carries the new blobs with its rows).
+//!
+//! Start-up checks the database's header against the file (`header`) and reads every row,
+//! turning each into its store record where it is parsed (`admin::snapshot::Restoring`, the
+//! functions of a snapshot's import), on every core.
 //!
 //! Format versions (`db::DATA_FORMAT`): format 0 is a directory holding a JSON state export
 //! `state.json` (what `GET /_emulator/state` wrote before there was a database); it is migrated
