@@ -1,6 +1,7 @@
 //! Projects and locations: `projects/{project}/locations/{location}`, the part every located
 //! name shares.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -187,14 +188,33 @@ impl LocationName {
         &self.parts.location
     }
 
+    /// The location of a resource name being parsed: the one this thread parsed last when it
+    /// is the same (shared, not checked or allocated again: the names of one location come in
+    /// runs, as when a data directory's records are read), else checked and made.
     pub(super) fn from_parts(project: &str, location: &str) -> Result<LocationName, Reason> {
+        let last = LAST_PARSED.with(|last| {
+            last.borrow()
+                .as_ref()
+                .filter(|l| l.project().as_str() == project && l.location().as_str() == location)
+                .cloned()
+        });
+        if let Some(last) = last {
+            return Ok(last);
+        }
         check_project(project)?;
         check_location(location)?;
-        Ok(LocationName::new(
+        let parsed = LocationName::new(
             ProjectId(project.to_owned()),
             LocationId(location.to_owned()),
-        ))
+        );
+        LAST_PARSED.with(|last| *last.borrow_mut() = Some(parsed.clone()));
+        Ok(parsed)
     }
+}
+
+thread_local! {
+    /// The location this thread parsed last (see [`LocationName::from_parts`]).
+    static LAST_PARSED: RefCell<Option<LocationName>> = const { RefCell::new(None) };
 }
 
 impl fmt::Debug for LocationName {
