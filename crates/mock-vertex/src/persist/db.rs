@@ -404,7 +404,9 @@ fn restore(connection: &Connection, path: &Path) -> Result<Restoration, DataDirE
         }
         let restored = crate::parallel::map(&chunk.rows, |row| restore_row(path, &restoring, row));
         for (row, record) in chunk.rows.iter().zip(restored) {
-            restoring.add(chunk.location(row), record?);
+            restoring
+                .add(chunk.location(row), record?)
+                .map_err(|e| DataDirError::corrupt(path, e))?;
         }
         Ok(true)
     })?;
@@ -485,6 +487,27 @@ fn read_globals(
 /// the next chunk while another runs `each` on the last one; bounded chunks keep only a little
 /// of the raw text in memory at once.
 fn read_records(
+    connection: &Connection,
+    path: &Path,
+    each: impl FnMut(&Chunk) -> Result<bool, DataDirError> + Send,
+) -> Result<(), DataDirError> {
+    let read = |e: rusqlite::Error| damaged_or_database(path, e);
+    // Pages read from a mapping of the file, not copied into SQLite's cache one by one; only
+    // for this scan (the directory's lock keeps anyone else from cutting the file meanwhile).
+    connection
+        .execute_batch(&format!("PRAGMA mmap_size = {SCAN_MMAP_SIZE}"))
+        .map_err(read)?;
+    let scanned = scan_records(connection, path, each);
+    connection
+        .execute_batch("PRAGMA mmap_size = 0")
+        .map_err(read)?;
+    scanned
+}
+
+/// The most bytes of the database mapped while every record is read.
+const SCAN_MMAP_SIZE: u64 = 1 << 40;
+
+fn scan_records(
     connection: &Connection,
     path: &Path,
     each: impl FnMut(&Chunk) -> Result<bool, DataDirError> + Send,

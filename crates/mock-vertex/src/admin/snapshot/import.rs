@@ -327,27 +327,24 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
     }
     let mut restoring = Restoring::new(snapshot)?;
     for location in &snapshot.locations {
+        restoring.location(&location.name)?;
         // Turned into store records on every core, then stored in order.
         let shared = &restoring.shared;
-        let records = LocationRecords {
-            jobs: crate::parallel::map(&location.jobs, |s| job(s.clone(), shared))
-                .into_iter()
-                .collect::<Result<_, _>>()?,
-            models: crate::parallel::map(&location.models, |s| model(s, shared))
-                .into_iter()
-                .map(|m| m.map(Restored::Model))
-                .collect::<Result<_, _>>()?,
-            endpoints: crate::parallel::map(&location.endpoints, endpoint)
-                .into_iter()
-                .map(|e| e.map(Restored::Endpoint))
-                .collect::<Result<_, _>>()?,
-            operations: location
-                .operations
-                .iter()
-                .map(|s| operation(s.clone()).map(Restored::Operation))
-                .collect::<Result<_, _>>()?,
-        };
-        restoring.locations.insert(location.name.clone(), records);
+        let jobs = crate::parallel::map(&location.jobs, |s| job(s.clone(), shared));
+        let models = crate::parallel::map(&location.models, |s| model(s, shared));
+        let endpoints = crate::parallel::map(&location.endpoints, endpoint);
+        for record in jobs {
+            restoring.add(&location.name, record?)?;
+        }
+        for record in models {
+            restoring.add(&location.name, Restored::Model(record?))?;
+        }
+        for record in endpoints {
+            restoring.add(&location.name, Restored::Endpoint(record?))?;
+        }
+        for s in &location.operations {
+            restoring.add(&location.name, Restored::Operation(operation(s.clone())?))?;
+        }
     }
     restoring.finish()
 }
@@ -366,25 +363,25 @@ pub(crate) enum Restored {
     Operation(OperationRecord),
 }
 
-/// The records of one location, waiting to be stored: jobs, then models, endpoints and
-/// operations, each in the order read.
-#[derive(Debug, Default)]
-struct LocationRecords {
-    jobs: Vec<Restored>,
-    models: Vec<Restored>,
-    endpoints: Vec<Restored>,
-    operations: Vec<Restored>,
+/// A location being restored: its name, and the records stored once every job and model is
+/// (endpoints and operations, which a snapshot's import stores after them).
+#[derive(Debug)]
+struct LocationRestoring {
+    name: LocationName,
+    endpoints: Vec<EndpointRecord>,
+    operations: Vec<OperationRecord>,
 }
 
 /// A store being restored from a snapshot's globals and shared content and its records, one
 /// at a time: the records are turned into store records anywhere (on every core: `&self`),
-/// then added in any order and stored, location by location, in the order of [`import`].
+/// then added in any order: jobs and models are stored at once, endpoints and operations
+/// after every model ([`finish`](Restoring::finish)).
 #[derive(Debug)]
 pub(crate) struct Restoring<'a> {
     store: Store,
     shared: Resolver<'a>,
     projects: Projects,
-    locations: BTreeMap<String, LocationRecords>,
+    locations: BTreeMap<String, LocationRestoring>,
 }
 
 impl<'a> Restoring<'a> {
@@ -450,81 +447,72 @@ impl<'a> Restoring<'a> {
         operation(s).map(Restored::Operation)
     }
 
-    /// Adds a record of `location` (stored by [`finish`](Restoring::finish)).
-    pub(crate) fn add(&mut self, location: &str, record: Restored) {
+    /// Makes the namespace of `location` (the name a snapshot or a row gives it), even if
+    /// nothing is stored there.
+    pub(crate) fn location(&mut self, location: &str) -> Result<(), SnapshotError> {
         if !self.locations.contains_key(location) {
-            self.locations
-                .insert(location.to_owned(), LocationRecords::default());
+            let name: LocationName = parse("location.name", location)?;
+            self.store.restore_location(&name);
+            self.locations.insert(
+                location.to_owned(),
+                LocationRestoring {
+                    name,
+                    endpoints: Vec::new(),
+                    operations: Vec::new(),
+                },
+            );
         }
-        if let Some(l) = self.locations.get_mut(location) {
-            match record {
-                Restored::Job(_) => l.jobs.push(record),
-                Restored::Model(_) => l.models.push(record),
-                Restored::Endpoint(_) => l.endpoints.push(record),
-                Restored::Operation(_) => l.operations.push(record),
-            }
-        }
+        Ok(())
     }
 
-    /// The store, every record added stored under its location (each checked to be named
-    /// under it).
+    /// Adds a record of `location`, which must be named under it.
+    pub(crate) fn add(&mut self, location: &str, record: Restored) -> Result<(), SnapshotError> {
+        self.location(location)?;
+        let Some(l) = self.locations.get_mut(location) else {
+            return Ok(());
+        };
+        let not_under = |what: String| SnapshotError::new(what, format!("not under {}", l.name));
+        match record {
+            Restored::Job(job) => {
+                let (record, faults) = *job;
+                if record.name.location_name() != &l.name {
+                    return Err(not_under(format!("job {}", record.name)));
+                }
+                self.store.restore_job(record, faults);
+            }
+            Restored::Model(record) => {
+                if record.name().location_name() != &l.name {
+                    return Err(not_under(format!("model {}", record.name())));
+                }
+                self.store.restore_model(record);
+            }
+            Restored::Endpoint(record) => {
+                if record.name.location_name() != &l.name {
+                    return Err(not_under(format!("endpoint {}", record.name)));
+                }
+                l.endpoints.push(record);
+            }
+            Restored::Operation(record) => {
+                if record.name.location_name() != &l.name {
+                    return Err(not_under(format!("operation {}", record.name)));
+                }
+                l.operations.push(record);
+            }
+        }
+        Ok(())
+    }
+
+    /// The store, with the endpoints and operations added stored last.
     pub(crate) fn finish(self) -> Result<Store, SnapshotError> {
         let mut store = self.store;
-        for (location, records) in self.locations {
-            let name: LocationName = parse("location.name", &location)?;
-            store.restore_location(&name);
-            let LocationRecords {
-                jobs,
-                models,
-                endpoints,
-                operations,
-            } = records;
-            for record in jobs
-                .into_iter()
-                .chain(models)
-                .chain(endpoints)
-                .chain(operations)
-            {
-                restore(&mut store, &name, record)?;
+        for l in self.locations.into_values() {
+            for record in l.endpoints {
+                store.restore_endpoint(record);
+            }
+            for record in l.operations {
+                store.restore_operation(record);
             }
         }
         Ok(store)
     }
-}
-
-/// Stores `record`, which must be named under `location`.
-fn restore(
-    store: &mut Store,
-    location: &LocationName,
-    record: Restored,
-) -> Result<(), SnapshotError> {
-    let not_under = |what: String| SnapshotError::new(what, format!("not under {location}"));
-    match record {
-        Restored::Job(job) => {
-            let (record, faults) = *job;
-            if record.name.location_name() != location {
-                return Err(not_under(format!("job {}", record.name)));
-            }
-            store.restore_job(record, faults);
-        }
-        Restored::Model(record) => {
-            if record.name().location_name() != location {
-                return Err(not_under(format!("model {}", record.name())));
-            }
-            store.restore_model(record);
-        }
-        Restored::Endpoint(record) => {
-            if record.name.location_name() != location {
-                return Err(not_under(format!("endpoint {}", record.name)));
-            }
-            store.restore_endpoint(record);
-        }
-        Restored::Operation(record) => {
-            if record.name.location_name() != location {
-                return Err(not_under(format!("operation {}", record.name)));
-            }
-            store.restore_operation(record);
-        }
-    }
-    Ok(())
 }
