@@ -99,9 +99,8 @@ impl fmt::Display for EndpointName {
 impl FromStr for EndpointName {
     type Err = NameError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let r = match parts.as_slice() {
-            ["projects", p, "locations", l, "endpoints", e] => LocationName::from_parts(p, l)
+        let r = match super::segments(s) {
+            Some(["projects", p, "locations", l, "endpoints", e]) => LocationName::from_parts(p, l)
                 .and_then(|location| {
                     check_endpoint_id(e)?;
                     Ok(EndpointName::new(location, EndpointId((*e).into())))

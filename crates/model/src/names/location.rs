@@ -240,9 +240,8 @@ impl fmt::Display for LocationName {
 impl FromStr for LocationName {
     type Err = NameError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let r = match parts.as_slice() {
-            ["projects", p, "locations", l] => LocationName::from_parts(p, l),
+        let r = match super::segments(s) {
+            Some(["projects", p, "locations", l]) => LocationName::from_parts(p, l),
             _ => Err("expected projects/{project}/locations/{location}".to_owned()),
         };
         wrap(s, NameKind::LocationName, r)

@@ -126,6 +126,17 @@ fn wrap<T>(input: &str, kind: NameKind, r: Result<T, Reason>) -> Result<T, NameE
 }
 
 /// Parses a decimal number with no sign, no leading zeros (except `0` itself) and no overflow.
+/// The `/`-separated segments of `s` when there are exactly `N` (read without allocating:
+/// names are parsed by the hundred thousand when a data directory is read).
+fn segments<const N: usize>(s: &str) -> Option<[&str; N]> {
+    let mut parts = s.split('/');
+    let mut out = [""; N];
+    for slot in &mut out {
+        *slot = parts.next()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
 fn parse_decimal(s: &str, what: &str) -> Result<u64, Reason> {
     if s.is_empty() {
         return Err(format!("{what} is empty"));

@@ -160,9 +160,8 @@ pub(super) const MODEL_SHAPE: &str =
 impl FromStr for ModelName {
     type Err = NameError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let r = match parts.as_slice() {
-            ["projects", p, "locations", l, "models", m] => ModelName::from_parts(p, l, m),
+        let r = match super::segments(s) {
+            Some(["projects", p, "locations", l, "models", m]) => ModelName::from_parts(p, l, m),
             _ => Err(MODEL_SHAPE.to_owned()),
         };
         wrap(s, NameKind::ModelName, r)
@@ -250,14 +249,17 @@ impl fmt::Display for ModelRef {
 }
 
 fn parse_model_ref(s: &str) -> Result<ModelRef, Reason> {
-    let decoded = s.replace("%40", "@");
+    let decoded = if s.contains("%40") {
+        std::borrow::Cow::Owned(s.replace("%40", "@"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
     let (name, selector) = match decoded.split_once('@') {
         Some((name, selector)) => (name, Some(selector)),
-        None => (decoded.as_str(), None),
+        None => (decoded.as_ref(), None),
     };
-    let parts: Vec<&str> = name.split('/').collect();
-    let name = match parts.as_slice() {
-        ["projects", p, "locations", l, "models", m] => ModelName::from_parts(p, l, m)?,
+    let name = match super::segments(name) {
+        Some(["projects", p, "locations", l, "models", m]) => ModelName::from_parts(p, l, m)?,
         _ => return Err(format!("{MODEL_SHAPE}[@{{version}}]")),
     };
     let selector = match selector {

@@ -71,9 +71,10 @@ impl fmt::Display for TuningJobName {
 impl FromStr for TuningJobName {
     type Err = NameError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let r = match parts.as_slice() {
-            ["projects", p, "locations", l, "tuningJobs", t] => TuningJobName::from_parts(p, l, t),
+        let r = match super::segments(s) {
+            Some(["projects", p, "locations", l, "tuningJobs", t]) => {
+                TuningJobName::from_parts(p, l, t)
+            }
             _ => Err(
                 "expected projects/{project}/locations/{location}/tuningJobs/{tuning_job}"
                     .to_owned(),
