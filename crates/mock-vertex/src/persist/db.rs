@@ -103,7 +103,7 @@ pub(super) fn open(
     }
     let stored = match restore(&connection, &path)? {
         Restoration::Empty => None,
-        Restoration::Stored(stored) => Some(stored),
+        Restoration::Stored(stored) => Some(*stored),
         Restoration::NamedById => {
             // Records written when names carried project ids: rewritten once, under the
             // project numbers the emulator answers with, so no row keeps an id name.
@@ -115,7 +115,7 @@ pub(super) fn open(
             write(&mut connection, &[batch::of_snapshot(&canonical)])
                 .map_err(|e| DataDirError::database(&path, e))?;
             match restore(&connection, &path)? {
-                Restoration::Stored(stored) => Some(stored),
+                Restoration::Stored(stored) => Some(*stored),
                 Restoration::Empty | Restoration::NamedById => {
                     return Err(DataDirError::corrupt(
                         &path,
@@ -380,7 +380,7 @@ enum Restoration {
     /// Nothing was ever written.
     Empty,
     /// The state, restored.
-    Stored(Stored),
+    Stored(Box<Stored>),
     /// A location is named with a project id (records written before names carried project
     /// numbers): the records must be rewritten first.
     NamedById,
@@ -414,7 +414,7 @@ fn restore(connection: &Connection, path: &Path) -> Result<Restoration, DataDirE
         return Ok(Restoration::NamedById);
     }
     let store = restoring.finish().map_err(corrupt)?;
-    Ok(Restoration::Stored(Stored { globals, store }))
+    Ok(Restoration::Stored(Box::new(Stored { globals, store })))
 }
 
 /// A row of `records` parsed and turned into its store record.

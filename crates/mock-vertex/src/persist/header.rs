@@ -97,7 +97,7 @@ fn judge(header: &[u8], len: u64, log_has_frames: bool) -> Result<HeaderCheck, H
         return Err(HeaderError::PageSize(page_size));
     }
     let page_size = u64::from(page_size);
-    if len % page_size != 0 {
+    if !len.is_multiple_of(page_size) {
         return Err(HeaderError::PartialPage { len, page_size });
     }
     let counted = u64::from(be32(28));
