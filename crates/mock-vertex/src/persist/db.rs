@@ -402,7 +402,8 @@ fn restore(connection: &Connection, path: &Path) -> Result<Restoration, DataDirE
             named_by_id = true;
             return Ok(false);
         }
-        let restored = crate::parallel::map(&chunk.rows, |row| restore_row(path, &restoring, row));
+        let restored =
+            crate::parallel::map(&chunk.rows, |row| restore_row(path, &restoring, chunk, row));
         for (row, record) in chunk.rows.iter().zip(restored) {
             restoring
                 .add(chunk.location(row), record?)
@@ -421,11 +422,12 @@ fn restore(connection: &Connection, path: &Path) -> Result<Restoration, DataDirE
 fn restore_row(
     path: &Path,
     restoring: &Restoring<'_>,
+    chunk: &Chunk,
     row: &RawRow,
 ) -> Result<Restored, DataDirError> {
-    let name = &row.name;
+    let name = chunk.name(row);
     let bad = |e: serde_json::Error| DataDirError::corrupt(path, format!("record {name}: {e}"));
-    let body = &row.body;
+    let body = chunk.body(row);
     let restored = match row.kind {
         Some(Kind::Job) => restoring.job(serde_json::from_str(body).map_err(bad)?),
         Some(Kind::Model) => restoring.model(&serde_json::from_str(body).map_err(bad)?),
@@ -444,7 +446,7 @@ fn load(connection: &Connection, path: &Path) -> Result<Option<StateSnapshot>, D
     };
     let mut locations: BTreeMap<String, LocationSnapshot> = BTreeMap::new();
     read_records(connection, path, |chunk| {
-        let parsed = crate::parallel::map(&chunk.rows, |row| parse_row(path, row));
+        let parsed = crate::parallel::map(&chunk.rows, |row| parse_row(path, chunk, row));
         for (row, record) in chunk.rows.iter().zip(parsed) {
             let l = locations
                 .entry(chunk.location(row).to_owned())
@@ -582,23 +584,28 @@ impl Kind {
     }
 }
 
-/// Rows of `records` as read, each location's name once.
+/// Rows of `records` as read: their text in one buffer (reused from chunk to chunk, so reading
+/// a row allocates nothing), each location's name once.
 #[derive(Debug, Default)]
 struct Chunk {
     /// The locations of the chunk's rows.
     locations: Vec<String>,
+    /// The names and bodies of the rows, one after the other.
+    text: String,
     rows: Vec<RawRow>,
 }
 
 /// One row of `records`, as read.
 #[derive(Debug)]
 struct RawRow {
-    name: String,
+    /// Where its name is in [`Chunk::text`].
+    name: std::ops::Range<usize>,
     /// An index into [`Chunk::locations`].
     location: usize,
     /// `None`: a kind this emulator does not know (refused when parsed).
     kind: Option<Kind>,
-    body: String,
+    /// Where its body is in [`Chunk::text`].
+    body: std::ops::Range<usize>,
 }
 
 impl Chunk {
@@ -611,23 +618,41 @@ impl Chunk {
                 self.locations.len() - 1
             }
         };
+        let mut append = |text: &str| {
+            let start = self.text.len();
+            self.text.push_str(text);
+            start..self.text.len()
+        };
+        let name = append(row.get_ref(0)?.as_str()?);
+        let body = append(row.get_ref(3)?.as_str()?);
         self.rows.push(RawRow {
-            name: row.get(0)?,
+            name,
             location: index,
             kind: Kind::parse(row.get_ref(2)?.as_bytes()?),
-            body: row.get(3)?,
+            body,
         });
         Ok(())
     }
 
     fn clear(&mut self) {
         self.locations.clear();
+        self.text.clear();
         self.rows.clear();
     }
 
     /// The location of `row`.
     fn location(&self, row: &RawRow) -> &str {
         self.locations.get(row.location).map_or("", String::as_str)
+    }
+
+    /// The name of `row`.
+    fn name(&self, row: &RawRow) -> &str {
+        self.text.get(row.name.clone()).unwrap_or_default()
+    }
+
+    /// The body of `row`.
+    fn body(&self, row: &RawRow) -> &str {
+        self.text.get(row.body.clone()).unwrap_or_default()
     }
 }
 
@@ -673,10 +698,10 @@ enum Record {
     Operation(OperationSnapshot),
 }
 
-fn parse_row(path: &Path, row: &RawRow) -> Result<Record, DataDirError> {
-    let name = &row.name;
+fn parse_row(path: &Path, chunk: &Chunk, row: &RawRow) -> Result<Record, DataDirError> {
+    let name = chunk.name(row);
     let bad = |e: serde_json::Error| DataDirError::corrupt(path, format!("record {name}: {e}"));
-    let body = &row.body;
+    let body = chunk.body(row);
     Ok(match row.kind {
         Some(Kind::Job) => Record::Job(serde_json::from_str(body).map_err(bad)?),
         Some(Kind::Model) => Record::Model(serde_json::from_str(body).map_err(bad)?),
