@@ -717,14 +717,20 @@ fn unknown_kind(path: &Path, name: &str) -> DataDirError {
 
 /// Copies the write-ahead log into the database (a passive checkpoint: it never waits, and
 /// copies what no transaction is writing, so the next commit after a complete copy starts the
-/// log afresh). When it copied the whole log and the log holds more than
-/// [`TRUNCATE_ABOVE_FRAMES`], the log file is also emptied ([`truncate_log`]).
-pub(super) fn checkpoint(connection: &Connection) -> rusqlite::Result<()> {
+/// log afresh): whether it copied the whole log, and how many frames the log holds.
+pub(super) fn copy_log(connection: &Connection) -> rusqlite::Result<(bool, i64)> {
     let (busy, frames, copied): (i64, i64, i64) =
         connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?;
-    if busy == 0 && frames > TRUNCATE_ABOVE_FRAMES && copied == frames {
+    Ok((busy == 0 && copied == frames, frames))
+}
+
+/// The checkpointer's round: [`copy_log`], and when that copied the whole log and the log
+/// holds more than [`TRUNCATE_ABOVE_FRAMES`], [`truncate_log`].
+pub(super) fn checkpoint(connection: &Connection) -> rusqlite::Result<()> {
+    let (complete, frames) = copy_log(connection)?;
+    if complete && frames > TRUNCATE_ABOVE_FRAMES {
         truncate_log(connection)?;
     }
     Ok(())

@@ -209,8 +209,10 @@ fn run(
         }
         logged = logged.saturating_add(group.iter().map(Batch::size).sum());
         if logged >= LOG_BOUND {
-            // After this group's replies are released: the next commit can start the log afresh.
-            checkpoint(&connection);
+            // After this group's replies are released: the next commit can start the log
+            // afresh. Only a copy: emptying the file is the checkpointer's, so that the writer
+            // never waits for the checkpointer's copy to end.
+            warn_on_failure(db::copy_log(&connection).map(|_| ()));
             logged = 0;
         }
     }
@@ -221,17 +223,15 @@ fn run(
 /// file, so the next start has no log to read.
 fn run_checkpoints(connection: &Connection, stop: &mpsc::Receiver<()>) {
     while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-        checkpoint(connection);
+        warn_on_failure(db::checkpoint(connection));
     }
-    if let Err(e) = db::truncate_log(connection) {
-        tracing::warn!(%e, "final checkpoint of the data directory's log failed");
-    }
+    warn_on_failure(db::truncate_log(connection));
 }
 
-fn checkpoint(connection: &Connection) {
+fn warn_on_failure(checkpoint: rusqlite::Result<()>) {
     // A failed checkpoint loses nothing (the log still holds every commit) and is tried again;
     // a disk that fails for good fails the next commit.
-    if let Err(e) = db::checkpoint(connection) {
+    if let Err(e) = checkpoint {
         tracing::warn!(%e, "checkpoint of the data directory's log failed");
     }
 }
