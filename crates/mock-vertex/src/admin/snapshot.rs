@@ -21,7 +21,7 @@ mod shared;
 pub(crate) use export::{
     endpoint_snapshot, export, globals, job_snapshot, model_snapshot, operation_snapshot,
 };
-pub(crate) use import::{Restored, Restoring, canonical, import};
+pub(crate) use import::{Restored, Restorer, canonical, import, restoring};
 pub(crate) use shared::{Sharing, stats_key};
 
 use std::collections::BTreeMap;

@@ -12,7 +12,7 @@ use super::header::{self, HeaderCheck};
 use crate::admin::StateSnapshot;
 use crate::admin::snapshot::{
     EndpointSnapshot, JobSnapshot, LocationSnapshot, ModelSnapshot, OperationSnapshot, Restored,
-    Restoring, SharedSnapshot,
+    Restorer, SharedSnapshot,
 };
 use crate::store::Store;
 
@@ -395,21 +395,40 @@ fn restore(connection: &Connection, path: &Path) -> Result<Restoration, DataDirE
     };
     read_blobs(connection, path, &mut globals.shared)?;
     let corrupt = |e: crate::admin::SnapshotError| DataDirError::corrupt(path, e);
-    let mut restoring = Restoring::new(&globals).map_err(corrupt)?;
+    let (restorer, restoring) = crate::admin::snapshot::restoring(&globals).map_err(corrupt)?;
     let mut named_by_id = false;
-    read_records(connection, path, |chunk| {
-        if chunk.locations.iter().any(|l| !restoring.is_canonical(l)) {
-            named_by_id = true;
-            return Ok(false);
-        }
-        let restored =
-            crate::parallel::map(&chunk.rows, |row| restore_row(path, &restoring, chunk, row));
-        for (row, record) in chunk.rows.iter().zip(restored) {
-            restoring
-                .add(chunk.location(row), record?)
-                .map_err(|e| DataDirError::corrupt(path, e))?;
-        }
-        Ok(true)
+    // Three stages, so that none waits for another: this thread reads rows, the threads of
+    // `read_records` parse them (on every core), and `storer` stores what they made.
+    let restoring = std::thread::scope(|scope| {
+        let (parsed, to_store) = std::sync::mpsc::sync_channel::<Parsed>(1);
+        let storer = scope.spawn(move || {
+            let mut restoring = restoring;
+            for (locations, records) in to_store {
+                for (location, record) in records {
+                    let location = locations.get(location).map_or("", String::as_str);
+                    restoring.add(location, record?).map_err(corrupt)?;
+                }
+            }
+            Ok::<_, DataDirError>(restoring)
+        });
+        let read = read_records(connection, path, |chunk| {
+            if chunk.locations.iter().any(|l| !restorer.is_canonical(l)) {
+                named_by_id = true;
+                return Ok(false);
+            }
+            let records = crate::parallel::map(&chunk.rows, |row| {
+                (row.location, restore_row(path, &restorer, chunk, row))
+            });
+            // A closed storer failed: its result says why.
+            Ok(parsed.send((chunk.locations.clone(), records)).is_ok())
+        });
+        drop(parsed);
+        let stored = match storer.join() {
+            Ok(stored) => stored,
+            // A panic while storing is a bug: passed on as it was.
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        read.and(stored)
     })?;
     if named_by_id {
         return Ok(Restoration::NamedById);
@@ -418,10 +437,14 @@ fn restore(connection: &Connection, path: &Path) -> Result<Restoration, DataDirE
     Ok(Restoration::Stored(Box::new(Stored { globals, store })))
 }
 
+/// A parsed chunk of rows: their locations, and each row's record with the index of its
+/// location.
+type Parsed = (Vec<String>, Vec<(usize, Result<Restored, DataDirError>)>);
+
 /// A row of `records` parsed and turned into its store record.
 fn restore_row(
     path: &Path,
-    restoring: &Restoring<'_>,
+    restoring: &Restorer<'_>,
     chunk: &Chunk,
     row: &RawRow,
 ) -> Result<Restored, DataDirError> {

@@ -325,11 +325,11 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
     if let Some(canonical) = canonical(snapshot)? {
         return import(&canonical);
     }
-    let mut restoring = Restoring::new(snapshot)?;
+    let (restorer, mut restoring) = restoring(snapshot)?;
     for location in &snapshot.locations {
         restoring.location(&location.name)?;
         // Turned into store records on every core, then stored in order.
-        let shared = &restoring.shared;
+        let shared = &restorer.shared;
         let jobs = crate::parallel::map(&location.jobs, |s| job(s.clone(), shared));
         let models = crate::parallel::map(&location.models, |s| model(s, shared));
         let endpoints = crate::parallel::map(&location.endpoints, endpoint);
@@ -372,55 +372,64 @@ struct LocationRestoring {
     operations: Vec<OperationRecord>,
 }
 
-/// A store being restored from a snapshot's globals and shared content and its records, one
-/// at a time: the records are turned into store records anywhere (on every core: `&self`),
-/// then added in any order: jobs and models are stored at once, endpoints and operations
-/// after every model ([`finish`](Restoring::finish)).
+/// Turns the records of a snapshot into store records, anywhere (on every core: `&self`),
+/// resolving their shared content; [`Restoring`] stores them.
 #[derive(Debug)]
-pub(crate) struct Restoring<'a> {
-    store: Store,
+pub(crate) struct Restorer<'a> {
     shared: Resolver<'a>,
     projects: Projects,
+}
+
+/// A store being restored from a snapshot's globals and its records, added one at a time in
+/// any order: jobs and models are stored at once, endpoints and operations after every model
+/// ([`finish`](Restoring::finish)).
+#[derive(Debug)]
+pub(crate) struct Restoring {
+    store: Store,
     locations: BTreeMap<String, LocationRestoring>,
 }
 
-impl<'a> Restoring<'a> {
-    /// An empty store with the globals of `snapshot` (format, speed, counters, project
-    /// numbers, faults for the next job) and its shared content; its locations are not read.
-    pub(crate) fn new(snapshot: &'a StateSnapshot) -> Result<Restoring<'a>, SnapshotError> {
-        if snapshot.format != SNAPSHOT_FORMAT {
-            return Err(SnapshotError::new(
-                "format",
-                format!(
-                    "{} is not a known format (expected {SNAPSHOT_FORMAT})",
-                    snapshot.format
-                ),
-            ));
-        }
-        let speed: JobSpeed = parse("jobsSpeed", &snapshot.jobs_speed)?;
-        let shared = Resolver::new(&snapshot.shared)?;
-        let projects = projects(snapshot)?;
-        let mut store = Store::new(speed);
-        store.projects_mut().merge(&projects);
-        let c = &snapshot.counters;
-        store.set_counters(Counters {
-            next_job: c.next_job,
-            next_model: c.next_model,
-            next_endpoint: c.next_endpoint,
-            next_operation: c.next_operation,
-            next_event: c.next_event,
-        });
-        if let Some(f) = &snapshot.next_job_faults {
-            store.fault_next_job(faults(f)?);
-        }
-        Ok(Restoring {
-            store,
-            shared,
-            projects,
-            locations: BTreeMap::new(),
-        })
+/// An empty store with the globals of `snapshot` (format, speed, counters, project numbers,
+/// faults for the next job), and what turns its records into store records with its shared
+/// content; its locations are not read.
+pub(crate) fn restoring(
+    snapshot: &StateSnapshot,
+) -> Result<(Restorer<'_>, Restoring), SnapshotError> {
+    if snapshot.format != SNAPSHOT_FORMAT {
+        return Err(SnapshotError::new(
+            "format",
+            format!(
+                "{} is not a known format (expected {SNAPSHOT_FORMAT})",
+                snapshot.format
+            ),
+        ));
     }
+    let speed: JobSpeed = parse("jobsSpeed", &snapshot.jobs_speed)?;
+    let shared = Resolver::new(&snapshot.shared)?;
+    let projects = projects(snapshot)?;
+    let mut store = Store::new(speed);
+    store.projects_mut().merge(&projects);
+    let c = &snapshot.counters;
+    store.set_counters(Counters {
+        next_job: c.next_job,
+        next_model: c.next_model,
+        next_endpoint: c.next_endpoint,
+        next_operation: c.next_operation,
+        next_event: c.next_event,
+    });
+    if let Some(f) = &snapshot.next_job_faults {
+        store.fault_next_job(faults(f)?);
+    }
+    Ok((
+        Restorer { shared, projects },
+        Restoring {
+            store,
+            locations: BTreeMap::new(),
+        },
+    ))
+}
 
+impl Restorer<'_> {
     /// True when `location` is named with its project number, as the store keys it (else the
     /// records must be rewritten first: [`canonical`]).
     pub(crate) fn is_canonical(&self, location: &str) -> bool {
@@ -446,7 +455,9 @@ impl<'a> Restoring<'a> {
     pub(crate) fn operation(&self, s: OperationSnapshot) -> Result<Restored, SnapshotError> {
         operation(s).map(Restored::Operation)
     }
+}
 
+impl Restoring {
     /// Makes the namespace of `location` (the name a snapshot or a row gives it), even if
     /// nothing is stored there.
     pub(crate) fn location(&mut self, location: &str) -> Result<(), SnapshotError> {
