@@ -32,8 +32,8 @@
 //! content the first time a row refers to it (a batch carries the new blobs with its rows).
 //!
 //! Start-up checks the database's header against the file (`header`) and reads every row,
-//! turning each into its store record where it is parsed (`admin::snapshot::Restoring`, the
-//! functions of a snapshot's import), on every core.
+//! turning each into its store record where it is parsed (`admin::snapshot::Restorer`, the
+//! functions of a snapshot's import): one thread reads, every core parses, one thread stores.
 //!
 //! Format versions (`db::DATA_FORMAT`): format 0 is a directory holding a JSON state export
 //! `state.json` (what `GET /_emulator/state` wrote before there was a database); it is migrated
