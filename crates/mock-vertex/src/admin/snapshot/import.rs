@@ -2,6 +2,7 @@
 //! store through its methods.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -9,7 +10,6 @@ use std::time::Duration;
 
 use retune_model::Code;
 use retune_model::base_model::BaseModel;
-use retune_model::checkpoints::ScheduledCheckpoint;
 use retune_model::continuous::{ContinuousTuningPlan, TuningOutcome, TuningProvenance};
 use retune_model::job_state::{JobProgress, JobState, JobTimeline, TuningJobState};
 use retune_model::names::{LocationName, ProjectNumbering, TuningJobName};
@@ -23,7 +23,7 @@ use crate::projects::Projects;
 use crate::state::JobSpeed;
 use crate::store::{
     CheckpointRecord, Counters, EndpointDisplayName, EndpointRecord, EpochFailure, JobFaults,
-    ModelRecord, OperationRecord, Store, VersionRecord,
+    ModelRecord, OperationRecord, Store, VersionLabels, VersionRecord,
 };
 
 // The snapshot shapes and their parsing helpers.
@@ -135,17 +135,9 @@ fn job(s: &JobSnapshot, shared: &Resolver<'_>) -> Result<JobRecord, SnapshotErro
                     checkpoints: o
                         .checkpoints
                         .iter()
-                        .map(|c| {
-                            Ok((
-                                ScheduledCheckpoint {
-                                    id: parse("output.checkpoints.id", &c.id)?,
-                                    epoch: c.epoch,
-                                    step: c.step,
-                                },
-                                parse("output.checkpoints.endpoint", &c.endpoint)?,
-                            ))
-                        })
-                        .collect::<Result<_, SnapshotError>>()?,
+                        .map(|c| checkpoint(c, "output.checkpoints"))
+                        .collect::<Result<Vec<_>, SnapshotError>>()?
+                        .into(),
                     list_checkpoints: o.list_checkpoints,
                 })),
             },
@@ -187,8 +179,17 @@ fn job(s: &JobSnapshot, shared: &Resolver<'_>) -> Result<JobRecord, SnapshotErro
     })
 }
 
+fn checkpoint(c: &CheckpointSnapshot, what: &str) -> Result<CheckpointRecord, SnapshotError> {
+    Ok(CheckpointRecord {
+        id: parse(&format!("{what}.id"), &c.id)?,
+        epoch: c.epoch,
+        step: c.step,
+        endpoint: parse(&format!("{what}.endpoint"), &c.endpoint)?,
+    })
+}
+
 fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, SnapshotError> {
-    Ok(VersionRecord {
+    let mut record = VersionRecord {
         id: parse("version.id", &s.id)?,
         aliases: s
             .aliases
@@ -196,21 +197,15 @@ fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, 
             .map(|a| parse("version.aliases", a))
             .collect::<Result<_, _>>()?,
         description: s.description.clone(),
-        labels: s.labels.clone(),
+        labels: VersionLabels::Set(BTreeMap::new()),
         created: parse("version.createTime", &s.create_time)?,
         updated: parse("version.updateTime", &s.update_time)?,
         checkpoints: s
             .checkpoints
             .iter()
-            .map(|c| {
-                Ok(CheckpointRecord {
-                    id: parse("checkpoint.id", &c.id)?,
-                    epoch: c.epoch,
-                    step: c.step,
-                    endpoint: parse("checkpoint.endpoint", &c.endpoint)?,
-                })
-            })
-            .collect::<Result<_, SnapshotError>>()?,
+            .map(|c| checkpoint(c, "checkpoint"))
+            .collect::<Result<Vec<_>, SnapshotError>>()?
+            .into(),
         default_checkpoint: optional("version.defaultCheckpoint", s.default_checkpoint.as_ref())?,
         provenance: match &s.provenance {
             None => None,
@@ -232,7 +227,9 @@ fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, 
             None => Arc::default(),
         },
         kms_key: optional("version.kmsKey", s.kms_key.as_ref())?,
-    })
+    };
+    record.set_labels(s.labels.clone());
+    Ok(record)
 }
 
 fn model(s: &ModelSnapshot, shared: &Resolver<'_>) -> Result<ModelRecord, SnapshotError> {
@@ -356,6 +353,7 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
             }
             store.restore_endpoint(record);
         }
+        store.settle_location(&name);
         for s in &location.operations {
             let created = parse("operation.createTime", &s.create_time)?;
             let record = OperationRecord {
