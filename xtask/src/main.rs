@@ -107,6 +107,14 @@ fn run(args: Vec<String>) -> Result<()> {
 fn test(extra: &[String]) -> Result<()> {
     python_env()?;
     node_env()?;
+    // The consumer crate (tests/consumer) builds offline in its test, from its own lock, which
+    // may pin crates the workspace does not use: fetched here, where the registry is reachable.
+    cargo(&[
+        "fetch",
+        "--locked",
+        "--manifest-path",
+        "tests/consumer/Cargo.toml",
+    ])?;
     let mut args: Vec<&str> = if has_nextest() {
         vec!["nextest", "run", "--workspace", "--no-fail-fast"]
     } else {

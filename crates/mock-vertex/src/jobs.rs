@@ -14,16 +14,16 @@ use std::time::Duration;
 use retune_model::Timestamp;
 use retune_model::answer::TrainingPair;
 use retune_model::base_model::BaseModel;
-use retune_model::checkpoints::ScheduledCheckpoint;
 use retune_model::continuous::{ContinuousTuningPlan, TuningMethod};
 use retune_model::job_state::{JobProgress, JobState, JobTimeline, TuningJobState, progress_at};
-use retune_model::names::{EndpointName, KmsKeyName, ModelRef, TuningJobName};
+use retune_model::names::{KmsKeyName, ModelRef, TuningJobName};
 use retune_model::request::{
     CheckpointEvaluation, check_evaluation_config, evaluate_checkpoint, evaluation_config_of,
 };
 use retune_model::wire;
 
 use crate::routes::ApiVersion;
+use crate::store::CheckpointRecord;
 
 /// Where a job's data stand: read and valid (with statistics), or the reason the job will fail
 /// while processing the data set.
@@ -49,8 +49,8 @@ pub struct Continuation {
 pub struct TunedOutput {
     /// `…/models/{m}@{version}`.
     pub model: ModelRef,
-    /// Each exported checkpoint and its endpoint.
-    pub checkpoints: Vec<(ScheduledCheckpoint, EndpointName)>,
+    /// Each exported checkpoint and its endpoint (shared with the version's).
+    pub checkpoints: Arc<[CheckpointRecord]>,
     /// `tunedModel.checkpoints` is listed only with intermediate checkpoints.
     pub list_checkpoints: bool,
 }
@@ -373,11 +373,11 @@ impl JobRecord {
         output
             .checkpoints
             .iter()
-            .map(|(c, _)| {
+            .map(|c| {
                 evaluate_checkpoint(
                     &plan,
                     &job_id,
-                    &c.id_string(),
+                    &c.id.to_string(),
                     c.epoch,
                     u64::from(self.timeline.epochs),
                     dataset,
@@ -396,17 +396,17 @@ fn render_tuned_model(output: &TunedOutput) -> wire::TunedModel {
     let endpoint = output
         .checkpoints
         .last()
-        .map(|(_, e)| e.to_string())
+        .map(|c| c.endpoint.to_string())
         .unwrap_or_default();
     let checkpoints = if output.list_checkpoints {
         output
             .checkpoints
             .iter()
-            .map(|(c, e)| wire::TunedModelCheckpoint {
-                checkpoint_id: c.id_string(),
+            .map(|c| wire::TunedModelCheckpoint {
+                checkpoint_id: c.id.to_string(),
                 epoch: i64::try_from(c.epoch).unwrap_or(i64::MAX),
                 step: i64::try_from(c.step).unwrap_or(i64::MAX),
-                endpoint: e.to_string(),
+                endpoint: c.endpoint.to_string(),
             })
             .collect()
     } else {

@@ -11,11 +11,13 @@
 //! - `events`: the scheduler of job events;
 //! - `job_faults`: the faults a test writer attaches to jobs;
 //! - `registration`: a succeeded job's tuned version (`retune_model::registry::new_version`);
-//! - `models`: reading models, endpoints and operations, deleting, merging aliases;
+//! - `models`: reading models and operations, deleting, merging aliases;
+//! - `endpoints`: the endpoints of tuned versions (derived from them) and the others;
 //! - `rendering`: a job's JSON and the bodies kept for polling clients.
 
 mod changes;
 mod consistency;
+mod endpoints;
 mod events;
 mod job_faults;
 mod models;
@@ -46,12 +48,12 @@ pub use events::EventKey;
 pub use job_faults::{EpochFailure, JobFaults};
 pub use records::{
     CheckpointRecord, EndpointDisplayName, EndpointRecord, ModelRecord, OperationRecord,
-    VersionRecord,
+    VersionLabels, VersionRecord,
 };
 pub use tuning_jobs::NewJob;
 
 use crate::error::ApiError;
-use crate::jobs::JobRecord;
+use crate::jobs::{JobRecord, Phase};
 use crate::projects::Projects;
 use crate::state::JobSpeed;
 use models::model_not_found;
@@ -236,12 +238,33 @@ impl Store {
             .insert(model.name.model_id().clone(), model);
     }
 
-    /// Stores an endpoint as a snapshot had it.
-    pub fn restore_endpoint(&mut self, endpoint: EndpointRecord) {
-        let location = endpoint.name.location_name().clone();
-        self.space_mut(&location)
-            .endpoints
-            .insert(endpoint.name.endpoint_id().clone(), Box::new(endpoint));
+    /// After a snapshot's records of `location` are restored: the endpoints of tuned versions
+    /// are derived from them where they can be ([`derive_tuned_endpoints`](Store::derive_tuned_endpoints)),
+    /// and a succeeded job's checkpoint list is shared with its version's when they are equal,
+    /// as when the job registered it.
+    pub fn settle_location(&mut self, location: &LocationName) {
+        self.derive_tuned_endpoints(location);
+        let Some(space) = self.spaces.get_mut(location) else {
+            return;
+        };
+        for job in space.jobs.values_mut() {
+            let Phase::Ended {
+                output: Some(output),
+                ..
+            } = &mut job.phase
+            else {
+                continue;
+            };
+            let version = space
+                .models
+                .get(output.model.name().model_id())
+                .and_then(|m| output.model.version_id().and_then(|id| m.version(id)));
+            if let Some(version) = version
+                && version.checkpoints == output.checkpoints
+            {
+                output.checkpoints = Arc::clone(&version.checkpoints);
+            }
+        }
     }
 
     /// Stores an operation as a snapshot had it.
@@ -309,7 +332,7 @@ impl Store {
                     version.description.clone_from(description);
                 }
                 if let Some(labels) = &update.labels {
-                    version.labels.clone_from(labels);
+                    version.set_labels(labels.clone());
                 }
                 version.updated = now;
             }

@@ -277,6 +277,65 @@ async fn an_invalid_snapshot_is_refused_and_changes_nothing() {
     assert_eq!(app.emulator.export_state_json(), before);
 }
 
+#[tokio::test]
+async fn an_endpoint_edited_in_a_snapshot_is_kept_as_written() {
+    let (app, clock) = App::manual();
+    busy(&app, &clock).await;
+    let mut snapshot = app.emulator.export_state();
+    let edited = &mut snapshot.locations[0].endpoints[0];
+    edited
+        .labels
+        .insert("edited".to_owned(), "by-hand".to_owned());
+    edited.display_name = "hand-made".to_owned();
+    let name = edited.name.clone();
+    app.emulator.import_state(&snapshot).unwrap();
+    assert_eq!(app.emulator.export_state(), snapshot);
+    let endpoint = app.ok(Method::GET, &format!("/v1/{name}"), None).await;
+    assert_eq!(endpoint["labels"]["edited"], "by-hand", "{endpoint}");
+    assert_eq!(endpoint["displayName"], "hand-made");
+    assert_eq!(app.emulator.check_consistency(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn endpoints_left_out_of_a_snapshot_are_those_their_tuned_versions_have() {
+    let (app, clock) = App::manual();
+    busy(&app, &clock).await;
+    let full = app.emulator.export_state();
+    assert!(!full.locations[0].endpoints.is_empty());
+    let mut without = full.clone();
+    without.locations[0].endpoints.clear();
+    app.emulator.import_state(&without).unwrap();
+    assert_eq!(app.emulator.export_state(), full);
+    assert_eq!(app.emulator.check_consistency(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn version_labels_an_update_set_survive_export_and_import() {
+    let (app, clock) = App::manual();
+    let done = app.create_job(base_job(2)).await;
+    clock.advance(Duration::from_secs(3600));
+    let version = app.job(&done).await["tunedModel"]["model"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = app.ok(Method::GET, &format!("/v1/{version}"), None).await;
+    assert_eq!(before["labels"]["tune-type"], "sft", "{before}");
+    let relabelled = app
+        .ok(
+            Method::PATCH,
+            &format!("/v1/{version}?updateMask=labels"),
+            Some(json!({"labels": {"team": "a"}})),
+        )
+        .await;
+    assert_eq!(relabelled["labels"], json!({"team": "a"}));
+    let exported = text(app.emulator.export_state_json());
+    app.emulator.reset();
+    app.emulator.import_state_json(exported.as_bytes()).unwrap();
+    assert_same(&text(app.emulator.export_state_json()), &exported);
+    let after = app.ok(Method::GET, &format!("/v1/{version}"), None).await;
+    assert_eq!(after["labels"], json!({"team": "a"}));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Seeding
 // ---------------------------------------------------------------------------------------------

@@ -351,7 +351,7 @@ fn newer_format_is_refused_with_the_versions() {
     assert_one_line_refusal(
         &dir,
         &[],
-        "format 99, newer than this emulator reads (up to 2)",
+        "format 99, newer than this emulator reads (up to 3)",
     );
 }
 

@@ -1,6 +1,7 @@
 //! What a data directory keeps besides the records' fields, through the real binary: a tuned
 //! version's GenerateContent answers and a rebase operation's job after a SIGKILL and restart,
-//! each data set's statistics and training pairs stored once, and the format-1 fixture migrated.
+//! each data set's statistics and training pairs stored once, the endpoints of tuned versions
+//! derived from them instead of stored, and the format-1 and format-2 fixtures migrated.
 
 mod process;
 
@@ -181,4 +182,109 @@ fn format_1_directory_is_migrated_with_its_statistics_stored_once() {
     ));
     assert_eq!(reread, first);
     assert_eq!(rt.block_on(ask(&client, &emulator.url, &endpoint)), TRAINED);
+}
+
+fn endpoint_rows(db: &Path) -> Vec<String> {
+    let connection =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut statement = connection
+        .prepare("SELECT name FROM records WHERE kind = 'endpoint' ORDER BY name")
+        .unwrap();
+    statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn format_2_directory_keeps_its_endpoints_and_writes_none_for_new_versions() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data-dir-v2/state.sqlite3");
+    let db = dir.join("state.sqlite3");
+    std::fs::copy(&fixture, &db).unwrap();
+    let stale = endpoint_rows(&db);
+    assert_eq!(stale.len(), 3, "the fixture's endpoint rows");
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    // Written by the format-2 emulator: a job tuned for two epochs (labels `team=fixtures`),
+    // continued from its checkpoint 1 as version 2, and version 1 relabelled `team=relabelled`.
+    let base = "projects/180066002802/locations/us-central1";
+    let model = format!("{base}/models/2000000000000001");
+
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let get = |url: &str, name: &str| {
+        rt.block_on(ok(&client, Method::GET, &format!("{url}/v1/{name}"), None))
+    };
+    let first = get(
+        &emulator.url,
+        &format!("{base}/tuningJobs/1000000000000001"),
+    );
+    assert_eq!(first["state"], "JOB_STATE_SUCCEEDED", "{first}");
+    let listed = get(&emulator.url, &format!("{base}/endpoints"));
+    let endpoints: Vec<&str> = listed["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(endpoints, stale, "{listed}");
+    let checkpoint_1 = get(&emulator.url, &stale[0]);
+    assert_eq!(
+        checkpoint_1["labels"],
+        json!({"team": "fixtures"}),
+        "{checkpoint_1}"
+    );
+    assert_eq!(checkpoint_1["displayName"], "1000000000000001-checkpoint-1");
+    let v1 = get(&emulator.url, &format!("{model}@1"));
+    assert_eq!(v1["labels"], json!({"team": "relabelled"}), "{v1}");
+    let v2 = get(&emulator.url, &format!("{model}@2"));
+    assert_eq!(v2["labels"]["tune-type"], "sft", "{v2}");
+    assert_eq!(
+        v2["labels"]["google-vertex-llm-tuning-job-id"], "1000000000000002",
+        "{v2}"
+    );
+    assert_eq!(
+        rt.block_on(ask(&client, &emulator.url, &stale[2])),
+        TRAINED,
+        "version 2 answers as trained"
+    );
+    rt.block_on(consistent(&client, &emulator.url));
+    let tuned = rt.block_on(tuned_job(&client, &emulator.url));
+    let new_endpoint = tuned["tunedModel"]["endpoint"].as_str().unwrap().to_owned();
+    emulator.kill();
+
+    assert_eq!(
+        endpoint_rows(&db),
+        stale,
+        "a new version's endpoints have no row"
+    );
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    assert_eq!(
+        rt.block_on(ask(&client, &emulator.url, &new_endpoint)),
+        TRAINED
+    );
+    // Deleting version 2 deletes its endpoint, and that endpoint's format-2 row.
+    rt.block_on(ok(
+        &client,
+        Method::DELETE,
+        &format!("{}/v1/{model}@2:deleteVersion", emulator.url),
+        None,
+    ));
+    let (status, _) = rt
+        .block_on(process::call(
+            &client,
+            Method::GET,
+            &format!("{}/v1/{}", emulator.url, stale[2]),
+            None,
+        ))
+        .unwrap();
+    assert_eq!(status, 404);
+    rt.block_on(consistent(&client, &emulator.url));
+    emulator.kill();
+    assert_eq!(endpoint_rows(&db), stale[..2].to_vec());
 }

@@ -10,7 +10,7 @@ use crate::state::Emulator;
 
 /// GetEndpoint.
 pub(super) fn get(emulator: &Emulator, name: &EndpointName) -> Result<wire::Endpoint, ApiError> {
-    emulator.with_store(|store, _| Ok(render::endpoint(store.endpoint(name)?)))
+    emulator.with_store(|store, _| Ok(render::endpoint(&*store.endpoint(name)?)))
 }
 
 /// ListEndpoints: every endpoint of the location, by id, on one page.
@@ -18,7 +18,11 @@ pub(super) fn list(emulator: &Emulator, parent: &LocationName) -> wire::ListEndp
     emulator
         .with_store(|store, _| {
             Ok::<_, ApiError>(wire::ListEndpointsResponse {
-                endpoints: store.endpoints_in(parent).map(render::endpoint).collect(),
+                endpoints: store
+                    .endpoints_in(parent)
+                    .iter()
+                    .map(|e| render::endpoint(e))
+                    .collect(),
                 next_page_token: String::new(),
             })
         })

@@ -111,8 +111,7 @@ fn record_row(store: &Store, record: &RecordName, sharing: &mut Sharing) -> Opti
             )
         }),
         RecordName::Endpoint(name) => store
-            .endpoint(name)
-            .ok()
+            .stored_endpoint(name)
             .map(|e| row(name.to_string(), location, ENDPOINT, &endpoint_snapshot(e))),
         RecordName::Operation(name) => store.operation(name).ok().map(|o| {
             row(
@@ -151,7 +150,8 @@ fn all_rows(store: &Store, sharing: &mut Sharing) -> Vec<Row> {
                 &model_snapshot(m, sharing),
             ));
         }
-        for e in store.endpoints_in(location) {
+        // Endpoints derived from their version have no row (`store::endpoints`).
+        for e in store.stored_endpoints_in(location) {
             rows.push(row(
                 e.name.to_string(),
                 l.clone(),

@@ -17,7 +17,7 @@ use crate::admin::snapshot::{
 use crate::store::Store;
 
 /// The format of the database this emulator writes (the `format` row of `meta`).
-pub const DATA_FORMAT: u32 = 2;
+pub const DATA_FORMAT: u32 = 3;
 
 /// The size the write-ahead log file is cut back to after a checkpoint, in bytes.
 const WAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
@@ -322,6 +322,11 @@ fn meta(connection: &Connection, path: &Path, key: &str) -> Result<Option<String
 /// 1 -> 2: the `blobs` table is made, and each job row's statistics move into it (the row keeps
 /// their key), so jobs made from one data set share one copy. Training pairs were not kept in
 /// format 1: migrated jobs and versions have none, as before.
+///
+/// 2 -> 3: the endpoints a tuning job made are no longer written as rows (they are derived from
+/// their version: `store::endpoints`); a format-2 row of one is read as the endpoint it derives
+/// to, and deleted with its version. Nothing is rewritten, only the format: an emulator that
+/// expects every endpoint as a row refuses the directory.
 fn migrate(connection: &mut Connection, path: &Path, from: u32) -> Result<(), DataDirError> {
     let fail = |e: rusqlite::Error| damaged_or_database(path, e);
     let tx = connection.transaction().map_err(fail)?;

@@ -56,16 +56,10 @@ impl Store {
                     for alias in &version.aliases {
                         *holders.entry(alias).or_default() += 1;
                     }
-                    for c in &version.checkpoints {
-                        let served =
-                            space
-                                .endpoints
-                                .get(c.endpoint.endpoint_id())
-                                .is_some_and(|e| {
-                                    e.model == *name
-                                        && e.version == version.id
-                                        && e.checkpoint == c.id
-                                });
+                    for c in version.checkpoints.iter() {
+                        let served = self.endpoint(&c.endpoint).is_ok_and(|e| {
+                            e.model == *name && e.version == version.id && e.checkpoint == c.id
+                        });
                         if !served {
                             problems.push(format!(
                                 "model {name}@{}: checkpoint {} has no endpoint {}",
@@ -83,7 +77,7 @@ impl Store {
                     problems.push(format!("model {name}: no version holds default"));
                 }
             }
-            for endpoint in space.endpoints.values() {
+            for endpoint in self.endpoints_in(location) {
                 let served = space
                     .models
                     .get(endpoint.model.model_id())

@@ -1,18 +1,17 @@
-//! The Model Registry side of the store: reading models, endpoints and operations, and deleting
+//! The Model Registry side of the store: reading models and operations, and deleting
 //! models and versions and merging aliases as `retune_model::registry` decides.
 
 use retune_model::Timestamp;
 use retune_model::emulator_policy::deletion_delay;
 use retune_model::names::{
-    EndpointName, LocationName, ModelName, ModelRef, OperationId, OperationName, OperationParent,
-    VersionId,
+    LocationName, ModelName, ModelRef, OperationId, OperationName, OperationParent, VersionId,
 };
 use retune_model::registry::{
     AliasChange, Deletion, merge_version_aliases, model_deletion, version_deletion,
 };
 
 use super::RecordName;
-use super::{EndpointRecord, ModelRecord, OperationRecord, Store};
+use super::{ModelRecord, OperationRecord, Store};
 use crate::error::ApiError;
 
 pub(super) fn model_not_found(name: &ModelName) -> ApiError {
@@ -43,13 +42,6 @@ impl Store {
             .flat_map(|space| space.models.values())
     }
 
-    /// The endpoints of `location`, by id.
-    pub fn endpoints_in(&self, location: &LocationName) -> impl Iterator<Item = &EndpointRecord> {
-        self.space(location)
-            .into_iter()
-            .flat_map(|space| space.endpoints.values().map(|e| &**e))
-    }
-
     pub(super) fn new_operation(
         &mut self,
         parent: OperationParent,
@@ -70,21 +62,6 @@ impl Store {
             .operations
             .insert(id, record.clone());
         record
-    }
-
-    fn remove_endpoints(&mut self, model: &ModelName, version: Option<VersionId>) {
-        let goes = |e: &EndpointRecord| e.model == *model && version.is_none_or(|v| v == e.version);
-        let gone: Vec<EndpointName> = self
-            .endpoints_in(model.location_name())
-            .filter(|e| goes(e))
-            .map(|e| e.name.clone())
-            .collect();
-        for name in gone {
-            self.touch(RecordName::Endpoint(name));
-        }
-        if let Some(space) = self.spaces.get_mut(model.location_name()) {
-            space.endpoints.retain(|_, e| !goes(e));
-        }
     }
 
     /// Applies a deletion the registry allowed: the model or version goes with its endpoints,
@@ -162,14 +139,6 @@ impl Store {
             }
         }
         Ok(())
-    }
-
-    /// The endpoint called `name`.
-    pub fn endpoint(&self, name: &EndpointName) -> Result<&EndpointRecord, ApiError> {
-        self.spaces
-            .get(name.location_name())
-            .and_then(|s| s.endpoints.get(name.endpoint_id()).map(|e| &**e))
-            .ok_or_else(|| ApiError::not_found(format!("Endpoint {name} not found.")))
     }
 
     /// The operation called `name`.

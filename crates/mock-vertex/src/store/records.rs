@@ -1,6 +1,7 @@
 //! The records the store keeps: models and their versions and checkpoints, endpoints, finished
 //! operations, and the namespace that holds them (with the jobs) under one location.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use std::sync::Arc;
@@ -18,7 +19,8 @@ use retune_model::names::{
     VersionSelector,
 };
 use retune_model::registry::{
-    ParentModel, VersionEntry, select_version, version_base_model, version_labels,
+    ParentModel, VersionEntry, select_version, tuned_version_labels, version_base_model,
+    version_labels, without_system_labels,
 };
 use retune_model::request::CheckpointsVersion;
 use retune_model::wire;
@@ -28,7 +30,7 @@ use crate::error::ApiError;
 use crate::jobs::JobRecord;
 
 /// One exported checkpoint of a model version.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckpointRecord {
     /// `"1"`, `"2"`, ... (restarting at 1 in every version).
     pub id: CheckpointId,
@@ -49,14 +51,14 @@ pub struct VersionRecord {
     pub aliases: Vec<VersionAlias>,
     /// `versionDescription`.
     pub description: String,
-    /// Version-level labels (the system labels and the job's user labels).
-    pub labels: BTreeMap<String, String>,
+    /// Version-level labels (a tuned version's: the job's user labels and the system labels).
+    pub labels: VersionLabels,
     /// `versionCreateTime`.
     pub created: Timestamp,
     /// `versionUpdateTime`.
     pub updated: Timestamp,
-    /// The checkpoints, in order.
-    pub checkpoints: Vec<CheckpointRecord>,
+    /// The checkpoints, in order (shared with the output of the job that made the version).
+    pub checkpoints: Arc<[CheckpointRecord]>,
     /// `defaultCheckpointId`.
     pub default_checkpoint: Option<CheckpointId>,
     /// How the version was produced (`None`: not by tuning).
@@ -88,7 +90,47 @@ impl VersionRecord {
 
     /// The base model id it was tuned from (`registry::version_base_model`).
     pub fn base_model(&self) -> Option<&str> {
-        version_base_model(self.provenance.as_ref(), &self.labels)
+        match &self.labels {
+            VersionLabels::Set(labels) => version_base_model(self.provenance.as_ref(), labels),
+            VersionLabels::Tuned { .. } => self.provenance.as_ref().map(|p| p.root_base_model.id()),
+        }
+    }
+
+    /// The version-level labels.
+    pub fn labels(&self) -> Cow<'_, BTreeMap<String, String>> {
+        match (&self.labels, &self.provenance, &self.job) {
+            (VersionLabels::Tuned { user }, Some(provenance), Some(job)) => {
+                Cow::Owned(tuned_version_labels(
+                    user,
+                    provenance.method,
+                    provenance.root_base_model,
+                    job.tuning_job_id(),
+                ))
+            }
+            (VersionLabels::Tuned { user }, _, _) => Cow::Borrowed(user),
+            (VersionLabels::Set(labels), _, _) => Cow::Borrowed(labels),
+        }
+    }
+
+    /// Keeps `labels` as the version's, compactly when they are the ones its tuning job gave it.
+    pub fn set_labels(&mut self, labels: BTreeMap<String, String>) {
+        self.labels = VersionLabels::Set(labels);
+        let (Some(provenance), Some(job)) = (&self.provenance, &self.job) else {
+            return;
+        };
+        let VersionLabels::Set(labels) = &self.labels else {
+            return;
+        };
+        let user = without_system_labels(labels);
+        let tuned = tuned_version_labels(
+            &user,
+            provenance.method,
+            provenance.root_base_model,
+            job.tuning_job_id(),
+        );
+        if tuned == *labels {
+            self.labels = VersionLabels::Tuned { user };
+        }
     }
 
     /// The endpoint of the default checkpoint (else the last one).
@@ -99,6 +141,20 @@ impl VersionRecord {
             .or_else(|| self.checkpoints.last())
             .map(|c| &c.endpoint)
     }
+}
+
+/// A version's labels, as kept.
+#[derive(Debug, Clone)]
+pub enum VersionLabels {
+    /// The labels its tuning job gave it: the job's user labels, and the system labels
+    /// (`registry::tuned_version_labels`) made from the version's provenance and job when read
+    /// (three owned strings and a map node less per tuned version).
+    Tuned {
+        /// The job's user labels.
+        user: BTreeMap<String, String>,
+    },
+    /// Any others (a seeded version's, or labels an update set).
+    Set(BTreeMap<String, String>),
 }
 
 /// A model and its versions; read through its methods, changed only by the store.
@@ -236,7 +292,7 @@ impl ModelRecord {
     /// The labels `version` shows: the model's, with the version's winning
     /// (`registry::version_labels`).
     pub fn labels_of(&self, version: &VersionRecord) -> BTreeMap<String, String> {
-        version_labels(&self.labels, &version.labels)
+        version_labels(&self.labels, &version.labels())
     }
 
     /// `updateTime` as `version` shows it: the later of the model-level and the version's
@@ -312,7 +368,7 @@ impl std::fmt::Display for EndpointDisplayName {
 }
 
 /// An endpoint a tuning job created for one checkpoint.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointRecord {
     /// The endpoint's name.
     pub name: EndpointName,
@@ -363,6 +419,15 @@ impl OperationRecord {
     }
 }
 
+/// The version whose checkpoints are served by consecutively numbered endpoints.
+#[derive(Debug, Clone)]
+pub(super) struct TunedEndpoints {
+    /// The model.
+    pub(super) model: ModelId,
+    /// The version.
+    pub(super) version: VersionId,
+}
+
 /// Everything under one `projects/{p}/locations/{l}`: the store's own, read through its methods.
 #[derive(Debug, Default)]
 pub(super) struct Namespace {
@@ -372,7 +437,10 @@ pub(super) struct Namespace {
     pub(super) jobs: BTreeMap<TuningJobId, Box<JobRecord>>,
     /// Models by id.
     pub(super) models: BTreeMap<ModelId, ModelRecord>,
-    /// Endpoints by id.
+    /// The endpoints tuning jobs made, derived from their versions (`store::endpoints`): by the
+    /// number of a version's first endpoint.
+    pub(super) tuned_endpoints: BTreeMap<u64, TunedEndpoints>,
+    /// Every other endpoint, by id.
     pub(super) endpoints: BTreeMap<EndpointId, Box<EndpointRecord>>,
     /// Operations by id.
     pub(super) operations: BTreeMap<OperationId, OperationRecord>,

@@ -11,10 +11,7 @@ use retune_model::continuous::{TuningMethod, TuningOutcome};
 use retune_model::names::{CheckpointId, EndpointId, EndpointName, ModelId, ModelName};
 use retune_model::registry::{TunedJob, VersionHome, new_version};
 
-use super::RecordName;
-use super::{
-    CheckpointRecord, EndpointDisplayName, EndpointRecord, ModelRecord, Store, VersionRecord,
-};
+use super::{CheckpointRecord, ModelRecord, Store, VersionLabels, VersionRecord};
 use crate::error::ApiError;
 use crate::jobs::{JobRecord, TunedOutput};
 
@@ -82,36 +79,21 @@ impl Store {
             }
         };
 
+        // One endpoint per checkpoint, numbered consecutively: the namespace derives them from
+        // the version (`store::endpoints`).
+        let first_endpoint = self.next_endpoint;
         let mut checkpoints = Vec::with_capacity(version.checkpoints.len());
-        let mut outputs = Vec::with_capacity(version.checkpoints.len());
         for c in &version.checkpoints {
             let endpoint = EndpointName::new(location.clone(), self.new_endpoint_id());
-            let checkpoint = CheckpointId::from_number(u64::from(c.id));
-            self.touch(RecordName::Endpoint(endpoint.clone()));
-            self.space_mut(&location).endpoints.insert(
-                endpoint.endpoint_id().clone(),
-                Box::new(EndpointRecord {
-                    name: endpoint.clone(),
-                    display_name: EndpointDisplayName::Checkpoint {
-                        job: job.name.tuning_job_id(),
-                        checkpoint: c.id,
-                    },
-                    model: model_name.clone(),
-                    version: version.id,
-                    checkpoint,
-                    created: at,
-                    labels: job.request.labels.clone(),
-                    kms_key: job.kms_key.as_deref().cloned(),
-                }),
-            );
             checkpoints.push(CheckpointRecord {
-                id: checkpoint,
+                id: CheckpointId::from_number(u64::from(c.id)),
                 epoch: c.epoch,
                 step: c.step,
                 endpoint: endpoint.clone(),
             });
-            outputs.push((*c, endpoint));
         }
+
+        let checkpoints: Arc<[CheckpointRecord]> = checkpoints.into();
 
         // What the version knows: its lineage's pairs (the version it continued from, at any
         // checkpoint: all of them saw every example), then the examples this job read.
@@ -137,29 +119,34 @@ impl Store {
         };
 
         let id = version.id;
-        let record = VersionRecord {
+        let mut record = VersionRecord {
             id,
             aliases: version.aliases,
             description: String::new(),
-            labels: version.labels,
+            labels: VersionLabels::Set(BTreeMap::new()),
             created: at,
             updated: at,
-            checkpoints,
+            checkpoints: Arc::clone(&checkpoints),
             default_checkpoint: version.default_checkpoint,
             kms_key: version.provenance.kms_key.clone(),
             provenance: Some(version.provenance),
             job: Some(job.name.clone()),
             answers,
         };
+        record.set_labels(version.labels);
+        let derived_endpoints = !checkpoints.is_empty();
         if let Ok(model) = self.model_mut(&model_name) {
             model.updated = at;
             model.highest_version = Some(id);
             model.versions.insert(record);
+            if derived_endpoints {
+                self.add_tuned_endpoints(&model_name, id, first_endpoint);
+            }
         }
 
         Ok(TunedOutput {
             model: model_name.at_version(id),
-            checkpoints: outputs,
+            checkpoints,
             list_checkpoints: !job.export_last_checkpoint_only,
         })
     }

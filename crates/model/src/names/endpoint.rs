@@ -60,6 +60,20 @@ impl EndpointId {
     pub fn from_number(n: u64) -> EndpointId {
         EndpointId(n.to_string().into())
     }
+
+    /// The number of an id [`from_number`](EndpointId::from_number) makes (`None` for a
+    /// user-chosen id, or digits that number would not print, such as a leading zero).
+    ///
+    /// ```
+    /// use retune_model::names::EndpointId;
+    /// assert_eq!(EndpointId::from_number(110).number(), Some(110));
+    /// assert_eq!("my-endpoint".parse::<EndpointId>().unwrap().number(), None);
+    /// assert_eq!("0110".parse::<EndpointId>().unwrap().number(), None);
+    /// ```
+    pub fn number(&self) -> Option<u64> {
+        let n: u64 = self.0.parse().ok()?;
+        (n.to_string() == *self.0).then_some(n)
+    }
 }
 
 /// `projects/{project}/locations/{location}/endpoints/{endpoint}`.

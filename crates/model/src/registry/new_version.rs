@@ -11,7 +11,9 @@ use crate::checkpoints::{ScheduledCheckpoint, checkpoint_schedule, default_check
 use crate::continuous::{TuningMethod, TuningOutcome, TuningProvenance};
 use crate::emulator_policy::{default_display_name, unsupervised_tune_type};
 use crate::job_state::JobTimeline;
-use crate::names::{CheckpointId, KmsKeyName, ModelName, TuningJobName, VersionAlias, VersionId};
+use crate::names::{
+    CheckpointId, KmsKeyName, ModelName, TuningJobId, TuningJobName, VersionAlias, VersionId,
+};
 use crate::time::Timestamp;
 
 /// The label every tuned version carries with its tuning method (`sft`).
@@ -233,18 +235,11 @@ pub fn new_version(
         }
     };
 
-    let mut labels = job.labels.clone();
-    labels.insert(
-        LABEL_TUNE_TYPE.to_owned(),
-        tune_type_label(job.method).to_owned(),
-    );
-    labels.insert(
-        LABEL_BASE_MODEL.to_owned(),
-        job.root_base_model.label_value(),
-    );
-    labels.insert(
-        LABEL_JOB_ID.to_owned(),
-        job.name.tuning_job_id().to_string(),
+    let labels = tuned_version_labels(
+        job.labels,
+        job.method,
+        job.root_base_model,
+        job.name.tuning_job_id(),
     );
 
     let checkpoints = checkpoint_schedule(
@@ -269,6 +264,48 @@ pub fn new_version(
             kms_key: job.kms_key.cloned(),
         },
     })
+}
+
+/// The labels of a version tuning job `job` made with `method` from `root_base_model`: the job's
+/// user labels plus the system labels ([`LABEL_TUNE_TYPE`], [`LABEL_BASE_MODEL`],
+/// [`LABEL_JOB_ID`]), which win over user labels of the same key.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use retune_model::base_model::BaseModel;
+/// use retune_model::continuous::TuningMethod;
+/// use retune_model::names::TuningJobId;
+/// use retune_model::registry::{LABEL_JOB_ID, tuned_version_labels};
+/// let user = BTreeMap::from([("team".to_owned(), "a".to_owned())]);
+/// let base = BaseModel::lookup("gemini-2.5-flash").unwrap();
+/// let labels = tuned_version_labels(&user, TuningMethod::Supervised, base, TuningJobId::from_number(7));
+/// assert_eq!(labels["team"], "a");
+/// assert_eq!(labels[LABEL_JOB_ID], "7");
+/// ```
+pub fn tuned_version_labels(
+    user: &BTreeMap<String, String>,
+    method: TuningMethod,
+    root_base_model: &BaseModel,
+    job: TuningJobId,
+) -> BTreeMap<String, String> {
+    let mut labels = user.clone();
+    labels.insert(
+        LABEL_TUNE_TYPE.to_owned(),
+        tune_type_label(method).to_owned(),
+    );
+    labels.insert(LABEL_BASE_MODEL.to_owned(), root_base_model.label_value());
+    labels.insert(LABEL_JOB_ID.to_owned(), job.to_string());
+    labels
+}
+
+/// `labels` without the system labels [`tuned_version_labels`] adds: what a tuned version's
+/// labels hold of the job's user labels.
+pub fn without_system_labels(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut user = labels.clone();
+    for key in [LABEL_TUNE_TYPE, LABEL_BASE_MODEL, LABEL_JOB_ID] {
+        user.remove(key);
+    }
+    user
 }
 
 /// The id of the next version of a model, given the highest id it has **ever** issued.

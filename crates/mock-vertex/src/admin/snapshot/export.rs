@@ -106,16 +106,7 @@ pub(crate) fn job_snapshot(
                 error: error.as_ref().map(wire_value),
                 output: output.as_ref().map(|o| OutputSnapshot {
                     model: o.model.to_string(),
-                    checkpoints: o
-                        .checkpoints
-                        .iter()
-                        .map(|(c, e)| CheckpointSnapshot {
-                            id: c.id.to_string(),
-                            epoch: c.epoch,
-                            step: c.step,
-                            endpoint: e.to_string(),
-                        })
-                        .collect(),
+                    checkpoints: o.checkpoints.iter().map(checkpoint_snapshot).collect(),
                     list_checkpoints: o.list_checkpoints,
                     experiment: crate::jobs::experiment_name(&job.name, job.created),
                 }),
@@ -140,7 +131,7 @@ fn version_snapshot(v: &VersionRecord, sharing: &mut Sharing) -> VersionSnapshot
         id: v.id.to_string(),
         aliases: v.aliases.iter().map(ToString::to_string).collect(),
         description: v.description.clone(),
-        labels: v.labels.clone(),
+        labels: v.labels().into_owned(),
         create_time: v.created.to_string(),
         update_time: v.updated.to_string(),
         checkpoints: v.checkpoints.iter().map(checkpoint_snapshot).collect(),
@@ -242,7 +233,11 @@ pub(crate) fn export(store: &Store, now: Timestamp, mode: &str) -> StateSnapshot
                 .models_in(name)
                 .map(|m| model_snapshot(m, &mut sharing))
                 .collect(),
-            endpoints: store.endpoints_in(name).map(endpoint_snapshot).collect(),
+            endpoints: store
+                .endpoints_in(name)
+                .iter()
+                .map(|e| endpoint_snapshot(e))
+                .collect(),
             operations: store.operations_in(name).map(operation_snapshot).collect(),
         })
         .collect();

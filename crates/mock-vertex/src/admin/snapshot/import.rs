@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use retune_model::Code;
 use retune_model::base_model::BaseModel;
-use retune_model::checkpoints::ScheduledCheckpoint;
 use retune_model::continuous::{ContinuousTuningPlan, TuningOutcome, TuningProvenance};
 use retune_model::job_state::{JobProgress, JobState, JobTimeline, TuningJobState};
 use retune_model::names::{LocationName, ProjectNumbering, TuningJobName};
@@ -24,7 +23,7 @@ use crate::projects::Projects;
 use crate::state::JobSpeed;
 use crate::store::{
     CheckpointRecord, Counters, EndpointDisplayName, EndpointRecord, EpochFailure, JobFaults,
-    ModelRecord, OperationRecord, Store, VersionRecord,
+    ModelRecord, OperationRecord, Store, VersionLabels, VersionRecord,
 };
 
 // The snapshot shapes and their parsing helpers.
@@ -139,17 +138,9 @@ fn job(s: JobSnapshot, shared: &Resolver<'_>) -> Result<Restored, SnapshotError>
                     checkpoints: o
                         .checkpoints
                         .iter()
-                        .map(|c| {
-                            Ok((
-                                ScheduledCheckpoint {
-                                    id: parse("output.checkpoints.id", &c.id)?,
-                                    epoch: c.epoch,
-                                    step: c.step,
-                                },
-                                parse("output.checkpoints.endpoint", &c.endpoint)?,
-                            ))
-                        })
-                        .collect::<Result<_, SnapshotError>>()?,
+                        .map(|c| checkpoint(c, "output.checkpoints"))
+                        .collect::<Result<Vec<_>, SnapshotError>>()?
+                        .into(),
                     list_checkpoints: o.list_checkpoints,
                 })),
             },
@@ -192,8 +183,17 @@ fn job(s: JobSnapshot, shared: &Resolver<'_>) -> Result<Restored, SnapshotError>
     Ok(Restored::Job(Box::new((record, faults))))
 }
 
+fn checkpoint(c: &CheckpointSnapshot, what: &str) -> Result<CheckpointRecord, SnapshotError> {
+    Ok(CheckpointRecord {
+        id: parse(&format!("{what}.id"), &c.id)?,
+        epoch: c.epoch,
+        step: c.step,
+        endpoint: parse(&format!("{what}.endpoint"), &c.endpoint)?,
+    })
+}
+
 fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, SnapshotError> {
-    Ok(VersionRecord {
+    let mut record = VersionRecord {
         id: parse("version.id", &s.id)?,
         aliases: s
             .aliases
@@ -201,21 +201,15 @@ fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, 
             .map(|a| parse("version.aliases", a))
             .collect::<Result<_, _>>()?,
         description: s.description.clone(),
-        labels: s.labels.clone(),
+        labels: VersionLabels::Set(BTreeMap::new()),
         created: parse("version.createTime", &s.create_time)?,
         updated: parse("version.updateTime", &s.update_time)?,
         checkpoints: s
             .checkpoints
             .iter()
-            .map(|c| {
-                Ok(CheckpointRecord {
-                    id: parse("checkpoint.id", &c.id)?,
-                    epoch: c.epoch,
-                    step: c.step,
-                    endpoint: parse("checkpoint.endpoint", &c.endpoint)?,
-                })
-            })
-            .collect::<Result<_, SnapshotError>>()?,
+            .map(|c| checkpoint(c, "checkpoint"))
+            .collect::<Result<Vec<_>, SnapshotError>>()?
+            .into(),
         default_checkpoint: optional("version.defaultCheckpoint", s.default_checkpoint.as_ref())?,
         provenance: match &s.provenance {
             None => None,
@@ -237,7 +231,9 @@ fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, 
             None => Arc::default(),
         },
         kms_key: optional("version.kmsKey", s.kms_key.as_ref())?,
-    })
+    };
+    record.set_labels(s.labels.clone());
+    Ok(record)
 }
 
 /// A model of a snapshot (and its versions), as the store keeps it.
@@ -513,13 +509,15 @@ impl Restoring {
         Ok(())
     }
 
-    /// The store, with the endpoints and operations added stored last.
+    /// The store, with the endpoints and operations added stored last (and each location
+    /// settled: `Store::settle_location`).
     pub(crate) fn finish(self) -> Result<Store, SnapshotError> {
         let mut store = self.store;
         for l in self.locations.into_values() {
             for record in l.endpoints {
                 store.restore_endpoint(record);
             }
+            store.settle_location(&l.name);
             for record in l.operations {
                 store.restore_operation(record);
             }
