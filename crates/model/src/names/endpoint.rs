@@ -71,8 +71,11 @@ impl EndpointId {
     /// assert_eq!("0110".parse::<EndpointId>().unwrap().number(), None);
     /// ```
     pub fn number(&self) -> Option<u64> {
-        let n: u64 = self.0.parse().ok()?;
-        (n.to_string() == *self.0).then_some(n)
+        let digits = &*self.0;
+        let canonical = !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (digits.len() == 1 || !digits.starts_with('0'));
+        canonical.then(|| digits.parse().ok()).flatten()
     }
 }
 

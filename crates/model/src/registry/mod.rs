@@ -58,7 +58,7 @@ pub use model_source::tuned_model_source;
 pub use new_version::{
     LABEL_BASE_MODEL, LABEL_JOB_ID, LABEL_TUNE_TYPE, NewVersion, ParentModel, RegistrationError,
     TUNE_TYPE_SUPERVISED, TunedJob, VersionHome, initial_aliases, new_version, next_version_id,
-    tune_type_label, tuned_version_labels, tuning_outcome, without_system_labels,
+    tune_type_label, tuned_user_labels, tuned_version_labels, tuning_outcome,
 };
 pub use order::{VersionOrderFacts, compare_versions};
 pub use resolve::{ResolveError, resolve_version, select_version};

@@ -298,14 +298,43 @@ pub fn tuned_version_labels(
     labels
 }
 
-/// `labels` without the system labels [`tuned_version_labels`] adds: what a tuned version's
-/// labels hold of the job's user labels.
-pub fn without_system_labels(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let mut user = labels.clone();
-    for key in [LABEL_TUNE_TYPE, LABEL_BASE_MODEL, LABEL_JOB_ID] {
-        user.remove(key);
-    }
-    user
+/// The job's user labels, when `labels` are what [`tuned_version_labels`] makes from them for a
+/// version tuned by job `job` with `method` from `root_base_model` (`None`: they are not).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use retune_model::base_model::BaseModel;
+/// use retune_model::continuous::TuningMethod;
+/// use retune_model::names::TuningJobId;
+/// use retune_model::registry::{tuned_user_labels, tuned_version_labels};
+/// let user = BTreeMap::from([("team".to_owned(), "a".to_owned())]);
+/// let base = BaseModel::lookup("gemini-2.5-flash").unwrap();
+/// let (method, job) = (TuningMethod::Supervised, TuningJobId::from_number(7));
+/// let labels = tuned_version_labels(&user, method, base, job);
+/// assert_eq!(tuned_user_labels(&labels, method, base, job), Some(user.clone()));
+/// assert_eq!(tuned_user_labels(&user, method, base, job), None);
+/// ```
+pub fn tuned_user_labels(
+    labels: &BTreeMap<String, String>,
+    method: TuningMethod,
+    root_base_model: &BaseModel,
+    job: TuningJobId,
+) -> Option<BTreeMap<String, String>> {
+    let system = [
+        (LABEL_TUNE_TYPE, tune_type_label(method).to_owned()),
+        (LABEL_BASE_MODEL, root_base_model.label_value()),
+        (LABEL_JOB_ID, job.to_string()),
+    ];
+    let tuned = system
+        .iter()
+        .all(|(key, value)| labels.get(*key) == Some(value));
+    tuned.then(|| {
+        labels
+            .iter()
+            .filter(|(key, _)| system.iter().all(|(system, _)| system != key))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    })
 }
 
 /// The id of the next version of a model, given the highest id it has **ever** issued.
