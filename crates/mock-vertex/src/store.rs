@@ -240,31 +240,87 @@ impl Store {
 
     /// After a snapshot's records of `location` are restored: the endpoints of tuned versions
     /// are derived from them where they can be ([`derive_tuned_endpoints`](Store::derive_tuned_endpoints)),
-    /// and a succeeded job's checkpoint list is shared with its version's when they are equal,
-    /// as when the job registered it.
-    pub fn settle_location(&mut self, location: &LocationName) {
+    /// the jobs of `of_version` get their version's checkpoint list, and (when `share_others`)
+    /// any other succeeded job's list is shared with its version's when they are equal, as when
+    /// the job registered it. `Err`: a job of `of_version` whose version does not exist.
+    pub fn settle_location(
+        &mut self,
+        location: &LocationName,
+        of_version: &[TuningJobName],
+        share_others: bool,
+    ) -> Result<(), TuningJobName> {
         self.derive_tuned_endpoints(location);
         let Some(space) = self.spaces.get_mut(location) else {
-            return;
+            return Ok(());
         };
-        for job in space.jobs.values_mut() {
-            let Phase::Ended {
-                output: Some(output),
-                ..
-            } = &mut job.phase
-            else {
-                continue;
-            };
-            let version = space
-                .models
-                .get(output.model.name().model_id())
-                .and_then(|m| output.model.version_id().and_then(|id| m.version(id)));
-            if let Some(version) = version
-                && version.checkpoints == output.checkpoints
-            {
-                output.checkpoints = Arc::clone(&version.checkpoints);
+        for name in of_version {
+            let output =
+                space
+                    .jobs
+                    .get_mut(&name.tuning_job_id())
+                    .and_then(|job| match &mut job.phase {
+                        Phase::Ended {
+                            output: Some(output),
+                            ..
+                        } => Some(output),
+                        _ => None,
+                    });
+            let version = output.as_ref().and_then(|o| {
+                space
+                    .models
+                    .get(o.model.name().model_id())
+                    .and_then(|m| o.model.version_id().and_then(|id| m.version(id)))
+            });
+            match (output, version) {
+                (Some(output), Some(version)) => {
+                    output.checkpoints = Arc::clone(&version.checkpoints);
+                }
+                _ => return Err(name.clone()),
             }
         }
+        if !share_others {
+            return Ok(());
+        }
+        for model in space.models.values() {
+            for version in model.versions() {
+                let Some(name) = &version.job else {
+                    continue;
+                };
+                let output = match space.jobs.get_mut(&name.tuning_job_id()) {
+                    Some(job) if job.name == *name => match &mut job.phase {
+                        Phase::Ended {
+                            output: Some(output),
+                            ..
+                        } => output,
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                if output.model.version_id() == Some(version.id)
+                    && output.model.name() == model.name()
+                    && output.checkpoints == version.checkpoints
+                {
+                    output.checkpoints = Arc::clone(&version.checkpoints);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `job`'s output holds its version's checkpoint list (while the version exists):
+    /// a data directory's row of the job then leaves the list out.
+    pub(crate) fn output_shares_version_checkpoints(&self, job: &JobRecord) -> bool {
+        let Phase::Ended {
+            output: Some(output),
+            ..
+        } = &job.phase
+        else {
+            return false;
+        };
+        self.model(output.model.name())
+            .ok()
+            .and_then(|m| output.model.version_id().and_then(|id| m.version(id)))
+            .is_some_and(|v| Arc::ptr_eq(&v.checkpoints, &output.checkpoints))
     }
 
     /// Stores an operation as a snapshot had it.

@@ -288,3 +288,68 @@ fn format_2_directory_keeps_its_endpoints_and_writes_none_for_new_versions() {
     emulator.kill();
     assert_eq!(endpoint_rows(&db), stale[..2].to_vec());
 }
+
+/// The JSON body of the row of record `name`.
+fn row_body(db: &Path, name: &str) -> Value {
+    let connection =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let body: String = connection
+        .query_row("SELECT body FROM records WHERE name = ?1", [name], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn a_jobs_row_leaves_out_its_versions_checkpoints_until_the_version_is_deleted() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    let db = dir.join("state.sqlite3");
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let job = rt.block_on(tuned_job(&client, &emulator.url));
+    let name = job["name"].as_str().unwrap().to_owned();
+    let model = job["tunedModel"]["model"]
+        .as_str()
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !job["tunedModel"]["checkpoints"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    emulator.kill();
+    let output = &row_body(&db, &name)["phase"]["output"];
+    assert_eq!(output["checkpointsOfVersion"], true, "{output}");
+    assert_eq!(output["checkpoints"], json!([]), "{output}");
+
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    let get = |url: &str| rt.block_on(ok(&client, Method::GET, &format!("{url}/v1/{name}"), None));
+    assert_eq!(get(&emulator.url), job);
+    rt.block_on(ok(
+        &client,
+        Method::DELETE,
+        &format!("{}/v1/{model}", emulator.url),
+        None,
+    ));
+    rt.block_on(consistent(&client, &emulator.url));
+    emulator.kill();
+    let output = &row_body(&db, &name)["phase"]["output"];
+    assert!(output.get("checkpointsOfVersion").is_none(), "{output}");
+    assert_eq!(
+        output["checkpoints"].as_array().map(Vec::len),
+        job["tunedModel"]["checkpoints"].as_array().map(Vec::len),
+        "{output}"
+    );
+
+    let emulator = Emulator::start(&dir, &["--jobs", "instant"]);
+    assert_eq!(get(&emulator.url), job, "the job still shows what it made");
+    rt.block_on(consistent(&client, &emulator.url));
+}

@@ -320,6 +320,11 @@ pub struct ProgressSnapshot {
 pub struct OutputSnapshot {
     pub model: String,
     pub checkpoints: Vec<CheckpointSnapshot>,
+    /// The checkpoints are those of the version `model` names, left out of `checkpoints`: a
+    /// data directory writes a job's row so while its version exists (and rewrites the row when
+    /// the version is deleted). Exports always list them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub checkpoints_of_version: bool,
     pub list_checkpoints: bool,
     /// Derived from the job's name and creation time (read for the record, not used).
     pub experiment: String,

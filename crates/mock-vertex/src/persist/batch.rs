@@ -3,10 +3,12 @@
 
 use serde::Serialize;
 
+use crate::admin::snapshot::PhaseSnapshot;
 use crate::admin::snapshot::{
     SharedSnapshot, Sharing, endpoint_snapshot, globals, job_snapshot, model_snapshot,
     operation_snapshot,
 };
+use crate::jobs::JobRecord;
 use crate::store::{RecordName, Store};
 use retune_model::Timestamp;
 
@@ -94,14 +96,30 @@ pub(super) fn blobs(shared: SharedSnapshot) -> Vec<Blob> {
     stats.chain(pairs).collect()
 }
 
+/// The row of a job; while its output shares its version's checkpoints, they are left out
+/// (`OutputSnapshot::checkpoints_of_version`: the version's row has them).
+fn job_row(store: &Store, job: &JobRecord, location: String, sharing: &mut Sharing) -> Row {
+    let mut body = job_snapshot(job, store.faults_of(&job.name), sharing);
+    if store.output_shares_version_checkpoints(job)
+        && let PhaseSnapshot::Ended {
+            output: Some(output),
+            ..
+        } = &mut body.phase
+    {
+        output.checkpoints.clear();
+        output.checkpoints_of_version = true;
+    }
+    row(job.name.to_string(), location, JOB, &body)
+}
+
 /// The rows of one record as the store holds it now (`None`: it is gone).
 fn record_row(store: &Store, record: &RecordName, sharing: &mut Sharing) -> Option<Row> {
     let location = record.location_name().to_string();
     match record {
-        RecordName::Job(name) => store.job(name).ok().map(|job| {
-            let body = job_snapshot(job, store.faults_of(name), sharing);
-            row(name.to_string(), location, JOB, &body)
-        }),
+        RecordName::Job(name) => store
+            .job(name)
+            .ok()
+            .map(|job| job_row(store, job, location, sharing)),
         RecordName::Model(name) => store.model(name).ok().map(|m| {
             row(
                 name.to_string(),
@@ -139,8 +157,7 @@ fn all_rows(store: &Store, sharing: &mut Sharing) -> Vec<Row> {
     for location in store.locations() {
         let l = location.to_string();
         for job in store.jobs_in(location) {
-            let body = job_snapshot(job, store.faults_of(&job.name), sharing);
-            rows.push(row(job.name.to_string(), l.clone(), JOB, &body));
+            rows.push(job_row(store, job, l.clone(), sharing));
         }
         for m in store.models_in(location) {
             rows.push(row(

@@ -46,10 +46,27 @@ impl Namespace {
         })
     }
 
+    /// Whether the endpoints of `version` can be derived: its job is stored here, and its
+    /// checkpoint numbers are those of endpoint display names.
+    fn derivable(&self, version: &VersionRecord) -> bool {
+        let job = version.job.as_ref().is_some_and(|name| {
+            self.jobs
+                .get(&name.tuning_job_id())
+                .is_some_and(|j| j.name == *name)
+        });
+        job && version
+            .checkpoints
+            .iter()
+            .all(|c| u32::try_from(c.id.get()).is_ok())
+    }
+
     /// The model, version and checkpoint of the derived endpoint `id`.
     fn tuned(&self, id: &EndpointId) -> Option<(&ModelRecord, &VersionRecord, &CheckpointRecord)> {
         let n = id.number()?;
         let (first, entry) = self.tuned_endpoints.range(..=n).next_back()?;
+        if n - first >= entry.count {
+            return None;
+        }
         let model = self.models.get(&entry.model)?;
         let version = model.version(entry.version)?;
         let c = version.checkpoints.get(usize::try_from(n - first).ok()?)?;
@@ -77,35 +94,28 @@ impl Namespace {
     }
 
     /// The number of the first endpoint of `version`, when its checkpoints' endpoints are
-    /// numbered consecutively from it in this namespace and none of them is derived already.
-    fn consecutive_endpoints(
-        &self,
-        location: &LocationName,
-        version: &VersionRecord,
-    ) -> Option<u64> {
+    /// numbered consecutively from it in `location`.
+    fn consecutive_endpoints(location: &LocationName, version: &VersionRecord) -> Option<u64> {
         let first = version
             .checkpoints
             .first()?
             .endpoint
             .endpoint_id()
             .number()?;
+        first.checked_add(version.checkpoints.len() as u64)?;
         let consecutive = version.checkpoints.iter().zip(first..).all(|(c, n)| {
             c.endpoint.location_name() == location && c.endpoint.endpoint_id().number() == Some(n)
         });
-        let last = first.checked_add(version.checkpoints.len() as u64 - 1)?;
-        let free = self
-            .tuned_endpoints
-            .range(..=last)
+        consecutive.then_some(first)
+    }
+
+    /// Whether the endpoints numbered `first` to `first + count - 1` are free of any derived
+    /// endpoint.
+    fn free(&self, first: u64, count: u64) -> bool {
+        self.tuned_endpoints
+            .range(..first.saturating_add(count))
             .next_back()
-            .is_none_or(|(start, entry)| {
-                let len = self
-                    .models
-                    .get(&entry.model)
-                    .and_then(|m| m.version(entry.version))
-                    .map_or(0, |v| v.checkpoints.len() as u64);
-                start.saturating_add(len) <= first
-            });
-        (consecutive && free).then_some(first)
+            .is_none_or(|(start, entry)| start.saturating_add(entry.count) <= first)
     }
 }
 
@@ -155,23 +165,23 @@ impl Store {
             .flat_map(|space| space.endpoints.values().map(|e| &**e))
     }
 
-    /// Records that the checkpoints of `version` of `model` are served by the endpoints numbered
-    /// from `first` (as the job registering it just named them).
+    /// Records that the `count` checkpoints of `version` of `model` are served by the endpoints
+    /// numbered from `first` (as the job registering it just named them).
     pub(super) fn add_tuned_endpoints(
         &mut self,
         model: &ModelName,
         version: VersionId,
         first: u64,
+        count: u64,
     ) {
+        let entry = TunedEndpoints {
+            model: model.model_id().clone(),
+            version,
+            count,
+        };
         self.space_mut(model.location_name())
             .tuned_endpoints
-            .insert(
-                first,
-                TunedEndpoints {
-                    model: model.model_id().clone(),
-                    version,
-                },
-            );
+            .insert(first, entry);
     }
 
     /// Stores an endpoint as a snapshot had it (derived later, if it is what its version and
@@ -191,40 +201,46 @@ impl Store {
         let Some(space) = self.spaces.get_mut(location) else {
             return;
         };
-        let mut derived = Vec::new();
+        let mut found: Vec<(u64, TunedEndpoints)> = Vec::new();
         for model in space.models.values() {
             for version in model.versions() {
-                let Some(first) = space.consecutive_endpoints(location, version) else {
+                let Some(first) = Namespace::consecutive_endpoints(location, version) else {
                     continue;
                 };
-                let made: Option<Vec<EndpointRecord>> = version
-                    .checkpoints
-                    .iter()
-                    .map(|c| space.derived(model, version, c))
-                    .collect();
-                let as_made = made.is_some_and(|made| {
-                    made.iter().all(|e| {
+                // Only an endpoint also stored is made here, to compare (on a start from a data
+                // directory, none is).
+                let as_made = space.derivable(version)
+                    && version.checkpoints.iter().all(|c| {
                         space
                             .endpoints
-                            .get(e.name.endpoint_id())
-                            .is_none_or(|stored| **stored == *e)
-                    })
-                });
+                            .get(c.endpoint.endpoint_id())
+                            .is_none_or(|stored| {
+                                space.derived(model, version, c).as_ref() == Some(&**stored)
+                            })
+                    });
                 if as_made {
-                    derived.push((first, model.name.model_id().clone(), version.id));
+                    let entry = TunedEndpoints {
+                        model: model.name.model_id().clone(),
+                        version: version.id,
+                        count: version.checkpoints.len() as u64,
+                    };
+                    found.push((first, entry));
                 }
             }
         }
-        for (first, model, version) in derived {
-            let Some(v) = space.models.get(&model).and_then(|m| m.version(version)) else {
+        // Two versions claiming one endpoint (possible only in a snapshot written by hand):
+        // the first by number is derived, the other's endpoints stay as stored.
+        found.sort_by_key(|(first, _)| *first);
+        for (first, entry) in found {
+            if !space.free(first, entry.count) {
                 continue;
-            };
-            for c in v.checkpoints.iter() {
-                space.endpoints.remove(c.endpoint.endpoint_id());
             }
-            space
-                .tuned_endpoints
-                .insert(first, TunedEndpoints { model, version });
+            if !space.endpoints.is_empty() {
+                for n in first..first + entry.count {
+                    space.endpoints.remove(&EndpointId::from_number(n));
+                }
+            }
+            space.tuned_endpoints.insert(first, entry);
         }
     }
 

@@ -75,6 +75,20 @@ impl Store {
         } = deletion;
         self.remove_endpoints(&model, version);
         self.touch_model(&model);
+        // The rows of the jobs that made the versions going left out their checkpoints (they
+        // were the version's): written again, with them.
+        let makers: Vec<_> = self
+            .model(&model)
+            .map(|m| {
+                m.versions()
+                    .filter(|v| version.is_none_or(|id| id == v.id))
+                    .filter_map(|v| v.job.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for job in &makers {
+            self.touch_job(job);
+        }
         match version {
             None => {
                 if let Some(space) = self.spaces.get_mut(model.location_name()) {

@@ -19,8 +19,8 @@ use retune_model::names::{
     VersionSelector,
 };
 use retune_model::registry::{
-    ParentModel, VersionEntry, select_version, tuned_version_labels, version_base_model,
-    version_labels, without_system_labels,
+    ParentModel, VersionEntry, select_version, tuned_user_labels, tuned_version_labels,
+    version_base_model, version_labels,
 };
 use retune_model::request::CheckpointsVersion;
 use retune_model::wire;
@@ -114,23 +114,19 @@ impl VersionRecord {
 
     /// Keeps `labels` as the version's, compactly when they are the ones its tuning job gave it.
     pub fn set_labels(&mut self, labels: BTreeMap<String, String>) {
-        self.labels = VersionLabels::Set(labels);
-        let (Some(provenance), Some(job)) = (&self.provenance, &self.job) else {
-            return;
+        let user = match (&self.provenance, &self.job) {
+            (Some(provenance), Some(job)) => tuned_user_labels(
+                &labels,
+                provenance.method,
+                provenance.root_base_model,
+                job.tuning_job_id(),
+            ),
+            _ => None,
         };
-        let VersionLabels::Set(labels) = &self.labels else {
-            return;
+        self.labels = match user {
+            Some(user) => VersionLabels::Tuned { user },
+            None => VersionLabels::Set(labels),
         };
-        let user = without_system_labels(labels);
-        let tuned = tuned_version_labels(
-            &user,
-            provenance.method,
-            provenance.root_base_model,
-            job.tuning_job_id(),
-        );
-        if tuned == *labels {
-            self.labels = VersionLabels::Tuned { user };
-        }
     }
 
     /// The endpoint of the default checkpoint (else the last one).
@@ -426,6 +422,8 @@ pub(super) struct TunedEndpoints {
     pub(super) model: ModelId,
     /// The version.
     pub(super) version: VersionId,
+    /// How many endpoints (its checkpoints).
+    pub(super) count: u64,
 }
 
 /// Everything under one `projects/{p}/locations/{l}`: the store's own, read through its methods.

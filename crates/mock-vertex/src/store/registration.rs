@@ -134,13 +134,13 @@ impl Store {
             answers,
         };
         record.set_labels(version.labels);
-        let derived_endpoints = !checkpoints.is_empty();
+        let endpoint_count = checkpoints.len() as u64;
         if let Ok(model) = self.model_mut(&model_name) {
             model.updated = at;
             model.highest_version = Some(id);
             model.versions.insert(record);
-            if derived_endpoints {
-                self.add_tuned_endpoints(&model_name, id, first_endpoint);
+            if endpoint_count > 0 {
+                self.add_tuned_endpoints(&model_name, id, first_endpoint, endpoint_count);
             }
         }
 

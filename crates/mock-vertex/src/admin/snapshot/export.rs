@@ -107,6 +107,7 @@ pub(crate) fn job_snapshot(
                 output: output.as_ref().map(|o| OutputSnapshot {
                     model: o.model.to_string(),
                     checkpoints: o.checkpoints.iter().map(checkpoint_snapshot).collect(),
+                    checkpoints_of_version: false,
                     list_checkpoints: o.list_checkpoints,
                     experiment: crate::jobs::experiment_name(&job.name, job.created),
                 }),

@@ -112,6 +112,7 @@ fn job(s: JobSnapshot, shared: &Resolver<'_>) -> Result<Restored, SnapshotError>
         }),
     };
     let t = &s.timeline;
+    let mut of_version = false;
     let phase = match s.phase {
         PhaseSnapshot::Scheduled => Phase::Scheduled,
         PhaseSnapshot::Cancelling { at, progress: p } => Phase::Cancelling {
@@ -134,11 +135,16 @@ fn job(s: JobSnapshot, shared: &Resolver<'_>) -> Result<Restored, SnapshotError>
             output: match output {
                 None => None,
                 Some(o) => Some(Box::new(TunedOutput {
-                    model: parse("output.model", &o.model)?,
+                    model: {
+                        of_version = o.checkpoints_of_version;
+                        parse("output.model", &o.model)?
+                    },
                     checkpoints: o
                         .checkpoints
                         .iter()
-                        .map(|c| checkpoint(c, "output.checkpoints"))
+                        .map(|c| {
+                            checkpoint(c, ["output.checkpoints.id", "output.checkpoints.endpoint"])
+                        })
                         .collect::<Result<Vec<_>, SnapshotError>>()?
                         .into(),
                     list_checkpoints: o.list_checkpoints,
@@ -180,15 +186,20 @@ fn job(s: JobSnapshot, shared: &Resolver<'_>) -> Result<Restored, SnapshotError>
         },
         name,
     };
-    Ok(Restored::Job(Box::new((record, faults))))
+    Ok(Restored::Job(Box::new(RestoredJob {
+        record,
+        faults,
+        checkpoints_of_version: of_version,
+    })))
 }
 
-fn checkpoint(c: &CheckpointSnapshot, what: &str) -> Result<CheckpointRecord, SnapshotError> {
+/// A checkpoint; `what` names its id and endpoint fields in errors.
+fn checkpoint(c: &CheckpointSnapshot, what: [&str; 2]) -> Result<CheckpointRecord, SnapshotError> {
     Ok(CheckpointRecord {
-        id: parse(&format!("{what}.id"), &c.id)?,
+        id: parse(what[0], &c.id)?,
         epoch: c.epoch,
         step: c.step,
-        endpoint: parse(&format!("{what}.endpoint"), &c.endpoint)?,
+        endpoint: parse(what[1], &c.endpoint)?,
     })
 }
 
@@ -207,7 +218,7 @@ fn version(s: &VersionSnapshot, shared: &Resolver<'_>) -> Result<VersionRecord, 
         checkpoints: s
             .checkpoints
             .iter()
-            .map(|c| checkpoint(c, "checkpoint"))
+            .map(|c| checkpoint(c, ["checkpoint.id", "checkpoint.endpoint"]))
             .collect::<Result<Vec<_>, SnapshotError>>()?
             .into(),
         default_checkpoint: optional("version.defaultCheckpoint", s.default_checkpoint.as_ref())?,
@@ -349,14 +360,23 @@ pub(crate) fn import(snapshot: &StateSnapshot) -> Result<Store, SnapshotError> {
 /// which both a whole snapshot's import and a data directory's start call).
 #[derive(Debug)]
 pub(crate) enum Restored {
-    /// A job and its faults.
-    Job(Box<(JobRecord, Option<JobFaults>)>),
+    /// A job.
+    Job(Box<RestoredJob>),
     /// A model and its versions.
     Model(ModelRecord),
     /// An endpoint.
     Endpoint(EndpointRecord),
     /// An operation.
     Operation(OperationRecord),
+}
+
+/// A job of a snapshot, as the store keeps it.
+#[derive(Debug)]
+pub(crate) struct RestoredJob {
+    record: JobRecord,
+    faults: Option<JobFaults>,
+    /// Its output's checkpoints are its version's, filled in once every model is stored.
+    checkpoints_of_version: bool,
 }
 
 /// A location being restored: its name, and the records stored once every job and model is
@@ -366,6 +386,10 @@ struct LocationRestoring {
     name: LocationName,
     endpoints: Vec<EndpointRecord>,
     operations: Vec<OperationRecord>,
+    /// The jobs whose output's checkpoints are their version's.
+    of_version: Vec<TuningJobName>,
+    /// Whether a job lists its output's checkpoints (to share with its version's if equal).
+    listed_outputs: bool,
 }
 
 /// Turns the records of a snapshot into store records, anywhere (on every core: `&self`),
@@ -466,6 +490,8 @@ impl Restoring {
                     name,
                     endpoints: Vec::new(),
                     operations: Vec::new(),
+                    of_version: Vec::new(),
+                    listed_outputs: false,
                 },
             );
         }
@@ -481,9 +507,24 @@ impl Restoring {
         let not_under = |what: String| SnapshotError::new(what, format!("not under {}", l.name));
         match record {
             Restored::Job(job) => {
-                let (record, faults) = *job;
+                let RestoredJob {
+                    record,
+                    faults,
+                    checkpoints_of_version,
+                } = *job;
                 if record.name.location_name() != &l.name {
                     return Err(not_under(format!("job {}", record.name)));
+                }
+                if checkpoints_of_version {
+                    l.of_version.push(record.name.clone());
+                } else if matches!(
+                    record.phase,
+                    Phase::Ended {
+                        output: Some(_),
+                        ..
+                    }
+                ) {
+                    l.listed_outputs = true;
                 }
                 self.store.restore_job(record, faults);
             }
@@ -517,7 +558,14 @@ impl Restoring {
             for record in l.endpoints {
                 store.restore_endpoint(record);
             }
-            store.settle_location(&l.name);
+            store
+                .settle_location(&l.name, &l.of_version, l.listed_outputs)
+                .map_err(|job| {
+                    SnapshotError::new(
+                        format!("job {job} output"),
+                        "its checkpoints are said to be its model version's, which does not exist",
+                    )
+                })?;
             for record in l.operations {
                 store.restore_operation(record);
             }
