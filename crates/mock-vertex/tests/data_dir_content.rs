@@ -54,11 +54,26 @@ async fn consistent(client: &reqwest::Client, url: &str) {
     assert_eq!(problems["problems"], json!([]));
 }
 
+/// The database of a data directory, opened to read what it holds.
+fn read_only(db: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+}
+
+/// A data directory holding a copy of the fixture database of format `format`: the temporary
+/// directory (removed when dropped), the data directory and its database file.
+fn fixture_copy(format: u32) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/fixtures/data-dir-v{format}/state.sqlite3"));
+    let db = dir.join("state.sqlite3");
+    std::fs::copy(&fixture, &db).unwrap();
+    (temp, dir, db)
+}
+
 fn blob_count(db: &Path, prefix: &str) -> i64 {
-    let connection =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    connection
+    read_only(db)
         .query_row(
             "SELECT count(*) FROM blobs WHERE key LIKE ?1 || '%'",
             [prefix],
@@ -133,13 +148,7 @@ fn rebase_operation_keeps_its_job_after_a_restart() {
 
 #[test]
 fn format_1_directory_is_migrated_with_its_statistics_stored_once() {
-    let temp = tempfile::tempdir().unwrap();
-    let dir = temp.path().join("data");
-    std::fs::create_dir(&dir).unwrap();
-    let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data-dir-v1/state.sqlite3");
-    let db = dir.join("state.sqlite3");
-    std::fs::copy(&fixture, &db).unwrap();
+    let (_temp, dir, db) = fixture_copy(1);
     let rt = runtime();
     let client = reqwest::Client::new();
     let base = "projects/fixture/locations/us-central1";
@@ -185,9 +194,7 @@ fn format_1_directory_is_migrated_with_its_statistics_stored_once() {
 }
 
 fn endpoint_rows(db: &Path) -> Vec<String> {
-    let connection =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
+    let connection = read_only(db);
     let mut statement = connection
         .prepare("SELECT name FROM records WHERE kind = 'endpoint' ORDER BY name")
         .unwrap();
@@ -200,13 +207,7 @@ fn endpoint_rows(db: &Path) -> Vec<String> {
 
 #[test]
 fn format_2_directory_keeps_its_endpoints_and_writes_none_for_new_versions() {
-    let temp = tempfile::tempdir().unwrap();
-    let dir = temp.path().join("data");
-    std::fs::create_dir(&dir).unwrap();
-    let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data-dir-v2/state.sqlite3");
-    let db = dir.join("state.sqlite3");
-    std::fs::copy(&fixture, &db).unwrap();
+    let (_temp, dir, db) = fixture_copy(2);
     let stale = endpoint_rows(&db);
     assert_eq!(stale.len(), 3, "the fixture's endpoint rows");
     let rt = runtime();
@@ -291,10 +292,7 @@ fn format_2_directory_keeps_its_endpoints_and_writes_none_for_new_versions() {
 
 /// The JSON body of the row of record `name`.
 fn row_body(db: &Path, name: &str) -> Value {
-    let connection =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let body: String = connection
+    let body: String = read_only(db)
         .query_row("SELECT body FROM records WHERE name = ?1", [name], |row| {
             row.get(0)
         })
