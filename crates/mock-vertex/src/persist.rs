@@ -19,7 +19,7 @@
 //! the emulator keeps it, and with `--fsync` ([`Durability::PowerLoss`]) also synced to the disk,
 //! so a power loss keeps it too. A second thread copies the log into the database (a
 //! checkpoint, which syncs both) every 100 ms on its own connection, so no request's commit waits
-//! for one; a copied log over 4 MiB is emptied, and so is the log at shutdown (SQLite reads a
+//! for one; a copied log over 4 MiB is emptied once the writes pause, and so is the log at shutdown (SQLite reads a
 //! whole log again at a start after a kill). The store tracks which records changed (`store::Changes`); under the store lock they
 //! are serialized into a batch (`persist/batch`) and queued, so the queue order is the order of changes. One writer thread
 //! (`writer`) commits whatever is queued in one transaction (group commit: one append, and with

@@ -754,14 +754,18 @@ pub(super) fn copy_log(connection: &Connection) -> rusqlite::Result<(bool, i64)>
     Ok((busy == 0 && copied == frames, frames))
 }
 
-/// The checkpointer's round: [`copy_log`], and when that copied the whole log and the log
-/// holds more than [`TRUNCATE_ABOVE_FRAMES`], [`truncate_log`].
-pub(super) fn checkpoint(connection: &Connection) -> rusqlite::Result<()> {
+/// The checkpointer's round: [`copy_log`], and when that copied the whole log, the log holds
+/// more than [`TRUNCATE_ABOVE_FRAMES`] and nothing was committed since the last round (the
+/// log's length `previous` is unchanged), [`truncate_log`]. Under a steady load the writer
+/// restarts the copied log itself, and cutting the file then would hold its commits back: a
+/// big log is emptied once the writes pause. Returns the log's length, for the next round.
+pub(super) fn checkpoint(connection: &Connection, previous: i64) -> rusqlite::Result<i64> {
     let (complete, frames) = copy_log(connection)?;
-    if complete && frames > TRUNCATE_ABOVE_FRAMES {
+    if complete && frames > TRUNCATE_ABOVE_FRAMES && frames == previous {
         truncate_log(connection)?;
+        return Ok(0);
     }
-    Ok(())
+    Ok(frames)
 }
 
 /// Empties the log file (a truncating checkpoint). SQLite reads every valid frame of the log

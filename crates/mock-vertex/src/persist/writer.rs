@@ -222,8 +222,12 @@ fn run(
 /// `stop` is dropped (after the writer stopped); then copies what is left and empties the log
 /// file, so the next start has no log to read.
 fn run_checkpoints(connection: &Connection, stop: &mpsc::Receiver<()>) {
+    let mut frames = 0;
     while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-        warn_on_failure(db::checkpoint(connection));
+        match db::checkpoint(connection, frames) {
+            Ok(now) => frames = now,
+            Err(e) => warn_on_failure(Err(e)),
+        }
     }
     warn_on_failure(db::truncate_log(connection));
 }
