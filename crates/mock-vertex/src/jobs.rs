@@ -386,6 +386,22 @@ impl JobRecord {
             .collect()
     }
 
+    /// The outputs of a succeeded job.
+    pub fn output(&self) -> Option<&TunedOutput> {
+        match &self.phase {
+            Phase::Ended { output, .. } => output.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The outputs of a succeeded job, to change.
+    pub fn output_mut(&mut self) -> Option<&mut TunedOutput> {
+        match &mut self.phase {
+            Phase::Ended { output, .. } => output.as_deref_mut(),
+            _ => None,
+        }
+    }
+
     /// The job's labels.
     pub fn labels(&self) -> &BTreeMap<String, String> {
         &self.request.labels

@@ -53,11 +53,11 @@ pub use records::{
 pub use tuning_jobs::NewJob;
 
 use crate::error::ApiError;
-use crate::jobs::{JobRecord, Phase};
+use crate::jobs::JobRecord;
 use crate::projects::Projects;
 use crate::state::JobSpeed;
 use models::model_not_found;
-use records::Namespace;
+use records::{Namespace, named_version};
 use rendering::{RenderKey, RenderedJob};
 
 /// All the emulator's data.
@@ -254,23 +254,13 @@ impl Store {
             return Ok(());
         };
         for name in of_version {
-            let output =
-                space
-                    .jobs
-                    .get_mut(&name.tuning_job_id())
-                    .and_then(|job| match &mut job.phase {
-                        Phase::Ended {
-                            output: Some(output),
-                            ..
-                        } => Some(output),
-                        _ => None,
-                    });
-            let version = output.as_ref().and_then(|o| {
-                space
-                    .models
-                    .get(o.model.name().model_id())
-                    .and_then(|m| o.model.version_id().and_then(|id| m.version(id)))
-            });
+            let output = space
+                .jobs
+                .get_mut(&name.tuning_job_id())
+                .and_then(|job| job.output_mut());
+            let version = output
+                .as_ref()
+                .and_then(|o| named_version(&space.models, &o.model));
             match (output, version) {
                 (Some(output), Some(version)) => {
                     output.checkpoints = Arc::clone(&version.checkpoints);
@@ -287,12 +277,9 @@ impl Store {
                     continue;
                 };
                 let output = match space.jobs.get_mut(&name.tuning_job_id()) {
-                    Some(job) if job.name == *name => match &mut job.phase {
-                        Phase::Ended {
-                            output: Some(output),
-                            ..
-                        } => output,
-                        _ => continue,
+                    Some(job) if job.name == *name => match job.output_mut() {
+                        Some(output) => output,
+                        None => continue,
                     },
                     _ => continue,
                 };
@@ -310,16 +297,11 @@ impl Store {
     /// Whether `job`'s output holds its version's checkpoint list (while the version exists):
     /// a data directory's row of the job then leaves the list out.
     pub(crate) fn output_shares_version_checkpoints(&self, job: &JobRecord) -> bool {
-        let Phase::Ended {
-            output: Some(output),
-            ..
-        } = &job.phase
-        else {
+        let Some(output) = job.output() else {
             return false;
         };
-        self.model(output.model.name())
-            .ok()
-            .and_then(|m| output.model.version_id().and_then(|id| m.version(id)))
+        self.space(output.model.name().location_name())
+            .and_then(|space| named_version(&space.models, &output.model))
             .is_some_and(|v| Arc::ptr_eq(&v.checkpoints, &output.checkpoints))
     }
 

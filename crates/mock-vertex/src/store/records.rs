@@ -14,7 +14,7 @@ use retune_model::emulator_policy::{
     parse_checkpoint_endpoint_display_name,
 };
 use retune_model::names::{
-    CheckpointId, EndpointId, EndpointName, KmsKeyName, ModelId, ModelName, OperationId,
+    CheckpointId, EndpointId, EndpointName, KmsKeyName, ModelId, ModelName, ModelRef, OperationId,
     OperationName, OperationParent, TuningJobId, TuningJobName, VersionAlias, VersionId,
     VersionSelector,
 };
@@ -413,6 +413,15 @@ impl OperationRecord {
             None => wire::Operation::deleting(self.name.to_string(), generic),
         }
     }
+}
+
+/// The version `model` names among `models` (a namespace's), if it is stored.
+pub(super) fn named_version<'a>(
+    models: &'a BTreeMap<ModelId, ModelRecord>,
+    model: &ModelRef,
+) -> Option<&'a VersionRecord> {
+    let version = model.version_id()?;
+    models.get(model.name().model_id())?.version(version)
 }
 
 /// The version whose checkpoints are served by consecutively numbered endpoints.

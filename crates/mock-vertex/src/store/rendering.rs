@@ -37,13 +37,7 @@ impl Store {
         version: ApiVersion,
     ) -> wire::TuningJob {
         let mut rendered = job.render(now, version);
-        if let (
-            Some(tuned),
-            Phase::Ended {
-                output: Some(output),
-                ..
-            },
-        ) = (rendered.tuned_model.as_mut(), &job.phase)
+        if let (Some(tuned), Some(output)) = (rendered.tuned_model.as_mut(), job.output())
             && let Some(endpoint) = self.current_default_endpoint(&output.model)
         {
             tuned.endpoint = endpoint.to_string();

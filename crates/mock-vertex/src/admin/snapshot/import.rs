@@ -517,13 +517,7 @@ impl Restoring {
                 }
                 if checkpoints_of_version {
                     l.of_version.push(record.name.clone());
-                } else if matches!(
-                    record.phase,
-                    Phase::Ended {
-                        output: Some(_),
-                        ..
-                    }
-                ) {
+                } else if record.output().is_some() {
                     l.listed_outputs = true;
                 }
                 self.store.restore_job(record, faults);
