@@ -28,6 +28,11 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use crate::config::{Config, ConfigError, Verbosity};
 use crate::exit::Exit;
 
+/// The emulator's allocator (`mock-vertex`'s binary uses the same): `retune emulator serve` and
+/// `quickstart` run the same store.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Phase 1: flags into values. Help, version and usage errors end here (codes 0 and 2).
     let args = match args::command()
