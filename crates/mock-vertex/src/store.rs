@@ -294,6 +294,24 @@ impl Store {
         Ok(())
     }
 
+    /// Gives `job`'s output its version's checkpoint list, when the version is stored already
+    /// (false: it is not, or the job has no output). A data directory's rows put a location's
+    /// models before its jobs, so a start shares each job's list as the job is stored, not in
+    /// [`settle_location`](Store::settle_location)'s serial pass at the end.
+    pub(crate) fn share_version_checkpoints(&self, job: &mut JobRecord) -> bool {
+        let Some(space) = self.space(job.name.location_name()) else {
+            return false;
+        };
+        let Some(output) = job.output_mut() else {
+            return false;
+        };
+        let Some(version) = named_version(&space.models, &output.model) else {
+            return false;
+        };
+        output.checkpoints = Arc::clone(&version.checkpoints);
+        true
+    }
+
     /// Whether `job`'s output holds its version's checkpoint list (while the version exists):
     /// a data directory's row of the job then leaves the list out.
     pub(crate) fn output_shares_version_checkpoints(&self, job: &JobRecord) -> bool {

@@ -508,7 +508,7 @@ impl Restoring {
         match record {
             Restored::Job(job) => {
                 let RestoredJob {
-                    record,
+                    mut record,
                     faults,
                     checkpoints_of_version,
                 } = *job;
@@ -516,7 +516,10 @@ impl Restoring {
                     return Err(not_under(format!("job {}", record.name)));
                 }
                 if checkpoints_of_version {
-                    l.of_version.push(record.name.clone());
+                    // Shared now when its version came first; else once every record is in.
+                    if !self.store.share_version_checkpoints(&mut record) {
+                        l.of_version.push(record.name.clone());
+                    }
                 } else if record.output().is_some() {
                     l.listed_outputs = true;
                 }
