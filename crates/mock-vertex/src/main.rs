@@ -35,7 +35,7 @@ use retune_model::names::ProjectNumbering;
 use tokio::net::TcpListener;
 
 /// mimalloc: a start from a data directory allocates every record of the state on two threads
-/// at once (parsing and storing), where it takes a quarter less time than the system allocator;
+/// at once (parsing and storing), where it takes 10 to 15% less time than the system allocator;
 /// built without transparent huge pages, whose first touch (zeroing 2 MiB at a time) cost more
 /// than it saved (`BENCHMARKS.md`, restart).
 #[global_allocator]

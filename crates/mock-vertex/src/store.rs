@@ -57,7 +57,7 @@ use crate::jobs::JobRecord;
 use crate::projects::Projects;
 use crate::state::JobSpeed;
 use models::model_not_found;
-use records::{Namespace, named_version};
+use records::{Namespace, named_version, share_version_checkpoints};
 use rendering::{RenderKey, RenderedJob};
 
 /// All the emulator's data.
@@ -254,18 +254,13 @@ impl Store {
             return Ok(());
         };
         for name in of_version {
-            let output = space
+            let shared = space
                 .jobs
                 .get_mut(&name.tuning_job_id())
-                .and_then(|job| job.output_mut());
-            let version = output
-                .as_ref()
-                .and_then(|o| named_version(&space.models, &o.model));
-            match (output, version) {
-                (Some(output), Some(version)) => {
-                    output.checkpoints = Arc::clone(&version.checkpoints);
-                }
-                _ => return Err(name.clone()),
+                .and_then(|job| job.output_mut())
+                .is_some_and(|output| share_version_checkpoints(&space.models, output));
+            if !shared {
+                return Err(name.clone());
             }
         }
         if !share_others {
@@ -302,14 +297,8 @@ impl Store {
         let Some(space) = self.space(job.name.location_name()) else {
             return false;
         };
-        let Some(output) = job.output_mut() else {
-            return false;
-        };
-        let Some(version) = named_version(&space.models, &output.model) else {
-            return false;
-        };
-        output.checkpoints = Arc::clone(&version.checkpoints);
-        true
+        job.output_mut()
+            .is_some_and(|output| share_version_checkpoints(&space.models, output))
     }
 
     /// Whether `job`'s output holds its version's checkpoint list (while the version exists):

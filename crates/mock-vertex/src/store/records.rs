@@ -27,7 +27,7 @@ use retune_model::wire;
 
 use super::versions::Versions;
 use crate::error::ApiError;
-use crate::jobs::JobRecord;
+use crate::jobs::{JobRecord, TunedOutput};
 
 /// One exported checkpoint of a model version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -422,6 +422,19 @@ pub(super) fn named_version<'a>(
 ) -> Option<&'a VersionRecord> {
     let version = model.version_id()?;
     models.get(model.name().model_id())?.version(version)
+}
+
+/// Gives `output` the checkpoint list of the version it names among `models` (false: that
+/// version is not stored), so the two hold one list.
+pub(super) fn share_version_checkpoints(
+    models: &BTreeMap<ModelId, ModelRecord>,
+    output: &mut TunedOutput,
+) -> bool {
+    let Some(version) = named_version(models, &output.model) else {
+        return false;
+    };
+    output.checkpoints = Arc::clone(&version.checkpoints);
+    true
 }
 
 /// The version whose checkpoints are served by consecutively numbered endpoints.
